@@ -1,0 +1,116 @@
+# sgs — sparse-view 3D Gaussian Splatting as Unix tools.
+#   make [WITH_CUDA=auto|0|1] [CUDA_ARCH=sm_90]   build bin/ and the libraries
+#   make check | demo | bench | install | clean
+
+PREFIX    ?= /usr/local
+MANPREFIX ?= $(PREFIX)/share/man
+WITH_CUDA ?= auto
+CUDA_ARCH ?= sm_90
+CUDA_HOME ?= /usr/local/cuda
+
+CC      ?= cc
+NVCC    ?= $(shell command -v nvcc 2>/dev/null || { test -x $(CUDA_HOME)/bin/nvcc && echo $(CUDA_HOME)/bin/nvcc; })
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+SGS_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fopenmp -Ilibcommon -Ikernels $(shell pkg-config --cflags libpng libtiff-4 libcjson libzip 2>/dev/null)
+LDLIBS  = -lpng -ltiff -ljpeg -lcjson -lzip -lz -lm -fopenmp
+
+ifeq ($(WITH_CUDA),auto)
+  ifneq ($(NVCC),)
+    USE_CUDA = 1
+  else
+    USE_CUDA = 0
+  endif
+else
+  USE_CUDA = $(WITH_CUDA)
+endif
+ifeq ($(USE_CUDA),1)
+  ifeq ($(NVCC),)
+    $(error WITH_CUDA=1 but nvcc was not found; set NVCC or CUDA_HOME)
+  endif
+endif
+
+B = build
+TOOLS = sgs-init sgs-depth sgs-train sgs-render sgs-eval
+BINS  = $(TOOLS:%=bin/%)
+
+COMMON_SRC  = $(wildcard libcommon/*.c)
+KERNEL_SRC  = $(wildcard kernels/*.c kernels/cpu/*.c)
+CUDA_SRC    = $(wildcard kernels/cuda/*.cu)
+COMMON_OBJ  = $(COMMON_SRC:%.c=$(B)/%.o)
+KERNEL_OBJ  = $(KERNEL_SRC:%.c=$(B)/%.o)
+
+ifeq ($(USE_CUDA),1)
+  KERNEL_OBJ += $(CUDA_SRC:%.cu=$(B)/%.o)
+  SGS_CFLAGS += -DSGS_WITH_CUDA=1
+  LDLIBS     += -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lpthread -lstdc++
+  BUILD_KIND  = CPU + CUDA ($(CUDA_ARCH), $(NVCC))
+else
+  BUILD_KIND  = CPU only
+endif
+NVCCFLAGS ?= -O3 -lineinfo
+SGS_NVCCFLAGS = -std=c++17 -arch=$(CUDA_ARCH) -Ilibcommon -Ikernels -DSGS_WITH_CUDA=1 -Xcompiler -Wall,-fPIC
+
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+TESTLIB   = $(wildcard tests/unit/testlib_*.c)
+
+LIBS = $(B)/libsgskernels.a $(B)/libsgscommon.a
+
+all: banner $(BINS)
+
+banner:
+	@echo "sgs: building $(BUILD_KIND)"
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/%.o: %.cu
+	@mkdir -p $(@D)
+	$(NVCC) $(SGS_NVCCFLAGS) $(NVCCFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libsgscommon.a: $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libsgskernels.a: $(KERNEL_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+bin/%: $(B)/cmd/%.o $(LIBS)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(TESTLIB) $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(TESTLIB) $(LIBS) $(LDLIBS)
+
+unit: $(UNIT_BINS)
+
+check: all unit
+	@sh tests/run.sh $(UNIT_BINS)
+
+demo: all
+	@sh examples/demo.sh
+
+bench: all $(B)/tests/bench_render
+	@$(B)/tests/bench_render
+
+$(B)/tests/bench_render: tests/bench/bench_render.c $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man7
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 man/*.1 $(DESTDIR)$(MANPREFIX)/man1
+	install -m 644 man/*.5 $(DESTDIR)$(MANPREFIX)/man5
+	install -m 644 man/*.7 $(DESTDIR)$(MANPREFIX)/man7
+
+clean:
+	rm -rf $(B) bin
+
+.PHONY: all banner unit check demo bench install clean
+.SECONDARY:
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

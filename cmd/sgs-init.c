@@ -1,0 +1,225 @@
+/*
+ * sgs-init: import a posed capture (COLMAP, Blender, instant-ngp, LLFF,
+ * DTU, or the built-in synthetic scene) into a scene file, choosing the
+ * train/test views by a sparse-view protocol; or print a scene's summary.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sgs_cli.h"
+#include "sgs_import.h"
+#include "sgs_scene.h"
+#include "sgs_synthetic.h"
+
+#define MAX_TRAIN 4096
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sgs-init [-a] [-B white|black|r,g,b] [-f format] [-n views] [-o file]\n"
+		"                [-p llff|blender|dtu|all] [-r factor] [-t id,...] dir\n"
+		"       sgs-init -f synthetic [-n train] [-N views] [-W width] [-H height] [-S seed] [-o file]\n"
+		"       sgs-init -i [scene]\n");
+}
+
+static void help(void)
+{
+	usage(stdout);
+	printf("\n"
+	       "  -f format    colmap, blender, ngp, llff, dtu or synthetic (default: detect)\n"
+	       "  -p protocol  llff, blender, dtu or all: which views train and test\n"
+	       "  -n views     number of train views (protocol default otherwise)\n"
+	       "  -t ids       explicit train view indices, comma-separated\n"
+	       "  -r factor    downscale images by an integer factor (llff: use images_N)\n"
+	       "  -B colour    background for RGBA images: white (default), black or r,g,b in [0,1]\n"
+	       "  -a           keep the alpha channel instead of compositing\n"
+	       "  -o file      write the scene here instead of stdout\n"
+	       "  -i           print a summary of an existing scene\n"
+	       "  -W, -H, -N, -S  synthetic scene width, height, view count, seed\n"
+	       "  -h           this help\n");
+}
+
+static const char *split_word(uint32_t s)
+{
+	return s == SGS_SPLIT_TRAIN ? "train" : s == SGS_SPLIT_TEST ? "test" : "-";
+}
+
+static void print_summary(const char *name, const struct sgs_scene *s)
+{
+	uint32_t nmask = 0, ndgt = 0, ndpri = 0, nimg = 0;
+	for (uint32_t i = 0; i < s->nviews; i++) {
+		const struct sgs_view *v = &s->views[i];
+		nimg += v->image.data != NULL;
+		nmask += v->mask != NULL;
+		ndgt += v->depth_gt != NULL;
+		ndpri += v->depth_prior != NULL;
+	}
+	printf("scene       %s\n", name);
+	printf("source      %s\n", s->source[0] ? s->source : "-");
+	printf("protocol    %s\n", s->protocol[0] ? s->protocol : "-");
+	printf("views       %u (%u train, %u test)\n", s->nviews, sgs_scene_count(s, SGS_SPLIT_TRAIN),
+	       sgs_scene_count(s, SGS_SPLIT_TEST));
+	printf("background  %g %g %g\n", s->background[0], s->background[1], s->background[2]);
+	printf("seed points %llu\n", (unsigned long long)s->nseeds);
+	printf("chunks      HEAD 1, VIEW %u, IMAG %u, MASK %u, DGT %u, DPRI %u, SEED %u",
+	       s->nviews, nimg, nmask, ndgt, ndpri, s->nseeds > 0);
+	for (uint32_t i = 0; i < s->nextra; i++)
+		printf(", %.4s (%llu bytes, kept)", s->extra[i].tag, (unsigned long long)s->extra[i].length);
+	printf("\n\n");
+	printf("%4s  %-20s %-5s %5s %9s %10s %10s %9s %9s %9s %9s %s\n", "#", "name", "split", "id",
+	       "size", "fx", "fy", "cx", "cy", "near", "far", "data");
+	for (uint32_t i = 0; i < s->nviews; i++) {
+		const struct sgs_view *v = &s->views[i];
+		char size[24];
+		snprintf(size, sizeof size, "%ux%u", v->cam.w, v->cam.h);
+		printf("%4u  %-20s %-5s %5u %9s %10.3f %10.3f %9.3f %9.3f %9.4g %9.4g %s%s%s%s\n", i,
+		       v->name, split_word(v->split), v->id, size, v->cam.fx, v->cam.fy, v->cam.cx,
+		       v->cam.cy, v->near, v->far,
+		       v->image.data ? (v->image.c == 4 ? "rgba" : "rgb") : "-", v->mask ? ",mask" : "",
+		       v->depth_gt ? ",depth" : "", v->depth_prior ? ",prior" : "");
+	}
+}
+
+static int summarize(const char *path)
+{
+	struct sgs_scene s;
+	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	if (sgs_scene_load(path, &s) != 0) {
+		sgs_warnx("%s", sgs_error_get());
+		return SGS_EXIT_FAIL;
+	}
+	print_summary(name, &s);
+	sgs_scene_free(&s);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		sgs_warnx("<stdout>: write error");
+		return SGS_EXIT_FAIL;
+	}
+	return SGS_EXIT_OK;
+}
+
+static int parse_background(const char *arg, float bg[3])
+{
+	double v[3];
+	if (strcmp(arg, "white") == 0) {
+		bg[0] = bg[1] = bg[2] = 1.f;
+		return 0;
+	}
+	if (strcmp(arg, "black") == 0) {
+		bg[0] = bg[1] = bg[2] = 0.f;
+		return 0;
+	}
+	if (sgs_parse_doubles(arg, 3, "-B", v) != 0)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		if (v[i] < 0 || v[i] > 1) {
+			sgs_warnx("-B: colour components must lie in [0, 1]");
+			return -1;
+		}
+		bg[i] = (float)v[i];
+	}
+	return 0;
+}
+
+static int write_scene(const char *out, const struct sgs_scene *s)
+{
+	if (sgs_scene_save(out ? out : "-", s) != 0) {
+		sgs_warnx("%s", sgs_error_get());
+		return SGS_EXIT_FAIL;
+	}
+	return SGS_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct sgs_import_opts io = {0};
+	struct sgs_synthetic_opts so = {128, 96, 12, 0, 1};
+	static long train_ids[MAX_TRAIN];
+	const char *out = NULL;
+	int info = 0, ch;
+	long v;
+
+	sgs_cli_init(argv[0]);
+	io.downscale = 1;
+	io.background[0] = io.background[1] = io.background[2] = 1.f;
+	while ((ch = getopt(argc, argv, "aB:f:hH:in:N:o:p:r:S:t:W:")) != -1) {
+		switch (ch) {
+		case 'a': io.keep_alpha = 1; break;
+		case 'B':
+			if (parse_background(optarg, io.background) != 0)
+				return SGS_EXIT_USAGE;
+			break;
+		case 'f': io.format = optarg; break;
+		case 'h': help(); return SGS_EXIT_OK;
+		case 'i': info = 1; break;
+		case 'n':
+			if (sgs_parse_long(optarg, 1, 100000, "-n", &v) != 0)
+				return SGS_EXIT_USAGE;
+			io.nviews = (int)v;
+			so.ntrain = (uint32_t)v;
+			break;
+		case 'o': out = optarg; break;
+		case 'p': io.protocol = optarg; break;
+		case 'r':
+			if (sgs_parse_long(optarg, 1, 64, "-r", &v) != 0)
+				return SGS_EXIT_USAGE;
+			io.downscale = (uint32_t)v;
+			break;
+		case 't':
+			if (sgs_parse_longs(optarg, 0, 10000000, MAX_TRAIN, "-t", train_ids, &io.ntrain) != 0)
+				return SGS_EXIT_USAGE;
+			io.train_ids = train_ids;
+			break;
+		case 'W': case 'H': case 'N':
+			if (sgs_parse_long(optarg, ch == 'N' ? 1 : 8, ch == 'N' ? 1000 : 8192,
+					   ch == 'W' ? "-W" : ch == 'H' ? "-H" : "-N", &v) != 0)
+				return SGS_EXIT_USAGE;
+			*(ch == 'W' ? &so.width : ch == 'H' ? &so.height : &so.nviews) = (uint32_t)v;
+			break;
+		case 'S':
+			if (sgs_parse_long(optarg, 0, 2147483647L, "-S", &v) != 0)
+				return SGS_EXIT_USAGE;
+			so.seed = (uint64_t)v;
+			break;
+		default: usage(stderr); return SGS_EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (info) {
+		if (argc > 1) {
+			usage(stderr);
+			return SGS_EXIT_USAGE;
+		}
+		return summarize(argc == 1 ? argv[0] : "-");
+	}
+
+	struct sgs_scene s;
+	int rc;
+	if (io.format && strcmp(io.format, "synthetic") == 0) {
+		if (argc != 0) {
+			usage(stderr);
+			return SGS_EXIT_USAGE;
+		}
+		if (so.ntrain >= so.nviews) {
+			sgs_warnx("-n %u: the synthetic scene has only %u views (-N)", so.ntrain, so.nviews);
+			return SGS_EXIT_USAGE;
+		}
+		rc = sgs_synthetic_scene(&so, &s);
+	} else {
+		if (argc != 1) {
+			usage(stderr);
+			return SGS_EXIT_USAGE;
+		}
+		rc = sgs_import(argv[0], &io, &s);
+	}
+	if (rc != 0) {
+		sgs_warnx("%s", sgs_error_get());
+		return SGS_EXIT_FAIL;
+	}
+	rc = write_scene(out, &s);
+	sgs_scene_free(&s);
+	return rc;
+}

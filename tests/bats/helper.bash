@@ -1,0 +1,27 @@
+# Shared set-up for the Bats suites: Debian's bats-support and bats-assert,
+# the built tools on PATH, a scratch directory per test.
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+PATH="$ROOT/bin:$PATH"
+DATA="${SGS_DATA:-$ROOT/../shared/data}"
+
+setup() {
+	TMP="$(mktemp -d "${BATS_TMPDIR:-/tmp}/sgs.XXXXXX")"
+	cd "$TMP" || return 1
+}
+
+teardown() {
+	cd / && rm -rf "$TMP"
+}
+
+need_data() {
+	[ -d "$DATA/$1" ] || skip "$DATA/$1 absent"
+}
+
+# No file left behind whose name starts with $1 (temporaries included).
+assert_no_output_file() {
+	run sh -c "ls -A | grep -F \"$1\""
+	assert_output ''
+}

@@ -1,0 +1,51 @@
+#!/bin/sh
+# Runs every C unit test program given as an argument and every Bats suite
+# in tests/bats, all producing TAP, and ends with one summary line.
+# Per-program output goes to build/test-logs/; failures are echoed.
+cd "$(dirname "$0")/.." || exit 1
+logs=build/test-logs
+mkdir -p "$logs"
+pass=0 fail=0 skipped=0 broken=0
+
+count() { # $1 = log file, $2 = exit status of the program
+	p=$(grep -c '^ok ' "$1" || true)
+	s=$(grep -c '^ok .*# [Ss][Kk][Ii][Pp]' "$1" || true)
+	f=$(grep -c '^not ok ' "$1" || true)
+	p=$((p - s))
+	pass=$((pass + p)); fail=$((fail + f)); skipped=$((skipped + s))
+	if [ "$f" -gt 0 ] || { [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; }; then
+		[ "$f" -eq 0 ] && { fail=$((fail + 1)); echo "FAIL: $3 exited $2 without a failing test (crash?)"; }
+		echo "---- $3 ----"; grep -v '^ok ' "$1" | head -60
+	fi
+	printf '%-40s %4d passed %3d failed %3d skipped\n' "$3" "$p" "$f" "$s"
+}
+
+for t in "$@"; do
+	name=$(basename "$t")
+	"$t" > "$logs/$name.tap" 2>&1
+	count "$logs/$name.tap" $? "$name"
+done
+
+if command -v bats >/dev/null 2>&1; then
+	for b in tests/bats/*.bats; do
+		[ -f "$b" ] || continue
+		name=$(basename "$b")
+		bats --tap "$b" > "$logs/$name.tap" 2>&1
+		count "$logs/$name.tap" $? "$name"
+	done
+else
+	echo "bats not found: CLI suites not run"; fail=$((fail + 1))
+fi
+
+if command -v mandoc >/dev/null 2>&1; then
+	out=$(mandoc -T lint -W warning man/*.[157] 2>&1)
+	if [ -z "$out" ]; then pass=$((pass + 1)); echo "mandoc -T lint man/*                    clean";
+	else fail=$((fail + 1)); echo "---- mandoc -T lint ----"; echo "$out"; fi
+else
+	echo "mandoc not found: man pages not linted"; fail=$((fail + 1))
+fi
+
+line="$pass passed, $fail failed"
+[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+echo "$line"
+[ "$fail" -eq 0 ]
