@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sgs_cli.h"
 
@@ -13,14 +14,28 @@ static void usage(FILE *f)
 	fprintf(f, "usage: sgs-depth [-b backend] [-m dir] [-o file] [-S seed] [-v] [scene]\n");
 }
 
+/* Refuse a misspelt backend now rather than after a long run would start. */
+static int check_backend(const char *name)
+{
+	if (strcmp(name, "auto") == 0 || strcmp(name, "cpu") == 0 || strcmp(name, "cuda") == 0)
+		return 0;
+	sgs_warnx("-b: unknown backend '%s' (expected auto, cpu or cuda)", name);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	long v;
 	int ch;
 	sgs_cli_init(argv[0]);
+	argv[0] = (char *)sgs_cli_name(); /* getopt's own messages then start with the tool name */
 	while ((ch = getopt(argc, argv, "b:hm:o:S:v")) != -1) {
 		switch (ch) {
-		case 'b': case 'm': case 'o': case 'v': break;
+		case 'b':
+			if (check_backend(optarg) != 0)
+				return SGS_EXIT_USAGE;
+			break;
+		case 'm': case 'o': case 'v': break;
 		case 'S':
 			if (sgs_parse_long(optarg, 0, 2147483647L, "-S", &v) != 0)
 				return SGS_EXIT_USAGE;

@@ -122,28 +122,91 @@ static int parse_background(const char *arg, float bg[3])
 	return 0;
 }
 
-static int write_scene(const char *out, const struct sgs_scene *s)
+/* The names sgs_protocol_select() accepts ("none" is its alias for
+ * "all"), checked before the import so a typo fails at once. */
+static int known_protocol(const char *p)
 {
-	if (sgs_scene_save(out ? out : "-", s) != 0) {
+	static const char *names[] = {"llff", "blender", "dtu", "all", "none"};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(p, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Make the scene: the built-in one, or an import of `dir`. */
+static int make_scene(int synthetic, const struct sgs_synthetic_opts *so, const char *dir,
+		      const struct sgs_import_opts *io, struct sgs_scene *s)
+{
+	if (synthetic)
+		return sgs_synthetic_scene(so, s);
+	if (io->protocol && !known_protocol(io->protocol))
+		return sgs_error_set("%s: unknown protocol '%s' (valid: llff, blender, dtu, all)", dir,
+				     io->protocol);
+	return sgs_import(dir, io, s);
+}
+
+/* The output is opened before the work starts, so an unwritable -o fails
+ * fast; it appears under its name only once complete. */
+static int build_and_write(int synthetic, const struct sgs_synthetic_opts *so, const char *dir,
+			   const struct sgs_import_opts *io, const char *out)
+{
+	struct sgs_output o;
+	struct sgs_scene s;
+	if (sgs_output_open(&o, out) != 0) {
+		sgs_warnx("%s", sgs_error_get());
+		return SGS_EXIT_FAIL;
+	}
+	if (make_scene(synthetic, so, dir, io, &s) != 0) {
+		sgs_warnx("%s", sgs_error_get());
+		sgs_output_abort(&o);
+		return SGS_EXIT_FAIL;
+	}
+	int rc = sgs_scene_write(o.f, &s);
+	sgs_scene_free(&s);
+	if (rc != 0) {
+		sgs_warnx("%s: %s", out && strcmp(out, "-") != 0 ? out : "<stdout>", sgs_error_get());
+		sgs_output_abort(&o);
+		return SGS_EXIT_FAIL;
+	}
+	if (sgs_output_commit(&o) != 0) {
 		sgs_warnx("%s", sgs_error_get());
 		return SGS_EXIT_FAIL;
 	}
 	return SGS_EXIT_OK;
 }
 
+/* A valid option given where it has no meaning: a usage error. */
+static int misplaced(int opt, const char *mode)
+{
+	sgs_warnx("-%c: not used with %s", opt, mode);
+	usage(stderr);
+	return SGS_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	struct sgs_import_opts io = {0};
-	struct sgs_synthetic_opts so = {128, 96, 12, 0, 1};
+	struct sgs_synthetic_opts so;
 	static long train_ids[MAX_TRAIN];
 	const char *out = NULL;
 	int info = 0, ch;
+	/* The last option seen of each kind, to refuse those that do not
+	 * apply to the mode (import, -f synthetic, -i) instead of ignoring them. */
+	int import_opt = 0, synth_opt = 0, write_opt = 0;
 	long v;
 
 	sgs_cli_init(argv[0]);
+	argv[0] = (char *)sgs_cli_name(); /* getopt's own messages then start with the tool name */
+	sgs_synthetic_defaults(&so);
 	io.downscale = 1;
 	io.background[0] = io.background[1] = io.background[2] = 1.f;
 	while ((ch = getopt(argc, argv, "aB:f:hH:in:N:o:p:r:S:t:W:")) != -1) {
+		if (strchr("aBprt", ch))
+			import_opt = ch;
+		else if (strchr("WHNS", ch))
+			synth_opt = ch;
+		else if (strchr("fno", ch))
+			write_opt = ch;
 		switch (ch) {
 		case 'a': io.keep_alpha = 1; break;
 		case 'B':
@@ -189,6 +252,9 @@ int main(int argc, char **argv)
 	argv += optind;
 
 	if (info) {
+		int other = import_opt ? import_opt : synth_opt ? synth_opt : write_opt;
+		if (other)
+			return misplaced(other, "-i");
 		if (argc > 1) {
 			usage(stderr);
 			return SGS_EXIT_USAGE;
@@ -196,30 +262,19 @@ int main(int argc, char **argv)
 		return summarize(argc == 1 ? argv[0] : "-");
 	}
 
-	struct sgs_scene s;
-	int rc;
-	if (io.format && strcmp(io.format, "synthetic") == 0) {
-		if (argc != 0) {
-			usage(stderr);
-			return SGS_EXIT_USAGE;
-		}
-		if (so.ntrain >= so.nviews) {
-			sgs_warnx("-n %u: the synthetic scene has only %u views (-N)", so.ntrain, so.nviews);
-			return SGS_EXIT_USAGE;
-		}
-		rc = sgs_synthetic_scene(&so, &s);
-	} else {
-		if (argc != 1) {
-			usage(stderr);
-			return SGS_EXIT_USAGE;
-		}
-		rc = sgs_import(argv[0], &io, &s);
+	int synthetic = io.format && strcmp(io.format, "synthetic") == 0;
+	if (synthetic && import_opt)
+		return misplaced(import_opt, "-f synthetic");
+	if (!synthetic && synth_opt)
+		return misplaced(synth_opt, "a dataset import (it is for -f synthetic)");
+	if (argc != !synthetic) {
+		usage(stderr);
+		return SGS_EXIT_USAGE;
 	}
-	if (rc != 0) {
-		sgs_warnx("%s", sgs_error_get());
-		return SGS_EXIT_FAIL;
+	if (synthetic && so.ntrain >= so.nviews) {
+		sgs_warnx("-n %u: must be below the %u views of -N, so that a view is left to test",
+			  so.ntrain, so.nviews);
+		return SGS_EXIT_USAGE;
 	}
-	rc = write_scene(out, &s);
-	sgs_scene_free(&s);
-	return rc;
+	return build_and_write(synthetic, &so, synthetic ? NULL : argv[0], &io, out);
 }

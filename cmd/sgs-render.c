@@ -1,11 +1,41 @@
 /*
- * sgs-render: render a splat file from a scene's views or a camera path.
- * Placeholder command line until the rasterizer lands.
+ * sgs-render: render a splat file from a scene's views or along a camera
+ * path, to PNG files (plus depth TIFFs and alpha PNGs) or to a scene
+ * stream on stdout that sgs-eval reads from a pipe.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "sgs_campath.h"
 #include "sgs_cli.h"
+#include "sgs_kernels.h"
+#include "sgs_scene.h"
+#include "sgs_splat.h"
+
+struct render_opts {
+	const char *backend;
+	const char *outdir;     /* NULL: scene stream on stdout */
+	uint32_t split;         /* SGS_SPLIT_* (NONE = all) */
+	int path_kind;          /* -1: the scene's views */
+	uint32_t nframes;
+	uint32_t width, height; /* 0: keep */
+	uint32_t factor;        /* -r */
+	int bg_given;
+	float bg[3];
+	int want_depth, want_alpha, verbose;
+};
+
+/* What one rendered frame is called and seen from. */
+struct frame {
+	char name[SGS_NAME_MAX];
+	struct sgs_camera cam;
+	const struct sgs_view *view; /* NULL for path frames */
+};
 
 static void usage(FILE *f)
 {
@@ -13,21 +43,363 @@ static void usage(FILE *f)
 		   "                  [-r factor] [-s train|test|all] [-W width] [-H height] scene splat\n");
 }
 
-int main(int argc, char **argv)
+static void help(void)
 {
+	usage(stdout);
+	printf("\n"
+	       "  -s split      views to render: train, test (default) or all\n"
+	       "  -p path       render a camera path instead: orbit or spiral\n"
+	       "  -N frames     frames along the path (default 120)\n"
+	       "  -o dir        write <view>.png there (default: a scene stream on stdout)\n"
+	       "  -d            also write <view>.tiff, float32 depth (expected z / alpha)\n"
+	       "  -a            also write <view>_alpha.png\n"
+	       "  -W, -H        output size (intrinsics scaled); -r divides the size\n"
+	       "  -B r,g,b      background colour in [0,1] (default: the scene's)\n"
+	       "  -b backend    auto (default), cpu or cuda\n"
+	       "  -v            print milliseconds per frame and frames per second\n");
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Scale the camera to the requested output size. */
+static int resize_camera(struct sgs_camera *c, const struct render_opts *o)
+{
+	uint32_t w = c->w, h = c->h;
+	if (o->width || o->height) {
+		/* One given: keep the aspect ratio. */
+		w = o->width ? o->width : (uint32_t)lround((double)c->w * o->height / c->h);
+		h = o->height ? o->height : (uint32_t)lround((double)c->h * o->width / c->w);
+	}
+	w /= o->factor;
+	h /= o->factor;
+	if (w == 0 || h == 0)
+		return sgs_error_set("output size %ux%u is empty", w, h);
+	double sx = (double)w / c->w, sy = (double)h / c->h;
+	c->fx *= sx;
+	c->cx *= sx;
+	c->fy *= sy;
+	c->cy *= sy;
+	c->w = w;
+	c->h = h;
+	return 0;
+}
+
+static int collect_frames(const struct sgs_scene *s, const struct render_opts *o,
+			  struct frame **frames, uint32_t *nframes)
+{
+	uint32_t n = o->path_kind >= 0 ? o->nframes : sgs_scene_count(s, o->split);
+	struct frame *f = calloc(n ? n : 1, sizeof *f);
+	if (!f)
+		return sgs_error_set("out of memory");
+	if (o->path_kind >= 0) {
+		struct sgs_camera *cams = calloc(n, sizeof *cams);
+		if (!cams || sgs_camera_path(s, o->path_kind, n, cams) != 0) {
+			if (!cams)
+				sgs_error_set("out of memory");
+			free(cams);
+			free(f);
+			return -1;
+		}
+		for (uint32_t k = 0; k < n; k++) {
+			snprintf(f[k].name, sizeof f[k].name, "frame_%04u", k);
+			f[k].cam = cams[k];
+		}
+		free(cams);
+	} else {
+		uint32_t k = 0;
+		for (uint32_t i = 0; i < s->nviews; i++) {
+			const struct sgs_view *v = &s->views[i];
+			if (o->split != SGS_SPLIT_NONE && v->split != o->split)
+				continue;
+			memcpy(f[k].name, v->name, sizeof f[k].name);
+			f[k].cam = v->cam;
+			f[k].view = v;
+			k++;
+		}
+	}
+	for (uint32_t k = 0; k < n; k++)
+		if (resize_camera(&f[k].cam, o) != 0) {
+			free(f);
+			return -1;
+		}
+	*frames = f;
+	*nframes = n;
+	return 0;
+}
+
+static uint8_t to_u8(float v)
+{
+	v = v < 0 ? 0 : v > 1 ? 1 : v;
+	return (uint8_t)lrintf(v * 255.f);
+}
+
+/* Host copies of one frame's outputs. */
+struct host_frame {
+	float *rgb, *alpha, *depth;
+};
+
+static int write_files(const char *dir, const struct frame *fr, const struct host_frame *hf,
+		       const struct render_opts *o)
+{
+	uint32_t w = fr->cam.w, h = fr->cam.h;
+	size_t npix = (size_t)w * h;
+	char path[4096];
+	struct sgs_image img;
+	int rc;
+
+	if (sgs_image_alloc(&img, w, h, 3, 8) != 0)
+		return -1;
+	for (size_t i = 0; i < 3 * npix; i++)
+		((uint8_t *)img.data)[i] = to_u8(hf->rgb[i]);
+	snprintf(path, sizeof path, "%s/%s.png", dir, fr->name);
+	rc = sgs_png_write(path, &img);
+	sgs_image_free(&img);
+	if (rc == 0 && o->want_alpha) {
+		if (sgs_image_alloc(&img, w, h, 1, 8) != 0)
+			return -1;
+		for (size_t i = 0; i < npix; i++)
+			((uint8_t *)img.data)[i] = to_u8(hf->alpha[i]);
+		snprintf(path, sizeof path, "%s/%s_alpha.png", dir, fr->name);
+		rc = sgs_png_write(path, &img);
+		sgs_image_free(&img);
+	}
+	if (rc == 0 && o->want_depth) {
+		/* Expected depth normalised by alpha: the z of the surface the
+		 * pixel sees; 0 where nothing was hit. */
+		float *d = malloc(npix * sizeof *d);
+		if (!d)
+			return sgs_error_set("out of memory");
+		for (size_t i = 0; i < npix; i++)
+			d[i] = hf->alpha[i] > 1e-4f ? hf->depth[i] / hf->alpha[i] : 0.f;
+		snprintf(path, sizeof path, "%s/%s.tiff", dir, fr->name);
+		rc = sgs_tiff_write_float(path, w, h, 1, d);
+		free(d);
+	}
+	return rc;
+}
+
+/* Append the frame to the scene stream being built. */
+static int add_to_stream(struct sgs_scene *out, const struct frame *fr, const struct host_frame *hf)
+{
+	struct sgs_view *v = sgs_scene_add_views(out, 1);
+	if (!v)
+		return -1;
+	memcpy(v->name, fr->name, sizeof v->name);
+	v->cam = fr->cam;
+	if (fr->view) {
+		v->id = fr->view->id;
+		v->split = fr->view->split;
+		v->near = fr->view->near;
+		v->far = fr->view->far;
+	}
+	if (sgs_image_alloc(&v->image, fr->cam.w, fr->cam.h, 3, 8) != 0)
+		return -1;
+	for (size_t i = 0; i < 3 * (size_t)fr->cam.w * fr->cam.h; i++)
+		((uint8_t *)v->image.data)[i] = to_u8(hf->rgb[i]);
+	return 0;
+}
+
+static int render_all(const struct sgs_backend *be, const struct sgs_splats *sp, const struct frame *frames,
+		      uint32_t nframes, const struct render_opts *o, struct sgs_scene *stream)
+{
+	struct sgs_gaussians host = {(uint32_t)sp->n, (int)sp->sh_degree, (int)sp->sh_degree, sp->means,
+				     sp->log_scales, sp->quats, sp->logit_opacity, sp->sh};
+	struct sgs_gaussians g;
+	struct sgs_raster_ctx *ctx = NULL;
+	struct sgs_render_out out = {0};
+	struct host_frame hf = {0};
+	struct sgs_raster_opts ro = {{o->bg[0], o->bg[1], o->bg[2]}, 0};
+	double total = 0;
+	int rc = -1, cur_w = 0, cur_h = 0;
+
+	if (sgs_gaussians_alloc(be, &g, (uint32_t)sp->n, (int)sp->sh_degree) != 0)
+		return -1;
+	if (sgs_gaussians_upload(be, &g, &host) != 0 || !(ctx = be->ctx_new()))
+		goto done;
+	for (uint32_t k = 0; k < nframes; k++) {
+		const struct frame *fr = &frames[k];
+		struct sgs_cam cam;
+		size_t npix = (size_t)fr->cam.w * fr->cam.h;
+		if ((int)fr->cam.w != cur_w || (int)fr->cam.h != cur_h) {
+			sgs_render_out_free(be, &out);
+			free(hf.rgb);
+			free(hf.alpha);
+			free(hf.depth);
+			hf.rgb = malloc(3 * npix * sizeof(float));
+			hf.alpha = malloc(npix * sizeof(float));
+			hf.depth = malloc(npix * sizeof(float));
+			if (!hf.rgb || !hf.alpha || !hf.depth) {
+				sgs_error_set("out of memory");
+				goto done;
+			}
+			if (sgs_render_out_alloc(be, &out, (int)fr->cam.w, (int)fr->cam.h, 1) != 0)
+				goto done;
+			cur_w = (int)fr->cam.w;
+			cur_h = (int)fr->cam.h;
+		}
+		sgs_cam_from_camera(&fr->cam, &cam);
+		double t0 = now_ms();
+		if (sgs_render(ctx, &g, &cam, &ro, &out) != 0 || be->sync() != 0)
+			goto done;
+		double ms = now_ms() - t0;
+		total += ms;
+		if (be->download(hf.rgb, out.rgb, 3 * npix * sizeof(float)) != 0 ||
+		    be->download(hf.alpha, out.alpha, npix * sizeof(float)) != 0 ||
+		    be->download(hf.depth, out.depth, npix * sizeof(float)) != 0)
+			goto done;
+		if (o->verbose)
+			fprintf(stderr, "%s: %s: %ux%u, %.2f ms\n", sgs_cli_name(), fr->name, fr->cam.w,
+				fr->cam.h, ms);
+		if (o->outdir ? write_files(o->outdir, fr, &hf, o) : add_to_stream(stream, fr, &hf))
+			goto done;
+	}
+	if (o->verbose && nframes > 0)
+		fprintf(stderr, "%s: %u frames on %s (%s), %.2f ms/frame, %.1f frames/s\n", sgs_cli_name(),
+			nframes, be->name, be->device_name, total / nframes, 1e3 * nframes / total);
+	rc = 0;
+done:
+	free(hf.rgb);
+	free(hf.alpha);
+	free(hf.depth);
+	sgs_render_out_free(be, &out);
+	if (ctx)
+		be->ctx_free(ctx);
+	sgs_gaussians_free(be, &g);
+	return rc;
+}
+
+static int parse_args(int argc, char **argv, struct render_opts *o)
+{
+	double bg[3];
+	long v;
 	int ch;
-	sgs_cli_init(argv[0]);
 	while ((ch = getopt(argc, argv, "ab:B:dhH:N:o:p:r:s:vW:")) != -1) {
 		switch (ch) {
-		case 'h': usage(stdout); return SGS_EXIT_OK;
-		case '?': usage(stderr); return SGS_EXIT_USAGE;
-		default: break;
+		case 'a': o->want_alpha = 1; break;
+		case 'b': o->backend = optarg; break;
+		case 'B':
+			if (sgs_parse_doubles(optarg, 3, "-B", bg) != 0)
+				return SGS_EXIT_USAGE;
+			for (int i = 0; i < 3; i++)
+				o->bg[i] = (float)bg[i];
+			o->bg_given = 1;
+			break;
+		case 'd': o->want_depth = 1; break;
+		case 'h': help(); exit(SGS_EXIT_OK);
+		case 'H': case 'W':
+			if (sgs_parse_long(optarg, 1, 16384, ch == 'W' ? "-W" : "-H", &v) != 0)
+				return SGS_EXIT_USAGE;
+			*(ch == 'W' ? &o->width : &o->height) = (uint32_t)v;
+			break;
+		case 'N':
+			if (sgs_parse_long(optarg, 1, 100000, "-N", &v) != 0)
+				return SGS_EXIT_USAGE;
+			o->nframes = (uint32_t)v;
+			break;
+		case 'o': o->outdir = optarg; break;
+		case 'p':
+			if (sgs_path_parse(optarg, &o->path_kind) != 0) {
+				sgs_warnx("-p: %s", sgs_error_get());
+				return SGS_EXIT_USAGE;
+			}
+			break;
+		case 'r':
+			if (sgs_parse_long(optarg, 1, 64, "-r", &v) != 0)
+				return SGS_EXIT_USAGE;
+			o->factor = (uint32_t)v;
+			break;
+		case 's':
+			if (sgs_split_parse(optarg, &o->split) != 0) {
+				sgs_warnx("-s: '%s' is not train, test or all", optarg);
+				return SGS_EXIT_USAGE;
+			}
+			break;
+		case 'v': o->verbose = 1; break;
+		default: usage(stderr); return SGS_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 2) {
 		usage(stderr);
 		return SGS_EXIT_USAGE;
 	}
-	sgs_warnx("not implemented yet: the rasterizer arrives in a later release");
-	return SGS_EXIT_FAIL;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct render_opts o = {.backend = "auto", .split = SGS_SPLIT_TEST, .path_kind = -1,
+				.nframes = 120, .factor = 1};
+	struct sgs_scene scene, stream;
+	struct sgs_splats sp;
+	struct frame *frames = NULL;
+	uint32_t nframes = 0;
+	int rc;
+
+	sgs_cli_init(argv[0]);
+	if ((rc = parse_args(argc, argv, &o)) != 0)
+		return rc;
+	const char *scene_path = argv[optind], *splat_path = argv[optind + 1];
+	if (!strcmp(scene_path, "-") && !strcmp(splat_path, "-")) {
+		sgs_warnx("the scene and the splat cannot both come from stdin");
+		return SGS_EXIT_USAGE;
+	}
+	if (!o.outdir && isatty(STDOUT_FILENO)) {
+		sgs_warnx("refusing to write a binary scene stream to a terminal; use -o dir");
+		return SGS_EXIT_USAGE;
+	}
+	const struct sgs_backend *be = sgs_backend_get(o.backend);
+	if (!be) {
+		sgs_warnx("-b %s: %s", o.backend, sgs_error_get());
+		return strcmp(o.backend, "cuda") == 0 ? SGS_EXIT_BACKEND : SGS_EXIT_USAGE;
+	}
+	if (sgs_scene_load(scene_path, &scene) != 0) {
+		sgs_warnx("%s", sgs_error_get());
+		return SGS_EXIT_FAIL;
+	}
+	if (sgs_splat_load(splat_path, &sp) != 0 || sgs_splat_validate(&sp) != 0) {
+		sgs_warnx("%s", sgs_error_get());
+		sgs_scene_free(&scene);
+		return SGS_EXIT_FAIL;
+	}
+	if (!o.bg_given)
+		memcpy(o.bg, scene.background, sizeof o.bg);
+
+	rc = SGS_EXIT_FAIL;
+	sgs_scene_init(&stream);
+	if (collect_frames(&scene, &o, &frames, &nframes) != 0) {
+		sgs_warnx("%s: %s", scene_path, sgs_error_get());
+		goto done;
+	}
+	if (nframes == 0) {
+		sgs_warnx("%s: no %s views to render", scene_path,
+			  o.split == SGS_SPLIT_TRAIN ? "train" : o.split == SGS_SPLIT_TEST ? "test" : "");
+		goto done;
+	}
+	if (o.outdir && sgs_mkdir_p(o.outdir) != 0) {
+		sgs_warnx("%s", sgs_error_get());
+		goto done;
+	}
+	snprintf(stream.source, sizeof stream.source, "render");
+	memcpy(stream.protocol, scene.protocol, sizeof stream.protocol);
+	memcpy(stream.background, o.bg, sizeof o.bg);
+	if (render_all(be, &sp, frames, nframes, &o, &stream) != 0) {
+		sgs_warnx("%s", sgs_error_get());
+		goto done;
+	}
+	if (!o.outdir && sgs_scene_save("-", &stream) != 0) {
+		sgs_warnx("%s", sgs_error_get());
+		goto done;
+	}
+	rc = SGS_EXIT_OK;
+done:
+	free(frames);
+	sgs_scene_free(&stream);
+	sgs_scene_free(&scene);
+	sgs_splats_free(&sp);
+	return rc;
 }

@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sgs_cli.h"
 
@@ -12,6 +13,15 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: sgs-train [-v] [-b backend] [-c every] [-I seeds|random] [-l log] [-n iterations]\n"
 		   "                 [-N count] [-o file] [-S seed] [--resume file] [--sh degree] [scene]\n");
+}
+
+/* Refuse a misspelt backend now rather than after a long run would start. */
+static int check_backend(const char *name)
+{
+	if (strcmp(name, "auto") == 0 || strcmp(name, "cpu") == 0 || strcmp(name, "cuda") == 0)
+		return 0;
+	sgs_warnx("-b: unknown backend '%s' (expected auto, cpu or cuda)", name);
+	return -1;
 }
 
 int main(int argc, char **argv)
@@ -25,9 +35,20 @@ int main(int argc, char **argv)
 	long v;
 	int ch;
 	sgs_cli_init(argv[0]);
+	argv[0] = (char *)sgs_cli_name(); /* getopt's own messages then start with the tool name */
 	while ((ch = getopt_long(argc, argv, "b:c:hI:l:n:N:o:S:v", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'b': case 'I': case 'l': case 'o': case 'R': case 'v': break;
+		case 'b':
+			if (check_backend(optarg) != 0)
+				return SGS_EXIT_USAGE;
+			break;
+		case 'I':
+			if (strcmp(optarg, "seeds") != 0 && strcmp(optarg, "random") != 0) {
+				sgs_warnx("-I: unknown initialisation '%s' (expected seeds or random)", optarg);
+				return SGS_EXIT_USAGE;
+			}
+			break;
+		case 'l': case 'o': case 'R': case 'v': break;
 		case 'c': case 'n': case 'N':
 			if (sgs_parse_long(optarg, 1, 100000000L, ch == 'c' ? "-c" : ch == 'n' ? "-n" : "-N", &v) != 0)
 				return SGS_EXIT_USAGE;

@@ -74,15 +74,26 @@ static int at_token_end(const char *p)
 	return *p == '\0' || isspace((unsigned char)*p);
 }
 
+/* "missing <what>" at the end of the line, else "bad <what> '<token>'". */
+static int token_error(struct text_file *t, const char *p, const char *what)
+{
+	int n = 0;
+	while (p[n] && !isspace((unsigned char)p[n]) && n < 24)
+		n++;
+	if (!*p)
+		return sgs_error_set("%s:%lu: missing %s", t->path, t->lineno, what);
+	return sgs_error_set("%s:%lu: bad %s '%.*s'", t->path, t->lineno, what, n, p);
+}
+
 static int parse_u64(struct text_file *t, char **p, const char *what, uint64_t max, uint64_t *v)
 {
-	char *end;
+	char *end = *p;
 	while (isspace((unsigned char)**p))
 		(*p)++;
 	errno = 0;
 	unsigned long long x = isdigit((unsigned char)**p) ? strtoull(*p, &end, 10) : 0;
 	if (!isdigit((unsigned char)**p) || !at_token_end(end) || errno || x > max)
-		return sgs_error_set("%s:%lu: bad %s", t->path, t->lineno, what);
+		return token_error(t, *p, what);
 	*v = x;
 	*p = end;
 	return 0;
@@ -95,7 +106,7 @@ static int parse_double(struct text_file *t, char **p, const char *what, double 
 		(*p)++;
 	*v = strtod(*p, &end);
 	if (end == *p || !at_token_end(end))
-		return sgs_error_set("%s:%lu: bad %s", t->path, t->lineno, what);
+		return token_error(t, *p, what);
 	*p = end;
 	return 0;
 }
@@ -139,11 +150,16 @@ static int read_cameras(struct text_file *t, struct colmap_model *m)
 		if (parse_u64(t, &p, "width", UINT32_MAX, &c->w) < 0 ||
 		    parse_u64(t, &p, "height", UINT32_MAX, &c->h) < 0)
 			return -1;
-		for (int i = 0; i < colmap_model_nparams(model); i++)
+		for (int i = 0; i < colmap_model_nparams(model); i++) {
+			while (isspace((unsigned char)*p))
+				p++;
+			if (!*p)
+				return sgs_error_set("%s:%lu: %s needs %d parameters, got %d",
+						     t->path, t->lineno, colmap_model_name(model),
+						     colmap_model_nparams(model), i);
 			if (parse_double(t, &p, "camera parameter", &c->params[i]) < 0)
-				return sgs_error_set("%s:%lu: %s needs %d parameters", t->path,
-						     t->lineno, colmap_model_name(model),
-						     colmap_model_nparams(model));
+				return -1;
+		}
 		if (expect_end(t, p) < 0)
 			return -1;
 	}

@@ -260,8 +260,11 @@ void sgs_undistorted_camera(const struct sgs_camera *src, const struct sgs_disto
 
 	double W = src->w, H = src->h;
 	double left = -INFINITY, right = INFINITY, top = -INFINITY, bottom = INFINITY;
-	const int steps = 64;
-	for (int i = 0; i <= steps; i++) {
+	/* One sample per pixel along the edges: the extreme between two samples
+	 * can be off by far less than the half pixel to the first pixel centre. */
+	uint32_t steps = src->w > src->h ? src->w : src->h;
+	steps = steps < 64 ? 64 : steps;
+	for (uint32_t i = 0; i <= steps; i++) {
 		double x, y, fu = W * i / steps, fv = H * i / steps;
 		/* The innermost extent of each border edge bounds the rectangle. */
 		if (undistorted_normal(src, d, 0, fv, &x, &y) < 0)

@@ -1,12 +1,13 @@
 /* Helpers shared by the tools' main()s: messages prefixed with the tool
- * name, checked number parsing (no atoi), and output files that appear
- * only when complete.  These print, so only cmd/ may call them. */
+ * name and checked number parsing (no atoi).  These print, so only cmd/
+ * may call them. */
 #ifndef SGS_CLI_H
 #define SGS_CLI_H
 
 #include <stdio.h>
 
 #include "sgs_error.h"
+#include "sgs_output.h"
 
 /* Exit codes documented in sgs(7). */
 enum { SGS_EXIT_OK = 0, SGS_EXIT_FAIL = 1, SGS_EXIT_USAGE = 2, SGS_EXIT_BACKEND = 3 };
@@ -25,21 +26,5 @@ int sgs_parse_double(const char *s, double lo, double hi, const char *opt, doubl
 /* Comma-separated list of n doubles / of longs (count returned in *n). */
 int sgs_parse_doubles(const char *s, int n, const char *opt, double *out);
 int sgs_parse_longs(const char *s, long lo, long hi, int max, const char *opt, long *out, int *n);
-
-/* An output that is either stdout ("-" or NULL path) or a file written
- * under a temporary name in the same directory and renamed on commit. */
-struct sgs_output {
-	FILE *f;
-	char *path;     /* final name, NULL for stdout */
-	char *tmppath;  /* temporary name while open */
-};
-int sgs_output_open(struct sgs_output *o, const char *path);
-/* Flush, check for write errors, close and rename into place. */
-int sgs_output_commit(struct sgs_output *o);
-/* Close and remove the temporary file (no-op for stdout). */
-void sgs_output_abort(struct sgs_output *o);
-
-/* Make a directory (and parents) if missing. */
-int sgs_mkdir_p(const char *path);
 
 #endif

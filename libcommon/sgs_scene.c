@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sgs_cli.h"
+#include "sgs_output.h"
 #include "sgs_error.h"
+#include "sgs_le.h"
 
 #define SCENE_MAGIC "SGSC"
 #define FLAG_CRITICAL 1u
@@ -30,77 +31,7 @@
 /* Which per-view chunks have been read, to refuse duplicates. */
 enum { SEEN_VIEW = 1, SEEN_IMAG = 2, SEEN_MASK = 4, SEEN_DGT = 8, SEEN_DPRI = 16 };
 
-/* ---- little-endian byte helpers ---------------------------------------- */
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_f32(uint8_t *p, float v)
-{
-	uint32_t u;
-	memcpy(&u, &v, 4);
-	put_u32(p, u);
-}
-
-static void put_f64(uint8_t *p, double v)
-{
-	uint64_t u;
-	memcpy(&u, &v, 8);
-	put_u64(p, u);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-
-static float get_f32(const uint8_t *p)
-{
-	uint32_t u = get_u32(p);
-	float v;
-	memcpy(&v, &u, 4);
-	return v;
-}
-
-static double get_f64(const uint8_t *p)
-{
-	uint64_t u = get_u64(p);
-	double v;
-	memcpy(&v, &u, 8);
-	return v;
-}
-
 static uint64_t padding(uint64_t length) { return (8 - length % 8) % 8; }
-
-/* Bytes as a C-like literal body: printable ASCII as-is, the rest as
- * three-digit octal escapes, so messages show exactly what was found. */
-static void escape_bytes(const uint8_t *b, size_t n, char *out, size_t outsz)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n && o + 5 <= outsz; i++) {
-		if (b[i] == '\\' || b[i] == '\'')
-			o += (size_t)snprintf(out + o, outsz - o, "\\%c", b[i]);
-		else if (b[i] >= 0x20 && b[i] < 0x7f)
-			out[o++] = (char)b[i];
-		else
-			o += (size_t)snprintf(out + o, outsz - o, "\\%03o", b[i]);
-	}
-	out[o] = '\0';
-}
 
 /* A fixed-size string field must hold its NUL. */
 static int field_has_nul(const char *field, size_t size) { return memchr(field, '\0', size) != NULL; }
@@ -175,7 +106,7 @@ static int read_f32s(struct reader *r, float *a, size_t n)
 	if (read_payload(r, a, n * sizeof(float)) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		a[i] = get_f32((const uint8_t *)&a[i]);
+		a[i] = sgs_get_f32((const uint8_t *)&a[i]);
 	return 0;
 }
 
@@ -191,13 +122,13 @@ static int read_header(struct reader *r)
 	size_t m = got < 4 ? got : 4;
 	if (memcmp(h, SCENE_MAGIC, m) != 0) {
 		char esc[40];
-		escape_bytes(h, m, esc, sizeof esc);
+		sgs_escape_bytes(h, m, esc);
 		return sgs_error_set("%s: not a scene file (bad magic '%s')", r->name, esc);
 	}
 	if (got < sizeof h)
 		return sgs_error_set("%s: truncated: stream ends at offset %zu inside the 8-byte header",
 				     r->name, got);
-	uint32_t version = get_u32(h + 4);
+	uint32_t version = sgs_get_u32(h + 4);
 	if (version > SGS_SCENE_VERSION)
 		return sgs_error_set("%s: version %u is newer than this sgs supports (%u)", r->name,
 				     version, SGS_SCENE_VERSION);
@@ -223,9 +154,9 @@ static int read_chunk_header(struct reader *r)
 		return sgs_error_set("%s: truncated: stream ends at offset %llu inside a chunk header",
 				     r->name, (unsigned long long)r->pos);
 	memcpy(r->tag, h, 4);
-	escape_bytes(h, 4, r->tagstr, sizeof r->tagstr);
-	r->flags = get_u32(h + 4);
-	r->length = get_u64(h + 8);
+	sgs_escape_bytes(h, 4, r->tagstr);
+	r->flags = sgs_get_u32(h + 4);
+	r->length = sgs_get_u64(h + 8);
 	return 1;
 }
 
@@ -257,8 +188,8 @@ static int read_head(struct reader *r, struct sgs_scene *s)
 	if (!field_has_nul(s->source, 32) || !field_has_nul(s->protocol, 32))
 		return chunk_error(r, "source or protocol name is not NUL-terminated");
 	for (int i = 0; i < 3; i++)
-		s->background[i] = get_f32(p + 64 + 4 * i);
-	r->head_nviews = get_u32(p + 76);
+		s->background[i] = sgs_get_f32(p + 64 + 4 * i);
+	r->head_nviews = sgs_get_u32(p + 76);
 	if (r->head_nviews > MAX_VIEWS)
 		return chunk_error(r, "%u views is more than the limit of %u", r->head_nviews, MAX_VIEWS);
 	r->have_head = 1;
@@ -294,7 +225,7 @@ static int read_view(struct reader *r, struct sgs_scene *s)
 	uint8_t p[VIEW_BYTES];
 	if (expect_length(r, VIEW_BYTES) < 0 || read_payload(r, p, sizeof p) < 0)
 		return -1;
-	uint32_t i = get_u32(p);
+	uint32_t i = sgs_get_u32(p);
 	if (i >= r->head_nviews)
 		return chunk_error(r, "view index %u is out of range (the scene has %u views)", i,
 				   r->head_nviews);
@@ -309,20 +240,20 @@ static int read_view(struct reader *r, struct sgs_scene *s)
 	memcpy(v->name, p + 4, SGS_NAME_MAX);
 	if (!field_has_nul(v->name, SGS_NAME_MAX))
 		return chunk_error(r, "view %u: name is not NUL-terminated", i);
-	v->id = get_u32(p + 68);
-	v->split = get_u32(p + 72);
-	c->w = get_u32(p + 76);
-	c->h = get_u32(p + 80);
-	c->fx = get_f64(p + 88);
-	c->fy = get_f64(p + 96);
-	c->cx = get_f64(p + 104);
-	c->cy = get_f64(p + 112);
+	v->id = sgs_get_u32(p + 68);
+	v->split = sgs_get_u32(p + 72);
+	c->w = sgs_get_u32(p + 76);
+	c->h = sgs_get_u32(p + 80);
+	c->fx = sgs_get_f64(p + 88);
+	c->fy = sgs_get_f64(p + 96);
+	c->cx = sgs_get_f64(p + 104);
+	c->cy = sgs_get_f64(p + 112);
 	for (int k = 0; k < 9; k++)
-		c->R[k] = get_f64(p + 120 + 8 * k);
+		c->R[k] = sgs_get_f64(p + 120 + 8 * k);
 	for (int k = 0; k < 3; k++)
-		c->t[k] = get_f64(p + 192 + 8 * k);
-	v->near = get_f32(p + 216);
-	v->far = get_f32(p + 220);
+		c->t[k] = sgs_get_f64(p + 192 + 8 * k);
+	v->near = sgs_get_f32(p + 216);
+	v->far = sgs_get_f32(p + 220);
 
 	if (v->split > SGS_SPLIT_TEST)
 		return chunk_error(r, "view %u: unknown split value %u", i, v->split);
@@ -350,7 +281,7 @@ static int read_plane(struct reader *r, struct sgs_scene *s, int seen_bit)
 				   (unsigned long long)r->length, PLANE_HEADER_BYTES);
 	if (read_payload(r, p, sizeof p) < 0)
 		return -1;
-	uint32_t i = get_u32(p), w = get_u32(p + 4), h = get_u32(p + 8), c = get_u32(p + 12);
+	uint32_t i = sgs_get_u32(p), w = sgs_get_u32(p + 4), h = sgs_get_u32(p + 8), c = sgs_get_u32(p + 12);
 	if (i >= r->head_nviews)
 		return chunk_error(r, "view index %u is out of range (the scene has %u views)", i,
 				   r->head_nviews);
@@ -424,7 +355,7 @@ static int read_seed(struct reader *r, struct sgs_scene *s)
 				   (unsigned long long)r->length);
 	if (read_payload(r, p, 8) < 0)
 		return -1;
-	uint64_t n = get_u64(p);
+	uint64_t n = sgs_get_u64(p);
 	if (n > MAX_SEEDS)
 		return chunk_error(r, "%llu seed points is more than the limit of %llu",
 				   (unsigned long long)n, (unsigned long long)MAX_SEEDS);
@@ -446,7 +377,7 @@ static int read_seed(struct reader *r, struct sgs_scene *s)
 		for (size_t j = 0; j < k; j++, done++) {
 			const uint8_t *q = buf + j * SEED_RECORD_BYTES;
 			for (int a = 0; a < 3; a++) {
-				s->seed_xyz[3 * done + a] = get_f32(q + 4 * a);
+				s->seed_xyz[3 * done + a] = sgs_get_f32(q + 4 * a);
 				s->seed_rgb[3 * done + a] = q[12 + a];
 			}
 		}
@@ -594,8 +525,8 @@ static void chunk_begin(struct writer *w, const char *tag, uint32_t flags, uint6
 {
 	uint8_t h[16];
 	memcpy(h, tag, 4);
-	put_u32(h + 4, flags);
-	put_u64(h + 8, length);
+	sgs_put_u32(h + 4, flags);
+	sgs_put_u64(h + 8, length);
 	put_bytes(w, h, sizeof h);
 }
 
@@ -611,7 +542,7 @@ static void put_f32s(struct writer *w, const float *a, size_t n)
 	while (n > 0) {
 		size_t k = n < sizeof buf / 4 ? n : sizeof buf / 4;
 		for (size_t i = 0; i < k; i++)
-			put_f32(buf + 4 * i, a[i]);
+			sgs_put_f32(buf + 4 * i, a[i]);
 		put_bytes(w, buf, 4 * k);
 		a += k;
 		n -= k;
@@ -633,8 +564,8 @@ static void write_head(struct writer *w, const struct sgs_scene *s)
 	put_string(p, s->source, 32);
 	put_string(p + 32, s->protocol, 32);
 	for (int i = 0; i < 3; i++)
-		put_f32(p + 64 + 4 * i, s->background[i]);
-	put_u32(p + 76, s->nviews);
+		sgs_put_f32(p + 64 + 4 * i, s->background[i]);
+	sgs_put_u32(p + 76, s->nviews);
 	chunk_begin(w, "HEAD", FLAG_CRITICAL, sizeof p);
 	put_bytes(w, p, sizeof p);
 }
@@ -644,22 +575,22 @@ static void write_view(struct writer *w, uint32_t i, const struct sgs_view *v)
 	uint8_t p[VIEW_BYTES];
 	const struct sgs_camera *c = &v->cam;
 	memset(p, 0, sizeof p);
-	put_u32(p, i);
+	sgs_put_u32(p, i);
 	put_string(p + 4, v->name, SGS_NAME_MAX);
-	put_u32(p + 68, v->id);
-	put_u32(p + 72, v->split);
-	put_u32(p + 76, c->w);
-	put_u32(p + 80, c->h);
-	put_f64(p + 88, c->fx);
-	put_f64(p + 96, c->fy);
-	put_f64(p + 104, c->cx);
-	put_f64(p + 112, c->cy);
+	sgs_put_u32(p + 68, v->id);
+	sgs_put_u32(p + 72, v->split);
+	sgs_put_u32(p + 76, c->w);
+	sgs_put_u32(p + 80, c->h);
+	sgs_put_f64(p + 88, c->fx);
+	sgs_put_f64(p + 96, c->fy);
+	sgs_put_f64(p + 104, c->cx);
+	sgs_put_f64(p + 112, c->cy);
 	for (int k = 0; k < 9; k++)
-		put_f64(p + 120 + 8 * k, c->R[k]);
+		sgs_put_f64(p + 120 + 8 * k, c->R[k]);
 	for (int k = 0; k < 3; k++)
-		put_f64(p + 192 + 8 * k, c->t[k]);
-	put_f32(p + 216, v->near);
-	put_f32(p + 220, v->far);
+		sgs_put_f64(p + 192 + 8 * k, c->t[k]);
+	sgs_put_f32(p + 216, v->near);
+	sgs_put_f32(p + 220, v->far);
 	chunk_begin(w, "VIEW", FLAG_CRITICAL, sizeof p);
 	put_bytes(w, p, sizeof p);
 }
@@ -668,10 +599,10 @@ static void plane_begin(struct writer *w, const char *tag, uint32_t flags, uint3
 			const struct sgs_camera *c, uint32_t channels, uint64_t data_bytes)
 {
 	uint8_t p[PLANE_HEADER_BYTES];
-	put_u32(p, i);
-	put_u32(p + 4, c->w);
-	put_u32(p + 8, c->h);
-	put_u32(p + 12, channels);
+	sgs_put_u32(p, i);
+	sgs_put_u32(p + 4, c->w);
+	sgs_put_u32(p + 8, c->h);
+	sgs_put_u32(p + 12, channels);
 	chunk_begin(w, tag, flags, PLANE_HEADER_BYTES + data_bytes);
 	put_bytes(w, p, sizeof p);
 }
@@ -717,7 +648,7 @@ static void write_seeds(struct writer *w, const struct sgs_scene *s)
 	uint8_t buf[256 * SEED_RECORD_BYTES];
 	uint64_t length = 8 + s->nseeds * SEED_RECORD_BYTES;
 	chunk_begin(w, "SEED", 0, length);
-	put_u64(buf, s->nseeds);
+	sgs_put_u64(buf, s->nseeds);
 	put_bytes(w, buf, 8);
 	memset(buf, 0, sizeof buf);
 	for (uint64_t done = 0; done < s->nseeds;) {
@@ -725,7 +656,7 @@ static void write_seeds(struct writer *w, const struct sgs_scene *s)
 		for (size_t j = 0; j < k; j++, done++) {
 			uint8_t *q = buf + j * SEED_RECORD_BYTES;
 			for (int a = 0; a < 3; a++) {
-				put_f32(q + 4 * a, s->seed_xyz[3 * done + a]);
+				sgs_put_f32(q + 4 * a, s->seed_xyz[3 * done + a]);
 				q[12 + a] = s->seed_rgb[3 * done + a];
 			}
 		}
@@ -785,7 +716,7 @@ int sgs_scene_write(FILE *f, const struct sgs_scene *s)
 	if (check_writable(s) < 0)
 		return -1;
 	memcpy(h, SCENE_MAGIC, 4);
-	put_u32(h + 4, SGS_SCENE_VERSION);
+	sgs_put_u32(h + 4, SGS_SCENE_VERSION);
 	put_bytes(&w, h, sizeof h);
 	write_head(&w, s);
 	for (uint32_t i = 0; i < s->nviews && !w.err; i++) {
@@ -829,12 +760,11 @@ void sgs_scene_init(struct sgs_scene *s) { memset(s, 0, sizeof *s); }
 
 void sgs_view_free(struct sgs_view *v)
 {
-	free(v->image.data);
+	sgs_image_free(&v->image);
 	free(v->mask);
 	free(v->depth_gt);
 	free(v->depth_prior);
 	free(v->depth_conf);
-	memset(&v->image, 0, sizeof v->image);
 	v->mask = NULL;
 	v->depth_gt = v->depth_prior = v->depth_conf = NULL;
 }

@@ -1,0 +1,524 @@
+/*
+ * sgs-eval: compare rendered views with a scene's ground truth and print
+ * PSNR, SSIM (Inria 3DGS or scikit-image convention), the DTU masked rule,
+ * and depth AbsRel/RMSE, as TSV or JSON.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sgs_cli.h"
+#include "sgs_image.h"
+#include "sgs_metrics.h"
+#include "sgs_scene.h"
+
+struct eval_opts {
+	uint32_t split;
+	int json;
+	int ssim_mode;          /* enum sgs_ssim_mode */
+	int use_mask;
+	const char *errdir;     /* -e */
+	const char *depthdir;   /* -D */
+	const char *renders;    /* folder, or NULL for a scene stream on stdin */
+	const char *scene_name; /* for messages */
+};
+
+struct view_result {
+	const char *name;
+	double psnr, ssim;
+	int masked;
+	int has_depth;
+	double absrel, rmse;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sgs-eval [-hj] [-s train|test|all] [-e dir] [-D depthdir] "
+		   "[-m mask|nomask] [--ssim-crop] scene [renders]\n");
+}
+
+static void help(void)
+{
+	usage(stdout);
+	printf("\n"
+	       "  scene          scene file with the ground truth (- for stdin)\n"
+	       "  renders        folder of <view>.png, or - / absent: a scene stream on stdin\n"
+	       "                 whose images are the renders, matched by view name\n"
+	       "  -s split       views to evaluate: train, test (default) or all\n"
+	       "  -j             print JSON instead of TSV\n"
+	       "  -e dir         write <view>_error.png colour-mapped error images into dir\n"
+	       "  -D dir         depth maps <view>.tiff or <view>.depth.tiff (float32)\n"
+	       "                 for AbsRel and RMSE\n"
+	       "  -m mask        DTU rule where a view has a mask (default)\n"
+	       "  -m nomask      ignore masks\n"
+	       "  --ssim-crop    scikit-image SSIM (reflect, 5-pixel border cropped)\n"
+	       "                 instead of the 3DGS one (zero padding, every pixel)\n"
+	       "  -h             this help\n");
+}
+
+static char *join_path(const char *dir, const char *name, const char *suffix)
+{
+	size_t n = strlen(dir) + strlen(name) + strlen(suffix) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s%s", dir, name, suffix);
+	return p;
+}
+
+static int is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The render of view v as float RGB; its size must match the camera. */
+static int load_render(const struct eval_opts *o, const struct sgs_scene *gt,
+		       const struct sgs_scene *rs, const struct sgs_view *v, float **rgb)
+{
+	const struct sgs_camera *c = &v->cam;
+	if (!o->renders) {
+		for (uint32_t i = 0; i < rs->nviews; i++) {
+			const struct sgs_view *r = &rs->views[i];
+			if (strcmp(r->name, v->name) != 0)
+				continue;
+			if (!r->image.data) {
+				sgs_warnx("<stdin>: view '%s' has no image", v->name);
+				return -1;
+			}
+			if (r->image.w != c->w || r->image.h != c->h) {
+				sgs_warnx("<stdin>: render of '%s' is %ux%u, the view is %ux%u", v->name,
+					  r->image.w, r->image.h, c->w, c->h);
+				return -1;
+			}
+			if (sgs_image_to_rgbf(&r->image, rs->background, rgb) != 0) {
+				sgs_warn_lib("<stdin>: view '%s'", v->name);
+				return -1;
+			}
+			return 0;
+		}
+		sgs_warnx("<stdin>: no render for view '%s'", v->name);
+		return -1;
+	}
+	char *path = join_path(o->renders, v->name, ".png");
+	struct sgs_image img;
+	int rc = -1;
+	if (!path) {
+		sgs_warnx("out of memory");
+		return -1;
+	}
+	if (!is_file(path))
+		sgs_warnx("%s: missing render of view '%s'", path, v->name);
+	else if (sgs_png_read(path, &img) != 0)
+		sgs_warnx("%s", sgs_error_get());
+	else {
+		if (img.w != c->w || img.h != c->h)
+			sgs_warnx("%s: render is %ux%u, view '%s' is %ux%u", path, img.w, img.h,
+				  v->name, c->w, c->h);
+		else if (sgs_image_to_rgbf(&img, gt->background, rgb) != 0)
+			sgs_warn_lib("%s", path);
+		else
+			rc = 0;
+		sgs_image_free(&img);
+	}
+	free(path);
+	return rc;
+}
+
+/* Write through a temporary name so a failure leaves no partial file. */
+static int write_error_map(const char *dir, const char *name, const float *a, const float *b,
+			   uint32_t w, uint32_t h)
+{
+	struct sgs_image img;
+	char *path = join_path(dir, name, "_error.png");
+	char *tmp = join_path(dir, name, "_error.png.tmp");
+	int rc = -1;
+	if (!path || !tmp)
+		sgs_warnx("out of memory");
+	else if (sgs_error_map(a, b, w, h, 3, &img) != 0)
+		sgs_warn_lib("%s", path);
+	else {
+		if (sgs_png_write(tmp, &img) != 0)
+			sgs_warnx("%s", sgs_error_get());
+		else if (rename(tmp, path) != 0)
+			sgs_warnx("%s: cannot rename into place: %s", path, strerror(errno));
+		else
+			rc = 0;
+		if (rc != 0)
+			unlink(tmp);
+		sgs_image_free(&img);
+	}
+	free(path);
+	free(tmp);
+	return rc;
+}
+
+/* AbsRel / RMSE against <depthdir>/<view>.tiff, or the <view>.depth.tiff
+ * that sgs-render -d writes, when the view has ground truth. */
+static int eval_depth(const struct eval_opts *o, const struct sgs_view *v, struct view_result *r)
+{
+	if (!o->depthdir || !v->depth_gt)
+		return 0;
+	char *path = join_path(o->depthdir, v->name, ".tiff");
+	if (path && !is_file(path)) {
+		free(path);
+		path = join_path(o->depthdir, v->name, ".depth.tiff");
+	}
+	if (!path) {
+		sgs_warnx("out of memory");
+		return -1;
+	}
+	int rc = 0;
+	if (is_file(path)) {
+		uint32_t w, h, c;
+		float *d = NULL;
+		size_t n, count;
+		if (sgs_tiff_read_float(path, &w, &h, &c, &d) != 0) {
+			sgs_warnx("%s", sgs_error_get());
+			rc = -1;
+		} else if (w != v->cam.w || h != v->cam.h) {
+			sgs_warnx("%s: depth map is %ux%u, view '%s' is %ux%u", path, w, h, v->name,
+				  v->cam.w, v->cam.h);
+			rc = -1;
+		} else {
+			n = (size_t)w * h;
+			/* first channel if the TIFF has several */
+			for (size_t i = 1; c > 1 && i < n; i++)
+				d[i] = d[i * c];
+			if (sgs_depth_metrics(d, v->depth_gt, n, &r->absrel, &r->rmse, &count) == 0)
+				r->has_depth = 1;
+			else
+				sgs_warn_lib("%s: depth metrics left out", path);
+		}
+		free(d);
+	}
+	free(path);
+	return rc;
+}
+
+static int eval_view(const struct eval_opts *o, const struct sgs_scene *gt,
+		     const struct sgs_scene *rs, const struct sgs_view *v, struct view_result *r)
+{
+	uint32_t w = v->cam.w, h = v->cam.h;
+	float *ref = NULL, *out = NULL, *cref = NULL, *cout = NULL;
+	int rc = -1;
+	memset(r, 0, sizeof *r);
+	r->name = v->name;
+	if (!v->image.data) {
+		sgs_warnx("%s: view '%s' has no ground-truth image", o->scene_name, v->name);
+		return -1;
+	}
+	if (v->image.w != w || v->image.h != h) {
+		sgs_warnx("%s: view '%s': image is %ux%u, camera is %ux%u", o->scene_name, v->name,
+			  v->image.w, v->image.h, w, h);
+		return -1;
+	}
+	if (sgs_image_to_rgbf(&v->image, gt->background, &ref) != 0) {
+		sgs_warn_lib("%s: view '%s'", o->scene_name, v->name);
+		return -1;
+	}
+	if (load_render(o, gt, rs, v, &out) != 0)
+		goto done;
+	r->masked = o->use_mask && v->mask != NULL;
+	if (r->masked) {
+		if (sgs_masked_psnr(out, ref, v->mask, w, h, 3, &r->psnr) != 0 ||
+		    sgs_masked_ssim(out, ref, v->mask, w, h, 3, o->ssim_mode, &r->ssim) != 0) {
+			sgs_warn_lib("%s: view '%s'", o->scene_name, v->name);
+			goto done;
+		}
+		/* The error map shows what the metrics saw: white outside. */
+		cref = sgs_composite_white(ref, v->mask, w, h, 3);
+		cout = sgs_composite_white(out, v->mask, w, h, 3);
+		if (!cref || !cout) {
+			sgs_warn_lib("view '%s'", v->name);
+			goto done;
+		}
+	} else {
+		r->psnr = sgs_psnr(out, ref, (size_t)w * h * 3);
+		if (sgs_ssim(out, ref, w, h, 3, o->ssim_mode, &r->ssim) != 0) {
+			sgs_warn_lib("%s: view '%s'", o->scene_name, v->name);
+			goto done;
+		}
+	}
+	if (o->errdir && write_error_map(o->errdir, v->name, cout ? cout : out,
+					 cref ? cref : ref, w, h) != 0)
+		goto done;
+	rc = eval_depth(o, v, r);
+done:
+	free(ref);
+	free(out);
+	free(cref);
+	free(cout);
+	return rc;
+}
+
+struct means {
+	double psnr, ssim, absrel, rmse;
+	uint32_t n, ndepth, nmasked;
+};
+
+static struct means average(const struct view_result *r, uint32_t n)
+{
+	struct means m = {0, 0, 0, 0, n, 0, 0};
+	for (uint32_t i = 0; i < n; i++) {
+		m.psnr += r[i].psnr;
+		m.ssim += r[i].ssim;
+		m.nmasked += r[i].masked != 0;
+		if (r[i].has_depth) {
+			m.absrel += r[i].absrel;
+			m.rmse += r[i].rmse;
+			m.ndepth++;
+		}
+	}
+	m.psnr /= n;
+	m.ssim /= n;
+	m.absrel = m.ndepth ? m.absrel / m.ndepth : NAN;
+	m.rmse = m.ndepth ? m.rmse / m.ndepth : NAN;
+	return m;
+}
+
+static void print_cell(double v, const char *fmt)
+{
+	putchar('\t');
+	if (isnan(v))
+		putchar('-');
+	else
+		printf(fmt, v);
+}
+
+static void print_tsv(const struct eval_opts *o, const struct view_result *r, uint32_t n)
+{
+	struct means m = average(r, n);
+	int depth = o->depthdir != NULL, masks = m.nmasked > 0;
+	printf("view\tpsnr\tssim%s%s\n", depth ? "\tabsrel\trmse" : "", masks ? "\tmasked" : "");
+	for (uint32_t i = 0; i <= n; i++) {
+		int mean = i == n;
+		printf("%s\t%.4f\t%.6f", mean ? "mean" : r[i].name, mean ? m.psnr : r[i].psnr,
+		       mean ? m.ssim : r[i].ssim);
+		if (depth) {
+			int has = mean ? m.ndepth > 0 : r[i].has_depth;
+			print_cell(has ? (mean ? m.absrel : r[i].absrel) : NAN, "%.6f");
+			print_cell(has ? (mean ? m.rmse : r[i].rmse) : NAN, "%.6f");
+		}
+		if (masks)
+			printf("\t%s", mean ? (m.nmasked == n ? "yes" : "mixed") : r[i].masked ? "yes" : "no");
+		putchar('\n');
+	}
+}
+
+static const char *split_word(uint32_t s)
+{
+	return s == SGS_SPLIT_TRAIN ? "train" : s == SGS_SPLIT_TEST ? "test" : "all";
+}
+
+/* Non-finite numbers (PSNR of identical images) become null: JSON has no inf. */
+static int print_json(const struct eval_opts *o, const struct view_result *r, uint32_t n)
+{
+	struct means m = average(r, n);
+	cJSON *root = cJSON_CreateObject(), *views = cJSON_CreateArray(), *mean = cJSON_CreateObject();
+	if (!root || !views || !mean) {
+		cJSON_Delete(root);
+		cJSON_Delete(views);
+		cJSON_Delete(mean);
+		sgs_warnx("out of memory");
+		return -1;
+	}
+	cJSON_AddItemToObject(root, "views", views);
+	cJSON_AddItemToObject(root, "mean", mean);
+	cJSON_AddStringToObject(root, "ssim", o->ssim_mode == SGS_SSIM_SKIMAGE ? "skimage" : "3dgs");
+	cJSON_AddStringToObject(root, "split", split_word(o->split));
+	for (uint32_t i = 0; i < n; i++) {
+		cJSON *v = cJSON_CreateObject();
+		cJSON_AddItemToArray(views, v);
+		cJSON_AddStringToObject(v, "view", r[i].name);
+		cJSON_AddNumberToObject(v, "psnr", r[i].psnr);
+		cJSON_AddNumberToObject(v, "ssim", r[i].ssim);
+		cJSON_AddBoolToObject(v, "masked", r[i].masked);
+		if (o->depthdir) {
+			if (r[i].has_depth) {
+				cJSON_AddNumberToObject(v, "absrel", r[i].absrel);
+				cJSON_AddNumberToObject(v, "rmse", r[i].rmse);
+			} else {
+				cJSON_AddNullToObject(v, "absrel");
+				cJSON_AddNullToObject(v, "rmse");
+			}
+		}
+	}
+	cJSON_AddNumberToObject(mean, "psnr", m.psnr);
+	cJSON_AddNumberToObject(mean, "ssim", m.ssim);
+	if (o->depthdir) {
+		cJSON_AddNumberToObject(mean, "absrel", m.absrel);
+		cJSON_AddNumberToObject(mean, "rmse", m.rmse);
+		cJSON_AddNumberToObject(mean, "depth_views", m.ndepth);
+	}
+	cJSON_AddNumberToObject(mean, "views", n);
+	cJSON_AddNumberToObject(mean, "masked_views", m.nmasked);
+	char *text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text) {
+		sgs_warnx("out of memory");
+		return -1;
+	}
+	puts(text);
+	free(text);
+	return 0;
+}
+
+static int evaluate(const struct eval_opts *o, const struct sgs_scene *gt,
+		    const struct sgs_scene *rs)
+{
+	uint32_t n = sgs_scene_count(gt, o->split), k = 0;
+	if (n == 0) {
+		sgs_warnx("%s: no %s views to evaluate", o->scene_name, split_word(o->split));
+		return SGS_EXIT_FAIL;
+	}
+	struct view_result *r = calloc(n, sizeof *r);
+	if (!r) {
+		sgs_warnx("out of memory");
+		return SGS_EXIT_FAIL;
+	}
+	int rc = SGS_EXIT_OK;
+	for (uint32_t i = 0; i < gt->nviews && rc == SGS_EXIT_OK; i++) {
+		const struct sgs_view *v = &gt->views[i];
+		if (o->split != SGS_SPLIT_NONE && v->split != o->split)
+			continue;
+		if (eval_view(o, gt, rs, v, &r[k++]) != 0)
+			rc = SGS_EXIT_FAIL;
+	}
+	if (rc == SGS_EXIT_OK && o->depthdir) {
+		uint32_t nd = 0;
+		for (uint32_t i = 0; i < n; i++)
+			nd += r[i].has_depth;
+		if (nd == 0)
+			sgs_warnx("%s: no usable depth map (<view>.tiff) for these views",
+				  o->depthdir);
+	}
+	/* Everything is computed before the first byte reaches stdout. */
+	if (rc == SGS_EXIT_OK) {
+		if (o->json ? print_json(o, r, n) != 0 : (print_tsv(o, r, n), 0))
+			rc = SGS_EXIT_FAIL;
+		else if (fflush(stdout) != 0 || ferror(stdout)) {
+			sgs_warnx("<stdout>: write error: %s", strerror(errno));
+			rc = SGS_EXIT_FAIL;
+		}
+	}
+	free(r);
+	return rc;
+}
+
+static int check_dir(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		sgs_warnx("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		sgs_warnx("%s: not a directory", path);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"split", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"errors", required_argument, NULL, 'e'},
+		{"depth", required_argument, NULL, 'D'},
+		{"mask", required_argument, NULL, 'm'},
+		{"ssim-crop", no_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct eval_opts o = {SGS_SPLIT_TEST, 0, SGS_SSIM_3DGS, 1, NULL, NULL, NULL, NULL};
+	int ch;
+
+	sgs_cli_init(argv[0]);
+	opterr = 0; /* our own messages, prefixed with the tool's name */
+	while ((ch = getopt_long(argc, argv, ":D:e:hjm:s:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'C': o.ssim_mode = SGS_SSIM_SKIMAGE; break;
+		case 'D': o.depthdir = optarg; break;
+		case 'e': o.errdir = optarg; break;
+		case 'h': help(); return SGS_EXIT_OK;
+		case 'j': o.json = 1; break;
+		case 'm':
+			if (strcmp(optarg, "mask") == 0)
+				o.use_mask = 1;
+			else if (strcmp(optarg, "nomask") == 0)
+				o.use_mask = 0;
+			else {
+				sgs_warnx("-m: '%s' is not mask or nomask", optarg);
+				usage(stderr);
+				return SGS_EXIT_USAGE;
+			}
+			break;
+		case 's':
+			if (sgs_split_parse(optarg, &o.split) != 0) {
+				sgs_warnx("-s: %s", sgs_error_get());
+				usage(stderr);
+				return SGS_EXIT_USAGE;
+			}
+			break;
+		case ':':
+			if (strncmp(argv[optind - 1], "--", 2) == 0)
+				sgs_warnx("%s: missing argument", argv[optind - 1]);
+			else
+				sgs_warnx("-%c: missing argument", optopt);
+			usage(stderr);
+			return SGS_EXIT_USAGE;
+		default:
+			/* optopt is 0 for an unknown long option and the option's
+			 * value for a long option given an argument it does not take. */
+			if (optopt == 0 || strchr("Cjh", optopt))
+				sgs_warnx("%s: unknown option or unexpected argument", argv[optind - 1]);
+			else
+				sgs_warnx("-%c: unknown option", optopt);
+			usage(stderr);
+			return SGS_EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1 || argc > 2) {
+		usage(stderr);
+		return SGS_EXIT_USAGE;
+	}
+	const char *scene_path = argv[0];
+	o.renders = argc == 2 && strcmp(argv[1], "-") != 0 ? argv[1] : NULL;
+	if (!o.renders && strcmp(scene_path, "-") == 0) {
+		sgs_warnx("the scene and the renders cannot both come from stdin");
+		usage(stderr);
+		return SGS_EXIT_USAGE;
+	}
+	o.scene_name = strcmp(scene_path, "-") == 0 ? "<stdin>" : scene_path;
+	if ((o.renders && check_dir(o.renders) != 0) || (o.depthdir && check_dir(o.depthdir) != 0))
+		return SGS_EXIT_FAIL;
+	if (o.errdir && sgs_mkdir_p(o.errdir) != 0) {
+		sgs_warnx("%s", sgs_error_get());
+		return SGS_EXIT_FAIL;
+	}
+
+	struct sgs_scene gt, rs;
+	sgs_scene_init(&rs);
+	if (sgs_scene_load(scene_path, &gt) != 0) {
+		sgs_warnx("%s", sgs_error_get());
+		return SGS_EXIT_FAIL;
+	}
+	if (!o.renders && sgs_scene_read(stdin, "<stdin>", &rs) != 0) {
+		sgs_warnx("%s", sgs_error_get());
+		sgs_scene_free(&gt);
+		return SGS_EXIT_FAIL;
+	}
+	int rc = evaluate(&o, &gt, &rs);
+	sgs_scene_free(&gt);
+	sgs_scene_free(&rs);
+	return rc;
+}

@@ -1,0 +1,56 @@
+/* Private state and entry points of the CPU backend (kernels/cpu/). */
+#ifndef SGS_CPU_INTERNAL_H
+#define SGS_CPU_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sgs_kernels.h"
+
+/* What the tile loops read per Gaussian, packed in one cache line. */
+struct cpu_splat {
+	float x, y;          /* pixel coordinates */
+	float con[3];        /* conic */
+	float o;             /* effective opacity */
+	float rgb[3];
+	float z;
+	float ext_x, ext_y;  /* half extent of the region where alpha can
+	                      * reach 1/255 (with margin); < 0: nowhere */
+};
+
+/* Floats of one backward record per (tile, Gaussian) pair: d_xy[2],
+ * d_conic[3], d_opacity, d_color[3], d_depth. */
+#define CPU_REC 10
+
+struct cpu_priv {
+	size_t cap_n, cap_isect, cap_pix, cap_tiles;
+	struct cpu_splat *splats; /* n */
+	int32_t *rect;            /* 4n tile rectangles */
+	uint32_t *order;          /* visible Gaussians front to back */
+	uint32_t *tmp;            /* n, radix sort scratch */
+	uint32_t *keys, *tmpkeys; /* n depth keys */
+	uint32_t *offset;         /* n + 1: first pair of each Gaussian */
+	uint32_t *isect_pos;      /* n_isect: sorted position of pair offset[g] + k */
+	float *rec;               /* CPU_REC * n_isect backward records */
+	uint32_t *cursor;         /* tiles */
+	double *tile_bg;          /* 3 * tiles: per-tile dL/dbg */
+	uint32_t n_visible;
+};
+
+/* Make the per-Gaussian, per-pair and per-pixel/per-tile arrays of ctx
+ * hold at least that many entries (contents are not kept when they grow).
+ * -1 with a message when memory runs out. */
+int cpu_reserve_gaussians(struct sgs_raster_ctx *ctx, size_t n);
+int cpu_reserve_isect(struct sgs_raster_ctx *ctx, size_t n_isect);
+int cpu_reserve_pixels(struct sgs_raster_ctx *ctx, size_t pixels, size_t tiles);
+
+int cpu_project(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
+		const struct sgs_cam *cam, const struct sgs_raster_opts *opts);
+int cpu_bin_sort(struct sgs_raster_ctx *ctx);
+int cpu_rasterize(struct sgs_raster_ctx *ctx, const struct sgs_render_out *out);
+int cpu_rasterize_backward(struct sgs_raster_ctx *ctx, const struct sgs_render_dout *dout,
+			   float dbg[3]);
+int cpu_project_backward(struct sgs_raster_ctx *ctx, struct sgs_gaussians *grad,
+			 struct sgs_cam_grad *dcam, float *grad2d_accum, float *grad2d_count);
+
+#endif

@@ -1,0 +1,172 @@
+/* Per-Gaussian preprocessing on the CPU and its backward pass: one
+ * OpenMP loop over Gaussians around the shared math of
+ * sgs_math_gaussian.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu_internal.h"
+#include "sgs_error.h"
+#include "sgs_math_gaussian.h"
+
+/* Gaussians per block of the pose-gradient reduction: a fixed size, so
+ * the sum's rounding does not depend on the thread count. */
+#define POSE_BLOCK 1024
+
+static int check_inputs(const struct sgs_gaussians *g, const struct sgs_cam *cam)
+{
+	if (g->sh_degree < 0 || g->sh_degree > 3 || g->sh_active < 0 ||
+	    g->sh_active > g->sh_degree)
+		return sgs_error_set("SH degree %d (active %d) out of range", g->sh_degree,
+				     g->sh_active);
+	if (cam->w <= 0 || cam->h <= 0 || cam->w > 65536 || cam->h > 65536)
+		return sgs_error_set("image size %dx%d out of range", cam->w, cam->h);
+	if (!(cam->fx > 0.0f) || !(cam->fy > 0.0f))
+		return sgs_error_set("focal length (%g, %g) not positive", cam->fx, cam->fy);
+	if (g->n && (!g->means || !g->log_scales || !g->quats || !g->opacity || !g->sh))
+		return sgs_error_set("Gaussian parameter buffer missing");
+	return 0;
+}
+
+/* Half extents of the region where o G can reach 1/255: the ellipse
+ * d^T Q d <= 2 ln(255 o) has x half-width sqrt(2 ln(255 o) (Q^-1)_xx).
+ * Computed in double from the float conic the pixels use, then widened so
+ * float rounding in the per-pixel test can never reach outside it. */
+static void alpha_extent(const float con[3], float o, float *ex, float *ey)
+{
+	if (o < SGS_ALPHA_MIN) {
+		*ex = *ey = -1.0f;
+		return;
+	}
+	double a = con[0], b = con[1], c = con[2];
+	double det = a * c - b * b, tau = log(255.0 * (double)o);
+	if (tau < 0.0)
+		tau = 0.0;
+	if (!(det > 0.0)) {
+		*ex = *ey = 1e30f;
+		return;
+	}
+	double x = sqrt(2.0 * tau * c / det) * 1.02 + 0.01;
+	double y = sqrt(2.0 * tau * a / det) * 1.02 + 0.01;
+	*ex = x < 1e30 ? (float)x : 1e30f;
+	*ey = y < 1e30 ? (float)y : 1e30f;
+}
+
+int cpu_project(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
+		const struct sgs_cam *cam, const struct sgs_raster_opts *opts)
+{
+	if (check_inputs(g, cam) || cpu_reserve_gaussians(ctx, g->n))
+		return -1;
+	struct cpu_priv *pv = ctx->priv;
+	ctx->g = *g;
+	ctx->cam = *cam;
+	ctx->opts = *opts;
+	ctx->n_isect = 0;
+	sgs_cam_center(cam, ctx->campos);
+	sgs_cam_tiles(cam, &ctx->tiles_x, &ctx->tiles_y);
+	const int K = sgs_sh_coeffs(g->sh_degree);
+	const long n = g->n;
+
+#pragma omp parallel for schedule(static)
+	for (long i = 0; i < n; i++) {
+		struct sgs_splat2d s;
+		int vis = sgs_project_gaussian(cam, ctx->campos, opts->antialias, g->means + 3 * i,
+					       g->log_scales + 3 * i, g->quats + 4 * i,
+					       g->opacity[i], g->sh + (size_t)3 * K * i,
+					       g->sh_active, &s);
+		ctx->radii[i] = vis ? s.radius : 0;
+		ctx->tiles_touched[i] = vis ? (uint32_t)s.tiles : 0;
+		if (!vis)
+			continue;
+		struct cpu_splat *p = pv->splats + i;
+		ctx->xy[2 * i] = p->x = s.xy[0];
+		ctx->xy[2 * i + 1] = p->y = s.xy[1];
+		ctx->depth[i] = p->z = s.depth;
+		for (int k = 0; k < 3; k++) {
+			ctx->conic_opacity[4 * i + k] = p->con[k] = s.conic[k];
+			ctx->color[3 * i + k] = p->rgb[k] = s.color[k];
+			ctx->clamped[3 * i + k] = s.clamped[k];
+		}
+		ctx->conic_opacity[4 * i + 3] = p->o = s.opacity;
+		alpha_extent(s.conic, s.opacity, &p->ext_x, &p->ext_y);
+		for (int k = 0; k < 4; k++)
+			pv->rect[4 * i + k] = s.rect[k];
+	}
+	return 0;
+}
+
+int cpu_project_backward(struct sgs_raster_ctx *ctx, struct sgs_gaussians *grad,
+			 struct sgs_cam_grad *dcam, float *grad2d_accum, float *grad2d_count)
+{
+	const struct sgs_gaussians *g = &ctx->g;
+	const struct sgs_cam *cam = &ctx->cam;
+	if (grad->n != g->n || grad->sh_degree != g->sh_degree)
+		return sgs_error_set("gradient buffers for %u Gaussians of degree %d, render had "
+				     "%u of degree %d", grad->n, grad->sh_degree, g->n,
+				     g->sh_degree);
+	const int K = sgs_sh_coeffs(g->sh_degree);
+	const int Ka = sgs_sh_coeffs(g->sh_active);
+	const long n = g->n;
+	const long nblocks = (n + POSE_BLOCK - 1) / POSE_BLOCK;
+	/* per block: dR[9], dt[3], dcampos[3] */
+	float *pose = calloc((size_t)(nblocks ? nblocks : 1) * 15, sizeof(float));
+	if (!pose)
+		return sgs_error_set("out of memory for the pose gradient");
+	const float hw = 0.5f * (float)cam->w, hh = 0.5f * (float)cam->h;
+
+#pragma omp parallel for schedule(dynamic, 1)
+	for (long b = 0; b < nblocks; b++) {
+		float *acc = pose + 15 * b;
+		long end = (b + 1) * POSE_BLOCK < n ? (b + 1) * POSE_BLOCK : n;
+		for (long i = b * POSE_BLOCK; i < end; i++) {
+			float *dmean = grad->means + 3 * i, *dls = grad->log_scales + 3 * i;
+			float *dq = grad->quats + 4 * i, *dsh = grad->sh + (size_t)3 * K * i;
+			if (ctx->radii[i] == 0) {
+				memset(dmean, 0, 3 * sizeof(float));
+				memset(dls, 0, 3 * sizeof(float));
+				memset(dq, 0, 4 * sizeof(float));
+				memset(dsh, 0, (size_t)3 * K * sizeof(float));
+				grad->opacity[i] = 0.0f;
+				continue;
+			}
+			struct sgs_splat2d_grad d;
+			d.xy[0] = ctx->d_xy[2 * i];
+			d.xy[1] = ctx->d_xy[2 * i + 1];
+			d.depth = ctx->d_depth[i];
+			for (int k = 0; k < 3; k++) {
+				d.conic[k] = ctx->d_conic[3 * i + k];
+				d.color[k] = ctx->d_color[3 * i + k];
+			}
+			d.opacity = ctx->d_opacity[i];
+			sgs_project_gaussian_vjp(cam, ctx->campos, ctx->opts.antialias,
+						 g->means + 3 * i, g->log_scales + 3 * i,
+						 g->quats + 4 * i, g->opacity[i],
+						 g->sh + (size_t)3 * K * i, g->sh_active,
+						 ctx->clamped + 3 * i, &d, dmean, dls, dq,
+						 grad->opacity + i, dsh, acc, acc + 9, acc + 12);
+			if (Ka < K)
+				memset(dsh + 3 * Ka, 0, (size_t)3 * (K - Ka) * sizeof(float));
+			if (grad2d_accum) {
+				float gx = d.xy[0] * hw, gy = d.xy[1] * hh;
+				grad2d_accum[i] += sqrtf(gx * gx + gy * gy);
+			}
+			if (grad2d_count)
+				grad2d_count[i] += 1.0f;
+		}
+	}
+
+	if (dcam) {
+		double sum[15] = {0};
+		for (long b = 0; b < nblocks; b++)
+			for (int k = 0; k < 15; k++)
+				sum[k] += pose[15 * b + k];
+		float dcampos[3] = {(float)sum[12], (float)sum[13], (float)sum[14]};
+		for (int k = 0; k < 9; k++)
+			dcam->dR[k] = (float)sum[k];
+		for (int k = 0; k < 3; k++)
+			dcam->dt[k] = (float)sum[9 + k];
+		sgs_campos_vjp(cam, dcampos, dcam->dR, dcam->dt);
+	}
+	free(pose);
+	return 0;
+}

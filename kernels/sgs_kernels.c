@@ -1,0 +1,171 @@
+/* Conveniences built on the backend table: parameter and output buffers,
+ * the forward and backward sequences, camera conversion. */
+#include <string.h>
+
+#include "sgs_error.h"
+#include "sgs_kernels.h"
+#include "sgs_scene.h"
+
+/* The five parameter arrays of a Gaussian set and their sizes in floats. */
+static void gaussian_arrays(const struct sgs_gaussians *g, float **p[5], size_t len[5])
+{
+	size_t n = g->n, K = (size_t)sgs_sh_coeffs(g->sh_degree);
+	struct sgs_gaussians *m = (struct sgs_gaussians *)g;
+	p[0] = &m->means, len[0] = 3 * n;
+	p[1] = &m->log_scales, len[1] = 3 * n;
+	p[2] = &m->quats, len[2] = 4 * n;
+	p[3] = &m->opacity, len[3] = n;
+	p[4] = &m->sh, len[4] = 3 * K * n;
+}
+
+int sgs_gaussians_alloc(const struct sgs_backend *be, struct sgs_gaussians *g, uint32_t n,
+			int sh_degree)
+{
+	float **p[5];
+	size_t len[5];
+	if (sh_degree < 0 || sh_degree > 3)
+		return sgs_error_set("SH degree %d out of range 0..3", sh_degree);
+	memset(g, 0, sizeof *g);
+	g->n = n;
+	g->sh_degree = g->sh_active = sh_degree;
+	gaussian_arrays(g, p, len);
+	for (int i = 0; i < 5; i++) {
+		*p[i] = be->alloc(len[i] * sizeof(float));
+		if (!*p[i] || be->memset(*p[i], 0, len[i] * sizeof(float))) {
+			sgs_gaussians_free(be, g);
+			return sgs_error_prefix("%u Gaussians on %s", n, be->name);
+		}
+	}
+	return 0;
+}
+
+void sgs_gaussians_free(const struct sgs_backend *be, struct sgs_gaussians *g)
+{
+	float **p[5];
+	size_t len[5];
+	gaussian_arrays(g, p, len);
+	for (int i = 0; i < 5; i++) {
+		be->free(*p[i]);
+		*p[i] = NULL;
+	}
+}
+
+static int gaussians_copy(const struct sgs_backend *be, const struct sgs_gaussians *dst,
+			  const struct sgs_gaussians *src, int up)
+{
+	float **pd[5], **ps[5];
+	size_t len[5], lens[5];
+	if (dst->n != src->n || dst->sh_degree != src->sh_degree)
+		return sgs_error_set("Gaussian copy: %u of degree %d into %u of degree %d",
+				     src->n, src->sh_degree, dst->n, dst->sh_degree);
+	gaussian_arrays(dst, pd, len);
+	gaussian_arrays(src, ps, lens);
+	for (int i = 0; i < 5; i++) {
+		size_t bytes = len[i] * sizeof(float);
+		if (up ? be->upload(*pd[i], *ps[i], bytes) : be->download(*pd[i], *ps[i], bytes))
+			return -1;
+	}
+	return 0;
+}
+
+int sgs_gaussians_upload(const struct sgs_backend *be, const struct sgs_gaussians *dst,
+			 const struct sgs_gaussians *host_src)
+{
+	return gaussians_copy(be, dst, host_src, 1);
+}
+
+int sgs_gaussians_download(const struct sgs_backend *be, const struct sgs_gaussians *host_dst,
+			   const struct sgs_gaussians *src)
+{
+	return gaussians_copy(be, host_dst, src, 0);
+}
+
+int sgs_render_out_alloc(const struct sgs_backend *be, struct sgs_render_out *out, int w, int h,
+			 int want_aux)
+{
+	size_t np = (size_t)w * (size_t)h;
+	memset(out, 0, sizeof *out);
+	out->rgb = be->alloc(3 * np * sizeof(float));
+	if (!out->rgb)
+		return -1;
+	if (want_aux) {
+		out->alpha = be->alloc(np * sizeof(float));
+		out->depth = be->alloc(np * sizeof(float));
+		out->median_depth = be->alloc(np * sizeof(float));
+		out->final_T = be->alloc(np * sizeof(float));
+		out->n_contrib = be->alloc(np * sizeof(uint32_t));
+		if (!out->alpha || !out->depth || !out->median_depth || !out->final_T ||
+		    !out->n_contrib) {
+			sgs_render_out_free(be, out);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void sgs_render_out_free(const struct sgs_backend *be, struct sgs_render_out *out)
+{
+	be->free(out->rgb);
+	be->free(out->alpha);
+	be->free(out->depth);
+	be->free(out->median_depth);
+	be->free(out->final_T);
+	be->free(out->n_contrib);
+	memset(out, 0, sizeof *out);
+}
+
+int sgs_render(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
+	       const struct sgs_cam *cam, const struct sgs_raster_opts *opts,
+	       const struct sgs_render_out *out)
+{
+	const struct sgs_backend *be = ctx->be;
+	if (be->project(ctx, g, cam, opts) || be->bin_sort(ctx) || be->rasterize(ctx, out))
+		return -1;
+	return 0;
+}
+
+int sgs_render_backward(struct sgs_raster_ctx *ctx, const struct sgs_render_dout *dout,
+			struct sgs_gaussians *grad, float dbg[3], struct sgs_cam_grad *dcam,
+			float *grad2d_accum, float *grad2d_count)
+{
+	const struct sgs_backend *be = ctx->be;
+	if (be->rasterize_backward(ctx, dout, dbg) ||
+	    be->project_backward(ctx, grad, dcam, grad2d_accum, grad2d_count))
+		return -1;
+	return 0;
+}
+
+void sgs_cam_from_camera(const struct sgs_camera *c, struct sgs_cam *k)
+{
+	k->w = (int)c->w;
+	k->h = (int)c->h;
+	k->fx = (float)c->fx;
+	k->fy = (float)c->fy;
+	k->cx = (float)c->cx;
+	k->cy = (float)c->cy;
+	for (int i = 0; i < 9; i++)
+		k->R[i] = (float)c->R[i];
+	for (int i = 0; i < 3; i++)
+		k->t[i] = (float)c->t[i];
+	k->znear = SGS_NEAR_DEFAULT;
+}
+
+void sgs_cam_grad_twist(const struct sgs_cam *cam, const struct sgs_cam_grad *g, float twist[6])
+{
+	float w[3] = {0.0f, 0.0f, 0.0f};
+	/* sum over columns j of R_j x dR_j, then t x dt */
+	for (int j = 0; j < 3; j++) {
+		float a[3] = {cam->R[j], cam->R[3 + j], cam->R[6 + j]};
+		float b[3] = {g->dR[j], g->dR[3 + j], g->dR[6 + j]};
+		w[0] += a[1] * b[2] - a[2] * b[1];
+		w[1] += a[2] * b[0] - a[0] * b[2];
+		w[2] += a[0] * b[1] - a[1] * b[0];
+	}
+	w[0] += cam->t[1] * g->dt[2] - cam->t[2] * g->dt[1];
+	w[1] += cam->t[2] * g->dt[0] - cam->t[0] * g->dt[2];
+	w[2] += cam->t[0] * g->dt[1] - cam->t[1] * g->dt[0];
+	for (int i = 0; i < 3; i++) {
+		twist[i] = g->dt[i];
+		twist[3 + i] = w[i];
+	}
+}

@@ -1,0 +1,241 @@
+/* The compute kernels behind one API: a backend table (CPU always, CUDA
+ * when built with nvcc and a device is present) whose operations work on
+ * buffers the backend owns, so the CUDA backend can keep everything on the
+ * device.  The per-Gaussian and per-pixel math both backends share lives
+ * in sgs_math_*.h.
+ *
+ * Conventions (all backends):
+ * - Camera: OpenCV pinhole, x_cam = R x_world + t (R row-major).  A pixel
+ *   coordinate u = fx X/Z + cx puts the top-left pixel at [0,1), so pixel
+ *   (x, y) is evaluated at its centre (x + 0.5, y + 0.5).  (Inria's
+ *   rasterizer uses pixel centres at integers, with u_inria = u - 0.5; the
+ *   two give identical images.)
+ * - Images are row-major, top row first; RGB is interleaved [y][x][c].
+ * - Parameters are raw: log-scales, wxyz quaternions (normalised inside),
+ *   logit opacities, SH coefficients [gaussian][coeff][channel].
+ * - Numerics follow Inria's 3DGS: near clip z <= 0.2 culled, 0.3 px^2
+ *   dilation, radius ceil(3 sqrt(lambda_max)), 16x16 tiles, alpha =
+ *   min(0.99, o G), skip alpha < 1/255, stop before T falls below 1e-4.
+ *
+ * Every function returns 0 on success or -1 with a message in
+ * sgs_error_get(); none prints. */
+#ifndef SGS_KERNELS_H
+#define SGS_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SGS_TILE 16            /* tile side in pixels */
+#define SGS_NEAR_DEFAULT 0.2f  /* Inria's near clip on camera z */
+
+/* A view of the Gaussian parameters (or of their gradients, same layout),
+ * all pointers into buffers of the backend that holds them. */
+struct sgs_gaussians {
+	uint32_t n;
+	int sh_degree;     /* storage degree 0..3: K = (sh_degree+1)^2 coefficients */
+	int sh_active;     /* degree used for colour, <= sh_degree */
+	float *means;      /* 3n world xyz */
+	float *log_scales; /* 3n */
+	float *quats;      /* 4n w x y z, any norm > 0 */
+	float *opacity;    /* n logits */
+	float *sh;         /* n*K*3 [g][k][c]; k = 0 is the DC term */
+};
+
+/* A camera as the kernels see it (host struct, passed by value to the
+ * device).  Fill it with sgs_cam_from_camera() or by hand. */
+struct sgs_cam {
+	int w, h;
+	float fx, fy, cx, cy;
+	float R[9]; /* world-to-camera rotation, row-major */
+	float t[3];
+	float znear; /* Gaussians with camera z <= znear are culled (0.2) */
+};
+
+struct sgs_raster_opts {
+	float bg[3];   /* background colour added with the final transmittance */
+	int antialias; /* 1: scale opacity by sqrt(det(cov)/det(cov + 0.3 I))
+	                * (Mip-Splatting / Inria's antialiasing flag), 0: off */
+};
+
+/* Forward outputs: backend buffers of w*h pixels (rgb 3*w*h), allocated by
+ * the caller with be->alloc.  Only rgb is required; others may be NULL. */
+struct sgs_render_out {
+	float *rgb;          /* sum_i c_i a_i T_i + T_final bg */
+	float *alpha;        /* 1 - T_final */
+	float *depth;        /* expected depth sum_i z_i a_i T_i, NOT divided by
+	                      * alpha (divide yourself for a normalised depth) */
+	float *median_depth; /* z of the Gaussian at which T first drops below
+	                      * 0.5; 0 where it never does (no surface) */
+	float *final_T;      /* transmittance after the last contributor */
+	uint32_t *n_contrib; /* number of Gaussians actually blended */
+};
+
+/* Upstream gradients for the backward pass (backend buffers laid out as
+ * the matching outputs; NULL means zero). */
+struct sgs_render_dout {
+	const float *drgb;
+	const float *dalpha;
+	const float *ddepth; /* of the expected (unnormalised) depth */
+};
+
+/* Gradient of the loss with respect to the world-to-camera pose, as the
+ * 12 entries of R (row-major, treated as free entries) and t.  Turn it
+ * into a twist with sgs_cam_grad_twist(). */
+struct sgs_cam_grad {
+	float dR[9];
+	float dt[3];
+};
+
+/* State shared by the operations of one render: what project() saw and
+ * the intermediates backward needs.  Created by be->ctx_new, reused across
+ * frames (buffers grow as needed).  The fields below are the contract
+ * between backends (the CUDA-vs-CPU checks compare them); all pointers are
+ * backend buffers. */
+struct sgs_raster_ctx {
+	const struct sgs_backend *be;
+	/* Copies of project()'s inputs.  g's buffers must not change until
+	 * the backward pass of this render is done. */
+	struct sgs_gaussians g;
+	struct sgs_cam cam;
+	struct sgs_raster_opts opts;
+	float campos[3];        /* camera centre -R^T t (for SH directions) */
+	int tiles_x, tiles_y;
+
+	/* project(): per Gaussian, n entries (radius 0 = culled; the other
+	 * fields of a culled Gaussian are unspecified) */
+	float *xy;              /* 2n pixel coordinates (u, v) */
+	float *depth;           /* n camera z */
+	float *conic_opacity;   /* 4n: conic (a, b, c) and effective opacity o,
+	                         * G = exp(-0.5 (a dx^2 + c dy^2) - b dx dy) */
+	float *color;           /* 3n: SH colour + 0.5, clamped at 0 */
+	uint8_t *clamped;       /* 3n: 1 where that channel was clamped */
+	int32_t *radii;         /* n */
+	uint32_t *tiles_touched;/* n: tiles in the Gaussian's rectangle */
+
+	/* bin_sort(): n_isect (tile, Gaussian) pairs, grouped by tile in
+	 * row-major tile order, front to back within a tile (ties by
+	 * Gaussian index). */
+	uint32_t n_isect;       /* host value */
+	uint32_t *isect_ids;    /* n_isect Gaussian indices */
+	uint32_t *tile_ranges;  /* 2 per tile: [start, end) into isect_ids */
+
+	/* rasterize(): per pixel, w*h entries */
+	float *final_T;
+	uint32_t *last_contrib; /* 1 + position (within the tile's list) of
+	                         * the last Gaussian blended, 0 if none */
+
+	/* rasterize_backward(): per Gaussian, n entries (0 for culled) */
+	float *d_xy;            /* 2n dL/d(u, v), pixel units */
+	float *d_conic;         /* 3n dL/d(a, b, c) as used in G above */
+	float *d_opacity;       /* n dL/d(effective opacity o) */
+	float *d_color;         /* 3n dL/d(colour), before the clamp mask */
+	float *d_depth;         /* n dL/d(camera z) through the depth output */
+
+	void *priv;             /* backend-specific state */
+};
+
+/* The backend table.  Operations are called in order project, bin_sort,
+ * rasterize (forward), then rasterize_backward, project_backward. */
+struct sgs_backend {
+	const char *name;        /* "cpu" or "cuda" */
+	const char *device_name; /* e.g. "AMD EPYC ... (16 threads)", "NVIDIA H100" */
+
+	/* Buffers.  alloc(0) returns a valid pointer; alloc returns NULL
+	 * with a message on failure.  upload: host -> buffer, download:
+	 * buffer -> host, copy: buffer -> buffer; all complete before they
+	 * return. */
+	void *(*alloc)(size_t bytes);
+	void (*free)(void *p);
+	int (*upload)(void *dst, const void *src, size_t bytes);
+	int (*download)(void *dst, const void *src, size_t bytes);
+	int (*memset)(void *dst, int byte, size_t bytes);
+	int (*copy)(void *dst, const void *src, size_t bytes);
+	int (*sync)(void); /* wait for queued work (timing) */
+
+	struct sgs_raster_ctx *(*ctx_new)(void);
+	void (*ctx_free)(struct sgs_raster_ctx *ctx);
+
+	/* Per-Gaussian preprocessing: cull, 2D mean, conic, opacity, colour,
+	 * radius, tiles touched.  Keeps copies of g, cam, opts in ctx. */
+	int (*project)(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
+		       const struct sgs_cam *cam, const struct sgs_raster_opts *opts);
+	/* Duplicate per tile, sort by tile then depth, tile ranges. */
+	int (*bin_sort)(struct sgs_raster_ctx *ctx);
+	/* Blend front to back; fills ctx->final_T, ctx->last_contrib. */
+	int (*rasterize)(struct sgs_raster_ctx *ctx, const struct sgs_render_out *out);
+
+	/* Pixel gradients -> per-Gaussian 2D gradients in ctx->d_*; adds
+	 * nothing, overwrites.  dbg (host, may be NULL) receives dL/dbg. */
+	int (*rasterize_backward)(struct sgs_raster_ctx *ctx,
+				  const struct sgs_render_dout *dout, float dbg[3]);
+	/* ctx->d_* -> parameter gradients, written (not added) for all n
+	 * Gaussians into grad (same n and sh_degree as ctx->g; zero for
+	 * culled Gaussians and for SH degrees above sh_active).
+	 * dcam (host, may be NULL) receives the pose gradient.
+	 * grad2d_accum / grad2d_count (buffers of n, may be NULL): for every
+	 * Gaussian with radius > 0, ADD |dL/d mean2D| in Inria's NDC units,
+	 * i.e. |(d_xy.u * w/2, d_xy.v * h/2)|, so Inria's densification
+	 * threshold (0.0002) applies unchanged, and add 1 to the count. */
+	int (*project_backward)(struct sgs_raster_ctx *ctx, struct sgs_gaussians *grad,
+				struct sgs_cam_grad *dcam, float *grad2d_accum,
+				float *grad2d_count);
+};
+
+/* "auto" (CUDA when built with it and a device is present, else CPU),
+ * "cpu" or "cuda".  NULL with a message when the request cannot be met
+ * ("CUDA backend not built", "no CUDA device: ..."). */
+const struct sgs_backend *sgs_backend_get(const char *name);
+const struct sgs_backend *sgs_backend_cpu(void);
+#ifdef SGS_WITH_CUDA
+/* kernels/cuda: NULL with a message when no device can be used. */
+const struct sgs_backend *sgs_backend_cuda(void);
+#endif
+
+/* ---- conveniences built on the table (kernels/sgs_kernels.c) ---- */
+
+/* Coefficients per channel for an SH degree. */
+static inline int sgs_sh_coeffs(int degree) { return (degree + 1) * (degree + 1); }
+
+/* Allocate / free the five parameter buffers of g on be (zeroed). */
+int sgs_gaussians_alloc(const struct sgs_backend *be, struct sgs_gaussians *g,
+			uint32_t n, int sh_degree);
+void sgs_gaussians_free(const struct sgs_backend *be, struct sgs_gaussians *g);
+/* Copy host arrays (same layout) to / from the buffers of g. */
+int sgs_gaussians_upload(const struct sgs_backend *be, const struct sgs_gaussians *dst,
+			 const struct sgs_gaussians *host_src);
+int sgs_gaussians_download(const struct sgs_backend *be, const struct sgs_gaussians *host_dst,
+			   const struct sgs_gaussians *src);
+
+/* Allocate / free the outputs for w x h: rgb always, the others when
+ * want_aux is non-zero (NULL otherwise). */
+int sgs_render_out_alloc(const struct sgs_backend *be, struct sgs_render_out *out,
+			 int w, int h, int want_aux);
+void sgs_render_out_free(const struct sgs_backend *be, struct sgs_render_out *out);
+
+/* project + bin_sort + rasterize. */
+int sgs_render(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
+	       const struct sgs_cam *cam, const struct sgs_raster_opts *opts,
+	       const struct sgs_render_out *out);
+/* rasterize_backward + project_backward. */
+int sgs_render_backward(struct sgs_raster_ctx *ctx, const struct sgs_render_dout *dout,
+			struct sgs_gaussians *grad, float dbg[3], struct sgs_cam_grad *dcam,
+			float *grad2d_accum, float *grad2d_count);
+
+struct sgs_camera; /* libcommon/sgs_scene.h */
+/* Double-precision scene camera -> kernel camera (znear 0.2). */
+void sgs_cam_from_camera(const struct sgs_camera *c, struct sgs_cam *k);
+
+/* Pose gradient as a twist (rho, omega) for the left perturbation
+ * [R|t] <- exp(xi^) [R|t]: dL/drho = dL/dt, dL/domega = sum_j R_j x dR_j
+ * + t x dL/dt (R_j, dR_j the columns). */
+void sgs_cam_grad_twist(const struct sgs_cam *cam, const struct sgs_cam_grad *g, float twist[6]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

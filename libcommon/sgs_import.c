@@ -1,0 +1,109 @@
+/* sgs-init's whole job for a dataset folder: recognise the format, run its
+ * importer, then the protocol step. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import_files.h"
+#include "sgs_error.h"
+#include "sgs_import.h"
+
+#define LLFF_PROTOCOL_FACTOR 8 /* SPEC §5: the llff protocol is at 504x378 */
+
+void sgs_dataset_free(struct sgs_dataset *d)
+{
+	free(d->views);
+	free(d->xyz);
+	free(d->rgb);
+	free(d->track_start);
+	free(d->track);
+	memset(d, 0, sizeof *d);
+}
+
+static int has(const char *dir, const char *name, int want_dir)
+{
+	char path[PATH_MAX];
+	if (sgs_path_join(path, sizeof path, dir, name) != 0) {
+		sgs_error_clear();
+		return 0;
+	}
+	return want_dir ? sgs_is_dir(path) : sgs_is_file(path);
+}
+
+/* The first match wins, so a full LLFF release (which also carries its
+ * COLMAP model) is read as COLMAP, as 3DGS reads it; -f llff overrides. */
+const char *sgs_import_detect(const char *dir)
+{
+	if (has(dir, "sparse/0", 1) || has(dir, "sparse/cameras.bin", 0) ||
+	    has(dir, "sparse/cameras.txt", 0))
+		return "colmap";
+	if (has(dir, "transforms_train.json", 0))
+		return "blender";
+	if (has(dir, "transforms.json", 0))
+		return "ngp";
+	if (has(dir, "poses_bounds.npy", 0))
+		return "llff";
+	if (has(dir, "cameras_sphere.npz", 0))
+		return "dtu";
+	return NULL;
+}
+
+/* LLFF ships pre-shrunk copies (images_4/, images_8/) that are preferred
+ * over shrinking images/ here; images/ is the fallback when the requested
+ * images_N is missing, and then the loader does the downscaling.  Without
+ * -r (downscale 0 or 1) the llff protocol means images_8.  On return
+ * *loader_factor is what the protocol step must still apply. */
+static int import_llff(const char *dir, const struct sgs_import_opts *o, struct sgs_dataset *d,
+		       uint32_t *loader_factor)
+{
+	uint32_t f = o->downscale;
+	char folder[32];
+	if (f <= 1 && o->protocol && strcmp(o->protocol, "llff") == 0)
+		f = LLFF_PROTOCOL_FACTOR;
+	*loader_factor = 1;
+	if (f > 1) {
+		snprintf(folder, sizeof folder, "images_%u", f);
+		if (!has(dir, folder, 1) && has(dir, "images", 1)) {
+			*loader_factor = f;
+			f = 1;
+		}
+	}
+	return sgs_import_llff(dir, f, d);
+}
+
+int sgs_import(const char *dir, const struct sgs_import_opts *o, struct sgs_scene *s)
+{
+	struct sgs_dataset d;
+	struct sgs_import_opts opts = *o;
+	const char *format = o->format;
+	int rc;
+
+	sgs_scene_init(s);
+	memset(&d, 0, sizeof d);
+	if (!sgs_is_dir(dir))
+		return sgs_error_set("%s: not a folder", dir);
+	if (!format && !(format = sgs_import_detect(dir)))
+		return sgs_error_set("%s: cannot tell the dataset format (no sparse/0, "
+				     "transforms_train.json, transforms.json, poses_bounds.npy or "
+				     "cameras_sphere.npz); use -f", dir);
+	if (strcmp(format, "colmap") == 0)
+		rc = sgs_import_colmap(dir, &d);
+	else if (strcmp(format, "blender") == 0)
+		rc = sgs_import_blender(dir, &d);
+	else if (strcmp(format, "ngp") == 0)
+		rc = sgs_import_ngp(dir, &d);
+	else if (strcmp(format, "llff") == 0)
+		rc = import_llff(dir, o, &d, &opts.downscale);
+	else if (strcmp(format, "dtu") == 0)
+		rc = sgs_import_dtu(dir, &d);
+	else
+		return sgs_error_set("unknown dataset format '%s' (valid: colmap, blender, ngp, "
+				     "llff, dtu, synthetic)", format);
+	if (rc != 0) {
+		sgs_dataset_free(&d);
+		return -1;
+	}
+	rc = sgs_protocol_apply(&d, &opts, s);
+	sgs_dataset_free(&d);
+	return rc;
+}

@@ -1,0 +1,24 @@
+/* Output files that appear only when complete, and directory creation.
+ * These never print: library code (scene and splat savers) uses them too. */
+#ifndef SGS_OUTPUT_H
+#define SGS_OUTPUT_H
+
+#include <stdio.h>
+
+/* An output that is either stdout ("-" or NULL path) or a file written
+ * under a temporary name in the same directory and renamed on commit. */
+struct sgs_output {
+	FILE *f;
+	char *path;     /* final name, NULL for stdout */
+	char *tmppath;  /* temporary name while open */
+};
+int sgs_output_open(struct sgs_output *o, const char *path);
+/* Flush, check for write errors, close and rename into place. */
+int sgs_output_commit(struct sgs_output *o);
+/* Close and remove the temporary file (no-op for stdout). */
+void sgs_output_abort(struct sgs_output *o);
+
+/* Make a directory (and parents) if missing. */
+int sgs_mkdir_p(const char *path);
+
+#endif

@@ -1,0 +1,34 @@
+/* The parts of sgs_protocol_apply() (declared in sgs_import.h): choosing
+ * views, loading their pixels, picking seed points, depth bounds.  Kept
+ * separate so tests can check each without decoding images. */
+#ifndef SGS_PROTOCOL_H
+#define SGS_PROTOCOL_H
+
+#include <stdint.h>
+
+#include "sgs_import.h"
+
+/* numpy's round(linspace(0, len-1, n)) with ties to even: n indices in
+ * [0, len).  Needs 1 <= n <= len. */
+void sgs_linspace_indices(uint32_t len, uint32_t n, uint32_t *out);
+
+/* Fill split[i] (enum sgs_split) for every dataset view from o->protocol,
+ * o->nviews and o->train_ids; `protocol` receives the name stored in the
+ * scene ("llff", "blender", "dtu", "all", or "explicit" when -t is given). */
+int sgs_protocol_select(const struct sgs_dataset *d, const struct sgs_import_opts *o,
+			uint32_t *split, char protocol[32]);
+
+/* Load dataset view i into v: camera (undistorted, downscaled by
+ * o->downscale), RGB8/RGBA8 pixels, and the mask when want_mask and the
+ * view has one.  name, id and near/far are set too; split is not. */
+int sgs_protocol_load_view(const struct sgs_dataset *d, uint32_t i,
+			   const struct sgs_import_opts *o, int want_mask, struct sgs_view *v);
+
+/* Seed points of the scene: dataset points seen by >= 2 train views. */
+int sgs_protocol_seeds(const struct sgs_dataset *d, const uint32_t *split, struct sgs_scene *s);
+
+/* near/far of every scene view that has none from the dataset: from the
+ * seed points in view, else from the layout of the dataset's cameras. */
+void sgs_protocol_bounds(const struct sgs_dataset *d, struct sgs_scene *s);
+
+#endif

@@ -1,0 +1,186 @@
+#!/usr/bin/env bats
+# The command-line contract every tool shares (sgs(7)): -h, usage errors
+# with exit 2 and nothing on stdout, checked numbers, and the stubs'
+# "not implemented yet" while a tool has no implementation.
+load helper
+bats_require_minimum_version 1.5.0
+
+# $1 = tool: -h prints the usage on stdout, nothing on stderr, exit 0.
+check_help() {
+	run --separate-stderr "$1" -h
+	assert_success
+	assert_line --index 0 --regexp "^usage: $1( |\$)"
+	[ -z "$stderr" ] || fail "-h wrote to stderr: $stderr"
+}
+
+# $1 = tool, $2 = its stderr: every line is a message starting with the
+# tool's name, or the usage text (a "usage:" line and its indented rest).
+check_stderr_lines() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"$1: "* | "usage: $1"* | " "* | "	"*) ;;
+		*) fail "stray stderr line from $1: '$line'" ;;
+		esac
+	done <<<"$2"
+}
+
+# $1 = tool, $2... = arguments that make a usage error: exit 2, stdout
+# empty, a usage: line on stderr.
+check_usage_error() {
+	local tool=$1
+	shift
+	run --separate-stderr "$tool" "$@"
+	assert_equal "$status" 2
+	assert_equal "$output" ''
+	[[ "$stderr" == *"usage: $tool "* ]] || fail "no usage: line on stderr: $stderr"
+	check_stderr_lines "$tool" "$stderr"
+}
+
+# $1 = tool, $2 = option, $3... = rest of the command line: a bad number or word
+# for that option is a usage error whose message names the option, and no
+# output file appears.
+check_bad_arg() {
+	local tool=$1 opt=$2
+	shift 2
+	run --separate-stderr "$tool" "$@"
+	assert_equal "$status" 2
+	assert_equal "$output" ''
+	[[ "$stderr" == "$tool: $opt: "* ]] || fail "message does not name $opt: $stderr"
+	assert_no_output_file out
+}
+
+# $1 = tool, $2... = a valid command line: a stub says so, exit 1, and
+# writes nothing to stdout or to -o.
+check_stub() {
+	local tool=$1
+	shift
+	run --separate-stderr "$tool" "$@"
+	assert_equal "$status" 1
+	assert_equal "$output" ''
+	[[ "$stderr" == "$tool: not implemented yet"* ]] || fail "unexpected stderr: $stderr"
+	assert_no_output_file out
+}
+
+# The lead replaces the sgs-render stub; its stub-only checks then skip.
+skip_unless_stub() {
+	run --separate-stderr "$@" </dev/null
+	[[ "$stderr" == *"not implemented yet"* ]] || skip "$1 is implemented now"
+}
+
+@test "every tool: -h prints usage on stdout and exits 0" {
+	for t in sgs-init sgs-depth sgs-train sgs-render sgs-eval; do
+		check_help "$t"
+	done
+}
+
+@test "sgs-init: unknown option, missing argument, extra operand exit 2" {
+	check_usage_error sgs-init -Z
+	check_usage_error sgs-init -o
+	check_usage_error sgs-init -i a.sgs b.sgs
+	check_usage_error sgs-init dir1 dir2
+	check_usage_error sgs-init
+	check_usage_error sgs-init -f synthetic extra
+}
+
+@test "sgs-init: bad and out-of-range numbers name the option" {
+	check_bad_arg sgs-init -n -n abc -o out.sgs dir
+	check_bad_arg sgs-init -n -n 3x -o out.sgs dir
+	check_bad_arg sgs-init -n -n 0 -o out.sgs dir
+	check_bad_arg sgs-init -r -r 65 -o out.sgs dir
+	check_bad_arg sgs-init -t -t 1,x,3 -o out.sgs dir
+	check_bad_arg sgs-init -t -t -1 -o out.sgs dir
+	check_bad_arg sgs-init -W -f synthetic -W 7 -o out.sgs
+	check_bad_arg sgs-init -H -f synthetic -H 1e3 -o out.sgs
+	check_bad_arg sgs-init -N -f synthetic -N '' -o out.sgs
+	check_bad_arg sgs-init -S -f synthetic -S 99999999999999999999 -o out.sgs
+	check_bad_arg sgs-init -B -B 0.5,0.5 -o out.sgs dir
+	check_bad_arg sgs-init -B -B 0,0,2 -o out.sgs dir
+}
+
+@test "sgs-init: options that do not apply to the mode are usage errors" {
+	check_usage_error sgs-init -f synthetic -p llff -o out.sgs
+	check_usage_error sgs-init -f synthetic -t 1,2 -o out.sgs
+	check_usage_error sgs-init -W 64 -o out.sgs dir
+	check_usage_error sgs-init -i -o out.sgs in.sgs
+	check_usage_error sgs-init -i -f synthetic
+	run --separate-stderr sgs-init -f synthetic -r 2
+	[[ "$stderr" == "sgs-init: -r: not used with -f synthetic"* ]] || fail "$stderr"
+	assert_no_output_file out
+}
+
+@test "sgs-init: -n not below -N for the synthetic scene is a usage error" {
+	run --separate-stderr sgs-init -f synthetic -N 4 -n 4 -o out.sgs
+	assert_equal "$status" 2
+	assert_equal "$output" ''
+	[[ "$stderr" == "sgs-init: -n 4: "* ]] || fail "$stderr"
+	assert_no_output_file out
+}
+
+@test "sgs-depth: usage errors exit 2" {
+	check_usage_error sgs-depth -Z
+	check_usage_error sgs-depth -b
+	check_usage_error sgs-depth a.sgs b.sgs
+	check_bad_arg sgs-depth -S -S abc -o out.sgs in.sgs
+	check_bad_arg sgs-depth -S -S -5 -o out.sgs in.sgs
+	check_bad_arg sgs-depth -b -b gpu -o out.sgs in.sgs
+}
+
+@test "sgs-train: usage errors exit 2" {
+	check_usage_error sgs-train -Z
+	check_usage_error sgs-train --bogus
+	check_usage_error sgs-train --resume
+	check_usage_error sgs-train a.sgs b.sgs
+	check_bad_arg sgs-train -n -n abc -o out.ply in.sgs
+	check_bad_arg sgs-train -n -n 0 -o out.ply in.sgs
+	check_bad_arg sgs-train -c -c 1.5 -o out.ply in.sgs
+	check_bad_arg sgs-train -N -N x -o out.ply in.sgs
+	check_bad_arg sgs-train -S -S abc -o out.ply in.sgs
+	check_bad_arg sgs-train --sh --sh 4 -o out.ply in.sgs
+	check_bad_arg sgs-train -b -b gpu -o out.ply in.sgs
+	check_bad_arg sgs-train -I -I everything -o out.ply in.sgs
+}
+
+@test "sgs-render: usage errors exit 2" {
+	check_usage_error sgs-render -Z
+	check_usage_error sgs-render only-a-scene.sgs
+	check_usage_error sgs-render a.sgs b.ply c
+}
+
+@test "sgs-render: bad numbers name the option" {
+	run --separate-stderr sgs-render x.sgs x.ply </dev/null
+	[[ "$stderr" != *"not implemented yet"* ]] || skip "the sgs-render stub does not check numbers"
+	check_bad_arg sgs-render -N -p orbit -N abc -o out x.sgs x.ply
+	check_bad_arg sgs-render -W -W 12x -o out x.sgs x.ply
+	check_bad_arg sgs-render -r -r 0 -o out x.sgs x.ply
+}
+
+@test "sgs-eval: usage errors exit 2" {
+	check_usage_error sgs-eval -Z
+	check_usage_error sgs-eval --bogus
+	check_usage_error sgs-eval
+	check_bad_arg sgs-eval -s -s bogus in.sgs
+	check_bad_arg sgs-eval -m -m maybe in.sgs
+}
+
+@test "sgs-depth is a stub: exit 1, 'not implemented yet', no output" {
+	sgs-init -f synthetic -W 16 -H 16 -N 3 -o in.sgs
+	check_stub sgs-depth -o out.sgs in.sgs
+	check_stub sgs-depth in.sgs
+	check_stub sgs-depth -b cpu -S 3 -v - < in.sgs
+}
+
+@test "sgs-train is a stub: exit 1, 'not implemented yet', no output" {
+	sgs-init -f synthetic -W 16 -H 16 -N 3 -o in.sgs
+	check_stub sgs-train -o out.ply in.sgs
+	check_stub sgs-train -n 10 --sh 0 -I random -N 100 in.sgs
+	check_stub sgs-train - < in.sgs
+}
+
+@test "sgs-render is a stub: exit 1, 'not implemented yet', no output" {
+	skip_unless_stub sgs-render x.sgs x.ply
+	sgs-init -f synthetic -W 16 -H 16 -N 3 -o in.sgs
+	: > in.ply
+	check_stub sgs-render in.sgs in.ply
+	check_stub sgs-render -o out in.sgs in.ply
+}
