@@ -122,26 +122,12 @@ static int parse_background(const char *arg, float bg[3])
 	return 0;
 }
 
-/* The names sgs_protocol_select() accepts ("none" is its alias for
- * "all"), checked before the import so a typo fails at once. */
-static int known_protocol(const char *p)
-{
-	static const char *names[] = {"llff", "blender", "dtu", "all", "none"};
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-		if (strcmp(p, names[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* Make the scene: the built-in one, or an import of `dir`. */
 static int make_scene(int synthetic, const struct sgs_synthetic_opts *so, const char *dir,
 		      const struct sgs_import_opts *io, struct sgs_scene *s)
 {
 	if (synthetic)
 		return sgs_synthetic_scene(so, s);
-	if (io->protocol && !known_protocol(io->protocol))
-		return sgs_error_set("%s: unknown protocol '%s' (valid: llff, blender, dtu, all)", dir,
-				     io->protocol);
 	return sgs_import(dir, io, s);
 }
 
@@ -198,7 +184,7 @@ int main(int argc, char **argv)
 	sgs_cli_init(argv[0]);
 	argv[0] = (char *)sgs_cli_name(); /* getopt's own messages then start with the tool name */
 	sgs_synthetic_defaults(&so);
-	io.downscale = 1;
+	io.downscale = 0; /* protocol default */
 	io.background[0] = io.background[1] = io.background[2] = 1.f;
 	while ((ch = getopt(argc, argv, "aB:f:hH:in:N:o:p:r:S:t:W:")) != -1) {
 		if (strchr("aBprt", ch))

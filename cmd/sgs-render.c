@@ -285,8 +285,13 @@ static int parse_args(int argc, char **argv, struct render_opts *o)
 		case 'B':
 			if (sgs_parse_doubles(optarg, 3, "-B", bg) != 0)
 				return SGS_EXIT_USAGE;
-			for (int i = 0; i < 3; i++)
+			for (int i = 0; i < 3; i++) {
+				if (bg[i] < 0 || bg[i] > 1) {
+					sgs_warnx("-B: colour components must lie in [0, 1]");
+					return SGS_EXIT_USAGE;
+				}
 				o->bg[i] = (float)bg[i];
+			}
 			o->bg_given = 1;
 			break;
 		case 'd': o->want_depth = 1; break;

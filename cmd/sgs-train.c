@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sgs_cli.h"
+#include "sgs_kernels.h"
 
 static void usage(FILE *f)
 {
@@ -15,13 +16,14 @@ static void usage(FILE *f)
 		   "                 [-N count] [-o file] [-S seed] [--resume file] [--sh degree] [scene]\n");
 }
 
-/* Refuse a misspelt backend now rather than after a long run would start. */
+/* The backend is settled before any work, as sgs-render does: a
+ * misspelt name is a usage error, an unavailable CUDA exits 3. */
 static int check_backend(const char *name)
 {
-	if (strcmp(name, "auto") == 0 || strcmp(name, "cpu") == 0 || strcmp(name, "cuda") == 0)
-		return 0;
-	sgs_warnx("-b: unknown backend '%s' (expected auto, cpu or cuda)", name);
-	return -1;
+	if (sgs_backend_get(name))
+		return SGS_EXIT_OK;
+	sgs_warnx("-b %s: %s", name, sgs_error_get());
+	return strcmp(name, "cuda") == 0 ? SGS_EXIT_BACKEND : SGS_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -32,16 +34,14 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	const char *backend = "auto";
 	long v;
-	int ch;
+	int ch, rc;
 	sgs_cli_init(argv[0]);
 	argv[0] = (char *)sgs_cli_name(); /* getopt's own messages then start with the tool name */
 	while ((ch = getopt_long(argc, argv, "b:c:hI:l:n:N:o:S:v", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'b':
-			if (check_backend(optarg) != 0)
-				return SGS_EXIT_USAGE;
-			break;
+		case 'b': backend = optarg; break;
 		case 'I':
 			if (strcmp(optarg, "seeds") != 0 && strcmp(optarg, "random") != 0) {
 				sgs_warnx("-I: unknown initialisation '%s' (expected seeds or random)", optarg);
@@ -82,6 +82,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return SGS_EXIT_USAGE;
 	}
+	if ((rc = check_backend(backend)) != SGS_EXIT_OK)
+		return rc;
 	sgs_warnx("not implemented yet: the optimiser arrives in a later release");
 	return SGS_EXIT_FAIL;
 }

@@ -16,8 +16,10 @@ static const struct sgs_backend *cuda_backend(void)
 #ifdef SGS_WITH_CUDA
 	if (sgs_backend_cuda)
 		return sgs_backend_cuda();
+	sgs_error_set("CUDA backend not built (this build has no kernels/cuda objects)");
+#else
+	sgs_error_set("CUDA backend not built (nvcc was not found when sgs was compiled)");
 #endif
-	sgs_error_set("CUDA backend not built (rebuild with nvcc: make WITH_CUDA=1)");
 	return NULL;
 }
 

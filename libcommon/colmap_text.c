@@ -133,6 +133,8 @@ static int read_cameras(struct text_file *t, struct colmap_model *m)
 		while (isspace((unsigned char)*p))
 			p++;
 		char *name = p;
+		if (!*p)
+			return token_error(t, p, "camera model");
 		while (*p && !isspace((unsigned char)*p))
 			p++;
 		char save = *p;

@@ -7,6 +7,7 @@
 
 #include "sgs_error.h"
 #include "sgs_image.h"
+#include "sgs_output.h"
 
 struct png_err {
 	const char *path;
@@ -104,28 +105,28 @@ int sgs_png_write(const char *path, const struct sgs_image *img)
 	png_structp png;
 	png_infop info;
 	png_bytep *volatile rows = NULL;
-	FILE *f;
+	struct sgs_output out;
 
 	if (img->c < 1 || img->c > 4 || (img->bits != 8 && img->bits != 16) || !img->data)
 		return sgs_error_set("%s: cannot write a %u-channel %u-bit image as PNG", path, img->c, img->bits);
-	if (!(f = fopen(path, "wb")))
-		return sgs_error_set("%s: %s", path, strerror(errno));
+	/* Written under a temporary name and renamed: no half-written PNG
+	 * is ever seen under the final name. */
+	if (sgs_output_open(&out, path) != 0)
+		return -1;
 	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &err, on_png_error, on_png_warning);
 	info = png ? png_create_info_struct(png) : NULL;
 	if (!info) {
 		png_destroy_write_struct(&png, NULL);
-		fclose(f);
-		remove(path);
+		sgs_output_abort(&out);
 		return sgs_error_set("%s: out of memory", path);
 	}
 	if (setjmp(png_jmpbuf(png))) {
 		png_destroy_write_struct(&png, &info);
 		free(rows);
-		fclose(f);
-		remove(path);
+		sgs_output_abort(&out);
 		return sgs_error_set("%s: cannot write PNG: %s", path, err.msg);
 	}
-	png_init_io(png, f);
+	png_init_io(png, out.f);
 	/* Fast zlib level: renders are written every frame. */
 	png_set_compression_level(png, 3);
 	png_set_IHDR(png, info, img->w, img->h, (int)img->bits, types[img->c], PNG_INTERLACE_NONE,
@@ -143,9 +144,5 @@ int sgs_png_write(const char *path, const struct sgs_image *img)
 	png_write_end(png, NULL);
 	png_destroy_write_struct(&png, &info);
 	free(rows);
-	if (fclose(f) != 0) {
-		remove(path);
-		return sgs_error_set("%s: write error: %s", path, strerror(errno));
-	}
-	return 0;
+	return sgs_output_commit(&out);
 }

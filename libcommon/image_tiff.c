@@ -3,11 +3,13 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <tiffio.h>
 
 #include "sgs_error.h"
 #include "sgs_image.h"
+#include "sgs_output.h"
 
 /* libtiff reports through global handlers; keep the last message so that
  * ours can include it, and never print. */
@@ -82,10 +84,20 @@ int sgs_tiff_read_float(const char *path, uint32_t *w, uint32_t *h, uint32_t *c,
 
 int sgs_tiff_write_float(const char *path, uint32_t w, uint32_t h, uint32_t c, const float *data)
 {
+	struct sgs_output out;
 	quiet_tiff();
-	TIFF *t = TIFFOpen(path, "w");
-	if (!t)
+	/* A temporary file renamed on success; libtiff gets its own
+	 * descriptor because TIFFClose closes it. */
+	if (sgs_output_open(&out, path) != 0)
+		return -1;
+	int fd = dup(fileno(out.f));
+	TIFF *t = fd >= 0 ? TIFFFdOpen(fd, path, "w") : NULL;
+	if (!t) {
+		if (fd >= 0)
+			close(fd);
+		sgs_output_abort(&out);
 		return sgs_error_set("%s: cannot create TIFF%s%s", path, tiff_msg[0] ? ": " : "", tiff_msg);
+	}
 	TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
 	TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
 	TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, (uint16_t)c);
@@ -104,7 +116,7 @@ int sgs_tiff_write_float(const char *path, uint32_t w, uint32_t h, uint32_t c, c
 	float *tmp = malloc(row * sizeof *tmp); /* libtiff may modify the buffer */
 	if (!tmp) {
 		TIFFClose(t);
-		remove(path);
+		sgs_output_abort(&out);
 		return sgs_error_set("%s: out of memory", path);
 	}
 	for (uint32_t y = 0; y < h; y++) {
@@ -112,18 +124,18 @@ int sgs_tiff_write_float(const char *path, uint32_t w, uint32_t h, uint32_t c, c
 		if (TIFFWriteScanline(t, tmp, y, 0) < 0) {
 			free(tmp);
 			TIFFClose(t);
-			remove(path);
+			sgs_output_abort(&out);
 			return sgs_error_set("%s: cannot write TIFF: %s", path, tiff_msg);
 		}
 	}
 	free(tmp);
 	if (!TIFFFlush(t)) {
 		TIFFClose(t);
-		remove(path);
+		sgs_output_abort(&out);
 		return sgs_error_set("%s: write error", path);
 	}
 	TIFFClose(t);
-	return 0;
+	return sgs_output_commit(&out);
 }
 
 int sgs_depth_png16_read(const char *path, float scale, uint32_t *w, uint32_t *h, float **depth)

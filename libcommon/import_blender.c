@@ -138,11 +138,15 @@ static cJSON *read_json(const char *path)
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, n, &end, 0);
 	if (!root || !cJSON_IsObject(root)) {
-		size_t at = root ? 0 : (size_t)(end - text);
-		if (root)
+		if (root) {
 			sgs_error_set("%s: top level is not a JSON object", path);
-		else
-			sgs_error_set("%s: invalid JSON near byte %zu", path, at);
+		} else {
+			unsigned line = 1, col = 1;
+			for (const char *p = text; end && p < end && p < text + n; p++, col++)
+				if (*p == '\n')
+					line++, col = 0;
+			sgs_error_set("%s:%u:%u: invalid JSON", path, line, col);
+		}
 		cJSON_Delete(root);
 		root = NULL;
 	}
@@ -227,7 +231,8 @@ static int get_matrix(const struct json_ctx *j, double m[12])
 			if (r < 3)
 				m[4 * r + c] = x->valuedouble;
 			else if (fabs(x->valuedouble - (c == 3)) > 1e-6)
-				return field_error(j, "transform_matrix", "has a last row other than 0 0 0 1");
+				return field_error(j, "transform_matrix",
+						   "has a last row other than 0 0 0 1");
 		}
 	}
 	return 0;
@@ -274,7 +279,8 @@ static int pose_from_gl(const struct json_ctx *j, const double m[12], struct sgs
 		for (int c = 0; c < 3; c++)
 			cam->R[3 * r + c] = X[3 * c + r];
 	for (int r = 0; r < 3; r++)
-		cam->t[r] = -(cam->R[3 * r] * C[0] + cam->R[3 * r + 1] * C[1] + cam->R[3 * r + 2] * C[2]);
+		cam->t[r] = -(cam->R[3 * r] * C[0] + cam->R[3 * r + 1] * C[1] +
+			      cam->R[3 * r + 2] * C[2]);
 	return 0;
 }
 
@@ -293,7 +299,7 @@ static int frame_paths(const struct json_ctx *j, const char *dir, struct sgs_dat
 	while (rel[0] == '.' && rel[1] == '/')
 		rel += 2;
 	const char *slash = strrchr(rel, '/'), *dot = strrchr(rel, '.');
-	int has_ext = dot && (!slash || dot > slash + 1) && dot != rel;
+	int has_ext = dot && (slash ? dot > slash + 1 : dot != rel); /* ".hidden" has none */
 	size_t stem = has_ext ? (size_t)(dot - rel) : strlen(rel);
 	if ((size_t)snprintf(v->image_path, sizeof v->image_path, "%s/%s%s", dir, rel,
 			     has_ext ? "" : ".png") >= sizeof v->image_path)

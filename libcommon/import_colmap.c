@@ -234,7 +234,8 @@ static int convert_pose(const struct colmap_image *im, struct sgs_camera *cam)
 static int view_name(const char *file, char *name)
 {
 	const char *slash = strrchr(file, '/'), *dot = strrchr(file, '.');
-	size_t n = dot && (!slash || dot > slash) && dot != file ? (size_t)(dot - file) : strlen(file);
+	int has_ext = dot && (slash ? dot > slash + 1 : dot != file); /* ".hidden" has none */
+	size_t n = has_ext ? (size_t)(dot - file) : strlen(file);
 	if (n >= SGS_NAME_MAX)
 		return sgs_error_set("image name '%s' is longer than %d characters", file,
 				     SGS_NAME_MAX - 1);
@@ -341,6 +342,11 @@ static int convert_points(const struct colmap_model *m, struct sgs_dataset *d)
 	d->track_start[0] = 0;
 	for (uint64_t p = 0; p < m->npoints; p++) {
 		for (int k = 0; k < 3; k++) {
+			if (!isfinite((float)m->xyz[3 * p + k])) {
+				free(ids);
+				return sgs_error_set("points3D entry %llu: coordinates not finite",
+						     (unsigned long long)p + 1);
+			}
 			d->xyz[3 * p + k] = (float)m->xyz[3 * p + k];
 			d->rgb[3 * p + k] = m->rgb[3 * p + k];
 		}
@@ -350,7 +356,8 @@ static int convert_points(const struct colmap_model *m, struct sgs_dataset *d)
 			struct id_index *hit = bsearch(&key, ids, m->nimages, sizeof *ids, cmp_id);
 			if (!hit) {
 				free(ids);
-				return sgs_error_set("points3D entry %llu: track names unknown image id %u",
+				return sgs_error_set("points3D entry %llu: track names unknown "
+						     "image id %u",
 						     (unsigned long long)p + 1, m->track[k]);
 			}
 			d->track[out++] = hit->index;

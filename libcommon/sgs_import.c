@@ -7,6 +7,7 @@
 #include "import_files.h"
 #include "sgs_error.h"
 #include "sgs_import.h"
+#include "sgs_protocol.h"
 
 #define LLFF_PROTOCOL_FACTOR 8 /* SPEC §5: the llff protocol is at 504x378 */
 
@@ -51,15 +52,15 @@ const char *sgs_import_detect(const char *dir)
 /* LLFF ships pre-shrunk copies (images_4/, images_8/) that are preferred
  * over shrinking images/ here; images/ is the fallback when the requested
  * images_N is missing, and then the loader does the downscaling.  Without
- * -r (downscale 0 or 1) the llff protocol means images_8.  On return
+ * -r (downscale 0) the llff protocol means images_8; -r 1 is full size.  On return
  * *loader_factor is what the protocol step must still apply. */
 static int import_llff(const char *dir, const struct sgs_import_opts *o, struct sgs_dataset *d,
 		       uint32_t *loader_factor)
 {
 	uint32_t f = o->downscale;
 	char folder[32];
-	if (f <= 1 && o->protocol && strcmp(o->protocol, "llff") == 0)
-		f = LLFF_PROTOCOL_FACTOR;
+	if (f == 0)
+		f = o->protocol && strcmp(o->protocol, "llff") == 0 ? LLFF_PROTOCOL_FACTOR : 1;
 	*loader_factor = 1;
 	if (f > 1) {
 		snprintf(folder, sizeof folder, "images_%u", f);
@@ -82,6 +83,10 @@ int sgs_import(const char *dir, const struct sgs_import_opts *o, struct sgs_scen
 	memset(&d, 0, sizeof d);
 	if (!sgs_is_dir(dir))
 		return sgs_error_set("%s: not a folder", dir);
+	/* A typo in -p fails before any file is read. */
+	if (o->protocol && !sgs_protocol_known(o->protocol))
+		return sgs_error_set("%s: unknown protocol '%s' (valid: llff, blender, dtu, all)", dir,
+				     o->protocol);
 	if (!format && !(format = sgs_import_detect(dir)))
 		return sgs_error_set("%s: cannot tell the dataset format (no sparse/0, "
 				     "transforms_train.json, transforms.json, poses_bounds.npy or "

@@ -63,7 +63,7 @@ struct sgs_import_opts {
 	int nviews;             /* -n, 0 = protocol default */
 	const long *train_ids;  /* -t, NULL if not given */
 	int ntrain;
-	uint32_t downscale;     /* -r, 1 = none (for llff: picks images_N) */
+	uint32_t downscale;     /* -r; 0 = protocol default (llff: images_8), 1 = full size */
 	float background[3];    /* compositing colour for RGBA input */
 	int keep_alpha;         /* store RGBA instead of compositing */
 };

@@ -59,7 +59,8 @@ static inline double sgs_get_f64(const uint8_t *p)
 }
 
 /* Bytes as the body of a quoted literal: printable ASCII as-is, quote and
- * backslash escaped, the rest as three-digit octal, so a message shows
+ * backslash escaped, the rest as C octal escapes, shortest form ('PK\\3\\4')
+ * unless an octal digit follows (then three digits), so a message shows
  * exactly what was found.  `out` needs 4 * n + 1 bytes. */
 static inline void sgs_escape_bytes(const uint8_t *b, size_t n, char *out)
 {
@@ -72,9 +73,12 @@ static inline void sgs_escape_bytes(const uint8_t *b, size_t n, char *out)
 		} else if (b[i] >= 0x20 && b[i] < 0x7f) {
 			out[o++] = (char)b[i];
 		} else {
+			int full = i + 1 < n && b[i + 1] >= '0' && b[i + 1] <= '7';
 			out[o++] = '\\';
-			out[o++] = oct[b[i] >> 6];
-			out[o++] = oct[(b[i] >> 3) & 7];
+			if (full || b[i] >= 0100)
+				out[o++] = oct[b[i] >> 6];
+			if (full || b[i] >= 010)
+				out[o++] = oct[(b[i] >> 3) & 7];
 			out[o++] = oct[b[i] & 7];
 		}
 	}

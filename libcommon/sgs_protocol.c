@@ -233,6 +233,16 @@ static int apply_train_ids(const struct sgs_dataset *d, const struct sgs_import_
 	return 0;
 }
 
+int sgs_protocol_known(const char *name)
+{
+	/* "none" is what users of other tools call "all". */
+	static const char *const names[] = {"llff", "blender", "dtu", "all", "none"};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int sgs_protocol_select(const struct sgs_dataset *d, const struct sgs_import_opts *o,
 			uint32_t *split, char protocol[32])
 {

@@ -12,6 +12,9 @@
  * [0, len).  Needs 1 <= n <= len. */
 void sgs_linspace_indices(uint32_t len, uint32_t n, uint32_t *out);
 
+/* 1 when `name` is a protocol sgs_protocol_select() accepts. */
+int sgs_protocol_known(const char *name);
+
 /* Fill split[i] (enum sgs_split) for every dataset view from o->protocol,
  * o->nviews and o->train_ids; `protocol` receives the name stored in the
  * scene ("llff", "blender", "dtu", "all", or "explicit" when -t is given). */

@@ -75,6 +75,8 @@ void sgs_synthetic_world(uint64_t seed, struct sgs_synthetic_world *w)
 	set3(w->box_half, 0.35, 0.30, 0.35);
 	set3(w->box_c, 0.25 + 0.15 * jitter(&s), -1.15 + 0.1 * jitter(&s), w->box_half[2]);
 	w->box_yaw = 0.5 + 0.3 * jitter(&s);
+	w->box_cos = cos(w->box_yaw);
+	w->box_sin = sin(w->box_yaw);
 	tint(w->box_col[0], 0.80, 0.45, 0.15, &s);
 	tint(w->box_col[1], 0.55, 0.30, 0.70, &s);
 	tint(w->box_col[2], 0.90, 0.85, 0.30, &s);

@@ -37,6 +37,7 @@ struct sgs_synthetic_world {
 	double sphere_col[SGS_SYN_NSPHERES][2][3]; /* two texture colours each */
 	double stripe_axis[3];                    /* sphere 1's stripe direction */
 	double box_c[3], box_half[3], box_yaw;    /* box rotated by yaw about +z */
+	double box_cos, box_sin;                  /* of box_yaw, cached */
 	double box_col[3][3];                     /* by face axis (box frame x, y, z) */
 	double ground_radius, ground_tile;        /* disc z = 0 centred on the origin */
 	double ground_col[2][3];

@@ -39,7 +39,7 @@ static void to_box(const struct sgs_synthetic_world *w, const double v[3], doubl
 {
 	double x = v[0] - (point ? w->box_c[0] : 0), y = v[1] - (point ? w->box_c[1] : 0);
 	double z = v[2] - (point ? w->box_c[2] : 0);
-	double cs = cos(w->box_yaw), sn = sin(w->box_yaw);
+	double cs = w->box_cos, sn = w->box_sin;
 	out[0] = cs * x + sn * y;
 	out[1] = -sn * x + cs * y;
 	out[2] = z;
@@ -133,7 +133,7 @@ int sgs_synthetic_intersect(const struct sgs_synthetic_world *w, const double o[
 		for (int k = 0; k < 3; k++)
 			h->n[k] = (h->p[k] - c[k]) / w->sphere_r[h->index];
 	} else if (h->kind == SGS_SYN_BOX) {
-		double nb[3] = {0, 0, 0}, cs = cos(w->box_yaw), sn = sin(w->box_yaw);
+		double nb[3] = {0, 0, 0}, cs = w->box_cos, sn = w->box_sin;
 		nb[axis] = sign;
 		h->n[0] = cs * nb[0] - sn * nb[1];
 		h->n[1] = sn * nb[0] + cs * nb[1];

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The command-line contract every tool shares (sgs(7)): -h, usage errors
 # with exit 2 and nothing on stdout, checked numbers, and the stubs'
-# "not implemented yet" while a tool has no implementation.
+# "not implemented yet" while a tool has no implementation (sgs-depth and
+# sgs-train in this release).
 load helper
 bats_require_minimum_version 1.5.0
 
@@ -62,12 +63,6 @@ check_stub() {
 	assert_no_output_file out
 }
 
-# The lead replaces the sgs-render stub; its stub-only checks then skip.
-skip_unless_stub() {
-	run --separate-stderr "$@" </dev/null
-	[[ "$stderr" == *"not implemented yet"* ]] || skip "$1 is implemented now"
-}
-
 @test "every tool: -h prints usage on stdout and exits 0" {
 	for t in sgs-init sgs-depth sgs-train sgs-render sgs-eval; do
 		check_help "$t"
@@ -123,7 +118,7 @@ skip_unless_stub() {
 	check_usage_error sgs-depth a.sgs b.sgs
 	check_bad_arg sgs-depth -S -S abc -o out.sgs in.sgs
 	check_bad_arg sgs-depth -S -S -5 -o out.sgs in.sgs
-	check_bad_arg sgs-depth -b -b gpu -o out.sgs in.sgs
+	check_bad_arg sgs-depth '-b gpu' -b gpu -o out.sgs in.sgs
 }
 
 @test "sgs-train: usage errors exit 2" {
@@ -137,7 +132,7 @@ skip_unless_stub() {
 	check_bad_arg sgs-train -N -N x -o out.ply in.sgs
 	check_bad_arg sgs-train -S -S abc -o out.ply in.sgs
 	check_bad_arg sgs-train --sh --sh 4 -o out.ply in.sgs
-	check_bad_arg sgs-train -b -b gpu -o out.ply in.sgs
+	check_bad_arg sgs-train '-b gpu' -b gpu -o out.ply in.sgs
 	check_bad_arg sgs-train -I -I everything -o out.ply in.sgs
 }
 
@@ -145,14 +140,18 @@ skip_unless_stub() {
 	check_usage_error sgs-render -Z
 	check_usage_error sgs-render only-a-scene.sgs
 	check_usage_error sgs-render a.sgs b.ply c
+	check_usage_error sgs-render -o
 }
 
-@test "sgs-render: bad numbers name the option" {
-	run --separate-stderr sgs-render x.sgs x.ply </dev/null
-	[[ "$stderr" != *"not implemented yet"* ]] || skip "the sgs-render stub does not check numbers"
+@test "sgs-render: bad numbers and words name the option" {
 	check_bad_arg sgs-render -N -p orbit -N abc -o out x.sgs x.ply
 	check_bad_arg sgs-render -W -W 12x -o out x.sgs x.ply
+	check_bad_arg sgs-render -H -H 0 -o out x.sgs x.ply
 	check_bad_arg sgs-render -r -r 0 -o out x.sgs x.ply
+	check_bad_arg sgs-render -B -B 1,1 -o out x.sgs x.ply
+	check_bad_arg sgs-render -s -s everything -o out x.sgs x.ply
+	check_bad_arg sgs-render -p -p zigzag -o out x.sgs x.ply
+	check_bad_arg sgs-render '-b gpu' -b gpu -o out x.sgs x.ply
 }
 
 @test "sgs-eval: usage errors exit 2" {
@@ -177,10 +176,20 @@ skip_unless_stub() {
 	check_stub sgs-train - < in.sgs
 }
 
-@test "sgs-render is a stub: exit 1, 'not implemented yet', no output" {
-	skip_unless_stub sgs-render x.sgs x.ply
-	sgs-init -f synthetic -W 16 -H 16 -N 3 -o in.sgs
-	: > in.ply
-	check_stub sgs-render in.sgs in.ply
-	check_stub sgs-render -o out in.sgs in.ply
+@test "-b cuda without a usable GPU exits 3, naming the backend" {
+	local t operands
+	for t in sgs-depth sgs-train sgs-render; do
+		operands=(in.sgs)
+		[ "$t" != sgs-render ] || operands=(in.sgs in.ply)
+		run --separate-stderr "$t" -b cuda -o out "${operands[@]}"
+		[ "$status" -ne 2 ] || fail "$t: usage error: $stderr"
+		if [ "$status" -ne 3 ]; then
+			# a GPU is there: the tool went past the backend check
+			[[ "$stderr" != *"-b cuda"* ]] || fail "$t: exit $status: $stderr"
+			continue
+		fi
+		assert_equal "$output" ''
+		[[ "$stderr" == "$t: -b cuda: "* ]] || fail "$t: $stderr"
+		assert_no_output_file out
+	done
 }

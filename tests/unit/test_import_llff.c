@@ -126,6 +126,40 @@ static void test_hand_built(void)
 		   has_text(sgs_error_get(), "expected shape (N, 17), got (2, 15)"),
 	   "shape checked: %s", sgs_error_get());
 	unlink(path);
+
+	/* -r 4 with no images_4: the full-size images/ are shrunk on load. */
+	snprintf(path, sizeof path, "%s/poses_bounds.npy", dir);
+	write_npy(path, rows, 2, 17);
+	snprintf(path, sizeof path, "%s/images", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/images/a.png", dir);
+	write_png(path, 16, 12, 40);
+	snprintf(path, sizeof path, "%s/images/b.png", dir);
+	write_png(path, 16, 12, 50);
+	struct sgs_import_opts o = {0};
+	struct sgs_scene s;
+	o.format = "llff";
+	o.downscale = 4;
+	sgs_error_clear();
+	ok(sgs_import(dir, &o, &s) == 0 && s.nviews == 2, "-r 4 falls back to images/: %s",
+	   sgs_error_get());
+	ok(s.nviews == 2 && s.views[0].image.w == 4 && s.views[0].image.h == 3 &&
+		   s.views[0].cam.fx == 5 && s.views[0].cam.cx == 2 &&
+		   ((uint8_t *)s.views[0].image.data)[0] == 40,
+	   "4x3 images, focal 20/4 (got %g)", s.nviews ? s.views[0].cam.fx : 0);
+	sgs_scene_free(&s);
+	o.downscale = 2; /* images_2 exists: used as is, not shrunk again */
+	ok(sgs_import(dir, &o, &s) == 0 && s.nviews == 2 && s.views[0].image.w == 8 &&
+		   s.views[0].cam.fx == 10 && ((uint8_t *)s.views[0].image.data)[0] == 20,
+	   "-r 2 reads images_2 without downscaling twice");
+	sgs_scene_free(&s);
+	for (int k = 0; k < 3; k++) {
+		static const char *const names[3] = {"images/a.png", "images/b.png", "poses_bounds.npy"};
+		snprintf(path, sizeof path, "%s/%s", dir, names[k]);
+		unlink(path);
+	}
+	snprintf(path, sizeof path, "%s/images", dir);
+	rmdir(path);
 	snprintf(path, sizeof path, "%s/images_2/a.png", dir);
 	unlink(path);
 	snprintf(path, sizeof path, "%s/images_2/b.png", dir);
@@ -210,7 +244,7 @@ static void test_fern_protocol(const char *fern)
 	struct sgs_scene s;
 	o.protocol = "llff";
 	o.nviews = 3;
-	o.downscale = 1; /* sgs-init's default: the llff protocol then means images_8 */
+	o.downscale = 0; /* sgs-init's default: the llff protocol then means images_8 */
 	sgs_error_clear();
 	ok(sgs_import(fern, &o, &s) == 0, "sgs_import -p llff -n 3 fern: %s", sgs_error_get());
 	static const uint32_t want_id[6] = {0, 1, 8, 10, 16, 19};

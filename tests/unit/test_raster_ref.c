@@ -122,11 +122,11 @@ static void run_scene(const struct sgs_backend *be, const struct scene_spec *sp)
 	ok(same_count >= np - np / 200, "seed %llu: contributor count equal at %zu of %zu pixels",
 	   (unsigned long long)sp->seed, same_count, np);
 	/* Inria's tile binning drops the faint fringe beyond 3 sigma in
-	 * untouched tiles; an ideal renderer keeps it.  The gap is small. */
+	 * tiles the rectangle misses; a renderer without tiles keeps it.
+	 * The gap is far below what matters (~75 dB here). */
 	double p_ideal = psnr_vs_ref(out.rgb, ideal.rgb, 3 * np, 1.0);
-	diag("seed %llu: vs ideal (no binning) renderer %.1f dB", (unsigned long long)sp->seed,
-	     p_ideal);
-	ok(p_ideal >= 35, "seed %llu: within 35 dB of the ideal renderer", (unsigned long long)sp->seed);
+	ok(p_ideal >= 50, "seed %llu: RGB %.1f dB >= 50 vs reference without tile rule",
+	   (unsigned long long)sp->seed, p_ideal);
 
 	ref_out_free(&ro);
 	ref_out_free(&ideal);

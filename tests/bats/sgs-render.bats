@@ -1,0 +1,120 @@
+#!/usr/bin/env bats
+# sgs-render: file outputs, the scene stream into sgs-eval, camera paths,
+# sizes, backgrounds, determinism and errors.
+
+load helper
+
+setup_file() {
+	export FIX="$BATS_FILE_TMPDIR"
+	sgs-init -f synthetic -W 64 -H 48 -N 8 -o "$FIX/scene.sgs"
+	python3 "$BATS_TEST_DIRNAME/make_splat.py" "$FIX/splat.ply" 400 1 7
+}
+
+@test "renders the test views as PNGs named after the views" {
+	run sgs-render -b cpu -s test -o out "$FIX/scene.sgs" "$FIX/splat.ply"
+	assert_success
+	assert_output ''
+	run sh -c 'ls out | sort | tr "\n" " "'
+	assert_output 'view_000.png '
+	run file out/view_000.png
+	assert_output --partial '64 x 48, 8-bit/color RGB'
+}
+
+@test "-s all renders every view; -d and -a add depth TIFFs and alpha PNGs" {
+	run sgs-render -b cpu -s all -d -a -o out "$FIX/scene.sgs" "$FIX/splat.ply"
+	assert_success
+	run sh -c 'ls out | wc -l'
+	assert_output '24'
+	run file out/view_003.tiff out/view_003_alpha.png
+	assert_output --partial 'TIFF image data'
+	assert_output --partial '64 x 48, 8-bit grayscale'
+}
+
+@test "the scene stream on stdout evaluates like the PNG folder" {
+	sgs-render -b cpu -s all -o out "$FIX/scene.sgs" "$FIX/splat.ply"
+	run sh -c "sgs-render -b cpu -s all '$FIX/scene.sgs' '$FIX/splat.ply' | sgs-eval -s all '$FIX/scene.sgs' -"
+	assert_success
+	piped="$output"
+	run sgs-eval -s all "$FIX/scene.sgs" out
+	assert_success
+	assert_equal "$output" "$piped"
+	# Random Gaussians are a bad model of the scene: low but finite PSNR.
+	run sh -c "echo \"\$0\" | awk '\$1 == \"mean\" { exit !(\$2 > 3 && \$2 < 25) }'" "$piped"
+	assert_success
+}
+
+@test "rendering is deterministic" {
+	sgs-render -b cpu -s all -o a "$FIX/scene.sgs" "$FIX/splat.ply"
+	OMP_NUM_THREADS=1 sgs-render -b cpu -s all -o b "$FIX/scene.sgs" "$FIX/splat.ply"
+	run diff -r a b
+	assert_success
+}
+
+@test "-p orbit -N 5 writes numbered frames; -W/-H and -r resize" {
+	run sgs-render -b cpu -p orbit -N 5 -W 80 -o path "$FIX/scene.sgs" "$FIX/splat.ply"
+	assert_success
+	run sh -c 'ls path | tr "\n" " "'
+	assert_output 'frame_0000.png frame_0001.png frame_0002.png frame_0003.png frame_0004.png '
+	run file path/frame_0003.png
+	assert_output --partial '80 x 60'
+	run sgs-render -b cpu -r 2 -o small "$FIX/scene.sgs" "$FIX/splat.ply"
+	run file small/view_000.png
+	assert_output --partial '32 x 24'
+}
+
+@test "-p spiral works on the ring of cameras" {
+	run sgs-render -b cpu -p spiral -N 3 -o sp "$FIX/scene.sgs" "$FIX/splat.ply"
+	assert_success
+	[ -f sp/frame_0002.png ]
+}
+
+@test "-B sets the background colour" {
+	python3 "$BATS_TEST_DIRNAME/make_splat.py" empty.ply 0 0
+	run sgs-render -b cpu -B 1,0,0.5 -o red "$FIX/scene.sgs" empty.ply
+	assert_success
+	sgs-render -b cpu -B 0,0,0 -o black "$FIX/scene.sgs" empty.ply
+	sgs-render -b cpu -o default "$FIX/scene.sgs" empty.ply
+	run cmp -s red/view_000.png black/view_000.png
+	assert_failure
+	run cmp -s default/view_000.png black/view_000.png
+	assert_failure
+	run sgs-render -b cpu -B 1,0 -o x "$FIX/scene.sgs" empty.ply
+	assert_failure 2
+	assert_output --partial '-B'
+}
+
+@test "-b cuda without a usable GPU exits 3" {
+	if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
+		skip "a GPU is present"
+	fi
+	run sgs-render -b cuda -o out "$FIX/scene.sgs" "$FIX/splat.ply"
+	assert_failure 3
+	assert_output --partial 'sgs-render: -b cuda: '
+	[ ! -e out ]
+}
+
+@test "a missing or broken splat is an error naming the file" {
+	run sgs-render -b cpu -o out "$FIX/scene.sgs" nothere.ply
+	assert_failure 1
+	assert_output --partial 'sgs-render: nothere.ply'
+	printf 'ply\nformat ascii 1.0\nelement vertex 0\nend_header\n' > ascii.ply
+	run sgs-render -b cpu -o out "$FIX/scene.sgs" ascii.ply
+	assert_failure 1
+	assert_output --partial 'ascii.ply'
+	assert_output --partial 'ASCII'
+	head -c 1000 "$FIX/splat.ply" > cut.ply
+	run sgs-render -b cpu -o out "$FIX/scene.sgs" cut.ply
+	assert_failure 1
+	assert_output --partial 'cut.ply'
+}
+
+@test "usage errors exit 2" {
+	run sgs-render -s sideways "$FIX/scene.sgs" "$FIX/splat.ply"
+	assert_failure 2
+	run sgs-render -p zigzag "$FIX/scene.sgs" "$FIX/splat.ply"
+	assert_failure 2
+	assert_output --partial 'zigzag'
+	run sgs-render "$FIX/scene.sgs"
+	assert_failure 2
+	assert_output --partial 'usage:'
+}
