@@ -5,6 +5,7 @@
 #include "sgs_error.h"
 #include "sgs_kernels.h"
 #include "sgs_scene.h"
+#include "sgs_splat.h"
 
 /* The five parameter arrays of a Gaussian set and their sizes in floats. */
 static void gaussian_arrays(const struct sgs_gaussians *g, float **p[5], size_t len[5])
@@ -132,6 +133,23 @@ int sgs_render_backward(struct sgs_raster_ctx *ctx, const struct sgs_render_dout
 	if (be->rasterize_backward(ctx, dout, dbg) ||
 	    be->project_backward(ctx, grad, dcam, grad2d_accum, grad2d_count))
 		return -1;
+	return 0;
+}
+
+int sgs_gaussians_view(const struct sgs_splats *s, struct sgs_gaussians *g)
+{
+	if (s->n > UINT32_MAX)
+		return sgs_error_set("%llu Gaussians: more than the kernels take (2^32 - 1)",
+				     (unsigned long long)s->n);
+	if (s->sh_degree > 3)
+		return sgs_error_set("SH degree %u out of range 0..3", s->sh_degree);
+	g->n = (uint32_t)s->n;
+	g->sh_degree = g->sh_active = (int)s->sh_degree;
+	g->means = s->means;
+	g->log_scales = s->log_scales;
+	g->quats = s->quats;
+	g->opacity = s->logit_opacity;
+	g->sh = s->sh;
 	return 0;
 }
 

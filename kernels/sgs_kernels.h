@@ -140,6 +140,8 @@ struct sgs_raster_ctx {
 
 /* The backend table.  Operations are called in order project, bin_sort,
  * rasterize (forward), then rasterize_backward, project_backward. */
+struct sgs_train_ops; /* sgs_train_ops.h */
+
 struct sgs_backend {
 	const char *name;        /* "cpu" or "cuda" */
 	const char *device_name; /* e.g. "AMD EPYC ... (16 threads)", "NVIDIA H100" */
@@ -183,6 +185,9 @@ struct sgs_backend {
 	int (*project_backward)(struct sgs_raster_ctx *ctx, struct sgs_gaussians *grad,
 				struct sgs_cam_grad *dcam, float *grad2d_accum,
 				float *grad2d_count);
+
+	/* Loss, optimiser and densification on this backend's buffers. */
+	const struct sgs_train_ops *train;
 };
 
 /* "auto" (CUDA when built with it and a device is present, else CPU),
@@ -224,6 +229,12 @@ int sgs_render(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
 int sgs_render_backward(struct sgs_raster_ctx *ctx, const struct sgs_render_dout *dout,
 			struct sgs_gaussians *grad, float dbg[3], struct sgs_cam_grad *dcam,
 			float *grad2d_accum, float *grad2d_count);
+
+struct sgs_splats; /* libcommon/sgs_splat.h */
+/* A host view of a loaded splat model (no copy): the upload source for a
+ * device backend, or the parameters themselves on the CPU backend, whose
+ * buffers are plain host memory. */
+int sgs_gaussians_view(const struct sgs_splats *s, struct sgs_gaussians *g);
 
 struct sgs_camera; /* libcommon/sgs_scene.h */
 /* Double-precision scene camera -> kernel camera (znear 0.2). */

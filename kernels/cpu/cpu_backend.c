@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cpu_internal.h"
+#include "sgs_train_backends.h"
 #include "sgs_error.h"
 
 static void *cpu_alloc(size_t bytes)
@@ -197,6 +198,7 @@ static struct sgs_backend cpu_backend = {
 	.rasterize = cpu_rasterize,
 	.rasterize_backward = cpu_rasterize_backward,
 	.project_backward = cpu_project_backward,
+	.train = &sgs_cpu_train_ops,
 };
 
 static void cpu_backend_init(void) { cpu_backend.device_name = cpu_device_name(); }

@@ -1,11 +1,11 @@
 /* Forward rasterization on the CPU: one OpenMP task per 16x16 tile,
  * Gaussians front to back, each applied to the pixels of the tile it can
- * reach (same order and arithmetic per pixel as Inria's per-pixel loop). */
+ * reach, a row of pixels at a time (same order and arithmetic per pixel
+ * as Inria's per-pixel loop). */
 #include <string.h>
 
-#include "cpu_tile.h"
+#include "cpu_simd.h"
 #include "sgs_error.h"
-#include "sgs_math_blend.h"
 
 static void raster_tile(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_out *out)
 {
@@ -13,41 +13,23 @@ static void raster_tile(struct sgs_raster_ctx *ctx, long t, const struct sgs_ren
 	const struct tile_box tb = tile_box(ctx, t);
 	const int w = ctx->cam.w;
 	const float *bg = ctx->opts.bg;
-	struct sgs_blend_fwd st[TILE_PIX];
-	uint32_t last[TILE_PIX];
-	uint8_t done[TILE_PIX];
+	struct fwd_soa st;
 	int active = (tb.x1 - tb.x0) * (tb.y1 - tb.y0);
 
-	for (int p = 0; p < TILE_PIX; p++) {
-		sgs_blend_fwd_init(st + p);
-		last[p] = 0;
-		done[p] = 0;
-	}
+	fwd_soa_init(&st);
 	const uint32_t start = ctx->tile_ranges[2 * t], end = ctx->tile_ranges[2 * t + 1];
 	for (uint32_t j = start; j < end && active > 0; j++) {
 		const struct cpu_splat *s = pv->splats + ctx->isect_ids[j];
+		if (j + PREFETCH_AHEAD < end)
+			prefetch_splat(pv->splats + ctx->isect_ids[j + PREFETCH_AHEAD]);
 		int xa, xb, ya, yb;
 		if (!splat_box(s, &tb, &xa, &xb, &ya, &yb))
 			continue;
 		for (int y = ya; y <= yb; y++) {
-			const float dy = s->y - ((float)y + 0.5f);
-			const int row = (y - tb.y0) * SGS_TILE - tb.x0;
-			for (int x = xa; x <= xb; x++) {
-				const int p = row + x;
-				if (done[p])
-					continue;
-				const float dx = s->x - ((float)x + 0.5f);
-				float G;
-				float a = sgs_blend_alpha(s->o, sgs_gauss_power(s->con, dx, dy), &G);
-				if (a == 0.0f)
-					continue;
-				if (!sgs_blend_step(st + p, a, s->rgb, s->z)) {
-					done[p] = 1;
-					active--;
-					continue;
-				}
-				last[p] = j - start + 1;
-			}
+			int a, b;
+			if (row_span(s, y, xa, xb, &a, &b))
+				active -= fwd_row(&st, s, (y - tb.y0) * SGS_TILE + (a - tb.x0), a,
+						  b - a + 1, y, (int32_t)(j - start));
 		}
 	}
 
@@ -55,21 +37,22 @@ static void raster_tile(struct sgs_raster_ctx *ctx, long t, const struct sgs_ren
 		for (int x = tb.x0; x < tb.x1; x++) {
 			const int p = (y - tb.y0) * SGS_TILE + (x - tb.x0);
 			const size_t pix = (size_t)y * w + x;
-			const struct sgs_blend_fwd *s = st + p;
-			for (int c = 0; c < 3; c++)
-				out->rgb[3 * pix + c] = s->rgb[c] + s->T * bg[c];
+			const float T = st.T[p];
+			out->rgb[3 * pix] = st.r[p] + T * bg[0];
+			out->rgb[3 * pix + 1] = st.g[p] + T * bg[1];
+			out->rgb[3 * pix + 2] = st.b[p] + T * bg[2];
 			if (out->alpha)
-				out->alpha[pix] = 1.0f - s->T;
+				out->alpha[pix] = 1.0f - T;
 			if (out->depth)
-				out->depth[pix] = s->depth;
+				out->depth[pix] = st.d[p];
 			if (out->median_depth)
-				out->median_depth[pix] = s->median;
+				out->median_depth[pix] = st.med[p];
 			if (out->final_T)
-				out->final_T[pix] = s->T;
+				out->final_T[pix] = T;
 			if (out->n_contrib)
-				out->n_contrib[pix] = s->count;
-			ctx->final_T[pix] = s->T;
-			ctx->last_contrib[pix] = last[p];
+				out->n_contrib[pix] = (uint32_t)st.cnt[p];
+			ctx->final_T[pix] = T;
+			ctx->last_contrib[pix] = (uint32_t)st.last[p];
 		}
 }
 

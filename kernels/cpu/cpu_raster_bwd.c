@@ -5,22 +5,20 @@
  * summed per tile, then over tiles in order. */
 #include <string.h>
 
-#include "cpu_tile.h"
+#include "cpu_simd.h"
 #include "sgs_error.h"
-#include "sgs_math_blend.h"
 
 static void backward_tile(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_dout *dout)
 {
 	struct cpu_priv *pv = ctx->priv;
 	const struct tile_box tb = tile_box(ctx, t);
 	const int w = ctx->cam.w;
-	struct sgs_blend_bwd st[TILE_PIX];
-	uint32_t last[TILE_PIX];
-	uint32_t maxlast = 0;
+	const float *bg = ctx->opts.bg;
+	struct bwd_soa st;
+	int32_t maxlast = 0;
 	double bgsum[3] = {0.0, 0.0, 0.0};
 
-	for (int p = 0; p < TILE_PIX; p++)
-		last[p] = 0;
+	memset(&st, 0, sizeof st);
 	for (int y = tb.y0; y < tb.y1; y++)
 		for (int x = tb.x0; x < tb.x1; x++) {
 			const int p = (y - tb.y0) * SGS_TILE + (x - tb.x0);
@@ -28,13 +26,16 @@ static void backward_tile(struct sgs_raster_ctx *ctx, long t, const struct sgs_r
 			float dC[3] = {0.0f, 0.0f, 0.0f};
 			if (dout->drgb)
 				memcpy(dC, dout->drgb + 3 * pix, sizeof dC);
-			float dD = dout->ddepth ? dout->ddepth[pix] : 0.0f;
-			float dA = dout->dalpha ? dout->dalpha[pix] : 0.0f;
-			float TN = ctx->final_T[pix];
-			sgs_blend_bwd_init(st + p, TN, dC, dD, dA, ctx->opts.bg);
-			last[p] = ctx->last_contrib[pix];
-			if (last[p] > maxlast)
-				maxlast = last[p];
+			const float dD = dout->ddepth ? dout->ddepth[pix] : 0.0f;
+			const float dA = dout->dalpha ? dout->dalpha[pix] : 0.0f;
+			const float TN = ctx->final_T[pix];
+			/* as sgs_blend_bwd_init */
+			st.T[p] = st.TN[p] = TN;
+			st.dr[p] = dC[0], st.dg[p] = dC[1], st.db[p] = dC[2], st.dd[p] = dD;
+			st.dfin[p] = dA - (bg[0] * dC[0] + bg[1] * dC[1] + bg[2] * dC[2]);
+			st.last[p] = (int32_t)ctx->last_contrib[pix];
+			if (st.last[p] > maxlast)
+				maxlast = st.last[p];
 			for (int c = 0; c < 3; c++)
 				bgsum[c] += (double)TN * dC[c];
 		}
@@ -43,39 +44,26 @@ static void backward_tile(struct sgs_raster_ctx *ctx, long t, const struct sgs_r
 
 	const uint32_t start = ctx->tile_ranges[2 * t], end = ctx->tile_ranges[2 * t + 1];
 	/* Gaussians behind every pixel's last contributor get nothing */
-	memset(pv->rec + (size_t)CPU_REC * (start + maxlast), 0,
-	       (size_t)CPU_REC * (end - start - maxlast) * sizeof(float));
-	for (uint32_t jj = maxlast; jj-- > 0;) {
-		const uint32_t j = start + jj;
+	memset(pv->rec + (size_t)CPU_REC * (start + (uint32_t)maxlast), 0,
+	       (size_t)CPU_REC * (end - start - (uint32_t)maxlast) * sizeof(float));
+	for (int32_t jj = maxlast; jj-- > 0;) {
+		const uint32_t j = start + (uint32_t)jj;
 		const struct cpu_splat *s = pv->splats + ctx->isect_ids[j];
-		float acc[CPU_REC] = {0};
+		if (jj >= PREFETCH_AHEAD)
+			prefetch_splat(pv->splats + ctx->isect_ids[j - PREFETCH_AHEAD]);
+		struct grad4 acc;
+		memset(&acc, 0, sizeof acc);
 		int xa, xb, ya, yb;
-		if (splat_box(s, &tb, &xa, &xb, &ya, &yb)) {
+		if (splat_box(s, &tb, &xa, &xb, &ya, &yb))
 			for (int y = ya; y <= yb; y++) {
-				const float dy = s->y - ((float)y + 0.5f);
-				const int row = (y - tb.y0) * SGS_TILE - tb.x0;
-				for (int x = xa; x <= xb; x++) {
-					const int p = row + x;
-					if (jj >= last[p])
-						continue;
-					const float dx = s->x - ((float)x + 0.5f);
-					float G;
-					float a = sgs_blend_alpha(s->o, sgs_gauss_power(s->con, dx, dy),
-								  &G);
-					if (a == 0.0f)
-						continue;
-					float dc[3], dz;
-					float da = sgs_blend_step_vjp(st + p, a, s->rgb, s->z, dc, &dz);
-					acc[6] += dc[0];
-					acc[7] += dc[1];
-					acc[8] += dc[2];
-					acc[9] += dz;
-					sgs_blend_alpha_vjp(s->con, s->o, G, dx, dy, da, acc, acc + 2,
-							    acc + 5);
-				}
+				int a, b;
+				if (row_span(s, y, xa, xb, &a, &b))
+					bwd_row(&st, s, (y - tb.y0) * SGS_TILE + (a - tb.x0), a,
+						b - a + 1, y, jj, &acc);
 			}
-		}
-		memcpy(pv->rec + (size_t)CPU_REC * j, acc, sizeof acc);
+		float *rec = pv->rec + (size_t)CPU_REC * j;
+		for (int c = 0; c < CPU_REC; c++)
+			rec[c] = hsum4(acc.v[c]);
 	}
 }
 

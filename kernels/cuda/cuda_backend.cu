@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cuda_internal.h"
+#include "sgs_train_backends.h"
 
 int cuda_fail(cudaError_t err, const char *call, const char *file, int line)
 {
@@ -229,11 +230,7 @@ static struct sgs_raster_ctx *cuda_ctx_new(void)
 
 /* Launched once at start-up: fails when the build has no code for the
  * device's architecture. */
-static __global__ void cuda_probe_kernel(int *flag)
-{
-	if (flag)
-		*flag = 1;
-}
+static __global__ void cuda_probe_kernel(void) {}
 
 static struct sgs_backend cuda_table;
 static char cuda_device_name[320];
@@ -264,7 +261,7 @@ static void cuda_backend_init(void)
 	snprintf(cuda_device_name, sizeof cuda_device_name, "%s (sm_%d%d, %d SMs, %.0f GiB)",
 		 prop.name, prop.major, prop.minor, prop.multiProcessorCount,
 		 (double)prop.totalGlobalMem / (1024.0 * 1024.0 * 1024.0));
-	cuda_probe_kernel<<<1, 1>>>(NULL);
+	cuda_probe_kernel<<<1, 1>>>();
 	err = cudaGetLastError();
 	if (err == cudaSuccess)
 		err = cudaDeviceSynchronize();
@@ -293,6 +290,7 @@ static void cuda_backend_init(void)
 	cuda_table.rasterize = cuda_rasterize;
 	cuda_table.rasterize_backward = cuda_rasterize_backward;
 	cuda_table.project_backward = cuda_project_backward;
+	cuda_table.train = &sgs_cuda_train_ops;
 }
 
 const struct sgs_backend *cuda_backend_table(void) { return &cuda_table; }

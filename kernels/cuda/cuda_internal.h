@@ -83,7 +83,6 @@ int cuda_rasterize_backward(struct sgs_raster_ctx *ctx, const struct sgs_render_
 int cuda_project_backward(struct sgs_raster_ctx *ctx, struct sgs_gaussians *grad,
 			  struct sgs_cam_grad *dcam, float *grad2d_accum, float *grad2d_count);
 
-#ifdef __CUDACC__
 /* Sum of v over the warp, in lane 0 (every lane must call it). */
 static __device__ __forceinline__ float cuda_warp_sum(float v)
 {
@@ -118,6 +117,5 @@ static __device__ __forceinline__ void cuda_block_sum_atomic(const float (&v)[N]
 	}
 	__syncthreads();
 }
-#endif
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "sgs_error.h"
 #include "sgs_kernels.h"
+#include "sgs_splat.h"
 #include "tap.h"
 #include "test_raster_util.h"
 
@@ -136,6 +137,48 @@ static void run_scene(const struct sgs_backend *be, const struct scene_spec *sp)
 	host_gaussians_free(&g);
 }
 
+/* No Gaussians, or none in front of the camera: background everywhere. */
+static void test_empty(const struct sgs_backend *be)
+{
+	struct trng r = {7};
+	struct sgs_cam cam;
+	struct sgs_gaussians g;
+	struct sgs_raster_opts opts = {{0.25f, 0.5f, 0.75f}, 0};
+	struct sgs_render_out out;
+	struct sgs_raster_ctx *ctx = be->ctx_new();
+	random_camera(&r, 37, 21, 30, 5.0, &cam);
+	host_gaussians_alloc(&g, 5, 1);
+	random_gaussians(&r, &cam, 2, 4, 1, -3, -2, &g);
+	for (int i = 0; i < 5; i++)
+		cam_to_world(&cam, 0, 0, -1.0 - i, g.means + 3 * i);
+	sgs_render_out_alloc(be, &out, 37, 21, 1);
+	for (int n = 0; n <= 5; n += 5) {
+		g.n = (uint32_t)n;
+		int rc = sgs_render(ctx, &g, &cam, &opts, &out), bgok = 1;
+		for (int i = 0; i < 37 * 21; i++)
+			bgok &= out.rgb[3 * i] == 0.25f && out.rgb[3 * i + 1] == 0.5f &&
+				out.rgb[3 * i + 2] == 0.75f && out.alpha[i] == 0.0f &&
+				out.n_contrib[i] == 0 && out.final_T[i] == 1.0f;
+		ok(rc == 0 && bgok && ctx->n_isect == 0,
+		   "%d Gaussians %s: background only", n, n ? "behind the camera" : "at all");
+	}
+	sgs_render_out_free(be, &out);
+	host_gaussians_free(&g);
+	be->ctx_free(ctx);
+}
+
+static void test_view(void)
+{
+	struct sgs_splats s;
+	struct sgs_gaussians g;
+	sgs_splats_init(&s);
+	int rc = sgs_splats_alloc(&s, 3, 2);
+	ok(rc == 0 && sgs_gaussians_view(&s, &g) == 0 && g.n == 3 && g.sh_degree == 2 &&
+	   g.sh_active == 2 && g.means == s.means && g.opacity == s.logit_opacity && g.sh == s.sh,
+	   "sgs_gaussians_view maps a loaded splat model");
+	sgs_splats_free(&s);
+}
+
 int main(void)
 {
 	const struct sgs_backend *be = sgs_backend_get("cpu");
@@ -146,11 +189,18 @@ int main(void)
 	   "unknown backend rejected: %s", sgs_error_get());
 	const struct sgs_backend *auto_be = sgs_backend_get("auto");
 	ok(auto_be != NULL, "auto backend: %s", auto_be ? auto_be->name : sgs_error_get());
-#ifndef SGS_WITH_CUDA
-	ok(sgs_backend_get("cuda") == NULL && strstr(sgs_error_get(), "not built"),
-	   "cuda unavailable in a CPU-only build: %s", sgs_error_get());
-#endif
+	const struct sgs_backend *cuda = sgs_backend_get("cuda");
+	if (cuda) {
+		ok(!strcmp(cuda->name, "cuda") && auto_be == cuda, "cuda backend present: %s",
+		   cuda->device_name);
+	} else {
+		const char *msg = sgs_error_get();
+		ok((strstr(msg, "CUDA backend not built") || strstr(msg, "no CUDA device")) &&
+		   auto_be == be, "no usable CUDA, auto falls back to the CPU: %s", msg);
+	}
 
+	test_empty(be);
+	test_view();
 	static const struct scene_spec specs[] = {
 		{1, 83, 61, 300, 3, 0},
 		{2, 64, 48, 250, 0, 0},

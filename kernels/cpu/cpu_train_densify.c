@@ -1,0 +1,249 @@
+/* Densification and pruning on the CPU (Inria's densify_and_prune, see
+ * sgs_train_ops.h).  Decisions come from sgs_math_optim.h, shared with
+ * the CUDA backend; then an output map (source Gaussian and role of every
+ * output slot: survivors, clones, split children) drives one gather per
+ * array.  Every buffer is either rebuilt in place through a scratch array
+ * or, when the capacity is too small, into new buffers allocated before
+ * anything is modified, so a failure leaves the state untouched. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu_train_internal.h"
+#include "sgs_error.h"
+#include "sgs_math_optim.h"
+
+/* Role of an output slot; children are CHILD + child index. */
+enum { ROLE_KEEP = 0, ROLE_CLONE = 1, ROLE_CHILD = 2 };
+
+/* How an array is rebuilt. */
+enum { FILL_COPY, FILL_MOMENT, FILL_MEANS, FILL_SCALES, FILL_ZERO };
+
+struct densify_map {
+	uint32_t n_out;
+	uint32_t *src;  /* n_out source Gaussians */
+	uint8_t *role;  /* n_out roles */
+	const struct sgs_gaussians *old; /* parameters before densifying */
+	uint64_t seed;
+	uint32_t iteration;
+};
+
+static void fill(const struct densify_map *mp, float *dst, const float *src, size_t stride,
+		 int how)
+{
+	const long n = mp->n_out;
+	const struct sgs_gaussians *g = mp->old;
+#pragma omp parallel for schedule(static)
+	for (long j = 0; j < n; j++) {
+		const size_t i = mp->src[j];
+		const int role = mp->role[j];
+		float *d = dst + (size_t)j * stride;
+		if (how == FILL_ZERO || (how == FILL_MOMENT && role != ROLE_KEEP)) {
+			memset(d, 0, stride * sizeof(float));
+		} else if (how == FILL_MEANS && role >= ROLE_CHILD) {
+			sgs_split_child_mean(g->means + 3 * i, g->log_scales + 3 * i, g->quats + 4 * i,
+					     mp->seed, mp->iteration, (uint32_t)i,
+					     (uint32_t)(role - ROLE_CHILD), d);
+		} else {
+			memcpy(d, src + i * stride, stride * sizeof(float));
+			if (how == FILL_SCALES && role >= ROLE_CHILD)
+				for (size_t k = 0; k < stride; k++)
+					d[k] -= SGS_SPLIT_LOG_SHRINK;
+		}
+	}
+}
+
+static int check_state(const struct sgs_train_state *st, const struct sgs_densify_params *p)
+{
+	const struct sgs_gaussians *g[4] = {&st->params, &st->grads, &st->m, &st->v};
+	if (!p)
+		return sgs_error_set("densify: no parameters");
+	if (!(p->extent > 0.0f))
+		return sgs_error_set("densify: scene extent %g not positive", p->extent);
+	if (!(p->percent_dense >= 0.0f))
+		return sgs_error_set("densify: percent_dense %g negative", p->percent_dense);
+	for (int k = 1; k < 4; k++)
+		if (g[k]->n != g[0]->n || g[k]->sh_degree != g[0]->sh_degree)
+			return sgs_error_set("densify: parameters (%u, degree %d) and optimiser "
+					     "arrays (%u, degree %d) disagree",
+					     g[0]->n, g[0]->sh_degree, g[k]->n, g[k]->sh_degree);
+	if (st->params.sh_degree < 0 || st->params.sh_degree > 3)
+		return sgs_error_set("densify: SH degree %d out of range", st->params.sh_degree);
+	if (st->params.n > st->capacity)
+		return sgs_error_set("densify: %u Gaussians exceed the capacity %u", st->params.n,
+				     st->capacity);
+	return 0;
+}
+
+/* Decide every Gaussian's fate and build the output map (malloc'd). */
+static int build_map(const struct sgs_train_state *st, const struct sgs_densify_params *p,
+		     struct densify_map *mp, struct sgs_densify_stats *stats)
+{
+	const struct sgs_gaussians *g = &st->params;
+	const uint32_t n = g->n;
+	struct sgs_densify_rule rule;
+	sgs_densify_rule_from(p, &rule);
+	uint32_t budget = UINT32_MAX;
+	if (p->max_gaussians > 0)
+		budget = p->max_gaussians > n ? p->max_gaussians - n : 0;
+
+	uint32_t (*out)[3] = malloc(((size_t)n + 1) * sizeof *out);
+	if (!out)
+		return sgs_error_set("densify: out of memory for %u decisions", n);
+	uint32_t accepted = 0, cloned = 0, split = 0;
+	size_t totals[3] = {0, 0, 0};
+	/* sequential: the budget takes candidates in index order */
+	for (uint32_t i = 0; i < n; i++) {
+		int kind = sgs_densify_kind(st->grad2d_accum[i], st->grad2d_count[i],
+					    g->log_scales + 3 * (size_t)i, &rule);
+		if (kind != SGS_DENSIFY_NONE) {
+			if (accepted < budget)
+				accepted++;
+			else
+				kind = SGS_DENSIFY_NONE;
+		}
+		cloned += kind == SGS_DENSIFY_CLONE;
+		split += kind == SGS_DENSIFY_SPLIT;
+		sgs_densify_outputs(kind, g->opacity[i], g->log_scales + 3 * (size_t)i,
+				    st->max_radii[i], &rule, out[i]);
+		for (int k = 0; k < 3; k++)
+			totals[k] += out[i][k];
+	}
+	size_t n_out = totals[0] + totals[1] + totals[2];
+	if (n_out > UINT32_MAX) {
+		free(out);
+		return sgs_error_set("densify: %zu Gaussians exceed 2^32", n_out);
+	}
+	mp->n_out = (uint32_t)n_out;
+	mp->src = malloc((n_out + 1) * sizeof *mp->src);
+	mp->role = malloc(n_out + 1);
+	if (!mp->src || !mp->role) {
+		free(out);
+		return sgs_error_set("densify: out of memory for %zu outputs", n_out);
+	}
+	size_t pos[3] = {0, totals[0], totals[0] + totals[1]};
+	for (uint32_t i = 0; i < n; i++) {
+		if (out[i][0])
+			mp->src[pos[0]] = i, mp->role[pos[0]++] = ROLE_KEEP;
+		if (out[i][1])
+			mp->src[pos[1]] = i, mp->role[pos[1]++] = ROLE_CLONE;
+		for (uint32_t c = 0; c < out[i][2]; c++)
+			mp->src[pos[2]] = i, mp->role[pos[2]++] = (uint8_t)(ROLE_CHILD + c);
+	}
+	free(out);
+	stats->cloned = cloned;
+	stats->split = split;
+	stats->n_before = n;
+	stats->n_after = (uint32_t)n_out;
+	stats->pruned = n + cloned + split - (uint32_t)n_out;
+	return 0;
+}
+
+/* Capacity for n_out: unchanged when it fits, else 1.5x growth (at most
+ * max_gaussians when that cap is set and suffices). */
+static uint32_t new_capacity(uint32_t cap, uint32_t n_out, uint32_t max_gaussians)
+{
+	if (n_out <= cap)
+		return cap;
+	uint64_t c = (uint64_t)cap + cap / 2;
+	if (c < n_out)
+		c = n_out;
+	if (max_gaussians > 0 && c > max_gaussians && n_out <= max_gaussians)
+		c = max_gaussians;
+	return c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
+}
+
+struct state_array {
+	float **p;
+	size_t stride;
+	int how;
+};
+
+/* The state's arrays in rebuild order: means first, while the old scales
+ * and rotations it samples from are still in place. */
+static int list_arrays(struct sgs_train_state *st, struct state_array *a)
+{
+	const size_t sh = 3 * (size_t)sgs_sh_coeffs(st->params.sh_degree);
+	struct sgs_gaussians *set[4] = {&st->params, &st->m, &st->v, &st->grads};
+	const int how[4] = {FILL_COPY, FILL_MOMENT, FILL_MOMENT, FILL_ZERO};
+	int k = 0;
+	for (int s = 0; s < 4; s++) {
+		struct sgs_gaussians *g = set[s];
+		a[k++] = (struct state_array){&g->means, 3, s == 0 ? FILL_MEANS : how[s]};
+		a[k++] = (struct state_array){&g->log_scales, 3, s == 0 ? FILL_SCALES : how[s]};
+		a[k++] = (struct state_array){&g->quats, 4, how[s]};
+		a[k++] = (struct state_array){&g->opacity, 1, how[s]};
+		a[k++] = (struct state_array){&g->sh, sh, how[s]};
+	}
+	a[k++] = (struct state_array){&st->grad2d_accum, 1, FILL_ZERO};
+	a[k++] = (struct state_array){&st->grad2d_count, 1, FILL_ZERO};
+	a[k++] = (struct state_array){&st->max_radii, 1, FILL_ZERO};
+	return k;
+}
+
+#define STATE_ARRAYS 23
+
+int cpu_densify(const struct sgs_backend *be, struct sgs_train_state *st,
+		const struct sgs_densify_params *p, struct sgs_densify_stats *stats)
+{
+	struct sgs_densify_stats local;
+	struct densify_map mp;
+	struct state_array arr[STATE_ARRAYS];
+	float *fresh[STATE_ARRAYS] = {NULL};
+	float *scratch = NULL;
+	int rc = -1;
+	if (!be || !st)
+		return sgs_error_set("densify: no backend or state");
+	if (check_state(st, p))
+		return -1;
+	if (!stats)
+		stats = &local;
+	memset(&mp, 0, sizeof mp);
+	if (build_map(st, p, &mp, stats))
+		goto out;
+	const struct sgs_gaussians old = st->params;
+	mp.old = &old;
+	mp.seed = p->seed;
+	mp.iteration = p->iteration;
+
+	const int count = list_arrays(st, arr);
+	const uint32_t cap = new_capacity(st->capacity, mp.n_out, p->max_gaussians);
+	const int grow = cap != st->capacity;
+	size_t max_stride = 0;
+	for (int k = 0; k < count; k++)
+		if (arr[k].stride > max_stride)
+			max_stride = arr[k].stride;
+	if (grow) {
+		for (int k = 0; k < count; k++)
+			if (!(fresh[k] = be->alloc((size_t)cap * arr[k].stride * sizeof(float)))) {
+				sgs_error_prefix("densify: growing to %u Gaussians", cap);
+				goto out;
+			}
+	} else if (!(scratch = malloc(((size_t)mp.n_out * max_stride + 1) * sizeof(float)))) {
+		sgs_error_set("densify: out of memory for %u Gaussians", mp.n_out);
+		goto out;
+	}
+
+	/* nothing fails from here on */
+	for (int k = 0; k < count; k++) {
+		float *dst = grow ? fresh[k] : scratch;
+		fill(&mp, dst, *arr[k].p, arr[k].stride, arr[k].how);
+		if (grow) {
+			be->free(*arr[k].p);
+			*arr[k].p = dst;
+			fresh[k] = NULL;
+		} else {
+			memcpy(*arr[k].p, scratch, (size_t)mp.n_out * arr[k].stride * sizeof(float));
+		}
+	}
+	st->params.n = st->grads.n = st->m.n = st->v.n = mp.n_out;
+	st->capacity = cap;
+	rc = 0;
+out:
+	for (int k = 0; k < STATE_ARRAYS; k++)
+		if (fresh[k])
+			be->free(fresh[k]);
+	free(scratch);
+	free(mp.src);
+	free(mp.role);
+	return rc;
+}

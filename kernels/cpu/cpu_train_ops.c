@@ -1,0 +1,91 @@
+/* The CPU backend's training-operation table and its elementwise
+ * operations: Adam, the screen-radius maximum, the opacity reset.  Each
+ * element depends on its own inputs only, so the results do not depend on
+ * the thread count. */
+#include <math.h>
+#include <string.h>
+
+#include "cpu_train_internal.h"
+#include "sgs_error.h"
+#include "sgs_math_optim.h"
+
+/* Checks shared with the CUDA twin's messages. */
+static int adam_check(const float *p, const float *g, const float *m, const float *v,
+		      size_t count, const struct sgs_adam_hp *hp)
+{
+	if (!hp)
+		return sgs_error_set("adam: no hyper-parameters");
+	if (hp->step < 1)
+		return sgs_error_set("adam: step %u (must start at 1)", hp->step);
+	if (!(hp->beta1 >= 0.0f && hp->beta1 < 1.0f) || !(hp->beta2 >= 0.0f && hp->beta2 < 1.0f))
+		return sgs_error_set("adam: betas (%g, %g) outside [0, 1)", hp->beta1, hp->beta2);
+	if (hp->period && hp->nfirst > hp->period)
+		return sgs_error_set("adam: nfirst %u larger than period %u", hp->nfirst,
+				     hp->period);
+	if (count && (!p || !g || !m || !v))
+		return sgs_error_set("adam: missing buffer");
+	return 0;
+}
+
+static int cpu_adam(float *p, const float *g, float *m, float *v, size_t count,
+		    const struct sgs_adam_hp *hp)
+{
+	if (adam_check(p, g, m, v, count, hp))
+		return -1;
+	const double bc1 = 1.0 - pow((double)hp->beta1, (double)hp->step);
+	const float sqrt_bc2 = (float)sqrt(1.0 - pow((double)hp->beta2, (double)hp->step));
+	const float step_first = (float)(hp->lr / bc1), step_rest = (float)(hp->lr_rest / bc1);
+	const size_t period = hp->period, nfirst = hp->nfirst;
+	const float b1 = hp->beta1, b2 = hp->beta2, eps = hp->eps;
+
+#pragma omp parallel for schedule(static)
+	for (size_t i = 0; i < count; i++) {
+		float step = period == 0 || i % period < nfirst ? step_first : step_rest;
+		sgs_adam_update(p + i, g[i], m + i, v + i, step, sqrt_bc2, b1, b2, eps);
+	}
+	return 0;
+}
+
+static int cpu_update_max_radii(float *max_radii, const struct sgs_raster_ctx *ctx)
+{
+	if (!ctx)
+		return sgs_error_set("update_max_radii: no render context");
+	const long n = ctx->g.n;
+	if (n && (!max_radii || !ctx->radii))
+		return sgs_error_set("update_max_radii: missing buffer");
+	const int32_t *radii = ctx->radii;
+#pragma omp parallel for schedule(static)
+	for (long i = 0; i < n; i++) {
+		float r = (float)radii[i];
+		if (r > max_radii[i])
+			max_radii[i] = r;
+	}
+	return 0;
+}
+
+static int cpu_reset_opacity(struct sgs_train_state *st, float max_opacity)
+{
+	if (!(max_opacity > 0.0f && max_opacity < 1.0f))
+		return sgs_error_set("reset_opacity: maximum opacity %g outside (0, 1)",
+				     max_opacity);
+	const long n = st->params.n;
+	const float cap = (float)log((double)max_opacity / (1.0 - (double)max_opacity));
+	float *o = st->params.opacity;
+#pragma omp parallel for schedule(static)
+	for (long i = 0; i < n; i++)
+		if (o[i] > cap)
+			o[i] = cap;
+	if (n) {
+		memset(st->m.opacity, 0, (size_t)n * sizeof(float));
+		memset(st->v.opacity, 0, (size_t)n * sizeof(float));
+	}
+	return 0;
+}
+
+const struct sgs_train_ops sgs_cpu_train_ops = {
+	.loss_l1_ssim = cpu_loss_l1_ssim,
+	.adam = cpu_adam,
+	.update_max_radii = cpu_update_max_radii,
+	.densify = cpu_densify,
+	.reset_opacity = cpu_reset_opacity,
+};

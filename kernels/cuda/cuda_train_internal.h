@@ -1,0 +1,23 @@
+/* Entry points of the CUDA backend's training operations (kernels/cuda/
+ * cuda_train_*.cu), gathered into sgs_cuda_train_ops by cuda_train_ops.cu.
+ * Buffers are device memory of sgs_backend_get("cuda"). */
+#ifndef SGS_CUDA_TRAIN_INTERNAL_H
+#define SGS_CUDA_TRAIN_INTERNAL_H
+
+#include "cuda_internal.h"
+#include "sgs_train_ops.h"
+
+int cuda_loss_l1_ssim(const float *img, const float *gt, int w, int h, float lambda, float *dimg,
+		      double terms[4]);
+int cuda_densify(const struct sgs_backend *be, struct sgs_train_state *st,
+		 const struct sgs_densify_params *p, struct sgs_densify_stats *stats);
+
+/* Blocks for a grid-stride loop over n items (n > 0), capped so the
+ * count fits any launch. */
+static inline unsigned cuda_stride_blocks(size_t n)
+{
+	size_t b = (n + CUDA_BLOCK - 1) / CUDA_BLOCK;
+	return (unsigned)(b < (1u << 20) ? b : (1u << 20));
+}
+
+#endif

@@ -1,0 +1,106 @@
+/* The training operations of a backend (loss, optimiser, densification),
+ * reached through `be->train`.  Same rules as sgs_kernels.h: buffers are
+ * the backend's, every function returns 0 or -1 with a message, none
+ * prints.  Each has a CPU reference in kernels/cpu/ and a CUDA twin in
+ * kernels/cuda/ checked against it. */
+#ifndef SGS_TRAIN_OPS_H
+#define SGS_TRAIN_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sgs_kernels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Adam as torch.optim.Adam (bias-corrected):
+ *   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
+ *   p -= lr_i / (1 - b1^step) * m / (sqrt(v) / sqrt(1 - b2^step) + eps)
+ * lr_i = lr for elements with (i % period) < nfirst, else lr_rest; period
+ * 0 means lr for every element.  (SH is stored [g][k][c], so period 3K,
+ * nfirst 3 gives the DC terms their own rate.) */
+struct sgs_adam_hp {
+	float lr, lr_rest;
+	uint32_t period, nfirst;
+	float beta1, beta2, eps; /* 0.9, 0.999, 1e-15 for 3DGS */
+	uint32_t step;           /* 1-based step count for bias correction */
+};
+
+/* Everything the optimiser keeps per Gaussian.  params, grads, m and v
+ * have the same n and sh_degree; capacity is how many Gaussians every
+ * buffer here can hold (densify grows them). */
+struct sgs_train_state {
+	struct sgs_gaussians params, grads, m, v;
+	float *grad2d_accum;   /* n: sum of |dL/d mean2D| (NDC units) */
+	float *grad2d_count;   /* n: renders in which the Gaussian was visible */
+	float *max_radii;      /* n: largest screen radius seen (pixels) */
+	uint32_t capacity;
+};
+
+/* Inria 3DGS's densify_and_prune, in its order:
+ *  g = grad2d_accum / grad2d_count (0 where count is 0);
+ *  clone: g >= grad_threshold and max scale <= percent_dense * extent:
+ *         an exact copy is appended (zero Adam moments);
+ *  split: g >= grad_threshold and max scale >  percent_dense * extent
+ *         (clones never split): 2 new Gaussians at mean + R(q) s, s ~
+ *         N(0, diag(scale^2)), scale / 1.6, other parameters copied, zero
+ *         moments; the original is removed;
+ *  prune: sigmoid(opacity) < min_opacity, or (max_screen_size > 0 and
+ *         (max_radii > max_screen_size or max scale > 0.1 extent)) -- the
+ *         world-space test only with the screen-space one, as Inria; new
+ *         Gaussians are judged too (their max_radii is 0).
+ * Survivors keep their order, then clones, then split children (the two
+ * children of a parent side by side, parents in index order).  The normal
+ * samples come from sgs_rng_normal(seed, iteration, parent index, draw =
+ * 3 child + axis) (sgs_math_rng.h) so the CPU and CUDA backends produce
+ * the same children.  With max_gaussians > 0, densifying stops adding
+ * once the count would exceed it: only the first max_gaussians - n
+ * candidates (clone or split, in index order) are densified.  Afterwards
+ * grad2d_accum, grad2d_count, max_radii and grads are zero, params.n (and
+ * grads.n, m.n, v.n) is the new count, and the buffers of st may have
+ * been replaced (capacity grows 1.5x, at most to max_gaussians when set).
+ * stats->pruned counts removals after densifying: n_before + cloned +
+ * split - n_after.  When memory runs out st is left unchanged. */
+struct sgs_densify_params {
+	float grad_threshold;  /* 0.0002 */
+	float percent_dense;   /* 0.01 */
+	float extent;          /* scene extent (camera spread radius x 1.1) */
+	float min_opacity;     /* 0.005 */
+	float max_screen_size; /* 20 after the first opacity reset, else 0 */
+	uint32_t max_gaussians;
+	uint64_t seed;
+	uint32_t iteration;
+};
+
+struct sgs_densify_stats {
+	uint32_t cloned, split, pruned, n_before, n_after;
+};
+
+struct sgs_train_ops {
+	/* L = (1 - lambda) mean|img - gt| + lambda (1 - SSIM(img, gt)), SSIM as
+	 * the published 3DGS evaluation (11x11 Gaussian window, sigma 1.5,
+	 * zero padding, mean over pixels and channels).  img, gt: w*h*3
+	 * interleaved.  Writes dL/dimg into dimg (w*h*3) and, on the host,
+	 * terms[0] = mean L1, terms[1] = mean SSIM, terms[2] = MSE,
+	 * terms[3] = L. */
+	int (*loss_l1_ssim)(const float *img, const float *gt, int w, int h, float lambda,
+			    float *dimg, double terms[4]);
+	int (*adam)(float *p, const float *g, float *m, float *v, size_t count,
+		    const struct sgs_adam_hp *hp);
+	/* max_radii[i] = max(max_radii[i], radii[i]) for the n Gaussians of
+	 * ctx (uses ctx->radii from the last project()). */
+	int (*update_max_radii)(float *max_radii, const struct sgs_raster_ctx *ctx);
+	int (*densify)(const struct sgs_backend *be, struct sgs_train_state *st,
+		       const struct sgs_densify_params *p, struct sgs_densify_stats *stats);
+	/* Inria's opacity reset: opacity = min(opacity, logit(max_opacity))
+	 * and the opacity moments zeroed. */
+	int (*reset_opacity)(struct sgs_train_state *st, float max_opacity);
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,131 @@
+/* The optimiser loop of sgs-train: Inria 3DGS's training recipe driven
+ * through a backend table (kernels/sgs_kernels.h) and its training ops
+ * (kernels/sgs_train_ops.h).  Host-side orchestration only: every heavy
+ * loop runs in the backend.  Like all library code it never prints; the
+ * tool reads the per-iteration numbers from struct sgs_step_info. */
+#ifndef SGS_TRAINER_H
+#define SGS_TRAINER_H
+
+#include <stdint.h>
+
+#include "sgs_kernels.h"
+#include "sgs_train_ops.h"
+
+struct sgs_scene;
+struct sgs_splats;
+
+enum sgs_init_kind { SGS_INIT_SEEDS = 0, SGS_INIT_RANDOM = 1 };
+
+/* The recipe.  Everything here except inject_nan_at is stored in a
+ * checkpoint, so a resumed run follows the same recipe. */
+struct sgs_trainer_opts {
+	uint32_t iterations;    /* total iterations (30000) */
+	uint64_t seed;          /* every random choice derives from it */
+	int sh_degree;          /* storage and final active SH degree, 0..3 (3) */
+	int init;               /* enum sgs_init_kind */
+	uint32_t init_count;    /* Gaussians for SGS_INIT_RANDOM (100000) */
+	int random_bg;          /* random background colour per iteration */
+	uint32_t max_gaussians; /* hard cap for densification, 0: none */
+	float lambda_dssim;     /* weight of 1 - SSIM in the loss (0.2) */
+	uint32_t inject_nan_at; /* testing aid: poison the render at this
+	                         * iteration so the loss is NaN; 0: never */
+};
+
+void sgs_trainer_defaults(struct sgs_trainer_opts *o);
+
+/* Which ops table goes with a backend: the CPU reference for "cpu", the
+ * CUDA one for "cuda".  NULL with a message when there is none. */
+const struct sgs_train_ops *sgs_trainer_ops(const struct sgs_backend *be);
+
+/* ---- the schedule ---- */
+
+/* Inria's iteration thresholds for a 30000-iteration run, scaled by
+ * iterations / 30000 (rounded to nearest) for shorter runs, intervals at
+ * least 1 and the densification interval at least min(ntrain, 100) (one
+ * pass over the train views); runs of 30000 or more keep Inria's values. */
+struct sgs_schedule {
+	uint32_t iterations;
+	uint32_t sh_interval;      /* raise the active SH degree (1000) */
+	uint32_t densify_from;     /* densify when iteration > this (500) */
+	uint32_t densify_until;    /* statistics and densify while < this (15000) */
+	uint32_t densify_interval; /* (100) */
+	uint32_t reset_interval;   /* opacity reset (3000); also the iteration
+	                            * after which screen-size pruning starts */
+};
+void sgs_schedule_make(uint32_t iterations, uint32_t ntrain, struct sgs_schedule *s);
+
+/* Inria's position learning rate: log-linear from 1.6e-4 x extent at step 0
+ * to 1.6e-6 x extent at max_steps (constant afterwards). */
+float sgs_lr_position(float extent, uint32_t step, uint32_t max_steps);
+
+#define SGS_LR_SH 2.5e-3f
+#define SGS_LR_SH_REST (2.5e-3f / 20.0f)
+#define SGS_LR_OPACITY 0.05f
+#define SGS_LR_SCALE 0.005f
+#define SGS_LR_ROTATION 0.001f
+
+/* ---- initialisation helpers (host arrays) ---- */
+
+/* Inria's getNerfppNorm: 1.1 x the largest distance of the train cameras'
+ * centres from their mean (1 when that is 0, e.g. one camera).  centre
+ * (may be NULL) receives the mean.  -1 when there are no train views. */
+int sgs_scene_extent(const struct sgs_scene *s, float *extent, float centre[3]);
+
+/* log(sqrt(max(d, 1e-7))) for each of n points, d the mean squared
+ * distance to its (up to) three nearest other points, as Inria's
+ * distCUDA2 (exact, with a k-d tree).  n = 1 gives log(sqrt(1e-7)). */
+int sgs_knn_log_scales(const float *xyz, uint64_t n, float *log_scale);
+
+/* Random points inside the union of the train frusta: view and pixel
+ * uniform, depth z with density proportional to z^2 between the view's
+ * near and far bounds (uniform in volume).  Views without bounds use
+ * [0.2, 2 (distance to the camera centroid) + 3 extent]. */
+int sgs_random_points(const struct sgs_scene *s, uint64_t seed, uint64_t n, float *xyz,
+		      uint8_t *rgb);
+
+/* ---- the loop ---- */
+
+struct sgs_trainer;
+
+/* What one iteration did. */
+struct sgs_step_info {
+	uint32_t iteration; /* 1-based number of the iteration just done */
+	uint32_t view;      /* scene view index it trained on */
+	double l1, ssim, mse, loss, psnr; /* of that view */
+	uint32_t gaussians; /* count after the iteration */
+	int sh_active;
+	int densified, opacity_reset;
+	struct sgs_densify_stats dstats;
+	double seconds;     /* training time so far, resumed runs included */
+};
+
+/* Build Gaussians for s's train views as o says and upload everything.
+ * The scene must outlive the trainer. */
+int sgs_trainer_new(const struct sgs_backend *be, const struct sgs_train_ops *ops,
+		    const struct sgs_scene *s, const struct sgs_trainer_opts *o,
+		    struct sgs_trainer **out);
+/* Continue from a checkpoint written by sgs_trainer_checkpoint for the
+ * same scene.  iterations > 0 replaces the stored total (which changes
+ * the learning-rate and densification schedule of what remains). */
+int sgs_trainer_resume(const struct sgs_backend *be, const struct sgs_train_ops *ops,
+		       const struct sgs_scene *s, const char *path, uint32_t iterations,
+		       struct sgs_trainer **out);
+void sgs_trainer_free(struct sgs_trainer *t);
+
+/* One iteration; -1 with "iteration N: ..." on failure (the loss is NaN or
+ * infinite, out of memory, a kernel failed). */
+int sgs_trainer_step(struct sgs_trainer *t, struct sgs_step_info *info);
+/* Iterations done so far, and the total the run is aiming for. */
+uint32_t sgs_trainer_iteration(const struct sgs_trainer *t);
+uint32_t sgs_trainer_iterations(const struct sgs_trainer *t);
+uint32_t sgs_trainer_gaussians(const struct sgs_trainer *t);
+const struct sgs_trainer_opts *sgs_trainer_get_opts(const struct sgs_trainer *t);
+void sgs_trainer_set_inject_nan(struct sgs_trainer *t, uint32_t iteration);
+
+/* The current model as host arrays (sgs_splats_alloc'ed into out). */
+int sgs_trainer_export(const struct sgs_trainer *t, struct sgs_splats *out);
+/* Everything that decides the rest of the run, written atomically (a
+ * temporary file renamed into place); format in sgs-train(1). */
+int sgs_trainer_checkpoint(const struct sgs_trainer *t, const char *path);
+
+#endif

@@ -1,0 +1,236 @@
+/* Where the Gaussians start: scene extent, nearest-neighbour scales (an
+ * exact k-d tree, so a million seed points take about a second) and random
+ * points in the train frusta. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "sgs_camera.h"
+#include "sgs_error.h"
+#include "sgs_math_rng.h"
+#include "sgs_scene.h"
+#include "sgs_trainer.h"
+
+int sgs_scene_extent(const struct sgs_scene *s, float *extent, float centre[3])
+{
+	double c[3] = {0, 0, 0}, C[3], maxd = 0;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < s->nviews; i++) {
+		if (s->views[i].split != SGS_SPLIT_TRAIN)
+			continue;
+		sgs_camera_center(&s->views[i].cam, C);
+		for (int k = 0; k < 3; k++)
+			c[k] += C[k];
+		n++;
+	}
+	if (n == 0)
+		return sgs_error_set("the scene has no train views");
+	for (int k = 0; k < 3; k++)
+		c[k] /= n;
+	for (uint32_t i = 0; i < s->nviews; i++) {
+		if (s->views[i].split != SGS_SPLIT_TRAIN)
+			continue;
+		sgs_camera_center(&s->views[i].cam, C);
+		double d = sqrt((C[0] - c[0]) * (C[0] - c[0]) + (C[1] - c[1]) * (C[1] - c[1]) +
+				(C[2] - c[2]) * (C[2] - c[2]));
+		if (d > maxd)
+			maxd = d;
+	}
+	/* One camera (or all at one place) has no spread: fall back to 1 so
+	 * the learning rates and thresholds stay usable. */
+	*extent = maxd > 1e-9 ? (float)(1.1 * maxd) : 1.0f;
+	if (centre)
+		for (int k = 0; k < 3; k++)
+			centre[k] = (float)c[k];
+	return 0;
+}
+
+/* ---- k-d tree over an index array: node = middle of its range ---- */
+
+struct kdtree {
+	const float *xyz;
+	uint32_t *idx;  /* permutation of the points */
+	uint8_t *axis;  /* split axis of the node at each position */
+};
+
+static float coord(const struct kdtree *t, uint32_t pos, int ax)
+{
+	return t->xyz[3 * (size_t)t->idx[pos] + ax];
+}
+
+static void swap_idx(uint32_t *a, uint32_t i, uint32_t j)
+{
+	uint32_t x = a[i];
+	a[i] = a[j];
+	a[j] = x;
+}
+
+/* Partial sort of idx[lo, hi) so position k holds the k-th smallest along
+ * ax: quickselect with a median-of-three pivot and a three-way partition
+ * (the pivot's run is never empty, so every round shrinks the range). */
+static void select_kth(struct kdtree *t, uint32_t lo, uint32_t hi, uint32_t k, int ax)
+{
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		float a = coord(t, lo, ax), b = coord(t, mid, ax), c = coord(t, hi - 1, ax);
+		float pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+		uint32_t lt = lo, i = lo, gt = hi; /* [lo,lt) < pivot, [lt,i) ==, [gt,hi) > */
+		while (i < gt) {
+			float v = coord(t, i, ax);
+			if (v < pivot)
+				swap_idx(t->idx, lt++, i++);
+			else if (v > pivot)
+				swap_idx(t->idx, i, --gt);
+			else
+				i++;
+		}
+		if (k < lt)
+			hi = lt;
+		else if (k >= gt)
+			lo = gt;
+		else
+			return;
+	}
+}
+
+static void build(struct kdtree *t, uint32_t lo, uint32_t hi)
+{
+	while (hi > lo) {
+		float mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
+		for (uint32_t i = lo; i < hi; i++)
+			for (int k = 0; k < 3; k++) {
+				float v = coord(t, i, k);
+				mn[k] = v < mn[k] ? v : mn[k];
+				mx[k] = v > mx[k] ? v : mx[k];
+			}
+		int ax = 0;
+		for (int k = 1; k < 3; k++)
+			if (mx[k] - mn[k] > mx[ax] - mn[ax])
+				ax = k;
+		uint32_t mid = lo + (hi - lo) / 2;
+		select_kth(t, lo, hi, mid, ax);
+		t->axis[mid] = (uint8_t)ax;
+		build(t, lo, mid);
+		lo = mid + 1; /* the right half iteratively: depth stays log n */
+	}
+}
+
+struct knn3 {
+	double d[3]; /* ascending squared distances */
+	int found;
+};
+
+static void knn_push(struct knn3 *b, double d)
+{
+	if (b->found == 3 && d >= b->d[2])
+		return;
+	int i = b->found < 3 ? b->found++ : 2;
+	while (i > 0 && b->d[i - 1] > d) {
+		b->d[i] = b->d[i - 1];
+		i--;
+	}
+	b->d[i] = d;
+}
+
+static void search(const struct kdtree *t, uint32_t lo, uint32_t hi, const float q[3],
+		   uint32_t self, struct knn3 *b)
+{
+	while (hi > lo) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		uint32_t p = t->idx[mid];
+		if (p != self) {
+			const float *x = t->xyz + 3 * (size_t)p;
+			double dx = x[0] - q[0], dy = x[1] - q[1], dz = x[2] - q[2];
+			knn_push(b, dx * dx + dy * dy + dz * dz);
+		}
+		int ax = t->axis[mid];
+		double diff = (double)q[ax] - t->xyz[3 * (size_t)p + ax];
+		uint32_t nlo = diff < 0 ? lo : mid + 1, nhi = diff < 0 ? mid : hi;
+		uint32_t flo = diff < 0 ? mid + 1 : lo, fhi = diff < 0 ? hi : mid;
+		search(t, nlo, nhi, q, self, b);
+		if (b->found == 3 && diff * diff >= b->d[2])
+			return;
+		lo = flo;
+		hi = fhi;
+	}
+}
+
+int sgs_knn_log_scales(const float *xyz, uint64_t n, float *log_scale)
+{
+	if (n > UINT32_MAX - 1)
+		return sgs_error_set("%llu points: too many for the neighbour search",
+				     (unsigned long long)n);
+	struct kdtree t = {xyz, malloc((n ? n : 1) * sizeof *t.idx), malloc(n ? n : 1)};
+	if (!t.idx || !t.axis) {
+		free(t.idx);
+		free(t.axis);
+		return sgs_error_set("out of memory for the neighbour search of %llu points",
+				     (unsigned long long)n);
+	}
+	for (uint32_t i = 0; i < n; i++)
+		t.idx[i] = i;
+	build(&t, 0, (uint32_t)n);
+#pragma omp parallel for schedule(dynamic, 1024)
+	for (int64_t i = 0; i < (int64_t)n; i++) {
+		struct knn3 b = {{0, 0, 0}, 0};
+		search(&t, 0, (uint32_t)n, xyz + 3 * i, (uint32_t)i, &b);
+		double mean = 0;
+		for (int k = 0; k < b.found; k++)
+			mean += b.d[k];
+		mean = b.found ? mean / b.found : 0;
+		if (mean < 1e-7)
+			mean = 1e-7;
+		log_scale[i] = (float)log(sqrt(mean));
+	}
+	free(t.idx);
+	free(t.axis);
+	return 0;
+}
+
+/* ---- random initialisation ---- */
+
+/* Random draws of the initialisation come from their own stream of the
+ * counter-based generator, keyed by point index. */
+#define INIT_STREAM 0xfffffff0u
+
+int sgs_random_points(const struct sgs_scene *s, uint64_t seed, uint64_t n, float *xyz,
+		      uint8_t *rgb)
+{
+	uint32_t ntrain = sgs_scene_count(s, SGS_SPLIT_TRAIN), k = 0;
+	float extent, centre[3];
+	if (sgs_scene_extent(s, &extent, centre) != 0)
+		return -1;
+	const struct sgs_view **train = malloc(ntrain * sizeof *train);
+	if (!train)
+		return sgs_error_set("out of memory");
+	for (uint32_t i = 0; i < s->nviews; i++)
+		if (s->views[i].split == SGS_SPLIT_TRAIN)
+			train[k++] = &s->views[i];
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t v = (uint32_t)(sgs_rng_uniform(seed, INIT_STREAM, i, 0) * ntrain);
+		const struct sgs_view *view = train[v < ntrain ? v : ntrain - 1];
+		const struct sgs_camera *c = &view->cam;
+		double near = view->near, far = view->far;
+		if (!(near > 0 && far > near)) {
+			double C[3];
+			sgs_camera_center(c, C);
+			double d = sqrt((C[0] - centre[0]) * (C[0] - centre[0]) +
+					(C[1] - centre[1]) * (C[1] - centre[1]) +
+					(C[2] - centre[2]) * (C[2] - centre[2]));
+			near = SGS_NEAR_DEFAULT;
+			far = 2 * d + 3 * extent;
+		}
+		double px = sgs_rng_uniform(seed, INIT_STREAM, i, 1) * c->w;
+		double py = sgs_rng_uniform(seed, INIT_STREAM, i, 2) * c->h;
+		double u = sgs_rng_uniform(seed, INIT_STREAM, i, 3);
+		/* density ~ z^2 (the frustum's cross-section): uniform in volume */
+		double z = cbrt(near * near * near + u * (far * far * far - near * near * near));
+		double xc[3] = {(px - c->cx) / c->fx * z - c->t[0], (py - c->cy) / c->fy * z - c->t[1],
+				z - c->t[2]};
+		for (int a = 0; a < 3; a++) /* x = R^T (x_cam - t) */
+			xyz[3 * i + a] = (float)(c->R[a] * xc[0] + c->R[3 + a] * xc[1] + c->R[6 + a] * xc[2]);
+		for (int a = 0; a < 3; a++)
+			rgb[3 * i + a] = (uint8_t)(sgs_rng_uniform(seed, INIT_STREAM, i, 4 + a) * 256.0f);
+	}
+	free(train);
+	return 0;
+}

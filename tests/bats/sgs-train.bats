@@ -1,0 +1,118 @@
+#!/usr/bin/env bats
+# sgs-train: the whole pipeline through pipes, checkpoints that resume to
+# the same bytes, the TSV log, and the errors (NaN, no train views, no
+# seeds, CUDA unavailable, usage).
+
+load helper
+
+setup_file() {
+	export FIX="$BATS_FILE_TMPDIR"
+	sgs-init -f synthetic -W 48 -H 36 -N 8 -o "$FIX/scene.sgs"
+}
+
+@test "init | train -n 300 | render | eval works through pipes" {
+	run sh -c "sgs-init -f synthetic -W 48 -H 36 -N 8 | sgs-train -b cpu -I random -N 2000 -n 300 |
+		sgs-render -b cpu -s test '$FIX/scene.sgs' - | sgs-eval -m nomask '$FIX/scene.sgs' -"
+	assert_success
+	assert_line --index 0 "$(printf 'view\tpsnr\tssim')"
+	# Random Gaussians give about 11 dB; 300 iterations about 17.5.
+	run sh -c "echo \"\$0\" | awk '\$1 == \"mean\" { exit !(\$2 > 15.5) }'" "$output"
+	assert_success
+}
+
+@test "the model is an Inria PLY with degree-3 SH" {
+	run sgs-train -b cpu -I random -N 500 -n 10 -o m.ply "$FIX/scene.sgs"
+	assert_success
+	assert_output ''
+	run sh -c "head -c 2000 m.ply | grep -a -c -E '^property float (x|f_dc_0|f_rest_44|opacity|scale_2|rot_3)\$'"
+	assert_output '6'
+	assert_no_output_file m.ply.ckpt
+}
+
+@test "-c and --resume after a crash give the bytes of an uninterrupted run" {
+	sgs-train -b cpu -I random -N 1000 -n 120 -S 4 --random-bg -o a.ply "$FIX/scene.sgs"
+	# Crash at iteration 70, after the checkpoint at 50.
+	SGS_TEST_INJECT_NAN_AT=70 run sgs-train -b cpu -I random -N 1000 -n 120 -S 4 --random-bg -c 50 \
+		-o b.ply "$FIX/scene.sgs"
+	assert_failure 1
+	[ ! -e b.ply ]
+	[ -s b.ply.ckpt ]
+	run sgs-train -b cpu --resume b.ply.ckpt -o b.ply "$FIX/scene.sgs"
+	assert_success
+	run cmp a.ply b.ply
+	assert_success
+}
+
+@test "--resume refuses recipe options and another scene" {
+	sgs-train -b cpu -I random -N 300 -n 20 -c 10 -o a.ply "$FIX/scene.sgs"
+	run sgs-train -b cpu --resume a.ply.ckpt -S 3 -o b.ply "$FIX/scene.sgs"
+	assert_failure 2
+	assert_output --partial 'come from the checkpoint'
+	sgs-init -f synthetic -W 48 -H 36 -N 8 -S 2 -o other.sgs
+	run sgs-train -b cpu --resume a.ply.ckpt -o b.ply other.sgs
+	assert_failure 1
+	assert_output --partial 'another scene'
+	[ ! -e b.ply ]
+}
+
+@test "-l writes one TSV row per iteration with the documented columns" {
+	run sgs-train -b cpu -I random -N 300 -n 25 -l log.tsv -o m.ply "$FIX/scene.sgs"
+	assert_success
+	run head -n 1 log.tsv
+	assert_output "$(printf 'iteration\tl1\tssim\tloss\tpsnr\tgaussians\tseconds')"
+	run sh -c "awk -F'\t' 'NR > 1 && (NF != 7 || \$1 != NR - 1 || \$4 <= 0 || \$6 < 1) { bad++ }
+		END { print NR - 1, bad + 0 }' log.tsv"
+	assert_output '25 0'
+}
+
+@test "-v prints progress lines on stderr, stdout stays data" {
+	run sh -c "sgs-train -v -b cpu -I random -N 300 -n 20 '$FIX/scene.sgs' 2>err.txt | wc -c"
+	assert_success
+	[ "$output" -gt 1000 ]
+	run grep -c 'sgs-train: 20/20  loss' err.txt
+	assert_output '1'
+}
+
+@test "a NaN loss stops with the iteration named and no model" {
+	SGS_TEST_INJECT_NAN_AT=5 run sgs-train -b cpu -I random -N 300 -n 50 -o m.ply "$FIX/scene.sgs"
+	assert_failure 1
+	assert_output --partial 'sgs-train: iteration 5: the loss is NaN'
+	assert_no_output_file m.ply
+}
+
+@test "a scene without train views is an error" {
+	sgs-init -f synthetic -W 16 -H 12 -N 1 -o one.sgs
+	run sgs-train -b cpu -I random -N 10 -o m.ply one.sgs
+	assert_failure 1
+	assert_output 'sgs-train: one.sgs: the scene has no train views'
+	assert_no_output_file m.ply
+}
+
+@test "seed initialisation without seed points says to use -I random" {
+	run sgs-train -b cpu -o m.ply "$FIX/scene.sgs"
+	assert_failure 1
+	assert_output --partial 'no seed points; use -I random'
+}
+
+@test "-b cuda without a usable GPU exits 3" {
+	if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
+		skip "a GPU is present"
+	fi
+	run sgs-train -b cuda -o m.ply "$FIX/scene.sgs"
+	assert_failure 3
+	assert_output --partial 'sgs-train: -b cuda:'
+}
+
+@test "usage errors exit 2" {
+	run sgs-train -I grid "$FIX/scene.sgs"
+	assert_failure 2
+	run sgs-train -n 0 "$FIX/scene.sgs"
+	assert_failure 2
+	run sgs-train --sh 4 "$FIX/scene.sgs"
+	assert_failure 2
+	run sgs-train -b metal "$FIX/scene.sgs"
+	assert_failure 2
+	run sgs-train a b
+	assert_failure 2
+	assert_output --partial 'usage:'
+}

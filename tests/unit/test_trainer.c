@@ -1,0 +1,295 @@
+/* The optimiser loop: nearest-neighbour scales, scene extent, the
+ * learning-rate and densification schedules, a short CPU run that must
+ * fit the train views, and checkpoint + resume = uninterrupted. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sgs_error.h"
+#include "sgs_scene.h"
+#include "sgs_splat.h"
+#include "sgs_synthetic.h"
+#include "sgs_trainer.h"
+#include "tap.h"
+
+static int near_rel(double a, double b, double tol) { return fabs(a - b) <= tol * fabs(b); }
+
+static void test_knn(void)
+{
+	/* A 4x4x4 lattice of spacing 0.5: every point has >= 3 neighbours at
+	 * 0.5, so every scale is log(0.5). */
+	float grid[64 * 3], ls[64];
+	for (int i = 0; i < 64; i++) {
+		grid[3 * i] = 0.5f * (i % 4);
+		grid[3 * i + 1] = 0.5f * (i / 4 % 4);
+		grid[3 * i + 2] = 0.5f * (i / 16);
+	}
+	int good = sgs_knn_log_scales(grid, 64, ls) == 0;
+	for (int i = 0; i < 64; i++)
+		good &= fabsf(ls[i] - logf(0.5f)) < 1e-6f;
+	ok(good, "lattice: every kNN scale is log(0.5)");
+
+	/* Points on a line at 0, 1, 3, 7: for 0 the squared distances are
+	 * 1, 9, 49; for 3 they are 4, 9, 16. */
+	float line[12] = {0, 0, 0, 1, 0, 0, 3, 0, 0, 7, 0, 0}, l4[4];
+	int rc = sgs_knn_log_scales(line, 4, l4);
+	ok(rc == 0 && fabsf(l4[0] - (float)log(sqrt(59.0 / 3))) < 1e-6f &&
+		   fabsf(l4[2] - (float)log(sqrt(29.0 / 3))) < 1e-6f,
+	   "line: scales %g %g (want %g %g)", l4[0], l4[2], log(sqrt(59.0 / 3)), log(sqrt(29.0 / 3)));
+
+	/* Duplicates clamp at 1e-7 as distCUDA2's callers do. */
+	float dup[6] = {1, 2, 3, 1, 2, 3}, l2[2];
+	rc = sgs_knn_log_scales(dup, 2, l2);
+	ok(rc == 0 && fabsf(l2[0] - (float)log(sqrt(1e-7))) < 1e-6f,
+	   "duplicate points: log(sqrt(1e-7)) = %g", l2[0]);
+
+	/* Random points against brute force. */
+	enum { N = 3000 };
+	float *p = malloc(3 * N * sizeof *p), *lk = malloc(N * sizeof *lk);
+	uint64_t s = 12345;
+	for (int i = 0; i < 3 * N; i++) {
+		s = s * 6364136223846793005ull + 1442695040888963407ull;
+		p[i] = (float)((s >> 40) / 16777216.0) * (i % 3 == 2 ? 0.1f : 2.0f);
+	}
+	int bad = sgs_knn_log_scales(p, N, lk) != 0;
+	for (int i = 0; i < N && !bad; i += 7) {
+		double b[3] = {INFINITY, INFINITY, INFINITY};
+		for (int j = 0; j < N; j++) {
+			if (j == i)
+				continue;
+			double dx = p[3 * j] - p[3 * i], dy = p[3 * j + 1] - p[3 * i + 1],
+			       dz = p[3 * j + 2] - p[3 * i + 2], d = dx * dx + dy * dy + dz * dz;
+			if (d < b[2]) {
+				b[2] = d;
+				if (b[2] < b[1]) { double x = b[1]; b[1] = b[2]; b[2] = x; }
+				if (b[1] < b[0]) { double x = b[0]; b[0] = b[1]; b[1] = x; }
+			}
+		}
+		double m = (b[0] + b[1] + b[2]) / 3;
+		bad |= fabs(lk[i] - log(sqrt(m < 1e-7 ? 1e-7 : m))) > 1e-5;
+	}
+	ok(!bad, "k-d tree matches brute force on %d random points", N);
+	free(p);
+	free(lk);
+}
+
+/* A view at centre C looking down +z (R = I, t = -C). */
+static void put_view(struct sgs_view *v, double x, double y, double z, uint32_t split)
+{
+	v->split = split;
+	v->cam.w = 8;
+	v->cam.h = 8;
+	v->cam.fx = v->cam.fy = 8;
+	v->cam.cx = v->cam.cy = 4;
+	v->cam.R[0] = v->cam.R[4] = v->cam.R[8] = 1;
+	v->cam.t[0] = -x;
+	v->cam.t[1] = -y;
+	v->cam.t[2] = -z;
+}
+
+static void test_extent(void)
+{
+	struct sgs_scene s;
+	float e = 0, c[3];
+	sgs_scene_init(&s);
+	struct sgs_view *v = sgs_scene_add_views(&s, 5);
+	put_view(&v[0], 1, 0, 5, SGS_SPLIT_TRAIN);
+	put_view(&v[1], -1, 0, 5, SGS_SPLIT_TRAIN);
+	put_view(&v[2], 0, 2, 5, SGS_SPLIT_TRAIN);
+	put_view(&v[3], 0, -2, 5, SGS_SPLIT_TRAIN);
+	put_view(&v[4], 100, 0, 0, SGS_SPLIT_TEST); /* test views do not count */
+	int rc = sgs_scene_extent(&s, &e, c);
+	ok(rc == 0 && fabsf(e - 2.2f) < 1e-6f && fabsf(c[2] - 5) < 1e-6f,
+	   "extent of cameras at (+-1,0), (0,+-2): %g (want 2.2), centre z %g", e, c[2]);
+	v[0].split = v[1].split = v[2].split = v[3].split = SGS_SPLIT_TEST;
+	rc = sgs_scene_extent(&s, &e, c);
+	ok(rc == -1 && strstr(sgs_error_get(), "no train views"),
+	   "no train views: %s", sgs_error_get());
+	sgs_scene_free(&s);
+}
+
+static void test_schedule(void)
+{
+	float e = 3.0f;
+	ok(near_rel(sgs_lr_position(e, 0, 30000), 1.6e-4 * e, 1e-6), "lr at step 0: %g",
+	   sgs_lr_position(e, 0, 30000));
+	ok(near_rel(sgs_lr_position(e, 15000, 30000), 1.6e-5 * e, 1e-5), "lr halfway: %g (want %g)",
+	   sgs_lr_position(e, 15000, 30000), 1.6e-5 * e);
+	ok(near_rel(sgs_lr_position(e, 30000, 30000), 1.6e-6 * e, 1e-6) &&
+		   near_rel(sgs_lr_position(e, 40000, 30000), 1.6e-6 * e, 1e-6),
+	   "lr at and past the end: %g", sgs_lr_position(e, 30000, 30000));
+	ok(near_rel(sgs_lr_position(e, 500, 2000), 1.6e-4 * e * pow(0.01, 0.25), 1e-5),
+	   "lr a quarter into a 2000-iteration run: %g", sgs_lr_position(e, 500, 2000));
+
+	struct sgs_schedule s;
+	sgs_schedule_make(30000, 3, &s);
+	ok(s.sh_interval == 1000 && s.densify_from == 500 && s.densify_until == 15000 &&
+		   s.densify_interval == 100 && s.reset_interval == 3000,
+	   "30000 iterations: Inria's schedule");
+	sgs_schedule_make(90000, 300, &s);
+	ok(s.densify_until == 15000 && s.densify_interval == 100, "longer runs keep Inria's windows");
+	sgs_schedule_make(3000, 3, &s);
+	ok(s.sh_interval == 100 && s.densify_from == 50 && s.densify_until == 1500 &&
+		   s.densify_interval == 10 && s.reset_interval == 300,
+	   "3000 iterations: windows x 0.1 (%u %u %u %u %u)", s.sh_interval, s.densify_from,
+	   s.densify_until, s.densify_interval, s.reset_interval);
+	sgs_schedule_make(3000, 24, &s);
+	ok(s.densify_interval == 24, "densify interval at least one pass over 24 views: %u",
+	   s.densify_interval);
+	sgs_schedule_make(200, 1, &s);
+	ok(s.sh_interval == 7 && s.densify_from == 3 && s.densify_until == 100 &&
+		   s.densify_interval == 1 && s.reset_interval == 20,
+	   "200 iterations: rounded (%u %u %u %u %u)", s.sh_interval, s.densify_from,
+	   s.densify_until, s.densify_interval, s.reset_interval);
+	sgs_schedule_make(10, 1, &s);
+	ok(s.sh_interval >= 1 && s.densify_interval >= 1 && s.reset_interval >= 1,
+	   "10 iterations: intervals at least 1");
+}
+
+static int make_scene(struct sgs_scene *s)
+{
+	struct sgs_synthetic_opts so;
+	sgs_synthetic_defaults(&so);
+	so.width = 48;
+	so.height = 36;
+	so.nviews = 8;
+	return sgs_synthetic_scene(&so, s);
+}
+
+/* Run a trainer to its end; mean train PSNR of the first / last k
+ * iterations when asked. */
+static int run(struct sgs_trainer *t, uint32_t until, double *first, double *last, uint32_t k)
+{
+	struct sgs_step_info in;
+	uint32_t total = sgs_trainer_iterations(t);
+	while (sgs_trainer_iteration(t) < until) {
+		if (sgs_trainer_step(t, &in) != 0)
+			return -1;
+		if (first && in.iteration <= k)
+			*first += in.psnr / k;
+		if (last && in.iteration > total - k)
+			*last += in.psnr / k;
+	}
+	return 0;
+}
+
+/* The model's PLY bytes. */
+static char *model_bytes(const struct sgs_trainer *t, size_t *len)
+{
+	struct sgs_splats sp;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	if (!f || sgs_trainer_export(t, &sp) != 0)
+		return NULL;
+	int rc = sgs_splat_write(f, &sp);
+	sgs_splats_free(&sp);
+	fclose(f);
+	if (rc != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static void test_training(const struct sgs_scene *scene)
+{
+	const struct sgs_backend *be = sgs_backend_cpu();
+	const struct sgs_train_ops *ops = sgs_trainer_ops(be);
+	struct sgs_trainer_opts o;
+	struct sgs_trainer *t = NULL;
+	double first = 0, last = 0;
+
+	sgs_trainer_defaults(&o);
+	o.init = SGS_INIT_RANDOM;
+	o.init_count = 2000;
+	o.iterations = 200;
+	o.seed = 3;
+	sgs_error_clear();
+	int rc = ops && sgs_trainer_new(be, ops, scene, &o, &t) == 0 && run(t, 200, &first, &last, 10) == 0;
+	ok(rc, "200 iterations on the CPU %s", sgs_error_get());
+	diag("train PSNR %.2f dB over the first 10 iterations, %.2f over the last 10, %u Gaussians", first,
+	     last, t ? sgs_trainer_gaussians(t) : 0);
+	ok(last > first + 6 && last > 20, "train PSNR rises by more than 6 dB to over 20 dB");
+	sgs_trainer_free(t);
+
+	o.init = SGS_INIT_SEEDS;
+	rc = sgs_trainer_new(be, ops, scene, &o, &t);
+	ok(rc == -1 && strstr(sgs_error_get(), "no seed points"),
+	   "seed init without seed points: %s", sgs_error_get());
+}
+
+static void test_resume(const struct sgs_scene *scene)
+{
+	const struct sgs_backend *be = sgs_backend_cpu();
+	const struct sgs_train_ops *ops = sgs_trainer_ops(be);
+	struct sgs_trainer_opts o;
+	struct sgs_trainer *a = NULL, *b = NULL;
+	char path[] = "/tmp/test_trainer.XXXXXX";
+	size_t la = 0, lb = 0;
+	char *ba = NULL, *bb = NULL;
+	int fd = mkstemp(path);
+	if (fd >= 0)
+		close(fd);
+
+	sgs_trainer_defaults(&o);
+	o.init = SGS_INIT_RANDOM;
+	o.init_count = 1500;
+	o.iterations = 90;
+	o.seed = 11;
+	o.random_bg = 1;
+	sgs_error_clear();
+	/* Stop at 41: inside a pass over the views, between densifications,
+	 * with Adam moments and densification statistics in flight. */
+	int rc = sgs_trainer_new(be, ops, scene, &o, &a) == 0 && run(a, 90, NULL, NULL, 0) == 0 &&
+		 (ba = model_bytes(a, &la)) != NULL;
+	rc = rc && sgs_trainer_new(be, ops, scene, &o, &b) == 0 && run(b, 41, NULL, NULL, 0) == 0 &&
+	     sgs_trainer_checkpoint(b, path) == 0;
+	sgs_trainer_free(b);
+	b = NULL;
+	rc = rc && sgs_trainer_resume(be, ops, scene, path, 0, &b) == 0 &&
+	     sgs_trainer_iteration(b) == 41 && run(b, 90, NULL, NULL, 0) == 0 &&
+	     (bb = model_bytes(b, &lb)) != NULL;
+	ok(rc, "uninterrupted and resumed runs: %s", sgs_error_get());
+	ok(rc && la == lb && memcmp(ba, bb, la) == 0, "resumed model equals the uninterrupted one (%zu bytes)",
+	   la);
+	diag("%u Gaussians after 90 iterations", a ? sgs_trainer_gaussians(a) : 0);
+
+	/* A checkpoint of another scene is refused. */
+	struct sgs_scene other;
+	struct sgs_synthetic_opts so;
+	struct sgs_trainer *c = NULL;
+	sgs_synthetic_defaults(&so);
+	so.width = 48;
+	so.height = 36;
+	so.nviews = 8;
+	so.seed = 2;
+	if (sgs_synthetic_scene(&so, &other) == 0) {
+		rc = sgs_trainer_resume(be, ops, &other, path, 0, &c);
+		ok(rc == -1 && strstr(sgs_error_get(), "another scene"),
+		   "resume on another scene: %s", sgs_error_get());
+		sgs_scene_free(&other);
+	}
+	sgs_trainer_free(a);
+	sgs_trainer_free(b);
+	free(ba);
+	free(bb);
+	unlink(path);
+}
+
+int main(void)
+{
+	struct sgs_scene scene;
+	test_knn();
+	test_extent();
+	test_schedule();
+	if (make_scene(&scene) != 0) {
+		ok(0, "synthetic scene: %s", sgs_error_get());
+		return tap_done();
+	}
+	test_training(&scene);
+	test_resume(&scene);
+	sgs_scene_free(&scene);
+	return tap_done();
+}
