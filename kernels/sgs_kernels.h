@@ -138,10 +138,10 @@ struct sgs_raster_ctx {
 	void *priv;             /* backend-specific state */
 };
 
-/* The backend table.  Operations are called in order project, bin_sort,
- * rasterize (forward), then rasterize_backward, project_backward. */
 struct sgs_train_ops; /* sgs_train_ops.h */
 
+/* The backend table.  Operations are called in order project, bin_sort,
+ * rasterize (forward), then rasterize_backward, project_backward. */
 struct sgs_backend {
 	const char *name;        /* "cpu" or "cuda" */
 	const char *device_name; /* e.g. "AMD EPYC ... (16 threads)", "NVIDIA H100" */

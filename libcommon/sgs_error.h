@@ -10,6 +10,10 @@
 #define SGS_PRINTF(a, b)
 #endif
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Set the message (printf-style); always returns -1 so callers can
  * `return sgs_error_set(...)`. */
 int sgs_error_set(const char *fmt, ...) SGS_PRINTF(1, 2);
@@ -18,5 +22,9 @@ int sgs_error_prefix(const char *fmt, ...) SGS_PRINTF(1, 2);
 /* The last message set on this thread ("" if none). */
 const char *sgs_error_get(void);
 void sgs_error_clear(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

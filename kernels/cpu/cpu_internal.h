@@ -16,9 +16,7 @@ struct cpu_splat {
 	float z;
 	float ext_x, ext_y;  /* half extent of the region where alpha can
 	                      * reach 1/255 (with margin); < 0: nowhere */
-	float q;             /* that region is d^T conic d <= q (with margin) */
-	float det;           /* determinant of the conic */
-	float pad[2];
+	float pad[4];        /* 64 bytes */
 };
 
 /* Floats of one backward record per (tile, Gaussian) pair: d_xy[2],

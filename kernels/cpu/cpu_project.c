@@ -28,31 +28,29 @@ static int check_inputs(const struct sgs_gaussians *g, const struct sgs_cam *cam
 	return 0;
 }
 
-/* The region where o G can reach 1/255 is the ellipse d^T Q d <= 2 ln(255 o)
- * (Q the conic); its x half-width is sqrt(2 ln(255 o) (Q^-1)_xx).  Computed
- * in double from the float conic the pixels use, then widened so float
- * rounding in the per-pixel test can never reach outside it. */
-static void alpha_region(const float con[3], float o, struct cpu_splat *p)
+/* Half extents of the region where o G can reach 1/255: the ellipse
+ * d^T Q d <= 2 ln(255 o) (Q the conic) has x half-width
+ * sqrt(2 ln(255 o) (Q^-1)_xx).  Computed in double from the float conic
+ * the pixels use, then widened so float rounding in the per-pixel test can
+ * never reach outside it. */
+static void alpha_extent(const float con[3], float o, float *ex, float *ey)
 {
-	p->ext_x = p->ext_y = -1.0f;
-	p->q = -1.0f;
-	p->det = 1.0f;
-	if (o < SGS_ALPHA_MIN)
+	if (o < SGS_ALPHA_MIN) {
+		*ex = *ey = -1.0f;
 		return;
+	}
 	double a = con[0], b = con[1], c = con[2];
 	double det = a * c - b * b, tau = log(255.0 * (double)o);
 	if (tau < 0.0)
 		tau = 0.0;
-	double q = 2.0 * tau * 1.0404 + 0.02; /* 2% on the radius */
-	if (!(det > 0.0) || !(a > 0.0)) {
-		p->ext_x = p->ext_y = 1e30f;
+	if (!(det > 0.0)) {
+		*ex = *ey = 1e30f;
 		return;
 	}
-	double x = sqrt(q * c / det) + 0.01, y = sqrt(q * a / det) + 0.01;
-	p->ext_x = x < 1e30 ? (float)x : 1e30f;
-	p->ext_y = y < 1e30 ? (float)y : 1e30f;
-	p->q = (float)q;
-	p->det = (float)det;
+	double x = sqrt(2.0 * tau * c / det) * 1.02 + 0.01;
+	double y = sqrt(2.0 * tau * a / det) * 1.02 + 0.01;
+	*ex = x < 1e30 ? (float)x : 1e30f;
+	*ey = y < 1e30 ? (float)y : 1e30f;
 }
 
 int cpu_project(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
@@ -91,7 +89,7 @@ int cpu_project(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
 			ctx->clamped[3 * i + k] = s.clamped[k];
 		}
 		ctx->conic_opacity[4 * i + 3] = p->o = s.opacity;
-		alpha_region(s.conic, s.opacity, p);
+		alpha_extent(s.conic, s.opacity, &p->ext_x, &p->ext_y);
 		for (int k = 0; k < 4; k++)
 			pv->rect[4 * i + k] = s.rect[k];
 	}

@@ -25,12 +25,9 @@ static void raster_tile(struct sgs_raster_ctx *ctx, long t, const struct sgs_ren
 		int xa, xb, ya, yb;
 		if (!splat_box(s, &tb, &xa, &xb, &ya, &yb))
 			continue;
-		for (int y = ya; y <= yb; y++) {
-			int a, b;
-			if (row_span(s, y, xa, xb, &a, &b))
-				active -= fwd_row(&st, s, (y - tb.y0) * SGS_TILE + (a - tb.x0), a,
-						  b - a + 1, y, (int32_t)(j - start));
-		}
+		for (int y = ya; y <= yb; y++)
+			active -= fwd_row(&st, s, (y - tb.y0) * SGS_TILE + (xa - tb.x0), xa,
+					  xb - xa + 1, y, (int32_t)(j - start));
 	}
 
 	for (int y = tb.y0; y < tb.y1; y++)

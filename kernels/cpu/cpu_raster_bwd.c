@@ -55,12 +55,9 @@ static void backward_tile(struct sgs_raster_ctx *ctx, long t, const struct sgs_r
 		memset(&acc, 0, sizeof acc);
 		int xa, xb, ya, yb;
 		if (splat_box(s, &tb, &xa, &xb, &ya, &yb))
-			for (int y = ya; y <= yb; y++) {
-				int a, b;
-				if (row_span(s, y, xa, xb, &a, &b))
-					bwd_row(&st, s, (y - tb.y0) * SGS_TILE + (a - tb.x0), a,
-						b - a + 1, y, jj, &acc);
-			}
+			for (int y = ya; y <= yb; y++)
+				bwd_row(&st, s, (y - tb.y0) * SGS_TILE + (xa - tb.x0), xa, xb - xa + 1,
+					y, jj, &acc);
 		float *rec = pv->rec + (size_t)CPU_REC * j;
 		for (int c = 0; c < CPU_REC; c++)
 			rec[c] = hsum4(acc.v[c]);

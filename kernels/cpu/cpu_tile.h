@@ -45,31 +45,6 @@ static inline void prefetch_splat(const struct cpu_splat *p)
 	__builtin_prefetch(p);
 #else
 	(void)p;
-/* Within row y, the pixels [*a, *b] of [xa, xb] whose centres lie in
- * the splat's ellipse d^T Q d <= q (the exact row section of the region
- * splat_box bounds); 0 if none.  A degenerate splat (q < 0: bounded by
- * its box only) keeps the whole span. */
-static inline int row_span(const struct cpu_splat *s, int y, int xa, int xb, int *a, int *b)
-{
-	*a = xa, *b = xb;
-	if (s->q < 0.0f)
-		return 1;
-	const double dy = (double)s->y - ((double)y + 0.5), A = s->con[0];
-	const double disc = (double)s->q * A - (double)s->det * dy * dy;
-	if (disc < 0.0)
-		return 0;
-	/* dx = x - pixel solves A dx^2 + 2 b dx dy + c dy^2 = q */
-	const double half = sqrt(disc) / A + 0.01, mid = (double)s->x + s->con[1] * dy / A;
-	const double lo = ceil(mid - half - 0.5), hi = floor(mid + half - 0.5);
-	if (lo > xb || hi < xa)
-		return 0;
-	if (lo > xa)
-		*a = (int)lo;
-	if (hi < xb)
-		*b = (int)hi;
-	return *a <= *b;
-}
-
 #endif
 }
 
@@ -79,31 +54,6 @@ static inline int splat_box(const struct cpu_splat *s, const struct tile_box *tb
 {
 	return pixel_span(s->x, s->ext_x, tb->x0, tb->x1, xa, xb) &&
 	       pixel_span(s->y, s->ext_y, tb->y0, tb->y1, ya, yb);
-}
-
-/* Within row y, the pixels [*a, *b] of [xa, xb] whose centres lie in
- * the splat's ellipse d^T Q d <= q (the exact row section of the region
- * splat_box bounds); 0 if none.  A degenerate splat (q < 0: bounded by
- * its box only) keeps the whole span. */
-static inline int row_span(const struct cpu_splat *s, int y, int xa, int xb, int *a, int *b)
-{
-	*a = xa, *b = xb;
-	if (s->q < 0.0f)
-		return 1;
-	const double dy = (double)s->y - ((double)y + 0.5), A = s->con[0];
-	const double disc = (double)s->q * A - (double)s->det * dy * dy;
-	if (disc < 0.0)
-		return 0;
-	/* dx = x - pixel solves A dx^2 + 2 b dx dy + c dy^2 = q */
-	const double half = sqrt(disc) / A + 0.01, mid = (double)s->x + s->con[1] * dy / A;
-	const double lo = ceil(mid - half - 0.5), hi = floor(mid + half - 0.5);
-	if (lo > xb || hi < xa)
-		return 0;
-	if (lo > xa)
-		*a = (int)lo;
-	if (hi < xb)
-		*b = (int)hi;
-	return *a <= *b;
 }
 
 #endif

@@ -114,10 +114,10 @@ int cuda_bin_sort(struct sgs_raster_ctx *ctx)
 							     pv->offsets);
 		CUDA_TRY_LAUNCH("widen_kernel");
 		size_t bytes = 0;
-		CUDA_TRY(cub::DeviceScan::InclusiveSum(NULL, bytes, pv->offsets, n));
+		CUDA_TRY(cub::DeviceScan::InclusiveSum(NULL, bytes, pv->offsets, pv->offsets, n));
 		if (cuda_reserve_temp(pv, bytes))
 			return -1;
-		CUDA_TRY(cub::DeviceScan::InclusiveSum(pv->temp, bytes, pv->offsets, n));
+		CUDA_TRY(cub::DeviceScan::InclusiveSum(pv->temp, bytes, pv->offsets, pv->offsets, n));
 		CUDA_TRY(cudaMemcpy(&total, pv->offsets + (n - 1), sizeof total,
 				    cudaMemcpyDeviceToHost));
 		if (total > UINT32_MAX)

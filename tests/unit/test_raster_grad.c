@@ -525,6 +525,8 @@ int main(void)
 		{11, 32, 32, 12, 3, 3, 0},
 		{12, 40, 24, 10, 3, 1, 1},
 		{13, 24, 36, 14, 2, 2, 0},
+		{14, 48, 40, 20, 3, 3, 1},
+		{15, 33, 17, 8, 1, 1, 0},
 	};
 	for (size_t i = 0; i < sizeof scenes / sizeof scenes[0]; i++)
 		test_scene(be, scenes + i);

@@ -207,6 +207,7 @@ int main(void)
 		{3, 100, 37, 400, 1, 1},
 		{4, 45, 90, 500, 2, 1},
 		{5, 128, 96, 600, 3, 0},
+		{6, 257, 129, 900, 3, 1},
 	};
 	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
 		run_scene(be, specs + i);
