@@ -284,12 +284,14 @@ int main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &a)) != 0)
 		return rc;
 	const char *scene_path = optind < argc ? argv[optind] : "-";
+	if (a.outpath && strcmp(a.outpath, "-") == 0)
+		a.outpath = NULL;
 	if (!a.outpath && isatty(STDOUT_FILENO)) {
 		sgs_warnx("refusing to write a binary model to a terminal; use -o file");
 		return SGS_EXIT_USAGE;
 	}
 	if (!a.ckpt_path) {
-		if (a.outpath && strcmp(a.outpath, "-") != 0)
+		if (a.outpath)
 			snprintf(ckpt_default, sizeof ckpt_default, "%s.ckpt", a.outpath);
 		else
 			snprintf(ckpt_default, sizeof ckpt_default, "sgs-train.ckpt");

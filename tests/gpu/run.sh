@@ -64,6 +64,10 @@ if [ -z "$NVCC" ]; then
 	exit 1
 fi
 say "nvcc: $("$NVCC" --version | tail -2 | head -1)"
+if ! command -v make >/dev/null 2>&1 || ! command -v cc >/dev/null 2>&1; then
+	result build 1 "(make or cc not found)"
+	exit 1
+fi
 
 # ---- Debian/Ubuntu development packages the full build needs ----
 have_deps() {
@@ -94,8 +98,8 @@ BD=build
 if [ $full = 1 ]; then
 	say "build: full (image libraries present)"
 else
-	say "build: MINIMAL - no network or apt-get for $PKGS; building only what needs"
-	say "       no image libraries (test_backend_ops and whatever else links without them)"
+	say "build: MINIMAL - missing and not installable: $PKGS"
+	say "       building only what links without the image libraries (test_backend_ops does)"
 fi
 
 # ---- build ----

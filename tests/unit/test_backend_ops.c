@@ -7,7 +7,8 @@
  * GPU reorder and round sums differently, so floats are compared by the
  * largest difference relative to the largest reference value, images by
  * PSNR, and discrete outputs (counts, contributors) by the share of pixels
- * that differ.  Without a usable CUDA device every operation is skipped. */
+ * that differ.  Without a usable CUDA device every operation is skipped.
+ * SGS_TEST_QUICK=1 leaves out the large cases (for compute-sanitizer). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
