@@ -237,9 +237,12 @@ static int train(struct sgs_trainer *t, const struct train_args *a, FILE *log)
 			sgs_warnx("%s; no model written", sgs_error_get());
 			return -1;
 		}
-		if (log)
+		if (log) {
 			fprintf(log, "%u\t%.6f\t%.6f\t%.6f\t%.4f\t%u\t%.3f\n", in.iteration, in.l1, in.ssim,
 				in.loss, in.psnr, in.gaussians, in.seconds);
+			if (in.iteration % 100 == 0) /* a killed run still leaves its log */
+				fflush(log);
+		}
 		progress_update(&p, &in, total, in.iteration == total);
 		if (a->ckpt_every && in.iteration % a->ckpt_every == 0 && in.iteration < total &&
 		    sgs_trainer_checkpoint(t, a->ckpt_path) != 0) {

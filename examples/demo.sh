@@ -11,7 +11,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 out=demo-out
-iterations=${SGS_DEMO_ITERATIONS:-1500}
+iterations=${SGS_DEMO_ITERATIONS:-1000}
 backend=${SGS_DEMO_BACKEND:-auto}
 mkdir -p "$out/renders" "$out/errors"
 
@@ -21,7 +21,7 @@ bin/sgs-init -i "$out/synthetic.sgs" | sed -n '3,6p'
 # The synthetic scene has no seed points: start from random points in the
 # train frusta.  The cap keeps the CPU time per iteration bounded.
 start=$(date +%s)
-bin/sgs-train -b "$backend" -I random -N 5000 --max-gaussians 20000 -n "$iterations" \
+bin/sgs-train -b "$backend" -I random -N 5000 --max-gaussians 10000 -n "$iterations" \
 	-l "$out/train.tsv" -o "$out/model.ply" "$out/synthetic.sgs"
 end=$(date +%s)
 tail -n 1 "$out/train.tsv" | awk -F'\t' -v s=$((end - start)) \

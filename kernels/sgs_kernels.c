@@ -187,3 +187,18 @@ void sgs_cam_grad_twist(const struct sgs_cam *cam, const struct sgs_cam_grad *g,
 		twist[3 + i] = w[i];
 	}
 }
+
+int sgs_check_project_inputs(const struct sgs_gaussians *g, const struct sgs_cam *cam)
+{
+	if (g->sh_degree < 0 || g->sh_degree > 3 || g->sh_active < 0 ||
+	    g->sh_active > g->sh_degree)
+		return sgs_error_set("SH degree %d (active %d) out of range", g->sh_degree,
+				     g->sh_active);
+	if (cam->w <= 0 || cam->h <= 0 || cam->w > 65536 || cam->h > 65536)
+		return sgs_error_set("image size %dx%d out of range", cam->w, cam->h);
+	if (!(cam->fx > 0.0f) || !(cam->fy > 0.0f))
+		return sgs_error_set("focal length (%g, %g) not positive", cam->fx, cam->fy);
+	if (g->n && (!g->means || !g->log_scales || !g->quats || !g->opacity || !g->sh))
+		return sgs_error_set("Gaussian parameter buffer missing");
+	return 0;
+}

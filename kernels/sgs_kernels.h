@@ -221,6 +221,10 @@ int sgs_render_out_alloc(const struct sgs_backend *be, struct sgs_render_out *ou
 			 int w, int h, int want_aux);
 void sgs_render_out_free(const struct sgs_backend *be, struct sgs_render_out *out);
 
+/* The argument checks every backend's project() makes first, so all
+ * report bad input with the same words. */
+int sgs_check_project_inputs(const struct sgs_gaussians *g, const struct sgs_cam *cam);
+
 /* project + bin_sort + rasterize. */
 int sgs_render(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
 	       const struct sgs_cam *cam, const struct sgs_raster_opts *opts,

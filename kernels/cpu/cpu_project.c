@@ -13,21 +13,6 @@
  * the sum's rounding does not depend on the thread count. */
 #define POSE_BLOCK 1024
 
-static int check_inputs(const struct sgs_gaussians *g, const struct sgs_cam *cam)
-{
-	if (g->sh_degree < 0 || g->sh_degree > 3 || g->sh_active < 0 ||
-	    g->sh_active > g->sh_degree)
-		return sgs_error_set("SH degree %d (active %d) out of range", g->sh_degree,
-				     g->sh_active);
-	if (cam->w <= 0 || cam->h <= 0 || cam->w > 65536 || cam->h > 65536)
-		return sgs_error_set("image size %dx%d out of range", cam->w, cam->h);
-	if (!(cam->fx > 0.0f) || !(cam->fy > 0.0f))
-		return sgs_error_set("focal length (%g, %g) not positive", cam->fx, cam->fy);
-	if (g->n && (!g->means || !g->log_scales || !g->quats || !g->opacity || !g->sh))
-		return sgs_error_set("Gaussian parameter buffer missing");
-	return 0;
-}
-
 /* Half extents of the region where o G can reach 1/255: the ellipse
  * d^T Q d <= 2 ln(255 o) (Q the conic) has x half-width
  * sqrt(2 ln(255 o) (Q^-1)_xx).  Computed in double from the float conic
@@ -56,7 +41,7 @@ static void alpha_extent(const float con[3], float o, float *ex, float *ey)
 int cpu_project(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
 		const struct sgs_cam *cam, const struct sgs_raster_opts *opts)
 {
-	if (check_inputs(g, cam) || cpu_reserve_gaussians(ctx, g->n))
+	if (sgs_check_project_inputs(g, cam) || cpu_reserve_gaussians(ctx, g->n))
 		return -1;
 	struct cpu_priv *pv = ctx->priv;
 	ctx->g = *g;

@@ -66,26 +66,10 @@ project_kernel(const struct proj_params p, const struct proj_out o)
 	}
 }
 
-/* Same checks and messages as the CPU backend. */
-static int check_inputs(const struct sgs_gaussians *g, const struct sgs_cam *cam)
-{
-	if (g->sh_degree < 0 || g->sh_degree > 3 || g->sh_active < 0 ||
-	    g->sh_active > g->sh_degree)
-		return sgs_error_set("SH degree %d (active %d) out of range", g->sh_degree,
-				     g->sh_active);
-	if (cam->w <= 0 || cam->h <= 0 || cam->w > 65536 || cam->h > 65536)
-		return sgs_error_set("image size %dx%d out of range", cam->w, cam->h);
-	if (!(cam->fx > 0.0f) || !(cam->fy > 0.0f))
-		return sgs_error_set("focal length (%g, %g) not positive", cam->fx, cam->fy);
-	if (g->n && (!g->means || !g->log_scales || !g->quats || !g->opacity || !g->sh))
-		return sgs_error_set("Gaussian parameter buffer missing");
-	return 0;
-}
-
 int cuda_project(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
 		 const struct sgs_cam *cam, const struct sgs_raster_opts *opts)
 {
-	if (check_inputs(g, cam) || cuda_reserve_gaussians(ctx, g->n))
+	if (sgs_check_project_inputs(g, cam) || cuda_reserve_gaussians(ctx, g->n))
 		return -1;
 	struct cuda_priv *pv = (struct cuda_priv *)ctx->priv;
 	const size_t n = g->n;

@@ -43,6 +43,16 @@ setup_file() {
 	assert_success
 }
 
+@test "the same seed gives the same bytes whatever the thread count" {
+	OMP_NUM_THREADS=1 sgs-train -b cpu -I random -N 800 -n 60 -S 9 -o a.ply "$FIX/scene.sgs"
+	OMP_NUM_THREADS=2 sgs-train -b cpu -I random -N 800 -n 60 -S 9 -o b.ply "$FIX/scene.sgs"
+	run cmp a.ply b.ply
+	assert_success
+	sgs-train -b cpu -I random -N 800 -n 60 -S 10 -o c.ply "$FIX/scene.sgs"
+	run cmp -s a.ply c.ply
+	assert_failure
+}
+
 @test "--resume refuses recipe options and another scene" {
 	sgs-train -b cpu -I random -N 300 -n 20 -c 10 -o a.ply "$FIX/scene.sgs"
 	run sgs-train -b cpu --resume a.ply.ckpt -S 3 -o b.ply "$FIX/scene.sgs"

@@ -158,6 +158,88 @@ static int make_scene(struct sgs_scene *s)
 	return sgs_synthetic_scene(&so, s);
 }
 
+/* Seed points become Gaussians as Inria's create_from_pcd makes them. */
+static void test_seed_init(struct sgs_scene *scene)
+{
+	const struct sgs_backend *be = sgs_backend_cpu();
+	struct sgs_trainer_opts o;
+	struct sgs_trainer *t = NULL;
+	struct sgs_splats sp;
+	float xyz[12] = {0, 0, 0, 1, 0, 0, 3, 0, 0, 7, 0, 0};
+	uint8_t rgb[12] = {0, 128, 255, 10, 20, 30, 40, 50, 60, 70, 80, 90};
+	scene->nseeds = 4;
+	scene->seed_xyz = xyz;
+	scene->seed_rgb = rgb;
+	sgs_trainer_defaults(&o);
+	o.iterations = 10;
+	sgs_error_clear();
+	int rc = sgs_trainer_new(be, sgs_trainer_ops(be), scene, &o, &t) == 0 &&
+		 sgs_trainer_export(t, &sp) == 0;
+	ok(rc && sp.n == 4 && sp.sh_degree == 3, "4 seed points: 4 Gaussians of SH degree 3 %s",
+	   sgs_error_get());
+	if (rc) {
+		float dc_b = (float)((255 / 255.0 - 0.5) / 0.28209479177387814);
+		ok(sp.means[9] == 7 && fabsf(sp.log_scales[0] - (float)log(sqrt(59.0 / 3))) < 1e-6f &&
+			   sp.log_scales[1] == sp.log_scales[0] && sp.log_scales[2] == sp.log_scales[0],
+		   "positions copied, isotropic kNN scale");
+		ok(sp.quats[4] == 1 && sp.quats[5] == 0 && fabsf(sp.logit_opacity[1] - logf(0.1f / 0.9f)) < 1e-6f,
+		   "identity rotation, opacity 0.1");
+		ok(fabsf(sp.sh[0] + 0.5f / 0.28209479f) < 1e-5f && fabsf(sp.sh[2] - dc_b) < 1e-5f &&
+			   sp.sh[3] == 0 && sp.sh[47] == 0,
+		   "SH DC from the colour (%g %g), higher bands zero", sp.sh[0], sp.sh[2]);
+		sgs_splats_free(&sp);
+	}
+	sgs_trainer_free(t);
+	scene->nseeds = 0;
+	scene->seed_xyz = NULL;
+	scene->seed_rgb = NULL;
+}
+
+/* Random points lie in some train view's frustum between its bounds. */
+static void test_random_points(const struct sgs_scene *scene)
+{
+	enum { N = 2000 };
+	float *xyz = malloc(3 * N * sizeof *xyz);
+	uint8_t *rgb = malloc(3 * N);
+	int inside = 0, rc = sgs_random_points(scene, 5, N, xyz, rgb);
+	double zsum = 0, near = 0, far = 0;
+	for (int i = 0; i < N && rc == 0; i++) {
+		for (uint32_t v = 0; v < scene->nviews; v++) {
+			const struct sgs_view *vw = &scene->views[v];
+			const struct sgs_camera *c = &vw->cam;
+			double X[3] = {xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2]}, z = c->t[2], x = c->t[0],
+			       y = c->t[1];
+			for (int k = 0; k < 3; k++) {
+				x += c->R[k] * X[k];
+				y += c->R[3 + k] * X[k];
+				z += c->R[6 + k] * X[k];
+			}
+			double u = c->fx * x / z + c->cx, w = c->fy * y / z + c->cy;
+			if (vw->split == SGS_SPLIT_TRAIN && z >= vw->near * 0.9999 && z <= vw->far * 1.0001 &&
+			    u >= -1e-3 && u <= c->w + 1e-3 && w >= -1e-3 && w <= c->h + 1e-3) {
+				inside++;
+				break;
+			}
+		}
+	}
+	for (uint32_t v = 0; v < scene->nviews; v++)
+		if (scene->views[v].split == SGS_SPLIT_TRAIN) {
+			near = scene->views[v].near;
+			far = scene->views[v].far;
+			break;
+		}
+	/* For information: points come from every train frustum, so this is
+	 * not view 1's own depth distribution. */
+	for (int i = 0; i < N && rc == 0; i++) {
+		const struct sgs_camera *c = &scene->views[1].cam;
+		zsum += c->R[6] * xyz[3 * i] + c->R[7] * xyz[3 * i + 1] + c->R[8] * xyz[3 * i + 2] + c->t[2];
+	}
+	ok(rc == 0 && inside == N, "%d of %d random points inside a train frustum", inside, N);
+	diag("mean depth %.3f in view 1 (bounds %.3f..%.3f)", zsum / N, near, far);
+	free(xyz);
+	free(rgb);
+}
+
 /* Run a trainer to its end; mean train PSNR of the first / last k
  * iterations when asked. */
 static int run(struct sgs_trainer *t, uint32_t until, double *first, double *last, uint32_t k)
@@ -288,6 +370,8 @@ int main(void)
 		ok(0, "synthetic scene: %s", sgs_error_get());
 		return tap_done();
 	}
+	test_seed_init(&scene);
+	test_random_points(&scene);
 	test_training(&scene);
 	test_resume(&scene);
 	sgs_scene_free(&scene);
