@@ -33,7 +33,8 @@ static void help(void)
 	       "  -n views     number of train views (protocol default otherwise)\n"
 	       "  -t ids       explicit train view indices, comma-separated\n"
 	       "  -r factor    downscale images by an integer factor (llff: use images_N)\n"
-	       "  -B colour    background for RGBA images: white (default), black or r,g,b in [0,1]\n"
+	       "  -B colour    background: white, black or r,g,b in [0,1] (default: white for\n"
+	       "               RGBA images, black for opaque photographs)\n"
 	       "  -a           keep the alpha channel instead of compositing\n"
 	       "  -o file      write the scene here instead of stdout\n"
 	       "  -i           print a summary of an existing scene\n"
@@ -196,6 +197,7 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 'a': io.keep_alpha = 1; break;
 		case 'B':
+			io.background_set = 1;
 			if (parse_background(optarg, io.background) != 0)
 				return SGS_EXIT_USAGE;
 			break;

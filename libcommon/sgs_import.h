@@ -65,6 +65,8 @@ struct sgs_import_opts {
 	int ntrain;
 	uint32_t downscale;     /* -r; 0 = protocol default (llff: images_8), 1 = full size */
 	float background[3];    /* compositing colour for RGBA input */
+	int background_set;     /* -B given: also the scene's background for opaque images
+	                         * (otherwise black for them) */
 	int keep_alpha;         /* store RGBA instead of compositing */
 };
 

@@ -331,7 +331,13 @@ int sgs_protocol_apply(const struct sgs_dataset *d, const struct sgs_import_opts
 	sgs_protocol_bounds(d, s);
 	snprintf(s->source, sizeof s->source, "%s", d->format);
 	snprintf(s->protocol, sizeof s->protocol, "%s", protocol);
-	memcpy(s->background, o->background, sizeof s->background);
+	/* The colour renders are composited on: what RGBA images were matted
+	 * on, else black for opaque photographs (as Inria's 3DGS trains them)
+	 * unless -B chose one. */
+	if (o->background_set || d->has_alpha)
+		memcpy(s->background, o->background, sizeof s->background);
+	else
+		memset(s->background, 0, sizeof s->background);
 	free(errs);
 	free(chosen);
 	free(split);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # The command-line contract every tool shares (sgs(7)): -h, usage errors
 # with exit 2 and nothing on stdout, checked numbers, and the stubs'
-# "not implemented yet" while a tool has no implementation (sgs-depth and
-# sgs-train in this release).
+# "not implemented yet" while a tool has no implementation (sgs-depth in
+# this release).
 load helper
 bats_require_minimum_version 1.5.0
 
@@ -167,13 +167,6 @@ check_stub() {
 	check_stub sgs-depth -o out.sgs in.sgs
 	check_stub sgs-depth in.sgs
 	check_stub sgs-depth -b cpu -S 3 -v - < in.sgs
-}
-
-@test "sgs-train is a stub: exit 1, 'not implemented yet', no output" {
-	sgs-init -f synthetic -W 16 -H 16 -N 3 -o in.sgs
-	check_stub sgs-train -o out.ply in.sgs
-	check_stub sgs-train -n 10 --sh 0 -I random -N 100 in.sgs
-	check_stub sgs-train - < in.sgs
 }
 
 @test "-b cuda without a usable GPU exits 3, naming the backend" {

@@ -225,6 +225,8 @@ first_view() { grep -abo VIEW "$1" | head -n 1 | cut -d: -f1; }
 	assert_equal "$(summary protocol sum.txt)" llff
 	assert_equal "$(split_ids train sum.txt)" '1 10 19'
 	assert_equal "$(split_ids test sum.txt)" '0 8 16'
+	# Opaque photographs train on black unless -B says otherwise.
+	assert_equal "$(summary background sum.txt)" '0 0 0'
 	assert_line --regexp '^ +0 +IMG_4026 +test +0 +504x378 '
 	assert_equal "$(awk '$1 ~ /^[0-9]+$/ && $5 != "504x378"' sum.txt)" ''
 }

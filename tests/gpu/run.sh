@@ -150,6 +150,18 @@ else
 fi
 grep -A1 '^not ok' "$LOG/test_backend_ops.tap" | head -40 | tee -a "$SUMMARY"
 
+# ---- the training loop: CUDA against CPU over 200 iterations ----
+if [ $full = 1 ] && [ -x bin/sgs-train ]; then
+	t=$(limit 90)
+	echo "==== train_compare" >> "$LOG/unit.log"
+	timeout "$t" sh tests/gpu/train_compare.sh bin build/gpu-train >> "$LOG/unit.log" 2>&1
+	rc=$?
+	tail -2 "$LOG/unit.log" | tee -a "$SUMMARY"
+	result "train cuda vs cpu" $((rc != 0)) "(exit $rc)"
+else
+	result "train cuda vs cpu" 2 "(tools not built: minimal build)"
+fi
+
 # ---- benchmark ----
 if [ ! -f tests/bench/bench_render.c ]; then
 	result bench 1 "(tests/bench/bench_render.c missing)"

@@ -275,6 +275,7 @@ static void test_loading(void)
 	d.views[1].cam.t[2] = 1;
 	struct sgs_import_opts o = {0};
 	o.background[0] = o.background[1] = o.background[2] = 1;
+	o.background_set = 1;
 	o.downscale = 1;
 	struct sgs_scene s;
 	sgs_error_clear();
