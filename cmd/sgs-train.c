@@ -30,7 +30,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: sgs-train [-v] [-b backend] [-c every] [-I seeds|random] [-l log] [-n iterations]\n"
 		   "                 [-N count] [-o file] [-S seed] [--checkpoint file] [--max-gaussians n]\n"
-		   "                 [--random-bg] [--resume file] [--sh degree] [scene]\n");
+		   "                 [--mcmc] [--random-bg] [--resume file] [--sh degree] [scene]\n");
 }
 
 static void help(void)
@@ -46,6 +46,8 @@ static void help(void)
 	       "  -o file             output PLY (default stdout)\n"
 	       "  -S seed             random seed (default 0)\n"
 	       "  --max-gaussians n   stop densifying at n Gaussians\n"
+	       "  --mcmc              MCMC densification (relocation) up to --max-gaussians\n"
+	       "                      (default 3x the initial count)\n"
 	       "  --random-bg         random background colour every iteration\n"
 	       "  --resume file       continue from a checkpoint\n"
 	       "  --sh degree         maximum SH degree (0-3, default 3)\n"
@@ -54,13 +56,14 @@ static void help(void)
 
 static int parse_args(int argc, char **argv, struct train_args *a)
 {
-	enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT };
+	enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC };
 	static const struct option longopts[] = {
 		{"resume", required_argument, NULL, OPT_RESUME},
 		{"sh", required_argument, NULL, OPT_SH},
 		{"random-bg", no_argument, NULL, OPT_RANDOM_BG},
 		{"max-gaussians", required_argument, NULL, OPT_MAX_G},
 		{"checkpoint", required_argument, NULL, OPT_CKPT},
+		{"mcmc", no_argument, NULL, OPT_MCMC},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -115,6 +118,10 @@ static int parse_args(int argc, char **argv, struct train_args *a)
 			a->o.random_bg = 1;
 			a->recipe_given = 1;
 			break;
+		case OPT_MCMC:
+			a->o.mcmc = 1;
+			a->recipe_given = 1;
+			break;
 		case OPT_MAX_G:
 			if (sgs_parse_long(optarg, 1, 2000000000L, "--max-gaussians", &v) != 0)
 				return SGS_EXIT_USAGE;
@@ -130,7 +137,7 @@ static int parse_args(int argc, char **argv, struct train_args *a)
 		return SGS_EXIT_USAGE;
 	}
 	if (a->resume && a->recipe_given) {
-		sgs_warnx("--resume: -I, -N, -S, --sh, --random-bg and --max-gaussians come from the checkpoint");
+		sgs_warnx("--resume: -I, -N, -S, --sh, --random-bg, --mcmc and --max-gaussians come from the checkpoint");
 		return SGS_EXIT_USAGE;
 	}
 	const char *env = getenv("SGS_TEST_INJECT_NAN_AT");

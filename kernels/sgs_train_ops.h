@@ -76,7 +76,35 @@ struct sgs_densify_params {
 
 struct sgs_densify_stats {
 	uint32_t cloned, split, pruned, n_before, n_after;
+	uint32_t relocated; /* MCMC: dead Gaussians moved (cloned: added) */
 };
+
+/* MCMC densification ("3D Gaussian Splatting as Markov Chain Monte
+ * Carlo", Kheradmand et al. 2024), one relocation / growth step:
+ *  1. dead Gaussians (sigmoid(opacity) <= min_opacity) take the parameters
+ *     of live ones drawn with probability proportional to sigmoid(opacity)
+ *     (multinomial with replacement);
+ *  2. min(max_gaussians, n + n / 20) - n copies of Gaussians drawn the
+ *     same way (all of them, relocated ones included) are appended.
+ * In each phase a source drawn d times ends up with N = d + 1 copies
+ * (itself included); all get opacity o' = 1 - (1 - o)^(1/N) and scale
+ * x o / sum_{i=1..N} sum_{k=0..i-1} C(i-1,k) (-1)^k o'^(k+1) / sqrt(k+1)
+ * (the paper's Eq. 9, N capped at SGS_MCMC_MAX_N), o' clamped to
+ * [min_opacity, 1 - 2^-23].  Adam moments of sources and copies are zero
+ * afterwards, and so are grads, grad2d_accum, grad2d_count and max_radii
+ * of the copies.  The draws are sgs_rng_uniform(seed, iteration, k,
+ * SGS_MCMC_DRAW + phase), planned on the host in double
+ * (kernels/sgs_train_mcmc.h), so every backend makes the same moves.
+ * stats: relocated, cloned (= added), n_before, n_after. */
+struct sgs_mcmc_params {
+	float min_opacity;      /* 0.005 */
+	uint32_t max_gaussians; /* the cap, > 0 */
+	uint64_t seed;
+	uint32_t iteration;
+};
+#define SGS_MCMC_MAX_N 51
+#define SGS_MCMC_DRAW 128u
+#define SGS_MCMC_NOISE_DRAW 64u
 
 struct sgs_train_ops {
 	/* L = (1 - lambda) mean|img - gt| + lambda (1 - SSIM(img, gt)), SSIM as
@@ -97,6 +125,18 @@ struct sgs_train_ops {
 	/* Inria's opacity reset: opacity = min(opacity, logit(max_opacity))
 	 * and the opacity moments zeroed. */
 	int (*reset_opacity)(struct sgs_train_state *st, float max_opacity);
+	/* ---- MCMC densification (appended: positional tables stay valid) ---- */
+	int (*mcmc_relocate)(const struct sgs_backend *be, struct sgs_train_state *st,
+			     const struct sgs_mcmc_params *p, struct sgs_densify_stats *stats);
+	/* The paper's position noise, after the Adam step:
+	 *   mean += scale * sigmoid(-100 (sigmoid(opacity) - 0.005)) Sigma eta
+	 * Sigma the 3D covariance, eta_k = sgs_rng_normal(seed, iteration, i,
+	 * SGS_MCMC_NOISE_DRAW + k); scale = lr_position x noise_lr (5e5). */
+	int (*mcmc_noise)(struct sgs_train_state *st, float scale, uint64_t seed,
+			  uint32_t iteration);
+	/* Adds the gradients of opacity_w mean(sigmoid(opacity)) + scale_w
+	 * mean(exp(log_scale)) (means over n and 3n elements) to st->grads. */
+	int (*mcmc_regularise)(struct sgs_train_state *st, float opacity_w, float scale_w);
 };
 
 #ifdef __cplusplus

@@ -29,7 +29,16 @@ struct sgs_trainer_opts {
 	float lambda_dssim;     /* weight of 1 - SSIM in the loss (0.2) */
 	uint32_t inject_nan_at; /* testing aid: poison the render at this
 	                         * iteration so the loss is NaN; 0: never */
+	int mcmc;               /* MCMC densification (Kheradmand et al.
+	                         * 2024) instead of Inria's; max_gaussians 0
+	                         * then becomes 3x the initial count */
 };
+
+/* The MCMC recipe's constants (the paper's defaults). */
+#define SGS_MCMC_NOISE_LR 5e5f
+#define SGS_MCMC_OPACITY_REG 0.01f
+#define SGS_MCMC_SCALE_REG 0.01f
+#define SGS_MCMC_CAP_FACTOR 3u
 
 void sgs_trainer_defaults(struct sgs_trainer_opts *o);
 

@@ -79,6 +79,7 @@ static void encode_opts(const struct sgs_trainer *t, uint8_t *b)
 	const struct sgs_trainer_opts *o = &t->o;
 	memset(b, 0, TOPT_BYTES);
 	sgs_put_u32(b, o->iterations);
+	sgs_put_u32(b + 4, o->mcmc ? 1u : 0u); /* flags; bit 0: MCMC */
 	sgs_put_u64(b + 8, o->seed);
 	sgs_put_u32(b + 16, (uint32_t)o->sh_degree);
 	sgs_put_u32(b + 20, (uint32_t)o->init);
@@ -251,6 +252,7 @@ static int read_head(struct reader *r, struct ckpt_head *h)
 		return -1;
 	sgs_trainer_defaults(&h->o);
 	h->o.iterations = sgs_get_u32(b);
+	h->o.mcmc = (int)(sgs_get_u32(b + 4) & 1u);
 	h->o.seed = sgs_get_u64(b + 8);
 	h->o.sh_degree = (int)sgs_get_u32(b + 16);
 	h->o.init = (int)sgs_get_u32(b + 20);

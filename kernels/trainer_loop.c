@@ -1,6 +1,8 @@
 /* One training iteration, in the order of Inria's train.py: learning
  * rate, SH degree, view, background, render, loss, backward,
- * densification statistics, densify / prune, opacity reset, Adam. */
+ * densification statistics, densify / prune, opacity reset, Adam; with
+ * MCMC: render, loss, backward, regularisation, relocate / grow, Adam,
+ * noise. */
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -127,17 +129,27 @@ static int run_step(struct sgs_trainer *t, uint32_t it, struct sgs_step_info *in
 	if (!isfinite(terms[3]))
 		return sgs_error_set("the loss is %s (training diverged)", isnan(terms[3]) ? "NaN" : "infinite");
 
-	/* Densification statistics only inside the densification window. */
-	int window = it < sc->densify_until;
+	/* Densification statistics only inside the densification window,
+	 * and only for Inria's densification (MCMC decides by opacity). */
+	int window = it < sc->densify_until, gather = window && !t->o.mcmc;
 	struct sgs_render_dout dout = {t->dimg, NULL, NULL};
-	if (sgs_render_backward(t->ctx, &dout, &st->grads, NULL, NULL, window ? st->grad2d_accum : NULL,
-				window ? st->grad2d_count : NULL) != 0)
+	if (sgs_render_backward(t->ctx, &dout, &st->grads, NULL, NULL, gather ? st->grad2d_accum : NULL,
+				gather ? st->grad2d_count : NULL) != 0)
 		return -1;
-	if (window && t->ops->update_max_radii(st->max_radii, t->ctx) != 0)
+	if (gather && t->ops->update_max_radii(st->max_radii, t->ctx) != 0)
+		return -1;
+	if (t->o.mcmc &&
+	    t->ops->mcmc_regularise(st, SGS_MCMC_OPACITY_REG, SGS_MCMC_SCALE_REG) != 0)
 		return -1;
 
 	memset(info, 0, sizeof *info);
-	if (window && it > sc->densify_from && it % sc->densify_interval == 0) {
+	if (window && it > sc->densify_from && it % sc->densify_interval == 0 && t->o.mcmc) {
+		struct sgs_mcmc_params mp = {0.005f, t->o.max_gaussians, t->o.seed, it};
+		if (t->ops->mcmc_relocate(be, st, &mp, &info->dstats) != 0)
+			return -1;
+		set_sh_active(t);
+		info->densified = 1;
+	} else if (window && it > sc->densify_from && it % sc->densify_interval == 0) {
 		struct sgs_densify_params dp = {
 			.grad_threshold = 0.0002f,
 			.percent_dense = 0.01f,
@@ -153,7 +165,8 @@ static int run_step(struct sgs_trainer *t, uint32_t it, struct sgs_step_info *in
 		set_sh_active(t);
 		info->densified = 1;
 	}
-	if (window && (it % sc->reset_interval == 0 || (t->white_bg && it == sc->densify_from))) {
+	if (window && !t->o.mcmc &&
+	    (it % sc->reset_interval == 0 || (t->white_bg && it == sc->densify_from))) {
 		if (t->ops->reset_opacity(st, 0.01f) != 0)
 			return -1;
 		info->opacity_reset = 1;
@@ -162,6 +175,11 @@ static int run_step(struct sgs_trainer *t, uint32_t it, struct sgs_step_info *in
 	 * are gone, so that step is skipped) and the last iteration does
 	 * not step. */
 	if (it < t->o.iterations && !info->densified && optimise(t, it, info->opacity_reset) != 0)
+		return -1;
+	/* MCMC: the Langevin noise that explores, after every step. */
+	if (t->o.mcmc && it < t->o.iterations &&
+	    t->ops->mcmc_noise(st, sgs_lr_position(t->extent, it, t->o.iterations) * SGS_MCMC_NOISE_LR,
+			       t->o.seed, it) != 0)
 		return -1;
 
 	info->iteration = it;

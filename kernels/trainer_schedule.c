@@ -15,6 +15,7 @@ void sgs_trainer_defaults(struct sgs_trainer_opts *o)
 	o->max_gaussians = 0;
 	o->lambda_dssim = 0.2f;
 	o->inject_nan_at = 0;
+	o->mcmc = 0;
 }
 
 /* v scaled from a 30000-iteration run to `iterations`, rounded to nearest. */

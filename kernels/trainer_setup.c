@@ -250,6 +250,22 @@ int sgs_trainer_new(const struct sgs_backend *be, const struct sgs_train_ops *op
 		free(xyz);
 		free(rgb);
 	}
+	if (rc == 0 && o->mcmc && !(ops->mcmc_relocate && ops->mcmc_noise && ops->mcmc_regularise)) {
+		sgs_error_set("the %s backend has no MCMC operations", be->name);
+		rc = -1;
+	}
+	if (rc == 0 && o->mcmc) {
+		/* The cap is part of the recipe (it goes into checkpoints). */
+		uint32_t n = t->st.params.n;
+		if (t->o.max_gaussians == 0) {
+			uint64_t c = (uint64_t)n * SGS_MCMC_CAP_FACTOR;
+			t->o.max_gaussians = c > 2000000000u ? 2000000000u : (uint32_t)c;
+		} else if (n > t->o.max_gaussians) {
+			sgs_error_set("MCMC: the cap of %u Gaussians is below the %u initial ones",
+				      t->o.max_gaussians, n);
+			rc = -1;
+		}
+	}
 done:
 	if (rc != 0) {
 		sgs_trainer_free(t);

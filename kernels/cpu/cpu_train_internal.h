@@ -9,5 +9,9 @@ int cpu_loss_l1_ssim(const float *img, const float *gt, int w, int h, float lamb
 		     float *dimg, double terms[4]);
 int cpu_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 		const struct sgs_densify_params *p, struct sgs_densify_stats *stats);
+int cpu_mcmc_relocate(const struct sgs_backend *be, struct sgs_train_state *st,
+		      const struct sgs_mcmc_params *p, struct sgs_densify_stats *stats);
+int cpu_mcmc_noise(struct sgs_train_state *st, float scale, uint64_t seed, uint32_t iteration);
+int cpu_mcmc_regularise(struct sgs_train_state *st, float opacity_w, float scale_w);
 
 #endif

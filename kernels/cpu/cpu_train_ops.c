@@ -88,4 +88,7 @@ const struct sgs_train_ops sgs_cpu_train_ops = {
 	.update_max_radii = cpu_update_max_radii,
 	.densify = cpu_densify,
 	.reset_opacity = cpu_reset_opacity,
+	.mcmc_relocate = cpu_mcmc_relocate,
+	.mcmc_noise = cpu_mcmc_noise,
+	.mcmc_regularise = cpu_mcmc_regularise,
 };

@@ -11,6 +11,10 @@ int cuda_loss_l1_ssim(const float *img, const float *gt, int w, int h, float lam
 		      double terms[4]);
 int cuda_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 		 const struct sgs_densify_params *p, struct sgs_densify_stats *stats);
+int cuda_mcmc_relocate(const struct sgs_backend *be, struct sgs_train_state *st,
+		       const struct sgs_mcmc_params *p, struct sgs_densify_stats *stats);
+int cuda_mcmc_noise(struct sgs_train_state *st, float scale, uint64_t seed, uint32_t iteration);
+int cuda_mcmc_regularise(struct sgs_train_state *st, float opacity_w, float scale_w);
 
 /* Blocks for a grid-stride loop over n items (n > 0), capped so the
  * count fits any launch. */

@@ -102,8 +102,10 @@ static int cuda_reset_opacity(struct sgs_train_state *st, float max_opacity)
 	return 0;
 }
 
-/* Positional: loss_l1_ssim, adam, update_max_radii, densify, reset_opacity
- * (C++17 has no designated initialisers). */
+/* Positional: loss_l1_ssim, adam, update_max_radii, densify, reset_opacity,
+ * mcmc_relocate, mcmc_noise, mcmc_regularise (C++17 has no designated
+ * initialisers). */
 extern "C" const struct sgs_train_ops sgs_cuda_train_ops = {
-	cuda_loss_l1_ssim, cuda_adam, cuda_update_max_radii, cuda_densify, cuda_reset_opacity,
+	cuda_loss_l1_ssim,  cuda_adam,          cuda_update_max_radii, cuda_densify,
+	cuda_reset_opacity, cuda_mcmc_relocate, cuda_mcmc_noise,       cuda_mcmc_regularise,
 };

@@ -53,6 +53,31 @@ setup_file() {
 	assert_failure
 }
 
+@test "--mcmc --max-gaussians 3000 grows up to the cap and no further" {
+	run sgs-train -b cpu --mcmc --max-gaussians 3000 -I random -N 1000 -n 300 -o m.ply \
+		"$FIX/scene.sgs"
+	assert_success
+	n=$(head -c 2000 m.ply | grep -a '^element vertex ' | awk '{ print $3 }')
+	[ "$n" -gt 1000 ]
+	[ "$n" -le 3000 ]
+	run sgs-train -b cpu --mcmc --max-gaussians 500 -I random -N 1000 -n 10 -o m.ply \
+		"$FIX/scene.sgs"
+	assert_failure 1
+	assert_output --partial 'below the 1000 initial'
+}
+
+@test "--mcmc resumes from a checkpoint to the bytes of an uninterrupted run" {
+	sgs-train -b cpu --mcmc --max-gaussians 1500 -I random -N 1000 -n 120 -S 4 -o a.ply \
+		"$FIX/scene.sgs"
+	SGS_TEST_INJECT_NAN_AT=70 run sgs-train -b cpu --mcmc --max-gaussians 1500 -I random \
+		-N 1000 -n 120 -S 4 -c 50 -o b.ply "$FIX/scene.sgs"
+	assert_failure 1
+	run sgs-train -b cpu --resume b.ply.ckpt -o b.ply "$FIX/scene.sgs"
+	assert_success
+	run cmp a.ply b.ply
+	assert_success
+}
+
 @test "--resume refuses recipe options and another scene" {
 	sgs-train -b cpu -I random -N 300 -n 20 -c 10 -o a.ply "$FIX/scene.sgs"
 	run sgs-train -b cpu --resume a.ply.ckpt -S 3 -o b.ply "$FIX/scene.sgs"
