@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sgs_error.h"
+#include "sgs_train_host.h"
 #include "sgs_math_rng.h"
 #include "sgs_train_mcmc.h"
 
@@ -214,13 +215,9 @@ int sgs_mcmc_reserve(const struct sgs_backend *be, struct sgs_train_state *st, u
 {
 	if (need <= st->capacity)
 		return 0;
-	uint64_t cap = (uint64_t)st->capacity + st->capacity / 2;
-	if (cap < need)
-		cap = need;
-	if (cap_max && cap > cap_max && need <= cap_max)
-		cap = cap_max;
-	if (cap > UINT32_MAX)
-		return sgs_error_set("mcmc: %llu Gaussians exceed 2^32", (unsigned long long)cap);
+	uint32_t cap = sgs_train_capacity(st->capacity, need, cap_max);
+	if (cap == 0)
+		return sgs_error_set("mcmc: %u Gaussians exceed 2^32", need);
 	float **a[23], *fresh[23] = {NULL};
 	size_t stride[23];
 	const int count = state_arrays(st, a, stride);

@@ -10,6 +10,7 @@
 
 #include "cpu_train_internal.h"
 #include "sgs_error.h"
+#include "sgs_train_host.h"
 #include "sgs_math_optim.h"
 
 /* Role of an output slot; children are CHILD + child index. */
@@ -138,20 +139,6 @@ static int build_map(const struct sgs_train_state *st, const struct sgs_densify_
 	return 0;
 }
 
-/* Capacity for n_out: unchanged when it fits, else 1.5x growth (at most
- * max_gaussians when that cap is set and suffices). */
-static uint32_t new_capacity(uint32_t cap, uint32_t n_out, uint32_t max_gaussians)
-{
-	if (n_out <= cap)
-		return cap;
-	uint64_t c = (uint64_t)cap + cap / 2;
-	if (c < n_out)
-		c = n_out;
-	if (max_gaussians > 0 && c > max_gaussians && n_out <= max_gaussians)
-		c = max_gaussians;
-	return c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
-}
-
 struct state_array {
 	float **p;
 	size_t stride;
@@ -206,7 +193,9 @@ int cpu_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 	mp.iteration = p->iteration;
 
 	const int count = list_arrays(st, arr);
-	const uint32_t cap = new_capacity(st->capacity, mp.n_out, p->max_gaussians);
+	const uint32_t cap = sgs_train_capacity(st->capacity, mp.n_out, p->max_gaussians);
+	if (cap == 0)
+		return sgs_error_set("densify: more than 2^32 Gaussians");
 	const int grow = cap != st->capacity;
 	size_t max_stride = 0;
 	for (int k = 0; k < count; k++)

@@ -8,33 +8,15 @@
 #include "cpu_train_internal.h"
 #include "sgs_error.h"
 #include "sgs_math_optim.h"
-
-/* Checks shared with the CUDA twin's messages. */
-static int adam_check(const float *p, const float *g, const float *m, const float *v,
-		      size_t count, const struct sgs_adam_hp *hp)
-{
-	if (!hp)
-		return sgs_error_set("adam: no hyper-parameters");
-	if (hp->step < 1)
-		return sgs_error_set("adam: step %u (must start at 1)", hp->step);
-	if (!(hp->beta1 >= 0.0f && hp->beta1 < 1.0f) || !(hp->beta2 >= 0.0f && hp->beta2 < 1.0f))
-		return sgs_error_set("adam: betas (%g, %g) outside [0, 1)", hp->beta1, hp->beta2);
-	if (hp->period && hp->nfirst > hp->period)
-		return sgs_error_set("adam: nfirst %u larger than period %u", hp->nfirst,
-				     hp->period);
-	if (count && (!p || !g || !m || !v))
-		return sgs_error_set("adam: missing buffer");
-	return 0;
-}
+#include "sgs_train_host.h"
 
 static int cpu_adam(float *p, const float *g, float *m, float *v, size_t count,
 		    const struct sgs_adam_hp *hp)
 {
-	if (adam_check(p, g, m, v, count, hp))
+	struct sgs_adam_consts c;
+	if (sgs_adam_prepare(p, g, m, v, count, hp, &c))
 		return -1;
-	const double bc1 = 1.0 - pow((double)hp->beta1, (double)hp->step);
-	const float sqrt_bc2 = (float)sqrt(1.0 - pow((double)hp->beta2, (double)hp->step));
-	const float step_first = (float)(hp->lr / bc1), step_rest = (float)(hp->lr_rest / bc1);
+	const float sqrt_bc2 = c.sqrt_bc2, step_first = c.step_first, step_rest = c.step_rest;
 	const size_t period = hp->period, nfirst = hp->nfirst;
 	const float b1 = hp->beta1, b2 = hp->beta2, eps = hp->eps;
 

@@ -18,6 +18,7 @@
 #include <cub/device/device_scan.cuh>
 
 #include "cuda_train_internal.h"
+#include "sgs_train_host.h"
 #include "sgs_math_optim.h"
 
 /* CUDA_TRY for the main function: record the failure, release what was
@@ -188,20 +189,6 @@ static int check_state(const struct sgs_train_state *st, const struct sgs_densif
 		return sgs_error_set("densify: %u Gaussians exceed the capacity %u", st->params.n,
 				     st->capacity);
 	return 0;
-}
-
-/* As cpu_train_densify.c: unchanged when it fits, else 1.5x, at most
- * max_gaussians when that cap is set and suffices. */
-static uint32_t new_capacity(uint32_t cap, uint32_t n_out, uint32_t max_gaussians)
-{
-	if (n_out <= cap)
-		return cap;
-	uint64_t c = (uint64_t)cap + cap / 2;
-	if (c < n_out)
-		c = n_out;
-	if (max_gaussians > 0 && c > max_gaussians && n_out <= max_gaussians)
-		c = max_gaussians;
-	return c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
 }
 
 struct state_array {
@@ -392,7 +379,11 @@ int cuda_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 		}
 		const uint32_t n_out = (uint32_t)n_out64;
 		const int count = list_arrays(st, arr);
-		const uint32_t cap = new_capacity(st->capacity, n_out, p->max_gaussians);
+		const uint32_t cap = sgs_train_capacity(st->capacity, n_out, p->max_gaussians);
+		if (cap == 0) {
+			sgs_error_set("densify: more than 2^32 Gaussians");
+			goto out;
+		}
 		const int grow = cap != st->capacity;
 		size_t max_stride = 0;
 		for (int k = 0; k < count; k++)

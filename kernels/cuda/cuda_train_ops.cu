@@ -5,6 +5,7 @@
 
 #include "cuda_train_internal.h"
 #include "sgs_math_optim.h"
+#include "sgs_train_host.h"
 #include "sgs_train_backends.h"
 
 struct adam_args {
@@ -27,25 +28,15 @@ adam_kernel(size_t count, float *p, const float *g, float *m, float *v, const st
 static int cuda_adam(float *p, const float *g, float *m, float *v, size_t count,
 		     const struct sgs_adam_hp *hp)
 {
-	/* the same checks and host arithmetic as cpu_adam */
-	if (!hp)
-		return sgs_error_set("adam: no hyper-parameters");
-	if (hp->step < 1)
-		return sgs_error_set("adam: step %u (must start at 1)", hp->step);
-	if (!(hp->beta1 >= 0.0f && hp->beta1 < 1.0f) || !(hp->beta2 >= 0.0f && hp->beta2 < 1.0f))
-		return sgs_error_set("adam: betas (%g, %g) outside [0, 1)", hp->beta1, hp->beta2);
-	if (hp->period && hp->nfirst > hp->period)
-		return sgs_error_set("adam: nfirst %u larger than period %u", hp->nfirst,
-				     hp->period);
-	if (count && (!p || !g || !m || !v))
-		return sgs_error_set("adam: missing buffer");
+	struct sgs_adam_consts c;
+	if (sgs_adam_prepare(p, g, m, v, count, hp, &c))
+		return -1;
 	if (!count)
 		return 0;
-	const double bc1 = 1.0 - pow((double)hp->beta1, (double)hp->step);
 	struct adam_args a;
-	a.step_first = (float)(hp->lr / bc1);
-	a.step_rest = (float)(hp->lr_rest / bc1);
-	a.sqrt_bc2 = (float)sqrt(1.0 - pow((double)hp->beta2, (double)hp->step));
+	a.step_first = c.step_first;
+	a.step_rest = c.step_rest;
+	a.sqrt_bc2 = c.sqrt_bc2;
 	a.b1 = hp->beta1, a.b2 = hp->beta2, a.eps = hp->eps;
 	a.period = hp->period, a.nfirst = hp->nfirst;
 	adam_kernel<<<cuda_stride_blocks(count), CUDA_BLOCK>>>(count, p, g, m, v, a);
