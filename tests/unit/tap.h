@@ -22,7 +22,7 @@ static void tap_vresult(int ok, const char *file, int line, const char *fmt, va_
 	fflush(stdout);
 }
 
-static int tap_result(int ok, const char *file, int line, const char *fmt, ...)
+__attribute__((unused)) static int tap_result(int ok, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
