@@ -178,6 +178,8 @@ int cpu_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 	float *fresh[STATE_ARRAYS] = {NULL};
 	float *scratch = NULL;
 	int rc = -1;
+	if (stats)
+		memset(stats, 0, sizeof *stats); /* fields densify does not use read 0 */
 	if (!be || !st)
 		return sgs_error_set("densify: no backend or state");
 	if (check_state(st, p))

@@ -352,6 +352,8 @@ static int rebuild(const struct sgs_backend *be, struct sgs_train_state *st,
 int cuda_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 		 const struct sgs_densify_params *p, struct sgs_densify_stats *stats)
 {
+	if (stats)
+		memset(stats, 0, sizeof *stats); /* fields densify does not use read 0 */
 	if (!be || !st)
 		return sgs_error_set("densify: no backend or state");
 	if (check_state(st, p))

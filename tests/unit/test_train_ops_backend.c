@@ -319,7 +319,7 @@ static void check_densify(const char *what, uint32_t n, int deg, float max_scree
 {
 	struct sgs_train_state cs, gs;
 	struct sgs_densify_params p = {0.0002f, 0.01f, 4.0f, 0.005f, max_screen, max_g, 1234, 900};
-	struct sgs_densify_stats sc, sg;
+	struct sgs_densify_stats sc = {0}, sg = {0};
 	if (host_state(&cs, n, deg) || gpu_state(&gs, &cs)) {
 		ok(0, "%s: states: %s", what, sgs_error_get());
 		ok(0, "%s: parameters", what);
