@@ -16,7 +16,7 @@
 #include "sgs_train_backends.h"
 #include "tap.h"
 
-#define N_CHECKS 19 /* ok() lines a full run prints, for the skip path */
+#define N_CHECKS 25 /* ok() lines a full run prints, for the skip path */
 
 #ifdef SGS_WITH_CUDA
 
@@ -301,15 +301,18 @@ static double state_diff(const struct sgs_train_state *gs, const struct sgs_trai
 	}
 	for (int t = 0; t < 4; t++)
 		sgs_gaussians_free(cpu, &h[t]);
+	/* Accumulators against the CPU's (zero after densify, kept or zeroed
+	 * per Gaussian by MCMC relocation). */
 	float *acc = malloc((size_t)n * 4 + 4);
 	const float *gacc[3] = {gs->grad2d_accum, gs->grad2d_count, gs->max_radii};
+	const float *cacc[3] = {cs->grad2d_accum, cs->grad2d_count, cs->max_radii};
 	for (int t = 0; t < 3 && acc; t++) {
 		if (from_gpu(acc, gacc[t], (size_t)n * 4)) {
 			bad = 1;
 			break;
 		}
 		for (uint32_t i = 0; i < n; i++)
-			worst = fmax(worst, fabs(acc[i]));
+			worst = fmax(worst, fabs(acc[i] - cacc[t][i]));
 	}
 	free(acc);
 	return bad || !acc ? -1 : worst;
@@ -339,6 +342,38 @@ static void check_densify(const char *what, uint32_t n, int deg, float max_scree
 	gpu_state_free(&gs);
 }
 
+/* MCMC relocation and growth, then the regulariser and the position noise,
+ * on both backends from the same state. */
+static void check_mcmc(const char *what, uint32_t n, int deg, uint32_t cap)
+{
+	struct sgs_train_state cs, gs;
+	struct sgs_mcmc_params p = {0.005f, cap, 99, 700};
+	struct sgs_densify_stats sc = {0}, sg = {0};
+	if (host_state(&cs, n, deg) || gpu_state(&gs, &cs)) {
+		ok(0, "%s: states: %s", what, sgs_error_get());
+		ok(0, "%s: relocated state", what);
+		ok(0, "%s: regularise + noise", what);
+		return;
+	}
+	int rc = C->mcmc_relocate(cpu, &cs, &p, &sc);
+	int rg = rc ? -1 : G->mcmc_relocate(gpu, &gs, &p, &sg);
+	ok(rc == 0 && rg == 0 && !memcmp(&sc, &sg, sizeof sc) && gs.params.n == cs.params.n &&
+		   gs.capacity == cs.capacity,
+	   "%s: %u -> cpu %u / cuda %u (relocated %u/%u added %u/%u) %s", what, n, sc.n_after,
+	   rg ? 0 : sg.n_after, sc.relocated, sg.relocated, sc.cloned, sg.cloned,
+	   rc || rg ? sgs_error_get() : "");
+	double d = rc || rg || gs.params.n != cs.params.n ? -1 : state_diff(&gs, &cs);
+	ok(d >= 0 && d < 1e-5, "%s: relocated state within 1e-5 (%.2e)", what, d);
+	rc = rc || C->mcmc_regularise(&cs, 0.01f, 0.01f) || C->mcmc_noise(&cs, 2.0f, 99, 700);
+	rg = rg || G->mcmc_regularise(&gs, 0.01f, 0.01f) || G->mcmc_noise(&gs, 2.0f, 99, 700);
+	d = rc || rg ? -1 : state_diff(&gs, &cs);
+	/* The noise's normals are computed in double on both sides, but from
+	 * device and host libm: allow a little more than for relocation. */
+	ok(d >= 0 && d < 1e-4, "%s: regularise + noise within 1e-4 (%.2e)", what, d);
+	host_state_free(&cs);
+	gpu_state_free(&gs);
+}
+
 static void run_all(void)
 {
 	check_loss(1, 1, 0.2f);
@@ -351,6 +386,8 @@ static void run_all(void)
 	check_densify("densify 20000 deg 1, no screen size", 20000, 1, 0.0f, 0);
 	check_densify("densify 20000 deg 0, cap 21000", 20000, 0, 20.0f, 21000);
 	check_densify("densify 1 Gaussian", 1, 3, 20.0f, 0);
+	check_mcmc("mcmc 20000 deg 3, cap 21000", 20000, 3, 21000);
+	check_mcmc("mcmc 3000 deg 1, at the cap", 3000, 1, 3000);
 }
 
 #endif
