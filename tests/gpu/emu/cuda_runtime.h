@@ -99,3 +99,20 @@ struct emu_cfg {
 		emu_run_grid(g, b, [=]() { kernel(args...); });
 	}
 };
+cudaError_t cudaMemcpyAsync(void *d, const void *s, size_t bytes, cudaMemcpyKind k, cudaStream_t);
+inline double __shfl_down_sync(unsigned mask, double v, int off)
+{
+	uint64_t u;
+	memcpy(&u, &v, 8);
+	uint32_t lo = (uint32_t)u, hi = (uint32_t)(u >> 32);
+	float flo, fhi;
+	memcpy(&flo, &lo, 4);
+	memcpy(&fhi, &hi, 4);
+	flo = __shfl_down_sync(mask, flo, off);
+	fhi = __shfl_down_sync(mask, fhi, off);
+	memcpy(&lo, &flo, 4);
+	memcpy(&hi, &fhi, 4);
+	u = ((uint64_t)hi << 32) | lo;
+	memcpy(&v, &u, 8);
+	return v;
+}

@@ -26,5 +26,37 @@ struct DeviceScan {
 			out[i] = s += in[i];
 		return cudaSuccess;
 	}
+template <typename T, typename N>
+	static cudaError_t ExclusiveSum(void *temp, size_t &bytes, const T *in, T *out, N n,
+					cudaStream_t = 0)
+	{
+		if (!temp) {
+			bytes = 100 + (size_t)n;
+			return cudaSuccess;
+		}
+		T s = 0;
+		for (N i = 0; i < n; i++) {
+			T v = in[i];
+			out[i] = s;
+			s += v;
+		}
+		return cudaSuccess;
+	}
+	template <typename T, typename Op, typename N>
+	static cudaError_t ExclusiveScan(void *temp, size_t &bytes, const T *in, T *out, Op op, T init, N n,
+					cudaStream_t = 0)
+	{
+		if (!temp) {
+			bytes = 100 + (size_t)n;
+			return cudaSuccess;
+		}
+		T s = init;
+		for (N i = 0; i < n; i++) {
+			T v = in[i];
+			out[i] = s;
+			s = op(s, v);
+		}
+		return cudaSuccess;
+	}
 };
 } // namespace cub
