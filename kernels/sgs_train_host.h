@@ -29,6 +29,26 @@ int sgs_adam_prepare(const float *p, const float *g, const float *m, const float
  * suffices; 0 when it would pass 2^32 - 1. */
 uint32_t sgs_train_capacity(uint32_t capacity, uint64_t need, uint32_t max_gaussians);
 
+/* Densify's argument checks: state arrays agree in n and degree, n within
+ * capacity, sane thresholds. */
+int sgs_densify_check(const struct sgs_train_state *st, const struct sgs_densify_params *p);
+
+/* The arrays of a training state densify rebuilds, and how each new row is
+ * filled: copied from its source, moments kept for survivors and zeroed
+ * for new Gaussians, split children's means sampled and scales shrunk,
+ * gradients and screen statistics zeroed. */
+enum { SGS_FILL_COPY, SGS_FILL_MOMENT, SGS_FILL_MEANS, SGS_FILL_SCALES, SGS_FILL_ZERO };
+struct sgs_state_array {
+	float **p;
+	size_t stride; /* floats per Gaussian */
+	int how;       /* SGS_FILL_* */
+};
+#define SGS_STATE_ARRAYS 23
+/* Fill a[] (SGS_STATE_ARRAYS entries) in rebuild order, means first while
+ * the scales and rotations they sample from are still the old ones;
+ * returns the count. */
+int sgs_state_arrays(struct sgs_train_state *st, struct sgs_state_array *a);
+
 #ifdef __cplusplus
 }
 #endif

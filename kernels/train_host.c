@@ -38,3 +38,45 @@ uint32_t sgs_train_capacity(uint32_t capacity, uint64_t need, uint32_t max_gauss
 		c = max_gaussians;
 	return c > UINT32_MAX ? 0 : (uint32_t)c;
 }
+
+int sgs_densify_check(const struct sgs_train_state *st, const struct sgs_densify_params *p)
+{
+	const struct sgs_gaussians *g[4] = {&st->params, &st->grads, &st->m, &st->v};
+	if (!p)
+		return sgs_error_set("densify: no parameters");
+	if (!(p->extent > 0.0f))
+		return sgs_error_set("densify: scene extent %g not positive", p->extent);
+	if (!(p->percent_dense >= 0.0f))
+		return sgs_error_set("densify: percent_dense %g negative", p->percent_dense);
+	for (int k = 1; k < 4; k++)
+		if (g[k]->n != g[0]->n || g[k]->sh_degree != g[0]->sh_degree)
+			return sgs_error_set("densify: parameters (%u, degree %d) and optimiser "
+					     "arrays (%u, degree %d) disagree",
+					     g[0]->n, g[0]->sh_degree, g[k]->n, g[k]->sh_degree);
+	if (st->params.sh_degree < 0 || st->params.sh_degree > 3)
+		return sgs_error_set("densify: SH degree %d out of range", st->params.sh_degree);
+	if (st->params.n > st->capacity)
+		return sgs_error_set("densify: %u Gaussians exceed the capacity %u", st->params.n,
+				     st->capacity);
+	return 0;
+}
+
+int sgs_state_arrays(struct sgs_train_state *st, struct sgs_state_array *a)
+{
+	const size_t sh = 3 * (size_t)sgs_sh_coeffs(st->params.sh_degree);
+	struct sgs_gaussians *set[4] = {&st->params, &st->m, &st->v, &st->grads};
+	const int how[4] = {SGS_FILL_COPY, SGS_FILL_MOMENT, SGS_FILL_MOMENT, SGS_FILL_ZERO};
+	int k = 0;
+	for (int s = 0; s < 4; s++) {
+		struct sgs_gaussians *g = set[s];
+		a[k++] = (struct sgs_state_array){&g->means, 3, s == 0 ? SGS_FILL_MEANS : how[s]};
+		a[k++] = (struct sgs_state_array){&g->log_scales, 3, s == 0 ? SGS_FILL_SCALES : how[s]};
+		a[k++] = (struct sgs_state_array){&g->quats, 4, how[s]};
+		a[k++] = (struct sgs_state_array){&g->opacity, 1, how[s]};
+		a[k++] = (struct sgs_state_array){&g->sh, sh, how[s]};
+	}
+	a[k++] = (struct sgs_state_array){&st->grad2d_accum, 1, SGS_FILL_ZERO};
+	a[k++] = (struct sgs_state_array){&st->grad2d_count, 1, SGS_FILL_ZERO};
+	a[k++] = (struct sgs_state_array){&st->max_radii, 1, SGS_FILL_ZERO};
+	return k;
+}

@@ -17,7 +17,6 @@
 enum { ROLE_KEEP = 0, ROLE_CLONE = 1, ROLE_CHILD = 2 };
 
 /* How an array is rebuilt. */
-enum { FILL_COPY, FILL_MOMENT, FILL_MEANS, FILL_SCALES, FILL_ZERO };
 
 struct densify_map {
 	uint32_t n_out;
@@ -38,41 +37,19 @@ static void fill(const struct densify_map *mp, float *dst, const float *src, siz
 		const size_t i = mp->src[j];
 		const int role = mp->role[j];
 		float *d = dst + (size_t)j * stride;
-		if (how == FILL_ZERO || (how == FILL_MOMENT && role != ROLE_KEEP)) {
+		if (how == SGS_FILL_ZERO || (how == SGS_FILL_MOMENT && role != ROLE_KEEP)) {
 			memset(d, 0, stride * sizeof(float));
-		} else if (how == FILL_MEANS && role >= ROLE_CHILD) {
+		} else if (how == SGS_FILL_MEANS && role >= ROLE_CHILD) {
 			sgs_split_child_mean(g->means + 3 * i, g->log_scales + 3 * i, g->quats + 4 * i,
 					     mp->seed, mp->iteration, (uint32_t)i,
 					     (uint32_t)(role - ROLE_CHILD), d);
 		} else {
 			memcpy(d, src + i * stride, stride * sizeof(float));
-			if (how == FILL_SCALES && role >= ROLE_CHILD)
+			if (how == SGS_FILL_SCALES && role >= ROLE_CHILD)
 				for (size_t k = 0; k < stride; k++)
 					d[k] -= SGS_SPLIT_LOG_SHRINK;
 		}
 	}
-}
-
-static int check_state(const struct sgs_train_state *st, const struct sgs_densify_params *p)
-{
-	const struct sgs_gaussians *g[4] = {&st->params, &st->grads, &st->m, &st->v};
-	if (!p)
-		return sgs_error_set("densify: no parameters");
-	if (!(p->extent > 0.0f))
-		return sgs_error_set("densify: scene extent %g not positive", p->extent);
-	if (!(p->percent_dense >= 0.0f))
-		return sgs_error_set("densify: percent_dense %g negative", p->percent_dense);
-	for (int k = 1; k < 4; k++)
-		if (g[k]->n != g[0]->n || g[k]->sh_degree != g[0]->sh_degree)
-			return sgs_error_set("densify: parameters (%u, degree %d) and optimiser "
-					     "arrays (%u, degree %d) disagree",
-					     g[0]->n, g[0]->sh_degree, g[k]->n, g[k]->sh_degree);
-	if (st->params.sh_degree < 0 || st->params.sh_degree > 3)
-		return sgs_error_set("densify: SH degree %d out of range", st->params.sh_degree);
-	if (st->params.n > st->capacity)
-		return sgs_error_set("densify: %u Gaussians exceed the capacity %u", st->params.n,
-				     st->capacity);
-	return 0;
 }
 
 /* Decide every Gaussian's fate and build the output map (malloc'd). */
@@ -139,50 +116,21 @@ static int build_map(const struct sgs_train_state *st, const struct sgs_densify_
 	return 0;
 }
 
-struct state_array {
-	float **p;
-	size_t stride;
-	int how;
-};
-
-/* The state's arrays in rebuild order: means first, while the old scales
- * and rotations it samples from are still in place. */
-static int list_arrays(struct sgs_train_state *st, struct state_array *a)
-{
-	const size_t sh = 3 * (size_t)sgs_sh_coeffs(st->params.sh_degree);
-	struct sgs_gaussians *set[4] = {&st->params, &st->m, &st->v, &st->grads};
-	const int how[4] = {FILL_COPY, FILL_MOMENT, FILL_MOMENT, FILL_ZERO};
-	int k = 0;
-	for (int s = 0; s < 4; s++) {
-		struct sgs_gaussians *g = set[s];
-		a[k++] = (struct state_array){&g->means, 3, s == 0 ? FILL_MEANS : how[s]};
-		a[k++] = (struct state_array){&g->log_scales, 3, s == 0 ? FILL_SCALES : how[s]};
-		a[k++] = (struct state_array){&g->quats, 4, how[s]};
-		a[k++] = (struct state_array){&g->opacity, 1, how[s]};
-		a[k++] = (struct state_array){&g->sh, sh, how[s]};
-	}
-	a[k++] = (struct state_array){&st->grad2d_accum, 1, FILL_ZERO};
-	a[k++] = (struct state_array){&st->grad2d_count, 1, FILL_ZERO};
-	a[k++] = (struct state_array){&st->max_radii, 1, FILL_ZERO};
-	return k;
-}
-
-#define STATE_ARRAYS 23
 
 int cpu_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 		const struct sgs_densify_params *p, struct sgs_densify_stats *stats)
 {
 	struct sgs_densify_stats local;
 	struct densify_map mp;
-	struct state_array arr[STATE_ARRAYS];
-	float *fresh[STATE_ARRAYS] = {NULL};
+	struct sgs_state_array arr[SGS_STATE_ARRAYS];
+	float *fresh[SGS_STATE_ARRAYS] = {NULL};
 	float *scratch = NULL;
 	int rc = -1;
 	if (stats)
 		memset(stats, 0, sizeof *stats); /* fields densify does not use read 0 */
 	if (!be || !st)
 		return sgs_error_set("densify: no backend or state");
-	if (check_state(st, p))
+	if (sgs_densify_check(st, p))
 		return -1;
 	if (!stats)
 		stats = &local;
@@ -194,7 +142,7 @@ int cpu_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 	mp.seed = p->seed;
 	mp.iteration = p->iteration;
 
-	const int count = list_arrays(st, arr);
+	const int count = sgs_state_arrays(st, arr);
 	const uint32_t cap = sgs_train_capacity(st->capacity, mp.n_out, p->max_gaussians);
 	if (cap == 0)
 		return sgs_error_set("densify: more than 2^32 Gaussians");
@@ -230,7 +178,7 @@ int cpu_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 	st->capacity = cap;
 	rc = 0;
 out:
-	for (int k = 0; k < STATE_ARRAYS; k++)
+	for (int k = 0; k < SGS_STATE_ARRAYS; k++)
 		if (fresh[k])
 			be->free(fresh[k]);
 	free(scratch);

@@ -39,7 +39,6 @@ static void free_quietly(void *p)
 }
 
 enum { ROLE_KEEP = 0, ROLE_CLONE = 1, ROLE_CHILD = 2 };
-enum { FILL_COPY, FILL_MOMENT, FILL_MEANS, FILL_SCALES, FILL_ZERO };
 
 /* Per Gaussian: outputs in each group (keep, clone, child) and whether it
  * was densified (cloned, split), for the stats. */
@@ -152,9 +151,9 @@ static __global__ void __launch_bounds__(CUDA_BLOCK) fill_kernel(const struct fi
 		const size_t i = a.src[j];
 		const int role = a.role[j];
 		float v;
-		if (a.how == FILL_MOMENT && role != ROLE_KEEP) {
+		if (a.how == SGS_FILL_MOMENT && role != ROLE_KEEP) {
 			v = 0.0f;
-		} else if (a.how == FILL_MEANS && role >= ROLE_CHILD) {
+		} else if (a.how == SGS_FILL_MEANS && role >= ROLE_CHILD) {
 			float m[3];
 			sgs_split_child_mean(a.means + 3 * i, a.log_scales + 3 * i, a.quats + 4 * i,
 					     a.seed, a.iteration, (uint32_t)i,
@@ -162,64 +161,13 @@ static __global__ void __launch_bounds__(CUDA_BLOCK) fill_kernel(const struct fi
 			v = m[k];
 		} else {
 			v = a.in[i * a.stride + k];
-			if (a.how == FILL_SCALES && role >= ROLE_CHILD)
+			if (a.how == SGS_FILL_SCALES && role >= ROLE_CHILD)
 				v -= SGS_SPLIT_LOG_SHRINK;
 		}
 		a.out[t] = v;
 	}
 }
 
-static int check_state(const struct sgs_train_state *st, const struct sgs_densify_params *p)
-{
-	const struct sgs_gaussians *g[4] = {&st->params, &st->grads, &st->m, &st->v};
-	if (!p)
-		return sgs_error_set("densify: no parameters");
-	if (!(p->extent > 0.0f))
-		return sgs_error_set("densify: scene extent %g not positive", p->extent);
-	if (!(p->percent_dense >= 0.0f))
-		return sgs_error_set("densify: percent_dense %g negative", p->percent_dense);
-	for (int k = 1; k < 4; k++)
-		if (g[k]->n != g[0]->n || g[k]->sh_degree != g[0]->sh_degree)
-			return sgs_error_set("densify: parameters (%u, degree %d) and optimiser "
-					     "arrays (%u, degree %d) disagree",
-					     g[0]->n, g[0]->sh_degree, g[k]->n, g[k]->sh_degree);
-	if (st->params.sh_degree < 0 || st->params.sh_degree > 3)
-		return sgs_error_set("densify: SH degree %d out of range", st->params.sh_degree);
-	if (st->params.n > st->capacity)
-		return sgs_error_set("densify: %u Gaussians exceed the capacity %u", st->params.n,
-				     st->capacity);
-	return 0;
-}
-
-struct state_array {
-	float **p;
-	size_t stride;
-	int how;
-};
-
-/* Rebuild order: means first, while the scales and rotations it samples
- * from are still the old ones. */
-static int list_arrays(struct sgs_train_state *st, struct state_array *a)
-{
-	const size_t sh = 3 * (size_t)sgs_sh_coeffs(st->params.sh_degree);
-	struct sgs_gaussians *set[4] = {&st->params, &st->m, &st->v, &st->grads};
-	const int how[4] = {FILL_COPY, FILL_MOMENT, FILL_MOMENT, FILL_ZERO};
-	int k = 0;
-	for (int s = 0; s < 4; s++) {
-		struct sgs_gaussians *g = set[s];
-		a[k].p = &g->means, a[k].stride = 3, a[k++].how = s == 0 ? FILL_MEANS : how[s];
-		a[k].p = &g->log_scales, a[k].stride = 3, a[k++].how = s == 0 ? FILL_SCALES : how[s];
-		a[k].p = &g->quats, a[k].stride = 4, a[k++].how = how[s];
-		a[k].p = &g->opacity, a[k].stride = 1, a[k++].how = how[s];
-		a[k].p = &g->sh, a[k].stride = sh, a[k++].how = how[s];
-	}
-	a[k].p = &st->grad2d_accum, a[k].stride = 1, a[k++].how = FILL_ZERO;
-	a[k].p = &st->grad2d_count, a[k].stride = 1, a[k++].how = FILL_ZERO;
-	a[k].p = &st->max_radii, a[k].stride = 1, a[k++].how = FILL_ZERO;
-	return k;
-}
-
-#define STATE_ARRAYS 23
 
 /* Device scratch of one call, carved from one allocation. */
 struct densify_scratch {
@@ -302,7 +250,7 @@ static int decide(struct sgs_train_state *st, const struct sgs_densify_params *p
  * fresh (new buffers), each array's buffer is swapped for its fresh one
  * and the old ones are freed at the end. */
 static int rebuild(const struct sgs_backend *be, struct sgs_train_state *st,
-		   const struct sgs_densify_params *p, struct state_array *arr, int count,
+		   const struct sgs_densify_params *p, struct sgs_state_array *arr, int count,
 		   float **fresh, float *scratch, uint32_t n_out, const uint32_t *src,
 		   const uint8_t *role)
 {
@@ -317,8 +265,8 @@ static int rebuild(const struct sgs_backend *be, struct sgs_train_state *st,
 	f.iteration = p->iteration;
 	for (int k = 0; k < count; k++) {
 		const size_t bytes = (size_t)n_out * arr[k].stride * sizeof(float);
-		float *dst = fresh ? fresh[k] : arr[k].how == FILL_ZERO ? *arr[k].p : scratch;
-		if (arr[k].how == FILL_ZERO) {
+		float *dst = fresh ? fresh[k] : arr[k].how == SGS_FILL_ZERO ? *arr[k].p : scratch;
+		if (arr[k].how == SGS_FILL_ZERO) {
 			if (bytes)
 				CUDA_TRY(cudaMemsetAsync(dst, 0, bytes, 0));
 		} else if (bytes) {
@@ -356,15 +304,15 @@ int cuda_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 		memset(stats, 0, sizeof *stats); /* fields densify does not use read 0 */
 	if (!be || !st)
 		return sgs_error_set("densify: no backend or state");
-	if (check_state(st, p))
+	if (sgs_densify_check(st, p))
 		return -1;
 	const uint32_t n = st->params.n;
 	struct densify_scratch s;
 	memset(&s, 0, sizeof s);
 	struct classify_args a;
 	dcounts tot = {0, 0, 0, 0, 0};
-	struct state_array arr[STATE_ARRAYS];
-	float *fresh[STATE_ARRAYS] = {NULL};
+	struct sgs_state_array arr[SGS_STATE_ARRAYS];
+	float *fresh[SGS_STATE_ARRAYS] = {NULL};
 	float *scratch = NULL;
 	uint32_t *src = NULL;
 	uint8_t *role = NULL;
@@ -380,7 +328,7 @@ int cuda_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 			goto out;
 		}
 		const uint32_t n_out = (uint32_t)n_out64;
-		const int count = list_arrays(st, arr);
+		const int count = sgs_state_arrays(st, arr);
 		const uint32_t cap = sgs_train_capacity(st->capacity, n_out, p->max_gaussians);
 		if (cap == 0) {
 			sgs_error_set("densify: more than 2^32 Gaussians");
@@ -425,7 +373,7 @@ int cuda_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 		rc = 0;
 	}
 out:
-	for (int k = 0; k < STATE_ARRAYS; k++)
+	for (int k = 0; k < SGS_STATE_ARRAYS; k++)
 		if (fresh[k])
 			be->free(fresh[k]);
 	free_quietly(scratch);
