@@ -49,6 +49,21 @@ struct sgs_state_array {
  * returns the count. */
 int sgs_state_arrays(struct sgs_train_state *st, struct sgs_state_array *a);
 
+/* Everything a densify rebuild to n_out Gaussians decides before touching
+ * the state: the arrays (into arr), the new capacity, whether it grows,
+ * the widest array; when it grows, fresh[k] receives a new array of the
+ * new capacity for every arr[k] through be->alloc.  On failure the caller
+ * frees whatever fresh[] holds. */
+struct sgs_state_plan {
+	int count;         /* entries of arr */
+	uint32_t capacity; /* after the rebuild */
+	int grow;          /* fresh arrays were allocated */
+	size_t max_stride; /* floats per Gaussian of the widest array */
+};
+int sgs_state_plan(const struct sgs_backend *be, struct sgs_train_state *st, uint32_t n_out,
+		   uint32_t max_gaussians, struct sgs_state_array *arr, float **fresh,
+		   struct sgs_state_plan *plan);
+
 #ifdef __cplusplus
 }
 #endif

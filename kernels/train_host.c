@@ -80,3 +80,25 @@ int sgs_state_arrays(struct sgs_train_state *st, struct sgs_state_array *a)
 	a[k++] = (struct sgs_state_array){&st->max_radii, 1, SGS_FILL_ZERO};
 	return k;
 }
+
+int sgs_state_plan(const struct sgs_backend *be, struct sgs_train_state *st, uint32_t n_out,
+		   uint32_t max_gaussians, struct sgs_state_array *arr, float **fresh,
+		   struct sgs_state_plan *plan)
+{
+	plan->count = sgs_state_arrays(st, arr);
+	plan->capacity = sgs_train_capacity(st->capacity, n_out, max_gaussians);
+	if (plan->capacity == 0)
+		return sgs_error_set("densify: more than 2^32 Gaussians");
+	plan->grow = plan->capacity != st->capacity;
+	plan->max_stride = 0;
+	for (int k = 0; k < plan->count; k++)
+		if (arr[k].stride > plan->max_stride)
+			plan->max_stride = arr[k].stride;
+	if (plan->grow)
+		for (int k = 0; k < plan->count; k++)
+			if (!(fresh[k] = (float *)be->alloc((size_t)plan->capacity * arr[k].stride *
+							    sizeof(float))))
+				return sgs_error_prefix("densify: growing to %u Gaussians",
+							plan->capacity);
+	return 0;
+}

@@ -142,22 +142,11 @@ int cpu_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 	mp.seed = p->seed;
 	mp.iteration = p->iteration;
 
-	const int count = sgs_state_arrays(st, arr);
-	const uint32_t cap = sgs_train_capacity(st->capacity, mp.n_out, p->max_gaussians);
-	if (cap == 0)
-		return sgs_error_set("densify: more than 2^32 Gaussians");
-	const int grow = cap != st->capacity;
-	size_t max_stride = 0;
-	for (int k = 0; k < count; k++)
-		if (arr[k].stride > max_stride)
-			max_stride = arr[k].stride;
-	if (grow) {
-		for (int k = 0; k < count; k++)
-			if (!(fresh[k] = be->alloc((size_t)cap * arr[k].stride * sizeof(float)))) {
-				sgs_error_prefix("densify: growing to %u Gaussians", cap);
-				goto out;
-			}
-	} else if (!(scratch = malloc(((size_t)mp.n_out * max_stride + 1) * sizeof(float)))) {
+	struct sgs_state_plan plan;
+	if (sgs_state_plan(be, st, mp.n_out, p->max_gaussians, arr, fresh, &plan))
+		goto out;
+	const int count = plan.count, grow = plan.grow;
+	if (!grow && !(scratch = malloc(((size_t)mp.n_out * plan.max_stride + 1) * sizeof(float)))) {
 		sgs_error_set("densify: out of memory for %u Gaussians", mp.n_out);
 		goto out;
 	}
@@ -175,7 +164,7 @@ int cpu_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 		}
 	}
 	st->params.n = st->grads.n = st->m.n = st->v.n = mp.n_out;
-	st->capacity = cap;
+	st->capacity = plan.capacity;
 	rc = 0;
 out:
 	for (int k = 0; k < SGS_STATE_ARRAYS; k++)

@@ -328,28 +328,13 @@ int cuda_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 			goto out;
 		}
 		const uint32_t n_out = (uint32_t)n_out64;
-		const int count = sgs_state_arrays(st, arr);
-		const uint32_t cap = sgs_train_capacity(st->capacity, n_out, p->max_gaussians);
-		if (cap == 0) {
-			sgs_error_set("densify: more than 2^32 Gaussians");
+		struct sgs_state_plan plan;
+		if (sgs_state_plan(be, st, n_out, p->max_gaussians, arr, fresh, &plan))
 			goto out;
-		}
-		const int grow = cap != st->capacity;
-		size_t max_stride = 0;
-		for (int k = 0; k < count; k++)
-			if (arr[k].stride > max_stride)
-				max_stride = arr[k].stride;
-		if (grow) {
-			for (int k = 0; k < count; k++)
-				if (!(fresh[k] = (float *)be->alloc((size_t)cap * arr[k].stride *
-								    sizeof(float)))) {
-					sgs_error_prefix("densify: growing to %u Gaussians", cap);
-					goto out;
-				}
-		} else {
+		const int count = plan.count, grow = plan.grow;
+		if (!grow)
 			CUDA_TRY_OUT(cudaMalloc(&scratch,
-						((size_t)n_out * max_stride + 1) * sizeof(float)));
-		}
+						((size_t)n_out * plan.max_stride + 1) * sizeof(float)));
 		CUDA_TRY_OUT(cudaMalloc(&src, ((size_t)n_out + 1) * sizeof(uint32_t)));
 		CUDA_TRY_OUT(cudaMalloc(&role, (size_t)n_out + 1));
 
@@ -362,7 +347,7 @@ int cuda_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 		if (rebuild(be, st, p, arr, count, grow ? fresh : NULL, scratch, n_out, src, role))
 			goto out;
 		st->params.n = st->grads.n = st->m.n = st->v.n = n_out;
-		st->capacity = cap;
+		st->capacity = plan.capacity;
 		if (stats) {
 			stats->cloned = tot.cloned;
 			stats->split = tot.split;
