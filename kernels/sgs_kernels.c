@@ -202,3 +202,26 @@ int sgs_check_project_inputs(const struct sgs_gaussians *g, const struct sgs_cam
 		return sgs_error_set("Gaussian parameter buffer missing");
 	return 0;
 }
+
+int sgs_grow_group(void *(*alloc)(size_t), void (*release)(void *), struct sgs_grow_item *items,
+		   int count, size_t *cap, size_t need, const char *what)
+{
+	if (need <= *cap && *cap)
+		return 0;
+	size_t ncap = need + need / 4 + 16;
+	for (int i = 0; i < count; i++) {
+		release(*items[i].p);
+		*items[i].p = NULL;
+	}
+	*cap = 0;
+	for (int i = 0; i < count; i++)
+		if (!(*items[i].p = alloc(ncap * items[i].elem))) {
+			for (int k = 0; k < i; k++) {
+				release(*items[k].p);
+				*items[k].p = NULL;
+			}
+			return sgs_error_prefix("%zu %s (%zu bytes each)", ncap, what, items[i].elem);
+		}
+	*cap = ncap;
+	return 0;
+}

@@ -221,6 +221,17 @@ int sgs_render_out_alloc(const struct sgs_backend *be, struct sgs_render_out *ou
 			 int w, int h, int want_aux);
 void sgs_render_out_free(const struct sgs_backend *be, struct sgs_render_out *out);
 
+/* For backends: reallocate a group of arrays together (through the
+ * backend's alloc/free) when `need` entries exceed the group's capacity
+ * *cap, with 25% headroom so a slowly growing model does not reallocate
+ * every frame.  On failure every array of the group is NULL and *cap 0. */
+struct sgs_grow_item {
+	void **p;
+	size_t elem; /* bytes per entry */
+};
+int sgs_grow_group(void *(*alloc)(size_t), void (*release)(void *), struct sgs_grow_item *items,
+		   int count, size_t *cap, size_t need, const char *what);
+
 /* The argument checks every backend's project() makes first, so all
  * report bad input with the same words. */
 int sgs_check_project_inputs(const struct sgs_gaussians *g, const struct sgs_cam *cam);

@@ -39,39 +39,17 @@ static int cpu_memset(void *dst, int byte, size_t bytes)
 
 static int cpu_sync(void) { return 0; }
 
-/* Reallocate a group of arrays together when `need` exceeds the group's
- * capacity; 25% headroom so a slowly growing model does not reallocate on
- * every frame. */
-struct grow_item {
-	void **p;
-	size_t elem; /* bytes per entry */
-};
-
-static int grow_group(struct grow_item *items, int count, size_t *cap, size_t need,
+/* Context arrays grow in groups through the backend's own alloc/free. */
+static int grow_group(struct sgs_grow_item *items, int count, size_t *cap, size_t need,
 		      const char *what)
 {
-	if (need <= *cap && *cap)
-		return 0;
-	size_t ncap = need + need / 4 + 16;
-	for (int i = 0; i < count; i++) {
-		free(*items[i].p);
-		*items[i].p = NULL;
-	}
-	*cap = 0;
-	for (int i = 0; i < count; i++) {
-		if (posix_memalign(items[i].p, 64, ncap * items[i].elem)) {
-			*items[i].p = NULL;
-			return sgs_error_set("out of memory for %zu %s", ncap, what);
-		}
-	}
-	*cap = ncap;
-	return 0;
+	return sgs_grow_group(cpu_alloc, cpu_free, items, count, cap, need, what);
 }
 
 int cpu_reserve_gaussians(struct sgs_raster_ctx *ctx, size_t n)
 {
 	struct cpu_priv *pv = ctx->priv;
-	struct grow_item it[] = {
+	struct sgs_grow_item it[] = {
 		{(void **)&ctx->xy, 2 * sizeof(float)},
 		{(void **)&ctx->depth, sizeof(float)},
 		{(void **)&ctx->conic_opacity, 4 * sizeof(float)},
@@ -99,7 +77,7 @@ int cpu_reserve_gaussians(struct sgs_raster_ctx *ctx, size_t n)
 int cpu_reserve_isect(struct sgs_raster_ctx *ctx, size_t n_isect)
 {
 	struct cpu_priv *pv = ctx->priv;
-	struct grow_item it[] = {
+	struct sgs_grow_item it[] = {
 		{(void **)&ctx->isect_ids, sizeof(uint32_t)},
 		{(void **)&pv->isect_pos, sizeof(uint32_t)},
 		{(void **)&pv->rec, CPU_REC * sizeof(float)},
@@ -110,11 +88,11 @@ int cpu_reserve_isect(struct sgs_raster_ctx *ctx, size_t n_isect)
 int cpu_reserve_pixels(struct sgs_raster_ctx *ctx, size_t pixels, size_t tiles)
 {
 	struct cpu_priv *pv = ctx->priv;
-	struct grow_item px[] = {
+	struct sgs_grow_item px[] = {
 		{(void **)&ctx->final_T, sizeof(float)},
 		{(void **)&ctx->last_contrib, sizeof(uint32_t)},
 	};
-	struct grow_item tl[] = {
+	struct sgs_grow_item tl[] = {
 		{(void **)&ctx->tile_ranges, 2 * sizeof(uint32_t)},
 		{(void **)&pv->cursor, sizeof(uint32_t)},
 		{(void **)&pv->tile_bg, 3 * sizeof(double)},

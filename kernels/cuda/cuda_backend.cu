@@ -76,46 +76,17 @@ static int cuda_sync(void)
 	return 0;
 }
 
-/* Reallocate a group of device arrays together when `need` exceeds the
- * group's capacity, with 25% headroom for slowly growing models. */
-struct grow_item {
-	void **p;
-	size_t elem; /* bytes per entry */
-};
-
-static int grow_group(struct grow_item *items, int count, size_t *cap, size_t need,
+/* Context arrays grow in groups through the backend's own alloc/free. */
+static int grow_group(struct sgs_grow_item *items, int count, size_t *cap, size_t need,
 		      const char *what)
 {
-	if (need <= *cap && *cap)
-		return 0;
-	size_t ncap = need + need / 4 + 16;
-	for (int i = 0; i < count; i++) {
-		cuda_free(*items[i].p);
-		*items[i].p = NULL;
-	}
-	*cap = 0;
-	for (int i = 0; i < count; i++) {
-		cudaError_t err = cudaMalloc(items[i].p, ncap * items[i].elem);
-		if (err != cudaSuccess) {
-			*items[i].p = NULL;
-			for (int k = 0; k < i; k++) {
-				cuda_free(*items[k].p);
-				*items[k].p = NULL;
-			}
-			(void)cudaGetLastError();
-			return sgs_error_set("%s:%d: cudaMalloc for %zu %s (%zu bytes each): %s",
-					     __FILE__, __LINE__, ncap, what, items[i].elem,
-					     cudaGetErrorString(err));
-		}
-	}
-	*cap = ncap;
-	return 0;
+	return sgs_grow_group(cuda_alloc, cuda_free, items, count, cap, need, what);
 }
 
 int cuda_reserve_gaussians(struct sgs_raster_ctx *ctx, size_t n)
 {
 	struct cuda_priv *pv = (struct cuda_priv *)ctx->priv;
-	struct grow_item it[] = {
+	struct sgs_grow_item it[] = {
 		{(void **)&ctx->xy, 2 * sizeof(float)},
 		{(void **)&ctx->depth, sizeof(float)},
 		{(void **)&ctx->conic_opacity, 4 * sizeof(float)},
@@ -137,7 +108,7 @@ int cuda_reserve_gaussians(struct sgs_raster_ctx *ctx, size_t n)
 int cuda_reserve_isect(struct sgs_raster_ctx *ctx, size_t n_isect)
 {
 	struct cuda_priv *pv = (struct cuda_priv *)ctx->priv;
-	struct grow_item it[] = {
+	struct sgs_grow_item it[] = {
 		{(void **)&pv->keys[0], sizeof(uint64_t)},
 		{(void **)&pv->keys[1], sizeof(uint64_t)},
 		{(void **)&pv->vals[0], sizeof(uint32_t)},
@@ -152,11 +123,11 @@ int cuda_reserve_isect(struct sgs_raster_ctx *ctx, size_t n_isect)
 int cuda_reserve_pixels(struct sgs_raster_ctx *ctx, size_t pixels, size_t tiles)
 {
 	struct cuda_priv *pv = (struct cuda_priv *)ctx->priv;
-	struct grow_item px[] = {
+	struct sgs_grow_item px[] = {
 		{(void **)&ctx->final_T, sizeof(float)},
 		{(void **)&ctx->last_contrib, sizeof(uint32_t)},
 	};
-	struct grow_item tl[] = {
+	struct sgs_grow_item tl[] = {
 		{(void **)&ctx->tile_ranges, 2 * sizeof(uint32_t)},
 	};
 	if (grow_group(px, 2, &pv->cap_pix, pixels ? pixels : 1, "pixels"))
