@@ -12,7 +12,7 @@ CC      ?= cc
 NVCC    ?= $(shell command -v nvcc 2>/dev/null || { test -x $(CUDA_HOME)/bin/nvcc && echo $(CUDA_HOME)/bin/nvcc; })
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-SGS_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fopenmp -Ilibcommon -Ikernels $(shell pkg-config --cflags libpng libtiff-4 libcjson libzip 2>/dev/null)
+SGS_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fopenmp -Ilibcommon -Ikernels -Itrain $(shell pkg-config --cflags libpng libtiff-4 libcjson libzip 2>/dev/null)
 LDLIBS  = -lpng -ltiff -ljpeg -lcjson -lzip -lz -lm -fopenmp
 
 ifeq ($(WITH_CUDA),auto)
@@ -36,9 +36,11 @@ BINS  = $(TOOLS:%=bin/%)
 
 COMMON_SRC  = $(wildcard libcommon/*.c)
 KERNEL_SRC  = $(wildcard kernels/*.c kernels/cpu/*.c)
+TRAIN_SRC   = $(wildcard train/*.c)
 CUDA_SRC    = $(wildcard kernels/cuda/*.cu)
 COMMON_OBJ  = $(COMMON_SRC:%.c=$(B)/%.o)
 KERNEL_OBJ  = $(KERNEL_SRC:%.c=$(B)/%.o)
+TRAIN_OBJ   = $(TRAIN_SRC:%.c=$(B)/%.o)
 
 ifeq ($(USE_CUDA),1)
   KERNEL_OBJ += $(CUDA_SRC:%.cu=$(B)/%.o)
@@ -55,7 +57,8 @@ UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TESTLIB   = $(wildcard tests/unit/testlib_*.c)
 
-LIBS = $(B)/libsgskernels.a $(B)/libsgscommon.a
+# Link order follows the layering: cmd -> train -> kernels -> libcommon.
+LIBS = $(B)/libsgstrain.a $(B)/libsgskernels.a $(B)/libsgscommon.a
 
 all: banner $(BINS)
 
@@ -75,6 +78,10 @@ $(B)/libsgscommon.a: $(COMMON_OBJ)
 	ar rcs $@ $^
 
 $(B)/libsgskernels.a: $(KERNEL_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libsgstrain.a: $(TRAIN_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
