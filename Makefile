@@ -104,6 +104,10 @@ demo: all
 bench: all $(B)/tests/bench_render
 	@$(B)/tests/bench_render
 
+$(B)/tests/train_curve: tests/bench/train_curve.c $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
+
 $(B)/tests/bench_render: tests/bench/bench_render.c $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)

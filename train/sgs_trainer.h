@@ -14,7 +14,9 @@
 struct sgs_scene;
 struct sgs_splats;
 
-enum sgs_init_kind { SGS_INIT_SEEDS = 0, SGS_INIT_RANDOM = 1 };
+/* AUTO: the scene's seed points when it has any, else random points;
+ * resolved when the trainer is built (checkpoints store the choice). */
+enum sgs_init_kind { SGS_INIT_SEEDS = 0, SGS_INIT_RANDOM = 1, SGS_INIT_AUTO = 2 };
 
 /* The recipe.  Everything here except inject_nan_at is stored in a
  * checkpoint, so a resumed run follows the same recipe. */
@@ -25,14 +27,22 @@ struct sgs_trainer_opts {
 	int init;               /* enum sgs_init_kind */
 	uint32_t init_count;    /* Gaussians for SGS_INIT_RANDOM (100000) */
 	int random_bg;          /* random background colour per iteration */
-	uint32_t max_gaussians; /* hard cap for densification, 0: none */
+	uint32_t max_gaussians; /* hard cap for densification; 0: the run's
+	                         * own (sgs_trainer_auto_cap), resolved when
+	                         * the trainer is built */
 	float lambda_dssim;     /* weight of 1 - SSIM in the loss (0.2) */
 	uint32_t inject_nan_at; /* testing aid: poison the render at this
 	                         * iteration so the loss is NaN; 0: never */
 	int mcmc;               /* MCMC densification (Kheradmand et al.
 	                         * 2024) instead of Inria's; max_gaussians 0
 	                         * then becomes 3x the initial count */
+	uint32_t fields;        /* Gaussian fields trained together on the
+	                         * same views, 1 or 2 (1); field k draws its
+	                         * randomness from seed + k */
 };
+
+#define SGS_MAX_FIELDS 2
+#define SGS_MAX_TERMS 8
 
 /* The MCMC recipe's constants (the paper's defaults). */
 #define SGS_MCMC_NOISE_LR 5e5f
@@ -41,6 +51,15 @@ struct sgs_trainer_opts {
 #define SGS_MCMC_CAP_FACTOR 3u
 
 void sgs_trainer_defaults(struct sgs_trainer_opts *o);
+
+/* The cap a run gets unless told otherwise: a quarter of a Gaussian per
+ * train pixel (fern's 3 views at 504x378: 142 884; lego's 8 at 400x400:
+ * 320 000), and at least twice the initial count so densification always
+ * has room.  Inria's recipe has no cap and grows with the gradient
+ * statistic; on a few views that statistic stays high (every train pixel
+ * can still be fitted better) and the count, and the seconds per
+ * iteration, grew without bound. */
+uint32_t sgs_trainer_auto_cap(const struct sgs_scene *s, uint32_t initial);
 
 /* Which ops table goes with a backend: the CPU reference for "cpu", the
  * CUDA one for "cuda".  NULL with a message when there is none. */
@@ -80,6 +99,17 @@ float sgs_lr_position(float extent, uint32_t step, uint32_t max_steps);
  * (may be NULL) receives the mean.  -1 when there are no train views. */
 int sgs_scene_extent(const struct sgs_scene *s, float *extent, float centre[3]);
 
+/* The size of what the train views see, for the recipe's scene-relative
+ * numbers (position learning rate, clone / split / prune sizes): the
+ * camera extent above, or 1.1 x the largest distance from the camera
+ * centroid to the point each train view looks at (its optical axis at
+ * sqrt(near far)) when that is larger.  Inria uses the camera extent
+ * alone, which suits cameras around an object; three forward-facing
+ * views stand a few units apart before a scene 20 to 80 units deep (LLFF
+ * fern), and the camera extent then pruned every Gaussian wider than a few
+ * pixels. */
+int sgs_scene_radius(const struct sgs_scene *s, float *radius);
+
 /* log(sqrt(max(d, 1e-7))) for each of n points, d the mean squared
  * distance to its (up to) three nearest other points, as Inria's
  * distCUDA2 (exact, with a k-d tree).  n = 1 gives log(sqrt(1e-7)). */
@@ -100,7 +130,10 @@ struct sgs_trainer;
 struct sgs_step_info {
 	uint32_t iteration; /* 1-based number of the iteration just done */
 	uint32_t view;      /* scene view index it trained on */
-	double l1, ssim, mse, loss, psnr; /* of that view */
+	double l1, ssim, mse, loss, psnr; /* of that view (the first field) */
+	int nterms;
+	double terms[SGS_MAX_TERMS]; /* weighted value of each loss term (NAN
+	                              * when its op does not measure it) */
 	uint32_t gaussians; /* count after the iteration */
 	int sh_active;
 	int densified, opacity_reset;
@@ -128,10 +161,23 @@ int sgs_trainer_step(struct sgs_trainer *t, struct sgs_step_info *info);
 uint32_t sgs_trainer_iteration(const struct sgs_trainer *t);
 uint32_t sgs_trainer_iterations(const struct sgs_trainer *t);
 uint32_t sgs_trainer_gaussians(const struct sgs_trainer *t);
+/* The loss terms' names, in the order of sgs_step_info.terms; returns
+ * their count (at most SGS_MAX_TERMS). */
+int sgs_trainer_term_names(const struct sgs_trainer *t, const char **names);
 const struct sgs_trainer_opts *sgs_trainer_get_opts(const struct sgs_trainer *t);
 void sgs_trainer_set_inject_nan(struct sgs_trainer *t, uint32_t iteration);
 
-/* The current model as host arrays (sgs_splats_alloc'ed into out). */
+/* Mean PSNR and SSIM over the views of a split (SGS_SPLIT_TEST, ...),
+ * each rendered on the scene background; masks are not applied.  views 0
+ * when the split is empty. */
+struct sgs_eval_result {
+	uint32_t views;
+	double psnr, ssim;
+};
+int sgs_trainer_evaluate(struct sgs_trainer *t, int split, struct sgs_eval_result *r);
+
+/* The current model (the first field) as host arrays (sgs_splats_alloc'ed
+ * into out). */
 int sgs_trainer_export(const struct sgs_trainer *t, struct sgs_splats *out);
 /* Everything that decides the rest of the run, written atomically (a
  * temporary file renamed into place); format in sgs-train(1). */

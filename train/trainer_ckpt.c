@@ -13,9 +13,10 @@
 #include "trainer_internal.h"
 
 #define CKPT_MAGIC "SGSK"
-#define CKPT_VERSION 1
-#define TOPT_BYTES 40
-#define TSTA_BYTES 80
+#define CKPT_VERSION 2
+#define TOPT_BYTES 48
+#define TSTA_BYTES 64
+#define FSTA_BYTES 32
 
 struct writer {
 	FILE *f;
@@ -61,9 +62,9 @@ static int put_floats(struct writer *w, const struct sgs_backend *be, const floa
 static int put_gaussians(struct writer *w, const char *tag, const struct sgs_trainer *t,
 			 const struct sgs_gaussians *g, float *host, uint8_t *bytes, size_t block)
 {
-	float *p[5];
-	size_t len[5], total = 0;
-	trainer_arrays(g, p, len);
+	float *p[NGROUPS];
+	size_t len[NGROUPS], total = 0;
+	field_arrays(g, p, len);
 	for (int i = 0; i < 5; i++)
 		total += len[i];
 	chunk_begin(w, tag, 4 * (uint64_t)total);
@@ -87,29 +88,57 @@ static void encode_opts(const struct sgs_trainer *t, uint8_t *b)
 	sgs_put_u32(b + 28, (uint32_t)o->random_bg);
 	sgs_put_u32(b + 32, o->max_gaussians);
 	sgs_put_f32(b + 36, o->lambda_dssim);
+	sgs_put_u32(b + 40, o->fields);
 }
 
 static void encode_state(const struct sgs_trainer *t, uint8_t *b)
 {
 	memset(b, 0, TSTA_BYTES);
 	sgs_put_u32(b, t->iteration);
-	sgs_put_u32(b + 4, (uint32_t)t->sh_active);
+	sgs_put_u32(b + 4, t->nfields);
+	sgs_put_u64(b + 8, t->rng_counter);
+	sgs_put_u32(b + 16, t->ntrain);
+	sgs_put_u32(b + 20, t->stack_len);
+	sgs_put_u64(b + 24, t->fingerprint);
+	sgs_put_f64(b + 32, t->seconds);
+	sgs_put_f32(b + 40, t->extent);
+}
+
+static void encode_field(const struct sgs_field *f, uint8_t *b)
+{
+	memset(b, 0, FSTA_BYTES);
+	sgs_put_u32(b, f->st.params.n);
+	sgs_put_u32(b + 4, (uint32_t)f->sh_active);
 	for (int i = 0; i < NGROUPS; i++)
-		sgs_put_u32(b + 8 + 4 * i, t->adam_step[i]);
-	sgs_put_u64(b + 32, t->rng_counter);
-	sgs_put_u32(b + 40, t->st.params.n);
-	sgs_put_u32(b + 44, t->ntrain);
-	sgs_put_u64(b + 48, t->fingerprint);
-	sgs_put_f64(b + 56, t->seconds);
-	sgs_put_f32(b + 64, t->extent);
-	sgs_put_u32(b + 68, t->stack_len);
+		sgs_put_u32(b + 8 + 4 * i, f->adam_step[i]);
+}
+
+static int write_field(struct writer *w, const struct sgs_trainer *t, const struct sgs_field *f,
+		       float *host, uint8_t *bytes, size_t block)
+{
+	const struct sgs_train_state *st = &f->st;
+	uint8_t head[FSTA_BYTES];
+	chunk_begin(w, "FSTA", FSTA_BYTES);
+	encode_field(f, head);
+	put(w, head, FSTA_BYTES);
+	if (put_gaussians(w, "GPAR", t, &st->params, host, bytes, block) != 0 ||
+	    put_gaussians(w, "GAM1", t, &st->m, host, bytes, block) != 0 ||
+	    put_gaussians(w, "GAM2", t, &st->v, host, bytes, block) != 0)
+		return -1;
+	uint64_t n = st->params.n;
+	chunk_begin(w, "GACC", 12 * n);
+	if (put_floats(w, t->be, st->grad2d_accum, n, host, bytes, block) != 0 ||
+	    put_floats(w, t->be, st->grad2d_count, n, host, bytes, block) != 0 ||
+	    put_floats(w, t->be, st->max_radii, n, host, bytes, block) != 0)
+		return -1;
+	chunk_end(w, 12 * n);
+	return 0;
 }
 
 static int write_all(struct writer *w, const struct sgs_trainer *t)
 {
-	const struct sgs_train_state *st = &t->st;
 	const size_t block = 1 << 16;
-	uint8_t head[TSTA_BYTES];
+	uint8_t head[TSTA_BYTES > TOPT_BYTES ? TSTA_BYTES : TOPT_BYTES];
 	float *host = malloc(block * sizeof *host);
 	uint8_t *bytes = malloc(4 * block);
 	int rc = -1;
@@ -132,17 +161,9 @@ static int write_all(struct writer *w, const struct sgs_trainer *t)
 		put(w, head, 4);
 	}
 	chunk_end(w, 4 * (uint64_t)t->stack_len);
-	if (put_gaussians(w, "GPAR", t, &st->params, host, bytes, block) != 0 ||
-	    put_gaussians(w, "GAM1", t, &st->m, host, bytes, block) != 0 ||
-	    put_gaussians(w, "GAM2", t, &st->v, host, bytes, block) != 0)
-		goto done;
-	uint64_t n = st->params.n;
-	chunk_begin(w, "GACC", 12 * n);
-	if (put_floats(w, t->be, st->grad2d_accum, n, host, bytes, block) != 0 ||
-	    put_floats(w, t->be, st->grad2d_count, n, host, bytes, block) != 0 ||
-	    put_floats(w, t->be, st->max_radii, n, host, bytes, block) != 0)
-		goto done;
-	chunk_end(w, 12 * n);
+	for (uint32_t k = 0; k < t->nfields; k++)
+		if (write_field(w, t, &t->fields[k], host, bytes, block) != 0)
+			goto done;
 	chunk_begin(w, "END ", 0);
 	rc = w->err ? sgs_error_set("write error: %s", strerror(w->err)) : 0;
 done:
@@ -210,7 +231,7 @@ static int get_floats(struct reader *r, const struct sgs_backend *be, float *buf
 /* What the header chunks say, before the trainer exists. */
 struct ckpt_head {
 	struct sgs_trainer_opts o;
-	uint32_t iteration, sh_active, adam_step[NGROUPS], n, ntrain, stack_len;
+	uint32_t iteration, nfields, ntrain, stack_len;
 	uint64_t rng_counter, fingerprint;
 	double seconds;
 };
@@ -240,7 +261,7 @@ static int expect_chunk(struct reader *r, const char *want, uint64_t len_want)
 
 static int read_head(struct reader *r, struct ckpt_head *h)
 {
-	uint8_t b[TSTA_BYTES];
+	uint8_t b[TSTA_BYTES > TOPT_BYTES ? TSTA_BYTES : TOPT_BYTES];
 	if (get(r, b, 8) != 0)
 		return -1;
 	if (memcmp(b, CKPT_MAGIC, 4) != 0)
@@ -260,21 +281,64 @@ static int read_head(struct reader *r, struct ckpt_head *h)
 	h->o.random_bg = (int)sgs_get_u32(b + 28);
 	h->o.max_gaussians = sgs_get_u32(b + 32);
 	h->o.lambda_dssim = sgs_get_f32(b + 36);
+	h->o.fields = sgs_get_u32(b + 40);
 	if (expect_chunk(r, "TSTA", TSTA_BYTES) != 0 || get(r, b, TSTA_BYTES) != 0)
 		return -1;
 	h->iteration = sgs_get_u32(b);
-	h->sh_active = sgs_get_u32(b + 4);
-	for (int i = 0; i < NGROUPS; i++)
-		h->adam_step[i] = sgs_get_u32(b + 8 + 4 * i);
-	h->rng_counter = sgs_get_u64(b + 32);
-	h->n = sgs_get_u32(b + 40);
-	h->ntrain = sgs_get_u32(b + 44);
-	h->fingerprint = sgs_get_u64(b + 48);
-	h->seconds = sgs_get_f64(b + 56);
-	h->stack_len = sgs_get_u32(b + 68);
-	if (h->o.sh_degree < 0 || h->o.sh_degree > 3 || h->sh_active > (uint32_t)h->o.sh_degree ||
-	    h->stack_len > h->ntrain || h->iteration > h->o.iterations)
+	h->nfields = sgs_get_u32(b + 4);
+	h->rng_counter = sgs_get_u64(b + 8);
+	h->ntrain = sgs_get_u32(b + 16);
+	h->stack_len = sgs_get_u32(b + 20);
+	h->fingerprint = sgs_get_u64(b + 24);
+	h->seconds = sgs_get_f64(b + 32);
+	if (h->o.sh_degree < 0 || h->o.sh_degree > 3 || h->stack_len > h->ntrain ||
+	    h->iteration > h->o.iterations || h->nfields != h->o.fields || h->nfields < 1 ||
+	    h->nfields > SGS_MAX_FIELDS)
 		return sgs_error_set("%s: inconsistent checkpoint header", r->name);
+	return 0;
+}
+
+/* One field: its state chunk (allocating its n Gaussians), parameters,
+ * moments and statistics. */
+static int read_field(struct reader *r, struct sgs_trainer *t, struct sgs_field *f, float *host,
+		      uint8_t *bytes, size_t block)
+{
+	uint8_t b[FSTA_BYTES];
+	if (expect_chunk(r, "FSTA", FSTA_BYTES) != 0 || get(r, b, FSTA_BYTES) != 0)
+		return -1;
+	uint32_t n = sgs_get_u32(b), sh_active = sgs_get_u32(b + 4);
+	if (sh_active > (uint32_t)t->o.sh_degree)
+		return sgs_error_set("%s: active SH degree %u above the run's %d", r->name, sh_active,
+				     t->o.sh_degree);
+	if (field_alloc(f, t->be, n, t->o.sh_degree) != 0)
+		return -1;
+	f->sh_active = (int)sh_active;
+	for (int i = 0; i < NGROUPS; i++)
+		f->adam_step[i] = sgs_get_u32(b + 8 + 4 * i);
+	struct sgs_train_state *st = &f->st;
+	struct sgs_gaussians *sets[3] = {&st->params, &st->m, &st->v};
+	const char *tags[3] = {"GPAR", "GAM1", "GAM2"};
+	for (int s = 0; s < 3; s++) {
+		float *p[NGROUPS];
+		size_t len[NGROUPS], total = 0;
+		field_arrays(sets[s], p, len);
+		for (int i = 0; i < NGROUPS; i++)
+			total += len[i];
+		if (expect_chunk(r, tags[s], 4 * (uint64_t)total) != 0)
+			return -1;
+		for (int i = 0; i < NGROUPS; i++)
+			if (get_floats(r, t->be, p[i], len[i], host, bytes, block) != 0)
+				return -1;
+		if (skip_bytes(r, (8 - 4 * (uint64_t)total % 8) % 8) != 0)
+			return -1;
+	}
+	if (expect_chunk(r, "GACC", 12 * (uint64_t)n) != 0 ||
+	    get_floats(r, t->be, st->grad2d_accum, n, host, bytes, block) != 0 ||
+	    get_floats(r, t->be, st->grad2d_count, n, host, bytes, block) != 0 ||
+	    get_floats(r, t->be, st->max_radii, n, host, bytes, block) != 0 ||
+	    skip_bytes(r, (8 - 12 * (uint64_t)n % 8) % 8) != 0)
+		return -1;
+	field_sync_sh(f);
 	return 0;
 }
 
@@ -283,9 +347,6 @@ static int read_body(struct reader *r, struct sgs_trainer *t, const struct ckpt_
 	const size_t block = 1 << 16;
 	float *host = malloc(block * sizeof *host);
 	uint8_t *bytes = malloc(4 * block);
-	struct sgs_train_state *st = &t->st;
-	struct sgs_gaussians *sets[3] = {&st->params, &st->m, &st->v};
-	const char *tags[3] = {"GPAR", "GAM1", "GAM2"};
 	uint8_t b[4];
 	int rc = -1;
 	if (!host || !bytes) {
@@ -305,25 +366,10 @@ static int read_body(struct reader *r, struct sgs_trainer *t, const struct ckpt_
 	}
 	if (skip_bytes(r, (8 - 4 * (uint64_t)h->stack_len % 8) % 8) != 0)
 		goto done;
-	for (int s = 0; s < 3; s++) {
-		float *p[5];
-		size_t len[5], total = 0;
-		trainer_arrays(sets[s], p, len);
-		for (int i = 0; i < 5; i++)
-			total += len[i];
-		if (expect_chunk(r, tags[s], 4 * (uint64_t)total) != 0)
+	for (uint32_t k = 0; k < h->nfields; k++)
+		if (read_field(r, t, &t->fields[k], host, bytes, block) != 0)
 			goto done;
-		for (int i = 0; i < 5; i++)
-			if (get_floats(r, t->be, p[i], len[i], host, bytes, block) != 0)
-				goto done;
-		if (skip_bytes(r, (8 - 4 * (uint64_t)total % 8) % 8) != 0)
-			goto done;
-	}
-	if (expect_chunk(r, "GACC", 12 * (uint64_t)h->n) != 0 ||
-	    get_floats(r, t->be, st->grad2d_accum, h->n, host, bytes, block) != 0 ||
-	    get_floats(r, t->be, st->grad2d_count, h->n, host, bytes, block) != 0 ||
-	    get_floats(r, t->be, st->max_radii, h->n, host, bytes, block) != 0 ||
-	    skip_bytes(r, (8 - 12 * (uint64_t)h->n % 8) % 8) != 0 || expect_chunk(r, "END ", 0) != 0)
+	if (expect_chunk(r, "END ", 0) != 0)
 		goto done;
 	rc = 0;
 done:
@@ -361,12 +407,9 @@ int sgs_trainer_resume(const struct sgs_backend *be, const struct sgs_train_ops 
 		sgs_error_set("out of memory");
 		goto done;
 	}
-	if (trainer_setup(t, be, ops, s, &h.o) != 0 || trainer_alloc_state(t, h.n) != 0 ||
-	    read_body(&r, t, &h) != 0)
+	if (trainer_setup(t, be, ops, s, &h.o) != 0 || read_body(&r, t, &h) != 0)
 		goto done;
 	t->iteration = h.iteration;
-	t->sh_active = (int)h.sh_active;
-	memcpy(t->adam_step, h.adam_step, sizeof t->adam_step);
 	t->rng_counter = h.rng_counter;
 	t->stack_len = h.stack_len;
 	t->seconds = h.seconds;

@@ -44,6 +44,31 @@ int sgs_scene_extent(const struct sgs_scene *s, float *extent, float centre[3])
 	return 0;
 }
 
+int sgs_scene_radius(const struct sgs_scene *s, float *radius)
+{
+	float cam_extent, centre[3];
+	double maxd = 0;
+	if (sgs_scene_extent(s, &cam_extent, centre) != 0)
+		return -1;
+	/* Where each train view looks: the point on its optical axis at the
+	 * geometric mean of its depth bounds (the middle in inverse depth). */
+	for (uint32_t i = 0; i < s->nviews; i++) {
+		const struct sgs_view *v = &s->views[i];
+		if (v->split != SGS_SPLIT_TRAIN || !(v->near > 0 && v->far > v->near))
+			continue;
+		double C[3], d = sqrt((double)v->near * v->far), q = 0;
+		sgs_camera_center(&v->cam, C);
+		for (int a = 0; a < 3; a++) { /* C + R^T (0, 0, d) */
+			double x = C[a] + v->cam.R[6 + a] * d - centre[a];
+			q += x * x;
+		}
+		if (sqrt(q) > maxd)
+			maxd = sqrt(q);
+	}
+	*radius = cam_extent > 1.1 * maxd ? cam_extent : (float)(1.1 * maxd);
+	return 0;
+}
+
 /* ---- k-d tree over an index array: node = middle of its range ---- */
 
 struct kdtree {

@@ -1,12 +1,14 @@
-/* The trainer's state, shared by kernels/trainer_*.c (the public side is
- * kernels/sgs_trainer.h). */
+/* The trainer's state, shared by train/trainer_*.c (the public side is
+ * train/sgs_trainer.h). */
 #ifndef SGS_TRAINER_INTERNAL_H
 #define SGS_TRAINER_INTERNAL_H
 
 #include "sgs_trainer.h"
+#include "train_densify.h"
+#include "train_field.h"
+#include "train_loss.h"
 
-/* Adam parameter groups, in checkpoint order. */
-enum { GRP_MEANS, GRP_SCALES, GRP_QUATS, GRP_OPACITY, GRP_SH, NGROUPS };
+struct sgs_view;
 
 /* A train view as the loop uses it. */
 struct train_view {
@@ -26,6 +28,9 @@ struct sgs_trainer {
 	const struct sgs_scene *scene;
 	struct sgs_trainer_opts o;
 	struct sgs_schedule sched;
+	const struct densify_strategy *densify;
+	const struct loss_term *terms[SGS_MAX_TERMS];
+	int nterms;
 	float extent;
 	uint64_t fingerprint; /* of the train views, checked on resume */
 	int white_bg;
@@ -38,12 +43,10 @@ struct sgs_trainer {
 	/* Everything below decides the future and goes into checkpoints. */
 	uint64_t rng_counter; /* draws taken from the trainer's stream */
 	uint32_t iteration;   /* iterations done */
-	uint32_t adam_step[NGROUPS]; /* Adam steps applied per group */
-	int sh_active;
-	struct sgs_train_state st;
+	uint32_t nfields;
+	struct sgs_field fields[SGS_MAX_FIELDS];
 
 	/* Scratch, rebuilt on resume. */
-	struct sgs_raster_ctx *ctx;
 	struct sgs_render_out out; /* sized for the largest train view */
 	float *dimg;               /* backend, 3 x largest view */
 	float *gt_scratch;         /* backend: GT composited on a random bg */
@@ -51,17 +54,17 @@ struct sgs_trainer {
 	double seconds;            /* training time, resumed runs included */
 };
 
-/* Views, GT images, extent, fingerprint and scratch buffers for o (the
- * Gaussians are not touched).  t must be zeroed first. */
+/* Views, GT images, extent, fingerprint, strategy, loss terms and scratch
+ * buffers for o (the fields are not touched).  t must be zeroed first. */
 int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be,
 		  const struct sgs_train_ops *ops, const struct sgs_scene *s,
 		  const struct sgs_trainer_opts *o);
-/* Allocate the per-Gaussian state for n Gaussians (all zero). */
-int trainer_alloc_state(struct sgs_trainer *t, uint32_t n);
 /* The train-view fingerprint (cameras and image bytes). */
 uint64_t trainer_fingerprint(const struct sgs_scene *s);
-
-/* The per-Gaussian arrays of a set, with their lengths in floats. */
-void trainer_arrays(const struct sgs_gaussians *g, float *p[5], size_t len[5]);
+/* v's image as floats in [0,1] (3 per pixel): composited on bg, or, when
+ * alpha is given, straight colour with the alpha (1 for RGB) in alpha. */
+int trainer_view_rgb(const struct sgs_view *v, const float bg[3], float *rgb, float *alpha);
+/* The seed of field k's own random draws (field 0: the run's seed). */
+uint64_t trainer_field_seed(const struct sgs_trainer *t, uint32_t k);
 
 #endif

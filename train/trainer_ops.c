@@ -4,8 +4,8 @@
 
 const struct sgs_train_ops *sgs_trainer_ops(const struct sgs_backend *be)
 {
-	if (be && be->train)
-		return be->train;
+	if (be && be->train.adam)
+		return &be->train;
 	sgs_error_set("the %s backend has no training operations in this build",
 		      be ? be->name : "(null)");
 	return NULL;

@@ -9,18 +9,6 @@
 #include "sgs_splat.h"
 #include "trainer_internal.h"
 
-#define SH_C0 0.28209479177387814
-
-void trainer_arrays(const struct sgs_gaussians *g, float *p[5], size_t len[5])
-{
-	size_t n = g->n, K = (size_t)sgs_sh_coeffs(g->sh_degree);
-	p[GRP_MEANS] = g->means, len[GRP_MEANS] = 3 * n;
-	p[GRP_SCALES] = g->log_scales, len[GRP_SCALES] = 3 * n;
-	p[GRP_QUATS] = g->quats, len[GRP_QUATS] = 4 * n;
-	p[GRP_OPACITY] = g->opacity, len[GRP_OPACITY] = n;
-	p[GRP_SH] = g->sh, len[GRP_SH] = 3 * K * n;
-}
-
 static uint64_t fnv(uint64_t h, const void *data, size_t len)
 {
 	const uint8_t *p = data;
@@ -68,6 +56,29 @@ uint64_t trainer_fingerprint(const struct sgs_scene *s)
 	return h;
 }
 
+int trainer_view_rgb(const struct sgs_view *v, const float bg[3], float *rgb, float *alpha)
+{
+	const struct sgs_image *im = &v->image;
+	if (!im->data)
+		return sgs_error_set("view %s: no image", v->name);
+	if (im->w != v->cam.w || im->h != v->cam.h || im->bits != 8 || (im->c != 3 && im->c != 4))
+		return sgs_error_set("view %s: expected an 8-bit RGB(A) image of %ux%u", v->name,
+				     v->cam.w, v->cam.h);
+	size_t np = (size_t)im->w * im->h;
+	const uint8_t *px = im->data;
+	for (size_t i = 0; i < np; i++) {
+		const uint8_t *p = px + i * im->c;
+		float a = im->c == 4 ? p[3] / 255.0f : 1.0f;
+		for (int c = 0; c < 3; c++) {
+			float col = p[c] / 255.0f;
+			rgb[3 * i + c] = alpha ? col : col * a + bg[c] * (1 - a);
+		}
+		if (alpha)
+			alpha[i] = a;
+	}
+	return 0;
+}
+
 /* Ground truth of one view as floats in [0,1]; RGBA images are matted on
  * the scene background, or kept straight with their alpha when the
  * background changes every iteration. */
@@ -75,30 +86,18 @@ static int upload_view(struct sgs_trainer *t, struct train_view *tv, const struc
 {
 	const struct sgs_image *im = &v->image;
 	size_t np = (size_t)tv->w * tv->h;
-	if (!im->data)
-		return sgs_error_set("view %s: no image", v->name);
-	if (im->w != v->cam.w || im->h != v->cam.h || im->bits != 8 ||
-	    (im->c != 3 && im->c != 4))
-		return sgs_error_set("view %s: expected an 8-bit RGB(A) image of %ux%u", v->name,
-				     v->cam.w, v->cam.h);
+	float bg[3] = {t->scene->background[0], t->scene->background[1], t->scene->background[2]};
 	float *rgb = malloc(3 * np * sizeof *rgb);
 	if (!rgb)
 		return sgs_error_set("out of memory for view %s", v->name);
-	const uint8_t *px = im->data;
 	int keep_alpha = im->c == 4 && t->o.random_bg;
 	if (keep_alpha && !(tv->alpha = malloc(np * sizeof *tv->alpha))) {
 		free(rgb);
 		return sgs_error_set("out of memory for view %s", v->name);
 	}
-	for (size_t i = 0; i < np; i++) {
-		const uint8_t *p = px + i * im->c;
-		float a = im->c == 4 ? p[3] / 255.0f : 1.0f;
-		for (int c = 0; c < 3; c++) {
-			float col = p[c] / 255.0f;
-			rgb[3 * i + c] = keep_alpha ? col : col * a + t->scene->background[c] * (1 - a);
-		}
-		if (keep_alpha)
-			tv->alpha[i] = a;
+	if (trainer_view_rgb(v, bg, rgb, keep_alpha ? tv->alpha : NULL) != 0) {
+		free(rgb);
+		return -1;
 	}
 	tv->gt = t->be->alloc(3 * np * sizeof(float));
 	if (!tv->gt || t->be->upload(tv->gt, rgb, 3 * np * sizeof(float)) != 0) {
@@ -121,12 +120,16 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be,
 	t->ops = ops;
 	t->scene = s;
 	t->o = *o;
-	t->sh_active = 0;
 	if (o->sh_degree < 0 || o->sh_degree > 3)
 		return sgs_error_set("SH degree %d out of range 0..3", o->sh_degree);
+	if (o->fields < 1 || o->fields > SGS_MAX_FIELDS)
+		return sgs_error_set("%u Gaussian fields (1 to %d)", o->fields, SGS_MAX_FIELDS);
+	t->nfields = o->fields;
+	t->densify = o->mcmc ? &densify_mcmc : &densify_inria;
+	t->nterms = loss_terms(o, t->terms);
 	if (o->iterations == 0)
 		return sgs_error_set("no iterations to run");
-	if (sgs_scene_extent(s, &t->extent, NULL) != 0)
+	if (sgs_scene_radius(s, &t->extent) != 0)
 		return -1;
 	sgs_schedule_make(o->iterations, sgs_scene_count(s, SGS_SPLIT_TRAIN), &t->sched);
 	t->white_bg = s->background[0] == 1 && s->background[1] == 1 && s->background[2] == 1;
@@ -154,69 +157,40 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be,
 	 * the first w*h entries. */
 	if (sgs_render_out_alloc(be, &t->out, (int)maxpix, 1, 0) != 0 ||
 	    !(t->dimg = be->alloc(3 * maxpix * sizeof(float))) ||
-	    !(t->gt_scratch = be->alloc(3 * maxpix * sizeof(float))) ||
-	    !(t->ctx = be->ctx_new()))
+	    !(t->gt_scratch = be->alloc(3 * maxpix * sizeof(float))))
 		return -1;
 	if (!(t->host_scratch = malloc(3 * maxpix * sizeof(float))))
 		return sgs_error_set("out of memory");
 	return 0;
 }
 
-static int alloc_zeroed(const struct sgs_backend *be, float **p, uint32_t n)
+uint64_t trainer_field_seed(const struct sgs_trainer *t, uint32_t k)
 {
-	*p = be->alloc((size_t)n * sizeof(float));
-	if (!*p || be->memset(*p, 0, (size_t)n * sizeof(float)) != 0)
-		return -1;
-	return 0;
+	return t->o.seed + k;
 }
 
-int trainer_alloc_state(struct sgs_trainer *t, uint32_t n)
+/* Field k's first Gaussians, as the (resolved) init option says. */
+static int init_field(struct sgs_trainer *t, uint32_t k)
 {
-	struct sgs_train_state *st = &t->st;
-	const struct sgs_backend *be = t->be;
-	int deg = t->o.sh_degree;
-	if (sgs_gaussians_alloc(be, &st->params, n, deg) != 0 ||
-	    sgs_gaussians_alloc(be, &st->grads, n, deg) != 0 ||
-	    sgs_gaussians_alloc(be, &st->m, n, deg) != 0 ||
-	    sgs_gaussians_alloc(be, &st->v, n, deg) != 0 ||
-	    alloc_zeroed(be, &st->grad2d_accum, n) != 0 || alloc_zeroed(be, &st->grad2d_count, n) != 0 ||
-	    alloc_zeroed(be, &st->max_radii, n) != 0)
-		return sgs_error_prefix("optimiser state");
-	st->capacity = n;
-	return 0;
-}
-
-/* The Inria initialisation from points and colours. */
-static int init_from_points(struct sgs_trainer *t, const float *xyz, const uint8_t *rgb, uint64_t n)
-{
-	struct sgs_splats h;
+	const struct sgs_scene *s = t->scene;
+	struct sgs_field *f = &t->fields[k];
+	if (t->o.init == SGS_INIT_SEEDS) {
+		if (s->nseeds == 0)
+			return sgs_error_set("the scene has no seed points; use -I random (with -N count)");
+		return field_from_points(f, t->be, t->o.sh_degree, s->seed_xyz, s->seed_rgb, s->nseeds);
+	}
+	uint64_t n = t->o.init_count;
+	float *xyz = malloc((n ? n : 1) * 3 * sizeof *xyz);
+	uint8_t *rgb = malloc((n ? n : 1) * 3);
 	int rc = -1;
-	if (n > UINT32_MAX / 64)
-		return sgs_error_set("%llu initial points: too many", (unsigned long long)n);
-	sgs_splats_init(&h);
-	if (sgs_splats_alloc(&h, n, (uint32_t)t->o.sh_degree) != 0)
-		return -1;
-	size_t K = (size_t)SGS_SH_COEFFS(t->o.sh_degree);
-	memcpy(h.means, xyz, 3 * n * sizeof(float));
-	if (sgs_knn_log_scales(xyz, n, h.log_scales) != 0)
-		goto done;
-	for (uint64_t i = n; i-- > 0;) { /* backwards: spread in place */
-		float s = h.log_scales[i];
-		h.log_scales[3 * i] = h.log_scales[3 * i + 1] = h.log_scales[3 * i + 2] = s;
-	}
-	for (uint64_t i = 0; i < n; i++) {
-		h.quats[4 * i] = 1.0f;
-		h.logit_opacity[i] = (float)log(0.1 / 0.9);
-		for (int c = 0; c < 3; c++)
-			h.sh[i * K * 3 + c] = (float)((rgb[3 * i + c] / 255.0 - 0.5) / SH_C0);
-	}
-	if (trainer_alloc_state(t, (uint32_t)n) != 0)
-		goto done;
-	struct sgs_gaussians host = {(uint32_t)n, t->o.sh_degree, 0, h.means, h.log_scales,
-				     h.quats, h.logit_opacity, h.sh};
-	rc = sgs_gaussians_upload(t->be, &t->st.params, &host);
-done:
-	sgs_splats_free(&h);
+	if (!xyz || !rgb)
+		sgs_error_set("out of memory for %llu random points", (unsigned long long)n);
+	else if (n == 0)
+		sgs_error_set("random initialisation needs at least one point");
+	else if (sgs_random_points(s, trainer_field_seed(t, k), n, xyz, rgb) == 0)
+		rc = field_from_points(f, t->be, t->o.sh_degree, xyz, rgb, n);
+	free(xyz);
+	free(rgb);
 	return rc;
 }
 
@@ -225,48 +199,16 @@ int sgs_trainer_new(const struct sgs_backend *be, const struct sgs_train_ops *op
 		    struct sgs_trainer **out)
 {
 	struct sgs_trainer *t = calloc(1, sizeof *t);
-	int rc = -1;
 	*out = NULL;
 	if (!t)
 		return sgs_error_set("out of memory");
-	if (trainer_setup(t, be, ops, s, o) != 0)
-		goto done;
-	if (o->init == SGS_INIT_SEEDS) {
-		if (s->nseeds == 0) {
-			sgs_error_set("the scene has no seed points; use -I random (with -N count)");
-			goto done;
-		}
-		rc = init_from_points(t, s->seed_xyz, s->seed_rgb, s->nseeds);
-	} else {
-		uint64_t n = o->init_count;
-		float *xyz = malloc((n ? n : 1) * 3 * sizeof *xyz);
-		uint8_t *rgb = malloc((n ? n : 1) * 3);
-		if (!xyz || !rgb)
-			sgs_error_set("out of memory for %llu random points", (unsigned long long)n);
-		else if (n == 0)
-			sgs_error_set("random initialisation needs at least one point");
-		else if (sgs_random_points(s, o->seed, n, xyz, rgb) == 0)
-			rc = init_from_points(t, xyz, rgb, n);
-		free(xyz);
-		free(rgb);
-	}
-	if (rc == 0 && o->mcmc && !(ops->mcmc_relocate && ops->mcmc_noise && ops->mcmc_regularise)) {
-		sgs_error_set("the %s backend has no MCMC operations", be->name);
-		rc = -1;
-	}
-	if (rc == 0 && o->mcmc) {
-		/* The cap is part of the recipe (it goes into checkpoints). */
-		uint32_t n = t->st.params.n;
-		if (t->o.max_gaussians == 0) {
-			uint64_t c = (uint64_t)n * SGS_MCMC_CAP_FACTOR;
-			t->o.max_gaussians = c > 2000000000u ? 2000000000u : (uint32_t)c;
-		} else if (n > t->o.max_gaussians) {
-			sgs_error_set("MCMC: the cap of %u Gaussians is below the %u initial ones",
-				      t->o.max_gaussians, n);
-			rc = -1;
-		}
-	}
-done:
+	int rc = trainer_setup(t, be, ops, s, o);
+	if (rc == 0 && t->o.init == SGS_INIT_AUTO)
+		t->o.init = s->nseeds > 0 ? SGS_INIT_SEEDS : SGS_INIT_RANDOM;
+	for (uint32_t k = 0; rc == 0 && k < t->nfields; k++)
+		rc = init_field(t, k);
+	if (rc == 0)
+		rc = t->densify->prepare(t);
 	if (rc != 0) {
 		sgs_trainer_free(t);
 		return -1;
@@ -281,21 +223,13 @@ void sgs_trainer_free(struct sgs_trainer *t)
 		return;
 	const struct sgs_backend *be = t->be;
 	if (be) {
-		struct sgs_train_state *st = &t->st;
-		sgs_gaussians_free(be, &st->params);
-		sgs_gaussians_free(be, &st->grads);
-		sgs_gaussians_free(be, &st->m);
-		sgs_gaussians_free(be, &st->v);
-		be->free(st->grad2d_accum);
-		be->free(st->grad2d_count);
-		be->free(st->max_radii);
+		for (uint32_t k = 0; k < SGS_MAX_FIELDS; k++)
+			field_free(&t->fields[k], be);
 		for (uint32_t i = 0; t->views && i < t->ntrain; i++)
 			be->free(t->views[i].gt);
 		sgs_render_out_free(be, &t->out);
 		be->free(t->dimg);
 		be->free(t->gt_scratch);
-		if (t->ctx)
-			be->ctx_free(t->ctx);
 	}
 	for (uint32_t i = 0; t->views && i < t->ntrain; i++) {
 		free(t->views[i].alpha);
@@ -309,7 +243,7 @@ void sgs_trainer_free(struct sgs_trainer *t)
 
 int sgs_trainer_export(const struct sgs_trainer *t, struct sgs_splats *out)
 {
-	const struct sgs_gaussians *g = &t->st.params;
+	const struct sgs_gaussians *g = &t->fields[0].st.params;
 	sgs_splats_init(out);
 	if (sgs_splats_alloc(out, g->n, (uint32_t)g->sh_degree) != 0)
 		return -1;

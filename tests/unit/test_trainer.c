@@ -124,25 +124,36 @@ static void test_schedule(void)
 	   "lr a quarter into a 2000-iteration run: %g", sgs_lr_position(e, 500, 2000));
 
 	struct sgs_schedule s;
-	sgs_schedule_make(30000, 3, &s);
+	sgs_schedule_make(30000, 100, &s);
 	ok(s.sh_interval == 1000 && s.densify_from == 500 && s.densify_until == 15000 &&
 		   s.densify_interval == 100 && s.reset_interval == 3000,
-	   "30000 iterations: Inria's schedule");
+	   "30000 iterations, 100 views: Inria's schedule");
+	sgs_schedule_make(30000, 3, &s);
+	ok(s.densify_interval == 102, "3 views: the interval rounds up to whole passes (%u)",
+	   s.densify_interval);
 	sgs_schedule_make(90000, 300, &s);
 	ok(s.densify_until == 15000 && s.densify_interval == 100, "longer runs keep Inria's windows");
+	/* Shorter runs keep Inria's densification interval and opacity reset
+	 * period: scaled down to 10 and 300 they grew fern from 10 000 to
+	 * 565 000 Gaussians in 500 iterations and never let it recover. */
 	sgs_schedule_make(3000, 3, &s);
-	ok(s.sh_interval == 100 && s.densify_from == 50 && s.densify_until == 1500 &&
-		   s.densify_interval == 10 && s.reset_interval == 300,
-	   "3000 iterations: windows x 0.1 (%u %u %u %u %u)", s.sh_interval, s.densify_from,
+	ok(s.sh_interval == 100 && s.densify_from == 300 && s.densify_until == 1500 &&
+		   s.densify_interval == 102 && s.reset_interval == 3000,
+	   "3000 iterations: densify 300..1500 every 102, no reset (%u %u %u %u %u)", s.sh_interval,
+	   s.densify_from, s.densify_until, s.densify_interval, s.reset_interval);
+	sgs_schedule_make(10000, 3, &s);
+	ok(s.densify_from == 500 && s.densify_until == 5000 && s.densify_interval == 102 &&
+		   s.reset_interval == 3000,
+	   "10000 iterations: densify 500..5000, one reset at 3000 (%u %u %u %u)", s.densify_from,
 	   s.densify_until, s.densify_interval, s.reset_interval);
 	sgs_schedule_make(3000, 24, &s);
-	ok(s.densify_interval == 24, "densify interval at least one pass over 24 views: %u",
+	ok(s.densify_interval == 120, "densify interval: whole passes over 24 views: %u",
 	   s.densify_interval);
 	sgs_schedule_make(200, 1, &s);
-	ok(s.sh_interval == 7 && s.densify_from == 3 && s.densify_until == 100 &&
-		   s.densify_interval == 1 && s.reset_interval == 20,
-	   "200 iterations: rounded (%u %u %u %u %u)", s.sh_interval, s.densify_from,
-	   s.densify_until, s.densify_interval, s.reset_interval);
+	ok(s.sh_interval == 7 && s.densify_from == 20 && s.densify_until == 100 &&
+		   s.densify_interval == 100 && s.reset_interval == 3000,
+	   "200 iterations: (%u %u %u %u %u)", s.sh_interval, s.densify_from, s.densify_until,
+	   s.densify_interval, s.reset_interval);
 	sgs_schedule_make(10, 1, &s);
 	ok(s.sh_interval >= 1 && s.densify_interval >= 1 && s.reset_interval >= 1,
 	   "10 iterations: intervals at least 1");
@@ -293,7 +304,7 @@ static void test_training(const struct sgs_scene *scene)
 	ok(rc, "200 iterations on the CPU %s", sgs_error_get());
 	diag("train PSNR %.2f dB over the first 10 iterations, %.2f over the last 10, %u Gaussians", first,
 	     last, t ? sgs_trainer_gaussians(t) : 0);
-	ok(last > first + 6 && last > 20, "train PSNR rises by more than 6 dB to over 20 dB");
+	ok(last > first + 6 && last > 18.5, "train PSNR rises by more than 6 dB to over 18.5 dB");
 	sgs_trainer_free(t);
 
 	o.init = SGS_INIT_SEEDS;

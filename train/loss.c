@@ -1,0 +1,72 @@
+/* The loss terms and their evaluation. */
+#include <math.h>
+
+#include "sgs_error.h"
+#include "train_loss.h"
+
+static float weight_one(const struct sgs_trainer_opts *o, uint32_t it)
+{
+	(void)o, (void)it;
+	return 1.0f;
+}
+
+static float weight_mcmc(const struct sgs_trainer_opts *o, uint32_t it)
+{
+	(void)o, (void)it;
+	return SGS_MCMC_OPACITY_REG; /* the paper uses the same 0.01 for both */
+}
+
+/* Inria's photometric loss (1 - lambda) L1 + lambda (1 - SSIM), one fused
+ * backend op; it writes (not adds) the render gradient, so it comes
+ * first among the image terms. */
+static int add_rgb(struct loss_eval *e, float w, double *value)
+{
+	double terms[4];
+	if (w != 1.0f)
+		return sgs_error_set("loss term rgb: weight %g (the fused op supports 1)", w);
+	if (e->ops->loss_l1_ssim(e->img, e->gt, e->w, e->h, e->o->lambda_dssim, e->dimg, terms) != 0)
+		return -1;
+	e->l1 = terms[0];
+	e->ssim = terms[1];
+	e->mse = terms[2];
+	*value = terms[3];
+	return 0;
+}
+
+/* MCMC's regularisers: mean opacity and mean scale (their weights are
+ * equal in the paper, so one op call serves both). */
+static int add_mcmc_reg(struct loss_eval *e, float w, double *value)
+{
+	*value = NAN;
+	return e->ops->mcmc_regularise(&e->field->st, w, w);
+}
+
+static const struct loss_term rgb = {"rgb", TERM_IMAGE, 1, weight_one, add_rgb};
+static const struct loss_term mcmc_reg = {"mcmc_reg", TERM_PARAMS, 0, weight_mcmc, add_mcmc_reg};
+
+int loss_terms(const struct sgs_trainer_opts *o, const struct loss_term **out)
+{
+	int n = 0;
+	out[n++] = &rgb;
+	if (o->mcmc)
+		out[n++] = &mcmc_reg;
+	return n;
+}
+
+int loss_run(const struct loss_term *const *terms, int nterms, int stage, struct loss_eval *e,
+	     double *values, double *total)
+{
+	for (int k = 0; k < nterms; k++) {
+		const struct loss_term *lt = terms[k];
+		if (lt->stage != stage)
+			continue;
+		float w = lt->weight(e->o, e->iteration);
+		double v = NAN;
+		if (lt->add(e, w, &v) != 0)
+			return sgs_error_prefix("loss term %s", lt->name);
+		values[k] = lt->measured ? w * v : NAN;
+		if (lt->measured)
+			*total += w * v;
+	}
+	return 0;
+}
