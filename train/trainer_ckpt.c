@@ -14,7 +14,7 @@
 
 #define CKPT_MAGIC "SGSK"
 #define CKPT_VERSION 2
-#define TOPT_BYTES 48
+#define TOPT_BYTES 64
 #define TSTA_BYTES 64
 #define FSTA_BYTES 32
 
@@ -89,6 +89,10 @@ static void encode_opts(const struct sgs_trainer *t, uint8_t *b)
 	sgs_put_u32(b + 32, o->max_gaussians);
 	sgs_put_f32(b + 36, o->lambda_dssim);
 	sgs_put_u32(b + 40, o->fields);
+	sgs_put_u32(b + 44, o->densify_from);
+	sgs_put_u32(b + 48, o->densify_until);
+	sgs_put_u32(b + 52, o->densify_every);
+	sgs_put_u32(b + 56, o->reset_every);
 }
 
 static void encode_state(const struct sgs_trainer *t, uint8_t *b)
@@ -282,6 +286,10 @@ static int read_head(struct reader *r, struct ckpt_head *h)
 	h->o.max_gaussians = sgs_get_u32(b + 32);
 	h->o.lambda_dssim = sgs_get_f32(b + 36);
 	h->o.fields = sgs_get_u32(b + 40);
+	h->o.densify_from = sgs_get_u32(b + 44);
+	h->o.densify_until = sgs_get_u32(b + 48);
+	h->o.densify_every = sgs_get_u32(b + 52);
+	h->o.reset_every = sgs_get_u32(b + 56);
 	if (expect_chunk(r, "TSTA", TSTA_BYTES) != 0 || get(r, b, TSTA_BYTES) != 0)
 		return -1;
 	h->iteration = sgs_get_u32(b);

@@ -7,7 +7,7 @@
 
 void sgs_trainer_defaults(struct sgs_trainer_opts *o)
 {
-	o->iterations = 30000;
+	o->iterations = 0; /* sgs_trainer_auto_iterations */
 	o->seed = 0;
 	o->sh_degree = 3;
 	o->init = SGS_INIT_AUTO;
@@ -18,6 +18,7 @@ void sgs_trainer_defaults(struct sgs_trainer_opts *o)
 	o->inject_nan_at = 0;
 	o->mcmc = 0;
 	o->fields = 1;
+	o->densify_from = o->densify_until = o->densify_every = o->reset_every = 0;
 }
 
 /* v scaled from a 30000-iteration run to `iterations`, rounded to nearest. */
@@ -49,6 +50,19 @@ void sgs_schedule_make(uint32_t iterations, uint32_t ntrain, struct sgs_schedule
 	s->reset_interval = 3000;
 }
 
+void sgs_schedule_for(const struct sgs_trainer_opts *o, uint32_t ntrain, struct sgs_schedule *s)
+{
+	sgs_schedule_make(o->iterations, ntrain, s);
+	if (o->densify_from)
+		s->densify_from = o->densify_from;
+	if (o->densify_until)
+		s->densify_until = o->densify_until;
+	if (o->densify_every)
+		s->densify_interval = o->densify_every;
+	if (o->reset_every)
+		s->reset_interval = o->reset_every;
+}
+
 float sgs_lr_position(float extent, uint32_t step, uint32_t max_steps)
 {
 	/* Inria's get_expon_lr_func with no delay: exp(lerp(log a, log b, t)) */
@@ -71,4 +85,9 @@ uint32_t sgs_trainer_auto_cap(const struct sgs_scene *s, uint32_t initial)
 	if (cap < floor)
 		cap = floor;
 	return cap > 2000000000u ? 2000000000u : (uint32_t)cap;
+}
+
+uint32_t sgs_trainer_auto_iterations(uint32_t ntrain)
+{
+	return ntrain <= SGS_SPARSE_VIEWS ? 3000 : 30000;
 }

@@ -127,11 +127,11 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be,
 	t->nfields = o->fields;
 	t->densify = o->mcmc ? &densify_mcmc : &densify_inria;
 	t->nterms = loss_terms(o, t->terms);
-	if (o->iterations == 0)
-		return sgs_error_set("no iterations to run");
+	if (t->o.iterations == 0) /* the recipe's length for this many views */
+		t->o.iterations = sgs_trainer_auto_iterations(sgs_scene_count(s, SGS_SPLIT_TRAIN));
 	if (sgs_scene_radius(s, &t->extent) != 0)
 		return -1;
-	sgs_schedule_make(o->iterations, sgs_scene_count(s, SGS_SPLIT_TRAIN), &t->sched);
+	sgs_schedule_for(&t->o, sgs_scene_count(s, SGS_SPLIT_TRAIN), &t->sched);
 	t->white_bg = s->background[0] == 1 && s->background[1] == 1 && s->background[2] == 1;
 	t->fingerprint = trainer_fingerprint(s);
 	t->ntrain = sgs_scene_count(s, SGS_SPLIT_TRAIN);
