@@ -16,6 +16,19 @@ int sgs_output_open(struct sgs_output *o, const char *path)
 		o->f = stdout;
 		return 0;
 	}
+	/* A device or a FIFO (/dev/null, a named pipe) is written in place:
+	 * renaming a temporary file over it would replace it. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		if (!(o->f = fopen(path, "wb")))
+			return sgs_error_set("%s: cannot open: %s", path, strerror(errno));
+		if (!(o->path = strdup(path))) {
+			fclose(o->f);
+			o->f = NULL;
+			return sgs_error_set("out of memory");
+		}
+		return 0;
+	}
 	size_t n = strlen(path) + 16;
 	o->path = strdup(path);
 	o->tmppath = malloc(n);
@@ -61,9 +74,9 @@ int sgs_output_commit(struct sgs_output *o)
 	if (fclose(o->f) != 0 && rc == 0)
 		rc = sgs_error_set("%s: write error: %s", o->path, strerror(errno));
 	o->f = NULL;
-	if (rc == 0 && rename(o->tmppath, o->path) != 0)
+	if (rc == 0 && o->tmppath && rename(o->tmppath, o->path) != 0)
 		rc = sgs_error_set("%s: cannot rename into place: %s", o->path, strerror(errno));
-	if (rc != 0)
+	if (rc != 0 && o->tmppath)
 		unlink(o->tmppath);
 	free(o->path);
 	free(o->tmppath);
@@ -75,7 +88,8 @@ void sgs_output_abort(struct sgs_output *o)
 {
 	if (o->f && o->path) {
 		fclose(o->f);
-		unlink(o->tmppath);
+		if (o->tmppath)
+			unlink(o->tmppath);
 	}
 	o->f = NULL;
 	free(o->path);

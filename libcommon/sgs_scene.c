@@ -1,20 +1,21 @@
 /* The `.sgs` scene stream: an 8-byte header, then tagged chunks padded to
- * 8 bytes, read and written strictly front to back so pipes work.  Every
- * byte is documented in sgs-formats(5); keep the two in step. */
+ * 8 bytes (the framing is sgs_chunk's), read and written strictly front to
+ * back so pipes work.  Every byte is documented in sgs-formats(5); keep the
+ * two in step. */
 #include "sgs_scene.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sgs_output.h"
+#include "sgs_chunk.h"
 #include "sgs_error.h"
 #include "sgs_le.h"
 
 #define SCENE_MAGIC "SGSC"
-#define FLAG_CRITICAL 1u
+#define SCENE_KIND "scene" /* "not a scene file" */
+#define FLAG_CRITICAL SGS_CHUNK_CRITICAL
 
 /* Limits that keep a corrupt or hostile header from asking for absurd
  * allocations; they are far above any real capture. */
@@ -30,8 +31,6 @@
 
 /* Which per-view chunks have been read, to refuse duplicates. */
 enum { SEEN_VIEW = 1, SEEN_IMAG = 2, SEEN_MASK = 4, SEEN_DGT = 8, SEEN_DPRI = 16 };
-
-static uint64_t padding(uint64_t length) { return (8 - length % 8) % 8; }
 
 /* A fixed-size string field must hold its NUL. */
 static int field_has_nul(const char *field, size_t size) { return memchr(field, '\0', size) != NULL; }
@@ -50,15 +49,7 @@ static int is_known_tag(const char tag[4])
 /* ---- reading ------------------------------------------------------------ */
 
 struct reader {
-	FILE *f;
-	const char *name;
-	uint64_t pos;          /* bytes consumed so far, for messages */
-	/* the chunk being read */
-	char tag[4];
-	char tagstr[20];
-	uint32_t flags;
-	uint64_t length;
-	uint64_t chunk_pos;
+	struct sgs_chunk_reader c; /* the stream and the chunk being read */
 	/* state across chunks */
 	int have_head, have_seed;
 	uint32_t head_nviews;
@@ -66,132 +57,23 @@ struct reader {
 	uint32_t extra_cap;
 };
 
-static int chunk_error(struct reader *r, const char *fmt, ...) SGS_PRINTF(2, 3);
-static int chunk_error(struct reader *r, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return sgs_error_set("%s: '%s' chunk at offset %llu: %s", r->name, r->tagstr,
-			     (unsigned long long)r->chunk_pos, msg);
-}
-
-/* Read exactly n bytes; `what` names the part for a truncation message. */
-static int read_exact(struct reader *r, void *buf, size_t n, const char *what)
-{
-	size_t got = n ? fread(buf, 1, n, r->f) : 0;
-	r->pos += got;
-	if (got == n)
-		return 0;
-	if (ferror(r->f))
-		return sgs_error_set("%s: read error at offset %llu: %s", r->name,
-				     (unsigned long long)r->pos, strerror(errno));
-	return sgs_error_set("%s: truncated: stream ends at offset %llu inside %s", r->name,
-			     (unsigned long long)r->pos, what);
-}
-
-static int read_payload(struct reader *r, void *buf, size_t n)
-{
-	char what[64];
-	snprintf(what, sizeof what, "the '%s' chunk payload", r->tagstr);
-	return read_exact(r, buf, n, what);
-}
-
-/* Little-endian floats read straight into their array, then fixed up in
- * place (a no-op copy on little-endian hosts). */
-static int read_f32s(struct reader *r, float *a, size_t n)
-{
-	if (read_payload(r, a, n * sizeof(float)) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		a[i] = sgs_get_f32((const uint8_t *)&a[i]);
-	return 0;
-}
-
-static int read_header(struct reader *r)
-{
-	uint8_t h[8];
-	size_t got = fread(h, 1, sizeof h, r->f);
-	r->pos = got;
-	if (ferror(r->f))
-		return sgs_error_set("%s: read error: %s", r->name, strerror(errno));
-	if (got == 0)
-		return sgs_error_set("%s: empty input, not a scene file", r->name);
-	size_t m = got < 4 ? got : 4;
-	if (memcmp(h, SCENE_MAGIC, m) != 0) {
-		char esc[40];
-		sgs_escape_bytes(h, m, esc);
-		return sgs_error_set("%s: not a scene file (bad magic '%s')", r->name, esc);
-	}
-	if (got < sizeof h)
-		return sgs_error_set("%s: truncated: stream ends at offset %zu inside the 8-byte header",
-				     r->name, got);
-	uint32_t version = sgs_get_u32(h + 4);
-	if (version > SGS_SCENE_VERSION)
-		return sgs_error_set("%s: version %u is newer than this sgs supports (%u)", r->name,
-				     version, SGS_SCENE_VERSION);
-	if (version == 0)
-		return sgs_error_set("%s: bad scene version 0", r->name);
-	return 0;
-}
-
-/* Returns 1 when a chunk header was read, -1 on error. */
-static int read_chunk_header(struct reader *r)
-{
-	uint8_t h[16];
-	r->chunk_pos = r->pos;
-	size_t got = fread(h, 1, sizeof h, r->f);
-	r->pos += got;
-	if (ferror(r->f))
-		return sgs_error_set("%s: read error at offset %llu: %s", r->name,
-				     (unsigned long long)r->pos, strerror(errno));
-	if (got == 0)
-		return sgs_error_set("%s: truncated: stream ends at offset %llu without an END chunk",
-				     r->name, (unsigned long long)r->pos);
-	if (got < sizeof h)
-		return sgs_error_set("%s: truncated: stream ends at offset %llu inside a chunk header",
-				     r->name, (unsigned long long)r->pos);
-	memcpy(r->tag, h, 4);
-	sgs_escape_bytes(h, 4, r->tagstr);
-	r->flags = sgs_get_u32(h + 4);
-	r->length = sgs_get_u64(h + 8);
-	return 1;
-}
-
-static int skip_padding(struct reader *r)
-{
-	uint8_t pad[8];
-	char what[64];
-	snprintf(what, sizeof what, "the padding after the '%s' chunk", r->tagstr);
-	return read_exact(r, pad, (size_t)padding(r->length), what);
-}
-
-static int expect_length(struct reader *r, uint64_t want)
-{
-	if (r->length != want)
-		return chunk_error(r, "length is %llu, expected %llu", (unsigned long long)r->length,
-				   (unsigned long long)want);
-	return 0;
-}
-
 static int read_head(struct reader *r, struct sgs_scene *s)
 {
 	uint8_t p[HEAD_BYTES];
 	if (r->have_head)
-		return chunk_error(r, "duplicate HEAD chunk");
-	if (expect_length(r, HEAD_BYTES) < 0 || read_payload(r, p, sizeof p) < 0)
+		return sgs_chunk_error(&r->c, "duplicate HEAD chunk");
+	if (sgs_chunk_expect_length(&r->c, HEAD_BYTES) < 0 || sgs_chunk_read_payload(&r->c, p, sizeof p) < 0)
 		return -1;
 	memcpy(s->source, p, 32);
 	memcpy(s->protocol, p + 32, 32);
 	if (!field_has_nul(s->source, 32) || !field_has_nul(s->protocol, 32))
-		return chunk_error(r, "source or protocol name is not NUL-terminated");
+		return sgs_chunk_error(&r->c, "source or protocol name is not NUL-terminated");
 	for (int i = 0; i < 3; i++)
 		s->background[i] = sgs_get_f32(p + 64 + 4 * i);
 	r->head_nviews = sgs_get_u32(p + 76);
 	if (r->head_nviews > MAX_VIEWS)
-		return chunk_error(r, "%u views is more than the limit of %u", r->head_nviews, MAX_VIEWS);
+		return sgs_chunk_error(&r->c, "%u views is more than the limit of %u", r->head_nviews,
+				       MAX_VIEWS);
 	r->have_head = 1;
 	return 0;
 }
@@ -208,11 +90,11 @@ static int grow_views(struct reader *r, struct sgs_scene *s, uint32_t i)
 		want = r->head_nviews;
 	struct sgs_view *v = realloc(s->views, (size_t)want * sizeof *v);
 	if (!v)
-		return chunk_error(r, "out of memory");
+		return sgs_chunk_error(&r->c, "out of memory");
 	s->views = v;
 	uint8_t *seen = realloc(r->seen, (size_t)want);
 	if (!seen)
-		return chunk_error(r, "out of memory");
+		return sgs_chunk_error(&r->c, "out of memory");
 	r->seen = seen;
 	memset(v + s->nviews, 0, (size_t)(want - s->nviews) * sizeof *v);
 	memset(seen + s->nviews, 0, (size_t)(want - s->nviews));
@@ -223,23 +105,23 @@ static int grow_views(struct reader *r, struct sgs_scene *s, uint32_t i)
 static int read_view(struct reader *r, struct sgs_scene *s)
 {
 	uint8_t p[VIEW_BYTES];
-	if (expect_length(r, VIEW_BYTES) < 0 || read_payload(r, p, sizeof p) < 0)
+	if (sgs_chunk_expect_length(&r->c, VIEW_BYTES) < 0 || sgs_chunk_read_payload(&r->c, p, sizeof p) < 0)
 		return -1;
 	uint32_t i = sgs_get_u32(p);
 	if (i >= r->head_nviews)
-		return chunk_error(r, "view index %u is out of range (the scene has %u views)", i,
-				   r->head_nviews);
+		return sgs_chunk_error(&r->c, "view index %u is out of range (the scene has %u views)", i,
+				       r->head_nviews);
 	if (grow_views(r, s, i) < 0)
 		return -1;
 	if (r->seen[i] & SEEN_VIEW)
-		return chunk_error(r, "duplicate VIEW chunk for view %u", i);
+		return sgs_chunk_error(&r->c, "duplicate VIEW chunk for view %u", i);
 	r->seen[i] |= SEEN_VIEW;
 
 	struct sgs_view *v = &s->views[i];
 	struct sgs_camera *c = &v->cam;
 	memcpy(v->name, p + 4, SGS_NAME_MAX);
 	if (!field_has_nul(v->name, SGS_NAME_MAX))
-		return chunk_error(r, "view %u: name is not NUL-terminated", i);
+		return sgs_chunk_error(&r->c, "view %u: name is not NUL-terminated", i);
 	v->id = sgs_get_u32(p + 68);
 	v->split = sgs_get_u32(p + 72);
 	c->w = sgs_get_u32(p + 76);
@@ -256,9 +138,9 @@ static int read_view(struct reader *r, struct sgs_scene *s)
 	v->far = sgs_get_f32(p + 220);
 
 	if (v->split > SGS_SPLIT_TEST)
-		return chunk_error(r, "view %u: unknown split value %u", i, v->split);
+		return sgs_chunk_error(&r->c, "view %u: unknown split value %u", i, v->split);
 	if ((uint64_t)c->w * c->h > MAX_PLANE_BYTES / 4)
-		return chunk_error(r, "view %u: camera size %ux%u is too large", i, c->w, c->h);
+		return sgs_chunk_error(&r->c, "view %u: camera size %ux%u is too large", i, c->w, c->h);
 	int finite = isfinite(c->fx) && isfinite(c->fy) && isfinite(c->cx) && isfinite(c->cy) &&
 		     isfinite(v->near) && isfinite(v->far);
 	for (int k = 0; k < 9; k++)
@@ -266,8 +148,9 @@ static int read_view(struct reader *r, struct sgs_scene *s)
 	for (int k = 0; k < 3; k++)
 		finite = finite && isfinite(c->t[k]);
 	if (!finite)
-		return chunk_error(r, "view %u ('%s'): NaN or infinity in pose, intrinsics or depth range",
-				   i, v->name);
+		return sgs_chunk_error(&r->c,
+				       "view %u ('%s'): NaN or infinity in pose, intrinsics or depth range",
+				       i, v->name);
 	return 0;
 }
 
@@ -275,32 +158,33 @@ static int read_view(struct reader *r, struct sgs_scene *s)
  * then `planes` arrays of w*h*elem bytes. */
 static int read_plane(struct reader *r, struct sgs_scene *s, int seen_bit)
 {
+	struct sgs_chunk_reader *cr = &r->c;
 	uint8_t p[PLANE_HEADER_BYTES];
-	if (r->length < PLANE_HEADER_BYTES)
-		return chunk_error(r, "length %llu is shorter than its %d-byte header",
-				   (unsigned long long)r->length, PLANE_HEADER_BYTES);
-	if (read_payload(r, p, sizeof p) < 0)
+	if (cr->length < PLANE_HEADER_BYTES)
+		return sgs_chunk_error(cr, "length %llu is shorter than its %d-byte header",
+				       (unsigned long long)cr->length, PLANE_HEADER_BYTES);
+	if (sgs_chunk_read_payload(cr, p, sizeof p) < 0)
 		return -1;
 	uint32_t i = sgs_get_u32(p), w = sgs_get_u32(p + 4), h = sgs_get_u32(p + 8), c = sgs_get_u32(p + 12);
 	if (i >= r->head_nviews)
-		return chunk_error(r, "view index %u is out of range (the scene has %u views)", i,
-				   r->head_nviews);
+		return sgs_chunk_error(cr, "view index %u is out of range (the scene has %u views)", i,
+				       r->head_nviews);
 	if (i >= s->nviews || !(r->seen[i] & SEEN_VIEW))
-		return chunk_error(r, "view %u has no VIEW chunk before this one", i);
+		return sgs_chunk_error(cr, "view %u has no VIEW chunk before this one", i);
 	if (r->seen[i] & seen_bit)
-		return chunk_error(r, "duplicate chunk for view %u", i);
+		return sgs_chunk_error(cr, "duplicate chunk for view %u", i);
 	r->seen[i] |= (uint8_t)seen_bit;
 
 	struct sgs_view *v = &s->views[i];
 	if (w != v->cam.w || h != v->cam.h)
-		return chunk_error(r, "view %u: size %ux%u differs from the camera's %ux%u", i, w, h,
-				   v->cam.w, v->cam.h);
+		return sgs_chunk_error(cr, "view %u: size %ux%u differs from the camera's %ux%u", i, w, h,
+				       v->cam.w, v->cam.h);
 	if (w == 0 || h == 0)
-		return chunk_error(r, "view %u: empty %ux%u plane", i, w, h);
+		return sgs_chunk_error(cr, "view %u: empty %ux%u plane", i, w, h);
 	uint64_t elem = 4, planes = 1;
 	if (seen_bit == SEEN_IMAG) {
 		if (c != 3 && c != 4)
-			return chunk_error(r, "view %u: %u channels, expected 3 or 4", i, c);
+			return sgs_chunk_error(cr, "view %u: %u channels, expected 3 or 4", i, c);
 		elem = c;
 	} else if (seen_bit == SEEN_MASK) {
 		elem = 1;
@@ -310,69 +194,71 @@ static int read_plane(struct reader *r, struct sgs_scene *s, int seen_bit)
 	/* w*h*4 <= 2^31 was checked with the camera, so no overflow here. */
 	uint64_t plane = (uint64_t)w * h * elem;
 	if (plane > MAX_PLANE_BYTES)
-		return chunk_error(r, "view %u: %llu bytes per plane is over the limit", i,
-				   (unsigned long long)plane);
-	if (r->length != PLANE_HEADER_BYTES + planes * plane)
-		return chunk_error(r, "length %llu does not match %ux%u x %llu bytes + %d-byte header",
-				   (unsigned long long)r->length, w, h,
-				   (unsigned long long)(planes * elem), PLANE_HEADER_BYTES);
+		return sgs_chunk_error(cr, "view %u: %llu bytes per plane is over the limit", i,
+				       (unsigned long long)plane);
+	if (cr->length != PLANE_HEADER_BYTES + planes * plane)
+		return sgs_chunk_error(cr, "length %llu does not match %ux%u x %llu bytes + %d-byte header",
+				       (unsigned long long)cr->length, w, h,
+				       (unsigned long long)(planes * elem), PLANE_HEADER_BYTES);
 	size_t npix = (size_t)w * h;
 	switch (seen_bit) {
 	case SEEN_IMAG:
 		if (!(v->image.data = malloc((size_t)plane)))
-			return chunk_error(r, "out of memory");
+			return sgs_chunk_error(cr, "out of memory");
 		v->image.w = w;
 		v->image.h = h;
 		v->image.c = c;
 		v->image.bits = 8;
-		return read_payload(r, v->image.data, (size_t)plane);
+		return sgs_chunk_read_payload(cr, v->image.data, (size_t)plane);
 	case SEEN_MASK:
 		if (!(v->mask = malloc(npix)))
-			return chunk_error(r, "out of memory");
-		return read_payload(r, v->mask, npix);
+			return sgs_chunk_error(cr, "out of memory");
+		return sgs_chunk_read_payload(cr, v->mask, npix);
 	case SEEN_DGT:
 		if (!(v->depth_gt = malloc(npix * sizeof(float))))
-			return chunk_error(r, "out of memory");
-		return read_f32s(r, v->depth_gt, npix);
+			return sgs_chunk_error(cr, "out of memory");
+		return sgs_chunk_read_f32(cr, v->depth_gt, npix);
 	default:
 		if (!(v->depth_prior = malloc(npix * sizeof(float))) ||
 		    !(v->depth_conf = malloc(npix * sizeof(float))))
-			return chunk_error(r, "out of memory");
-		if (read_f32s(r, v->depth_prior, npix) < 0)
+			return sgs_chunk_error(cr, "out of memory");
+		if (sgs_chunk_read_f32(cr, v->depth_prior, npix) < 0)
 			return -1;
-		return read_f32s(r, v->depth_conf, npix);
+		return sgs_chunk_read_f32(cr, v->depth_conf, npix);
 	}
 }
 
 static int read_seed(struct reader *r, struct sgs_scene *s)
 {
+	struct sgs_chunk_reader *cr = &r->c;
 	uint8_t p[8];
 	if (r->have_seed)
-		return chunk_error(r, "duplicate SEED chunk");
+		return sgs_chunk_error(cr, "duplicate SEED chunk");
 	r->have_seed = 1;
-	if (r->length < 8)
-		return chunk_error(r, "length %llu is shorter than its count field",
-				   (unsigned long long)r->length);
-	if (read_payload(r, p, 8) < 0)
+	if (cr->length < 8)
+		return sgs_chunk_error(cr, "length %llu is shorter than its count field",
+				       (unsigned long long)cr->length);
+	if (sgs_chunk_read_payload(cr, p, 8) < 0)
 		return -1;
 	uint64_t n = sgs_get_u64(p);
 	if (n > MAX_SEEDS)
-		return chunk_error(r, "%llu seed points is more than the limit of %llu",
-				   (unsigned long long)n, (unsigned long long)MAX_SEEDS);
-	if (r->length != 8 + n * SEED_RECORD_BYTES)
-		return chunk_error(r, "length %llu does not match %llu points of %d bytes + 8",
-				   (unsigned long long)r->length, (unsigned long long)n, SEED_RECORD_BYTES);
+		return sgs_chunk_error(cr, "%llu seed points is more than the limit of %llu",
+				       (unsigned long long)n, (unsigned long long)MAX_SEEDS);
+	if (cr->length != 8 + n * SEED_RECORD_BYTES)
+		return sgs_chunk_error(cr, "length %llu does not match %llu points of %d bytes + 8",
+				       (unsigned long long)cr->length, (unsigned long long)n,
+				       SEED_RECORD_BYTES);
 	if (n == 0)
 		return 0;
 	s->seed_xyz = malloc((size_t)n * 3 * sizeof(float));
 	s->seed_rgb = malloc((size_t)n * 3);
 	if (!s->seed_xyz || !s->seed_rgb)
-		return chunk_error(r, "out of memory");
+		return sgs_chunk_error(cr, "out of memory");
 	s->nseeds = n;
 	uint8_t buf[256 * SEED_RECORD_BYTES];
 	for (uint64_t done = 0; done < n;) {
 		size_t k = n - done < 256 ? (size_t)(n - done) : 256;
-		if (read_payload(r, buf, k * SEED_RECORD_BYTES) < 0)
+		if (sgs_chunk_read_payload(cr, buf, k * SEED_RECORD_BYTES) < 0)
 			return -1;
 		for (size_t j = 0; j < k; j++, done++) {
 			const uint8_t *q = buf + j * SEED_RECORD_BYTES;
@@ -390,26 +276,27 @@ static int read_seed(struct reader *r, struct sgs_scene *s)
  * in a short stream costs no more memory than the stream itself. */
 static int read_unknown(struct reader *r, struct sgs_scene *s)
 {
-	if (r->flags & FLAG_CRITICAL)
-		return chunk_error(r, "critical chunk not understood by this sgs (needs a newer sgs)");
-	if (r->length > SIZE_MAX / 2)
-		return chunk_error(r, "length %llu is too large", (unsigned long long)r->length);
+	struct sgs_chunk_reader *cr = &r->c;
+	if (sgs_chunk_check_unknown(cr) < 0)
+		return -1;
+	if (cr->length > SIZE_MAX / 2)
+		return sgs_chunk_error(cr, "length %llu is too large", (unsigned long long)cr->length);
 	if (s->nextra == r->extra_cap) {
 		if (r->extra_cap >= UINT32_MAX / 2)
-			return chunk_error(r, "too many unknown chunks");
+			return sgs_chunk_error(cr, "too many unknown chunks");
 		uint32_t cap = r->extra_cap ? 2 * r->extra_cap : 8;
 		struct sgs_chunk *e = realloc(s->extra, cap * sizeof *e);
 		if (!e)
-			return chunk_error(r, "out of memory");
+			return sgs_chunk_error(cr, "out of memory");
 		s->extra = e;
 		r->extra_cap = cap;
 	}
 	struct sgs_chunk *c = &s->extra[s->nextra++];
-	memcpy(c->tag, r->tag, 4);
-	c->flags = r->flags;
-	c->length = r->length;
+	memcpy(c->tag, cr->tag, 4);
+	c->flags = cr->flags;
+	c->length = cr->length;
 	c->payload = NULL;
-	size_t have = 0, cap = 0, len = (size_t)r->length;
+	size_t have = 0, cap = 0, len = (size_t)cr->length;
 	while (have < len) {
 		if (have == cap) {
 			cap = cap ? 2 * cap : 65536;
@@ -417,10 +304,10 @@ static int read_unknown(struct reader *r, struct sgs_scene *s)
 				cap = len;
 			uint8_t *b = realloc(c->payload, cap);
 			if (!b)
-				return chunk_error(r, "out of memory");
+				return sgs_chunk_error(cr, "out of memory");
 			c->payload = b;
 		}
-		if (read_payload(r, c->payload + have, cap - have) < 0)
+		if (sgs_chunk_read_payload(cr, c->payload + have, cap - have) < 0)
 			return -1;
 		have = cap;
 	}
@@ -430,61 +317,71 @@ static int read_unknown(struct reader *r, struct sgs_scene *s)
 static int check_complete(struct reader *r, const struct sgs_scene *s)
 {
 	if (!r->have_head)
-		return sgs_error_set("%s: no HEAD chunk", r->name);
+		return sgs_error_set("%s: no HEAD chunk", r->c.name);
 	for (uint32_t i = 0; i < r->head_nviews; i++)
 		if (i >= s->nviews || !(r->seen[i] & SEEN_VIEW))
-			return sgs_error_set("%s: view %u of %u has no VIEW chunk", r->name, i,
+			return sgs_error_set("%s: view %u of %u has no VIEW chunk", r->c.name, i,
 					     r->head_nviews);
 	return 0;
 }
 
-int sgs_scene_read(FILE *f, const char *name, struct sgs_scene *s)
+/* Everything up to and including END; on failure s holds what was read so
+ * far and the caller frees it. */
+static int read_scene(struct reader *r, struct sgs_scene *s)
+{
+	struct sgs_chunk_reader *cr = &r->c;
+	if (sgs_chunk_read_header(cr, SCENE_MAGIC, SCENE_KIND, SGS_SCENE_VERSION, NULL) < 0)
+		return -1;
+	for (;;) {
+		int more = sgs_chunk_read_next(cr);
+		if (more < 0)
+			return -1;
+		if (!r->have_head && !sgs_chunk_is(cr, "HEAD"))
+			return sgs_chunk_error(cr, "the first chunk must be HEAD");
+		if (!more)
+			return check_complete(r, s);
+		int rc;
+		if (sgs_chunk_is(cr, "HEAD"))
+			rc = read_head(r, s);
+		else if (sgs_chunk_is(cr, "VIEW"))
+			rc = read_view(r, s);
+		else if (sgs_chunk_is(cr, "IMAG"))
+			rc = read_plane(r, s, SEEN_IMAG);
+		else if (sgs_chunk_is(cr, "MASK"))
+			rc = read_plane(r, s, SEEN_MASK);
+		else if (sgs_chunk_is(cr, "DGT "))
+			rc = read_plane(r, s, SEEN_DGT);
+		else if (sgs_chunk_is(cr, "DPRI"))
+			rc = read_plane(r, s, SEEN_DPRI);
+		else if (sgs_chunk_is(cr, "SEED"))
+			rc = read_seed(r, s);
+		else
+			rc = read_unknown(r, s);
+		/* Close here so a problem in the padding is blamed on this chunk. */
+		if (rc < 0 || sgs_chunk_read_close(cr) < 0)
+			return -1;
+	}
+}
+
+/* `to_eof`: also refuse data after END, as in a file (sgs-formats(5)). */
+static int read_stream(FILE *f, const char *name, struct sgs_scene *s, int to_eof)
 {
 	struct reader r;
 	memset(&r, 0, sizeof r);
-	r.f = f;
-	r.name = name;
+	sgs_chunk_reader_init(&r.c, f, name);
 	sgs_scene_init(s);
-	if (read_header(&r) < 0)
-		goto fail;
-	for (;;) {
-		if (read_chunk_header(&r) < 0)
-			goto fail;
-		int rc;
-		if (!r.have_head && !tag_is(r.tag, "HEAD")) {
-			chunk_error(&r, "the first chunk must be HEAD");
-			goto fail;
-		}
-		if (tag_is(r.tag, "END ")) {
-			if (expect_length(&r, 0) < 0 || check_complete(&r, s) < 0)
-				goto fail;
-			break;
-		} else if (tag_is(r.tag, "HEAD")) {
-			rc = read_head(&r, s);
-		} else if (tag_is(r.tag, "VIEW")) {
-			rc = read_view(&r, s);
-		} else if (tag_is(r.tag, "IMAG")) {
-			rc = read_plane(&r, s, SEEN_IMAG);
-		} else if (tag_is(r.tag, "MASK")) {
-			rc = read_plane(&r, s, SEEN_MASK);
-		} else if (tag_is(r.tag, "DGT ")) {
-			rc = read_plane(&r, s, SEEN_DGT);
-		} else if (tag_is(r.tag, "DPRI")) {
-			rc = read_plane(&r, s, SEEN_DPRI);
-		} else if (tag_is(r.tag, "SEED")) {
-			rc = read_seed(&r, s);
-		} else {
-			rc = read_unknown(&r, s);
-		}
-		if (rc < 0 || skip_padding(&r) < 0)
-			goto fail;
-	}
+	int rc = read_scene(&r, s);
+	if (rc == 0 && to_eof)
+		rc = sgs_chunk_read_eof(&r.c);
 	free(r.seen);
-	return 0;
-fail:
-	free(r.seen);
-	sgs_scene_free(s);
-	return -1;
+	if (rc < 0)
+		sgs_scene_free(s);
+	return rc;
+}
+
+int sgs_scene_read(FILE *f, const char *name, struct sgs_scene *s)
+{
+	return read_stream(f, name, s, 0);
 }
 
 int sgs_scene_load(const char *path, struct sgs_scene *s)
@@ -496,58 +393,13 @@ int sgs_scene_load(const char *path, struct sgs_scene *s)
 		sgs_scene_init(s);
 		return sgs_error_set("%s: cannot open: %s", path, strerror(errno));
 	}
-	int rc = sgs_scene_read(f, name, s);
-	if (rc == 0 && fgetc(f) != EOF) {
-		sgs_scene_free(s);
-		rc = sgs_error_set("%s: unexpected data after the END chunk", name);
-	}
+	int rc = read_stream(f, name, s, 1);
 	if (!is_stdin)
 		fclose(f);
 	return rc;
 }
 
 /* ---- writing ------------------------------------------------------------ */
-
-struct writer {
-	FILE *f;
-	int err; /* errno of the first failed write, or -1 */
-};
-
-static void put_bytes(struct writer *w, const void *p, size_t n)
-{
-	if (w->err || n == 0)
-		return;
-	if (fwrite(p, 1, n, w->f) != n)
-		w->err = errno ? errno : EIO;
-}
-
-static void chunk_begin(struct writer *w, const char *tag, uint32_t flags, uint64_t length)
-{
-	uint8_t h[16];
-	memcpy(h, tag, 4);
-	sgs_put_u32(h + 4, flags);
-	sgs_put_u64(h + 8, length);
-	put_bytes(w, h, sizeof h);
-}
-
-static void chunk_end(struct writer *w, uint64_t length)
-{
-	static const uint8_t zeros[8];
-	put_bytes(w, zeros, (size_t)padding(length));
-}
-
-static void put_f32s(struct writer *w, const float *a, size_t n)
-{
-	uint8_t buf[4096];
-	while (n > 0) {
-		size_t k = n < sizeof buf / 4 ? n : sizeof buf / 4;
-		for (size_t i = 0; i < k; i++)
-			sgs_put_f32(buf + 4 * i, a[i]);
-		put_bytes(w, buf, 4 * k);
-		a += k;
-		n -= k;
-	}
-}
 
 /* Copy a string into a zero-filled field, truncating so the NUL fits:
  * the bytes written never depend on what follows the NUL in memory. */
@@ -557,7 +409,7 @@ static void put_string(uint8_t *field, const char *s, size_t size)
 	memcpy(field, s, strnlen(s, size - 1));
 }
 
-static void write_head(struct writer *w, const struct sgs_scene *s)
+static void write_head(struct sgs_chunk_writer *w, const struct sgs_scene *s)
 {
 	uint8_t p[HEAD_BYTES];
 	memset(p, 0, sizeof p);
@@ -566,11 +418,10 @@ static void write_head(struct writer *w, const struct sgs_scene *s)
 	for (int i = 0; i < 3; i++)
 		sgs_put_f32(p + 64 + 4 * i, s->background[i]);
 	sgs_put_u32(p + 76, s->nviews);
-	chunk_begin(w, "HEAD", FLAG_CRITICAL, sizeof p);
-	put_bytes(w, p, sizeof p);
+	sgs_chunk_write(w, "HEAD", FLAG_CRITICAL, p, sizeof p);
 }
 
-static void write_view(struct writer *w, uint32_t i, const struct sgs_view *v)
+static void write_view(struct sgs_chunk_writer *w, uint32_t i, const struct sgs_view *v)
 {
 	uint8_t p[VIEW_BYTES];
 	const struct sgs_camera *c = &v->cam;
@@ -591,11 +442,12 @@ static void write_view(struct writer *w, uint32_t i, const struct sgs_view *v)
 		sgs_put_f64(p + 192 + 8 * k, c->t[k]);
 	sgs_put_f32(p + 216, v->near);
 	sgs_put_f32(p + 220, v->far);
-	chunk_begin(w, "VIEW", FLAG_CRITICAL, sizeof p);
-	put_bytes(w, p, sizeof p);
+	sgs_chunk_write(w, "VIEW", FLAG_CRITICAL, p, sizeof p);
 }
 
-static void plane_begin(struct writer *w, const char *tag, uint32_t flags, uint32_t i,
+/* Open a per-pixel chunk and write its 16-byte header; the caller writes
+ * data_bytes of pixels and closes it. */
+static void plane_begin(struct sgs_chunk_writer *w, const char *tag, uint32_t flags, uint32_t i,
 			const struct sgs_camera *c, uint32_t channels, uint64_t data_bytes)
 {
 	uint8_t p[PLANE_HEADER_BYTES];
@@ -603,55 +455,54 @@ static void plane_begin(struct writer *w, const char *tag, uint32_t flags, uint3
 	sgs_put_u32(p + 4, c->w);
 	sgs_put_u32(p + 8, c->h);
 	sgs_put_u32(p + 12, channels);
-	chunk_begin(w, tag, flags, PLANE_HEADER_BYTES + data_bytes);
-	put_bytes(w, p, sizeof p);
+	sgs_chunk_write_begin(w, tag, flags, PLANE_HEADER_BYTES + data_bytes);
+	sgs_chunk_write_data(w, p, sizeof p);
 }
 
-static void write_view_data(struct writer *w, uint32_t i, const struct sgs_view *v)
+static void write_view_data(struct sgs_chunk_writer *w, uint32_t i, const struct sgs_view *v)
 {
 	const struct sgs_camera *c = &v->cam;
 	size_t npix = (size_t)c->w * c->h;
 	if (v->image.data) {
 		uint64_t n = (uint64_t)npix * v->image.c;
 		plane_begin(w, "IMAG", FLAG_CRITICAL, i, c, v->image.c, n);
-		put_bytes(w, v->image.data, (size_t)n);
-		chunk_end(w, PLANE_HEADER_BYTES + n);
+		sgs_chunk_write_data(w, v->image.data, (size_t)n);
+		sgs_chunk_write_close(w);
 	}
 	if (v->mask) {
 		plane_begin(w, "MASK", 0, i, c, 0, npix);
-		put_bytes(w, v->mask, npix);
-		chunk_end(w, PLANE_HEADER_BYTES + npix);
+		sgs_chunk_write_data(w, v->mask, npix);
+		sgs_chunk_write_close(w);
 	}
 	if (v->depth_gt) {
 		plane_begin(w, "DGT ", 0, i, c, 0, 4 * (uint64_t)npix);
-		put_f32s(w, v->depth_gt, npix);
-		chunk_end(w, PLANE_HEADER_BYTES + 4 * (uint64_t)npix);
+		sgs_chunk_write_f32(w, v->depth_gt, npix);
+		sgs_chunk_write_close(w);
 	}
 	if (v->depth_prior) {
 		plane_begin(w, "DPRI", 0, i, c, 0, 8 * (uint64_t)npix);
-		put_f32s(w, v->depth_prior, npix);
+		sgs_chunk_write_f32(w, v->depth_prior, npix);
 		if (v->depth_conf) {
-			put_f32s(w, v->depth_conf, npix);
+			sgs_chunk_write_f32(w, v->depth_conf, npix);
 		} else { /* no confidence given: full confidence */
 			float one[256];
 			for (size_t k = 0; k < 256; k++)
 				one[k] = 1.0f;
 			for (size_t k = 0; k < npix; k += 256)
-				put_f32s(w, one, npix - k < 256 ? npix - k : 256);
+				sgs_chunk_write_f32(w, one, npix - k < 256 ? npix - k : 256);
 		}
-		chunk_end(w, PLANE_HEADER_BYTES + 8 * (uint64_t)npix);
+		sgs_chunk_write_close(w);
 	}
 }
 
-static void write_seeds(struct writer *w, const struct sgs_scene *s)
+static void write_seeds(struct sgs_chunk_writer *w, const struct sgs_scene *s)
 {
 	uint8_t buf[256 * SEED_RECORD_BYTES];
-	uint64_t length = 8 + s->nseeds * SEED_RECORD_BYTES;
-	chunk_begin(w, "SEED", 0, length);
+	sgs_chunk_write_begin(w, "SEED", 0, 8 + s->nseeds * SEED_RECORD_BYTES);
 	sgs_put_u64(buf, s->nseeds);
-	put_bytes(w, buf, 8);
+	sgs_chunk_write_data(w, buf, 8);
 	memset(buf, 0, sizeof buf);
-	for (uint64_t done = 0; done < s->nseeds;) {
+	for (uint64_t done = 0; done < s->nseeds && !w->failed;) {
 		size_t k = s->nseeds - done < 256 ? (size_t)(s->nseeds - done) : 256;
 		for (size_t j = 0; j < k; j++, done++) {
 			uint8_t *q = buf + j * SEED_RECORD_BYTES;
@@ -660,9 +511,9 @@ static void write_seeds(struct writer *w, const struct sgs_scene *s)
 				q[12 + a] = s->seed_rgb[3 * done + a];
 			}
 		}
-		put_bytes(w, buf, k * SEED_RECORD_BYTES);
+		sgs_chunk_write_data(w, buf, k * SEED_RECORD_BYTES);
 	}
-	chunk_end(w, length);
+	sgs_chunk_write_close(w);
 }
 
 /* Refuse to write anything the reader would refuse, before the first
@@ -709,49 +560,44 @@ static int check_writable(const struct sgs_scene *s)
 	return 0;
 }
 
-int sgs_scene_write(FILE *f, const struct sgs_scene *s)
+static int write_scene(struct sgs_chunk_writer *w, const struct sgs_scene *s)
 {
-	struct writer w = { f, 0 };
-	uint8_t h[8];
 	if (check_writable(s) < 0)
 		return -1;
-	memcpy(h, SCENE_MAGIC, 4);
-	sgs_put_u32(h + 4, SGS_SCENE_VERSION);
-	put_bytes(&w, h, sizeof h);
-	write_head(&w, s);
-	for (uint32_t i = 0; i < s->nviews && !w.err; i++) {
-		write_view(&w, i, &s->views[i]);
-		write_view_data(&w, i, &s->views[i]);
+	sgs_chunk_write_header(w, SCENE_MAGIC, SGS_SCENE_VERSION);
+	write_head(w, s);
+	for (uint32_t i = 0; i < s->nviews && !w->failed; i++) {
+		write_view(w, i, &s->views[i]);
+		write_view_data(w, i, &s->views[i]);
 	}
 	if (s->nseeds)
-		write_seeds(&w, s);
-	for (uint32_t k = 0; k < s->nextra && !w.err; k++) {
+		write_seeds(w, s);
+	for (uint32_t k = 0; k < s->nextra && !w->failed; k++) {
 		const struct sgs_chunk *c = &s->extra[k];
-		char tag[5];
-		memcpy(tag, c->tag, 4);
-		tag[4] = '\0';
-		chunk_begin(&w, tag, c->flags, c->length);
-		put_bytes(&w, c->payload, (size_t)c->length);
-		chunk_end(&w, c->length);
+		sgs_chunk_write(w, c->tag, c->flags, c->payload, c->length);
 	}
-	chunk_begin(&w, "END ", FLAG_CRITICAL, 0);
-	if (w.err)
-		return sgs_error_set("write error: %s", strerror(w.err));
-	return 0;
+	return sgs_chunk_write_end(w, FLAG_CRITICAL);
+}
+
+int sgs_scene_write(FILE *f, const struct sgs_scene *s)
+{
+	struct sgs_chunk_writer w;
+	sgs_chunk_writer_init(&w, f);
+	return write_scene(&w, s);
 }
 
 int sgs_scene_save(const char *path, const struct sgs_scene *s)
 {
-	struct sgs_output o;
+	struct sgs_chunk_writer w;
 	const char *name = strcmp(path, "-") == 0 ? "<stdout>" : path;
-	if (sgs_output_open(&o, path) < 0)
+	if (sgs_chunk_writer_open(&w, path) < 0)
 		return -1;
-	if (sgs_scene_write(o.f, s) < 0) {
+	if (write_scene(&w, s) < 0) {
 		sgs_error_prefix("%s", name);
-		sgs_output_abort(&o);
+		sgs_chunk_writer_abort(&w);
 		return -1;
 	}
-	return sgs_output_commit(&o);
+	return sgs_chunk_writer_commit(&w);
 }
 
 /* ---- memory ------------------------------------------------------------- */

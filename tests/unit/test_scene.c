@@ -122,8 +122,9 @@ static int to_bytes(const struct sgs_scene *s, uint8_t **buf, size_t *len)
 
 static int from_bytes(const uint8_t *buf, size_t len, struct sgs_scene *s)
 {
-	/* glibc's fmemopen refuses size 0 in some versions; /dev/null is empty. */
-	FILE *f = len ? fmemopen((void *)buf, len, "rb") : fopen("/dev/null", "rb");
+	/* glibc's fmemopen refuses size 0 in some versions; an empty temporary
+	 * file is empty for sure (a /dev/null that became a file may not be). */
+	FILE *f = len ? fmemopen((void *)buf, len, "rb") : tmpfile();
 	int rc = sgs_scene_read(f, "mem.sgs", s);
 	fclose(f);
 	return rc;
@@ -378,6 +379,15 @@ static void test_bad_headers(void)
 	memcpy(b, buf, len);
 	put64(b + len - 8, 8);
 	expect_error(b, len, "length is 8, expected 0", "END with a payload refused");
+
+	/* IMAG of 61 bytes at 352: 3 bytes of padding from 352+16+61. */
+	memcpy(b, buf, len);
+	b[imag + 16 + 61 + 2] = 1;
+	expect_error(b, len, "mem.sgs: 'IMAG' chunk at offset 352: padding after the payload is not zero",
+		     "non-zero padding refused");
+	memcpy(b, buf, len);
+	put64(b + imag + 8, (uint64_t)1 << 63);
+	expect_error(b, len, "length 9223372036854775808 is too large", "chunk length 2^63 refused");
 	free(b);
 	free(buf);
 }
