@@ -1,6 +1,8 @@
-/* The training-operation tables of the backends, reached as be->train:
- * sgs_cpu_train_ops always, sgs_cuda_train_ops in CUDA builds (its
- * functions expect buffers of sgs_backend_get("cuda")). */
+/* The CPU backend's training operations as a constant object, the same
+ * functions as sgs_backend_cpu()->train, for the CPU-only unit tests
+ * (tests/unit/test_train_ops.c, test_train_mcmc.c) whose file-scope
+ * pointers need a constant.  New code uses be->train; once those tests
+ * do, this header can go. */
 #ifndef SGS_TRAIN_BACKENDS_H
 #define SGS_TRAIN_BACKENDS_H
 
@@ -11,9 +13,6 @@ extern "C" {
 #endif
 
 extern const struct sgs_train_ops sgs_cpu_train_ops;
-#ifdef SGS_WITH_CUDA
-extern const struct sgs_train_ops sgs_cuda_train_ops;
-#endif
 
 #ifdef __cplusplus
 }

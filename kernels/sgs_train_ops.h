@@ -1,8 +1,10 @@
-/* The training operations of a backend (loss, optimiser, densification),
- * reached through `be->train`.  Same rules as sgs_kernels.h: buffers are
- * the backend's, every function returns 0 or -1 with a message, none
- * prints.  Each has a CPU reference in kernels/cpu/ and a CUDA twin in
- * kernels/cuda/ checked against it. */
+/* The types the training operations of a backend take (loss, optimiser,
+ * densification): the table itself, struct sgs_train_ops, is the `train`
+ * member of struct sgs_backend (sgs_kernels.h), called as
+ * be->train.adam(...).  Same rules as sgs_kernels.h: buffers are the
+ * backend's, every function returns 0 or -1 with a message, none prints.
+ * Each has a CPU reference in kernels/cpu/ and a CUDA twin in
+ * kernels/cuda/ checked against it (kernels/README). */
 #ifndef SGS_TRAIN_OPS_H
 #define SGS_TRAIN_OPS_H
 
@@ -105,39 +107,6 @@ struct sgs_mcmc_params {
 #define SGS_MCMC_MAX_N 51
 #define SGS_MCMC_DRAW 128u
 #define SGS_MCMC_NOISE_DRAW 64u
-
-struct sgs_train_ops {
-	/* L = (1 - lambda) mean|img - gt| + lambda (1 - SSIM(img, gt)), SSIM as
-	 * the published 3DGS evaluation (11x11 Gaussian window, sigma 1.5,
-	 * zero padding, mean over pixels and channels).  img, gt: w*h*3
-	 * interleaved.  Writes dL/dimg into dimg (w*h*3) and, on the host,
-	 * terms[0] = mean L1, terms[1] = mean SSIM, terms[2] = MSE,
-	 * terms[3] = L. */
-	int (*loss_l1_ssim)(const float *img, const float *gt, int w, int h, float lambda,
-			    float *dimg, double terms[4]);
-	int (*adam)(float *p, const float *g, float *m, float *v, size_t count,
-		    const struct sgs_adam_hp *hp);
-	/* max_radii[i] = max(max_radii[i], radii[i]) for the n Gaussians of
-	 * ctx (uses ctx->radii from the last project()). */
-	int (*update_max_radii)(float *max_radii, const struct sgs_raster_ctx *ctx);
-	int (*densify)(const struct sgs_backend *be, struct sgs_train_state *st,
-		       const struct sgs_densify_params *p, struct sgs_densify_stats *stats);
-	/* Inria's opacity reset: opacity = min(opacity, logit(max_opacity))
-	 * and the opacity moments zeroed. */
-	int (*reset_opacity)(struct sgs_train_state *st, float max_opacity);
-	/* ---- MCMC densification (appended: positional tables stay valid) ---- */
-	int (*mcmc_relocate)(const struct sgs_backend *be, struct sgs_train_state *st,
-			     const struct sgs_mcmc_params *p, struct sgs_densify_stats *stats);
-	/* The paper's position noise, after the Adam step:
-	 *   mean += scale * sigmoid(-100 (sigmoid(opacity) - 0.005)) Sigma eta
-	 * Sigma the 3D covariance, eta_k = sgs_rng_normal(seed, iteration, i,
-	 * SGS_MCMC_NOISE_DRAW + k); scale = lr_position x noise_lr (5e5). */
-	int (*mcmc_noise)(struct sgs_train_state *st, float scale, uint64_t seed,
-			  uint32_t iteration);
-	/* Adds the gradients of opacity_w mean(sigmoid(opacity)) + scale_w
-	 * mean(exp(log_scale)) (means over n and 3n elements) to st->grads. */
-	int (*mcmc_regularise)(struct sgs_train_state *st, float opacity_w, float scale_w);
-};
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,4 @@
+/* Twin: kernels/cuda/cuda_backend.cu · math: none (table, buffers, context) · test: tests/unit/test_backend_ops.c (row buffers) */
 /* The CPU backend's table: buffers are plain host memory, the context
  * grows its arrays on demand and keeps them between frames. */
 #include <omp.h>
@@ -7,7 +8,7 @@
 #include <string.h>
 
 #include "cpu_internal.h"
-#include "sgs_train_backends.h"
+#include "cpu_train_internal.h"
 #include "sgs_error.h"
 
 static void *cpu_alloc(size_t bytes)
@@ -176,7 +177,7 @@ static struct sgs_backend cpu_backend = {
 	.rasterize = cpu_rasterize,
 	.rasterize_backward = cpu_rasterize_backward,
 	.project_backward = cpu_project_backward,
-	.train = &sgs_cpu_train_ops,
+	.train = CPU_TRAIN_OPS,
 };
 
 static void cpu_backend_init(void) { cpu_backend.device_name = cpu_device_name(); }

@@ -1,3 +1,4 @@
+/* Twin: kernels/cuda/cuda_binning.cu · math: sgs_math_proj.h · test: tests/unit/test_backend_ops.c (row bin_sort) */
 /* Binning on the CPU: instead of duplicating 64-bit keys (tile << 32 |
  * depth) and sorting them, sort the visible Gaussians once by depth and
  * deal them out to their tiles in that order.  The result is the same

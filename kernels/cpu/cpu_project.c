@@ -1,3 +1,4 @@
+/* Twin: kernels/cuda/cuda_project.cu · math: sgs_math_gaussian.h · test: tests/unit/test_backend_ops.c (rows project, project_backward) */
 /* Per-Gaussian preprocessing on the CPU and its backward pass: one
  * OpenMP loop over Gaussians around the shared math of
  * sgs_math_gaussian.h. */

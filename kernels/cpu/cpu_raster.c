@@ -1,3 +1,4 @@
+/* Twin: kernels/cuda/cuda_raster.cu · math: sgs_math_blend.h · test: tests/unit/test_backend_ops.c (row rasterize) */
 /* Forward rasterization on the CPU: one OpenMP task per 16x16 tile,
  * Gaussians front to back, each applied to the pixels of the tile it can
  * reach, a row of pixels at a time (same order and arithmetic per pixel

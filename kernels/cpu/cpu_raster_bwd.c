@@ -1,3 +1,4 @@
+/* Twin: kernels/cuda/cuda_raster_bwd.cu · math: sgs_math_blend.h · test: tests/unit/test_backend_ops.c (row rasterize_backward) */
 /* Backward rasterization on the CPU, deterministic for any thread count:
  * each tile sweeps its Gaussians back to front and writes one gradient
  * record per (tile, Gaussian) pair (no shared accumulators); a second

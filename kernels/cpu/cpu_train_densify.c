@@ -1,3 +1,4 @@
+/* Twin: kernels/cuda/cuda_train_densify.cu · math: sgs_math_optim.h · test: tests/unit/test_backend_ops.c (row densify) */
 /* Densification and pruning on the CPU (Inria's densify_and_prune, see
  * sgs_train_ops.h).  Decisions come from sgs_math_optim.h, shared with
  * the CUDA backend; then an output map (source Gaussian and role of every

@@ -1,5 +1,7 @@
 /* Entry points of the CPU backend's training operations (kernels/cpu/
- * cpu_train_*.c), gathered into sgs_cpu_train_ops by cpu_train_ops.c. */
+ * cpu_train_*.c), gathered by name into the backend table's `train`
+ * (cpu_backend.c) and sgs_cpu_train_ops (cpu_train_ops.c) through
+ * CPU_TRAIN_OPS. */
 #ifndef SGS_CPU_TRAIN_INTERNAL_H
 #define SGS_CPU_TRAIN_INTERNAL_H
 
@@ -7,11 +9,28 @@
 
 int cpu_loss_l1_ssim(const float *img, const float *gt, int w, int h, float lambda,
 		     float *dimg, double terms[4]);
+int cpu_adam(float *p, const float *g, float *m, float *v, size_t count,
+	     const struct sgs_adam_hp *hp);
+int cpu_update_max_radii(float *max_radii, const struct sgs_raster_ctx *ctx);
 int cpu_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 		const struct sgs_densify_params *p, struct sgs_densify_stats *stats);
+int cpu_reset_opacity(struct sgs_train_state *st, float max_opacity);
 int cpu_mcmc_relocate(const struct sgs_backend *be, struct sgs_train_state *st,
 		      const struct sgs_mcmc_params *p, struct sgs_densify_stats *stats);
 int cpu_mcmc_noise(struct sgs_train_state *st, float scale, uint64_t seed, uint32_t iteration);
 int cpu_mcmc_regularise(struct sgs_train_state *st, float opacity_w, float scale_w);
+
+/* The CPU training operations by name, one list for both tables. */
+#define CPU_TRAIN_OPS                                      \
+	{                                                  \
+		.loss_l1_ssim = cpu_loss_l1_ssim,          \
+		.adam = cpu_adam,                          \
+		.update_max_radii = cpu_update_max_radii,  \
+		.densify = cpu_densify,                    \
+		.reset_opacity = cpu_reset_opacity,        \
+		.mcmc_relocate = cpu_mcmc_relocate,        \
+		.mcmc_noise = cpu_mcmc_noise,              \
+		.mcmc_regularise = cpu_mcmc_regularise,    \
+	}
 
 #endif

@@ -1,3 +1,4 @@
+/* Twin: kernels/cuda/cuda_train_loss.cu · math: sgs_math_ssim.h · test: tests/unit/test_backend_ops.c (row loss_l1_ssim) */
 /* The training loss on the CPU: (1 - lambda) L1 + lambda (1 - SSIM) and
  * its gradient, fused.  Each channel is one plane handled by separable
  * passes over rows: horizontal filtering of the five SSIM statistics,

@@ -1,3 +1,4 @@
+/* Twin: kernels/cuda/cuda_train_mcmc.cu · math: sgs_math_mcmc.h · test: tests/unit/test_backend_ops.c (rows mcmc_relocate, mcmc_regularise, mcmc_noise) */
 /* The MCMC variant's operations on the CPU (sgs_train_ops.h): applying a
  * relocation plan (kernels/sgs_train_mcmc.h), the position noise and the
  * opacity / scale regularisation.  Every element depends on its own

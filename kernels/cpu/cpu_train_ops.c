@@ -1,17 +1,18 @@
-/* The CPU backend's training-operation table and its elementwise
- * operations: Adam, the screen-radius maximum, the opacity reset.  Each
- * element depends on its own inputs only, so the results do not depend on
- * the thread count. */
+/* Twin: kernels/cuda/cuda_train_ops.cu · math: sgs_math_optim.h · test: tests/unit/test_backend_ops.c (rows adam, update_max_radii, reset_opacity) */
+/* The CPU backend's elementwise training operations: Adam, the
+ * screen-radius maximum, the opacity reset.  Each element depends on its
+ * own inputs only, so the results do not depend on the thread count. */
 #include <math.h>
 #include <string.h>
 
 #include "cpu_train_internal.h"
 #include "sgs_error.h"
 #include "sgs_math_optim.h"
+#include "sgs_train_backends.h"
 #include "sgs_train_host.h"
 
-static int cpu_adam(float *p, const float *g, float *m, float *v, size_t count,
-		    const struct sgs_adam_hp *hp)
+int cpu_adam(float *p, const float *g, float *m, float *v, size_t count,
+	     const struct sgs_adam_hp *hp)
 {
 	struct sgs_adam_consts c;
 	if (sgs_adam_prepare(p, g, m, v, count, hp, &c))
@@ -28,7 +29,7 @@ static int cpu_adam(float *p, const float *g, float *m, float *v, size_t count,
 	return 0;
 }
 
-static int cpu_update_max_radii(float *max_radii, const struct sgs_raster_ctx *ctx)
+int cpu_update_max_radii(float *max_radii, const struct sgs_raster_ctx *ctx)
 {
 	if (!ctx)
 		return sgs_error_set("update_max_radii: no render context");
@@ -45,7 +46,7 @@ static int cpu_update_max_radii(float *max_radii, const struct sgs_raster_ctx *c
 	return 0;
 }
 
-static int cpu_reset_opacity(struct sgs_train_state *st, float max_opacity)
+int cpu_reset_opacity(struct sgs_train_state *st, float max_opacity)
 {
 	if (!(max_opacity > 0.0f && max_opacity < 1.0f))
 		return sgs_error_set("reset_opacity: maximum opacity %g outside (0, 1)",
@@ -64,13 +65,6 @@ static int cpu_reset_opacity(struct sgs_train_state *st, float max_opacity)
 	return 0;
 }
 
-const struct sgs_train_ops sgs_cpu_train_ops = {
-	.loss_l1_ssim = cpu_loss_l1_ssim,
-	.adam = cpu_adam,
-	.update_max_radii = cpu_update_max_radii,
-	.densify = cpu_densify,
-	.reset_opacity = cpu_reset_opacity,
-	.mcmc_relocate = cpu_mcmc_relocate,
-	.mcmc_noise = cpu_mcmc_noise,
-	.mcmc_regularise = cpu_mcmc_regularise,
-};
+/* For the CPU-only unit tests (sgs_train_backends.h); the backend table
+ * carries the same list as sgs_backend_cpu()->train. */
+const struct sgs_train_ops sgs_cpu_train_ops = CPU_TRAIN_OPS;

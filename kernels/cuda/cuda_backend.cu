@@ -1,3 +1,4 @@
+/* Twin: kernels/cpu/cpu_backend.c · math: none (table, buffers, context) · test: tests/unit/test_backend_ops.c (row buffers) */
 /* The CUDA backend's table: buffers are device memory (cudaMalloc), the
  * render context keeps its device arrays between frames and grows them on
  * demand, and sgs_backend_cuda() says why it cannot be used (no device, a
@@ -9,7 +10,7 @@
 #include <string.h>
 
 #include "cuda_internal.h"
-#include "sgs_train_backends.h"
+#include "cuda_train_internal.h"
 
 int cuda_fail(cudaError_t err, const char *call, const char *file, int line)
 {
@@ -261,7 +262,14 @@ static void cuda_backend_init(void)
 	cuda_table.rasterize = cuda_rasterize;
 	cuda_table.rasterize_backward = cuda_rasterize_backward;
 	cuda_table.project_backward = cuda_project_backward;
-	cuda_table.train = &sgs_cuda_train_ops;
+	cuda_table.train.loss_l1_ssim = cuda_loss_l1_ssim;
+	cuda_table.train.adam = cuda_adam;
+	cuda_table.train.update_max_radii = cuda_update_max_radii;
+	cuda_table.train.densify = cuda_densify;
+	cuda_table.train.reset_opacity = cuda_reset_opacity;
+	cuda_table.train.mcmc_relocate = cuda_mcmc_relocate;
+	cuda_table.train.mcmc_noise = cuda_mcmc_noise;
+	cuda_table.train.mcmc_regularise = cuda_mcmc_regularise;
 }
 
 const struct sgs_backend *cuda_backend_table(void) { return &cuda_table; }

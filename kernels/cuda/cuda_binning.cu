@@ -1,3 +1,4 @@
+/* Twin: kernels/cpu/cpu_binning.c · math: sgs_math_proj.h · test: tests/unit/test_backend_ops.c (row bin_sort) */
 /* Binning on the GPU as in Inria's rasterizer: an inclusive prefix sum of
  * the tiles each Gaussian touches gives every Gaussian its slots; each
  * Gaussian writes one key (tile << 32 | depth bits) per tile into its

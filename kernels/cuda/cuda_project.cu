@@ -1,3 +1,4 @@
+/* Twin: kernels/cpu/cpu_project.c · math: sgs_math_gaussian.h · test: tests/unit/test_backend_ops.c (rows project, project_backward) */
 /* Per-Gaussian preprocessing on the GPU and its backward pass: one thread
  * per Gaussian around the shared math of sgs_math_gaussian.h; the pose
  * gradient is summed per block, then with one atomic per block. */

@@ -1,3 +1,4 @@
+/* Twin: kernels/cpu/cpu_raster.c · math: sgs_math_blend.h · test: tests/unit/test_backend_ops.c (row rasterize) */
 /* Forward rasterization on the GPU: one 16x16 block per tile, one thread
  * per pixel.  The block walks its tile's front-to-back list in batches of
  * 256 Gaussians that its threads load together into shared memory, and

@@ -1,3 +1,4 @@
+/* Twin: kernels/cpu/cpu_raster_bwd.c · math: sgs_math_blend.h · test: tests/unit/test_backend_ops.c (row rasterize_backward) */
 /* Backward rasterization on the GPU (as in Inria's renderCUDA backward):
  * one 16x16 block per tile walks the tile's list back to front in
  * shared-memory batches; every pixel starts at its last contributor and

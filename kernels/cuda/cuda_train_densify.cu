@@ -1,3 +1,4 @@
+/* Twin: kernels/cpu/cpu_train_densify.c · math: sgs_math_optim.h · test: tests/unit/test_backend_ops.c (row densify) */
 /* Densification and pruning on the GPU, with the decisions of
  * sgs_math_optim.h and the output layout of the CPU backend
  * (cpu_train_densify.c), without a host round trip of the model:

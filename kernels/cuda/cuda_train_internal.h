@@ -1,5 +1,6 @@
 /* Entry points of the CUDA backend's training operations (kernels/cuda/
- * cuda_train_*.cu), gathered into sgs_cuda_train_ops by cuda_train_ops.cu.
+ * cuda_train_*.cu), assigned by name to the backend table's `train` in
+ * cuda_backend.cu.
  * Buffers are device memory of sgs_backend_get("cuda"). */
 #ifndef SGS_CUDA_TRAIN_INTERNAL_H
 #define SGS_CUDA_TRAIN_INTERNAL_H
@@ -9,6 +10,10 @@
 
 int cuda_loss_l1_ssim(const float *img, const float *gt, int w, int h, float lambda, float *dimg,
 		      double terms[4]);
+int cuda_adam(float *p, const float *g, float *m, float *v, size_t count,
+	      const struct sgs_adam_hp *hp);
+int cuda_update_max_radii(float *max_radii, const struct sgs_raster_ctx *ctx);
+int cuda_reset_opacity(struct sgs_train_state *st, float max_opacity);
 int cuda_densify(const struct sgs_backend *be, struct sgs_train_state *st,
 		 const struct sgs_densify_params *p, struct sgs_densify_stats *stats);
 int cuda_mcmc_relocate(const struct sgs_backend *be, struct sgs_train_state *st,

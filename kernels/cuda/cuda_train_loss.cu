@@ -1,3 +1,4 @@
+/* Twin: kernels/cpu/cpu_train_loss.c · math: sgs_math_ssim.h · test: tests/unit/test_backend_ops.c (row loss_l1_ssim) */
 /* The training loss on the GPU: (1 - lambda) L1 + lambda (1 - SSIM) and
  * its gradient, fused, with the CPU's passes (cpu_train_loss.c) as
  * separate kernels over channel planes: horizontal filtering of the five

@@ -1,3 +1,4 @@
+/* Twin: kernels/cpu/cpu_train_mcmc.c · math: sgs_math_mcmc.h · test: tests/unit/test_backend_ops.c (rows mcmc_relocate, mcmc_regularise, mcmc_noise) */
 /* The MCMC variant's operations on CUDA, twins of kernels/cpu/
  * cpu_train_mcmc.c.  The relocation plan is made on the host from the
  * downloaded opacities (n floats, the only transfer) with the same code

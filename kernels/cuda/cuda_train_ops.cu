@@ -1,12 +1,12 @@
-/* The CUDA backend's training-operation table and its elementwise
- * operations: Adam, the screen-radius maximum, the opacity reset, each one
- * grid-stride kernel around the shared arithmetic of sgs_math_optim.h. */
+/* Twin: kernels/cpu/cpu_train_ops.c · math: sgs_math_optim.h · test: tests/unit/test_backend_ops.c (rows adam, update_max_radii, reset_opacity) */
+/* The CUDA backend's elementwise training operations: Adam, the
+ * screen-radius maximum, the opacity reset, each one grid-stride kernel
+ * around the shared arithmetic of sgs_math_optim.h. */
 #include <math.h>
 
 #include "cuda_train_internal.h"
 #include "sgs_math_optim.h"
 #include "sgs_train_host.h"
-#include "sgs_train_backends.h"
 
 struct adam_args {
 	float step_first, step_rest, sqrt_bc2, b1, b2, eps;
@@ -25,8 +25,8 @@ adam_kernel(size_t count, float *p, const float *g, float *m, float *v, const st
 	}
 }
 
-static int cuda_adam(float *p, const float *g, float *m, float *v, size_t count,
-		     const struct sgs_adam_hp *hp)
+int cuda_adam(float *p, const float *g, float *m, float *v, size_t count,
+	      const struct sgs_adam_hp *hp)
 {
 	struct sgs_adam_consts c;
 	if (sgs_adam_prepare(p, g, m, v, count, hp, &c))
@@ -55,7 +55,7 @@ max_radii_kernel(uint32_t n, float *max_radii, const int32_t *radii)
 	}
 }
 
-static int cuda_update_max_radii(float *max_radii, const struct sgs_raster_ctx *ctx)
+int cuda_update_max_radii(float *max_radii, const struct sgs_raster_ctx *ctx)
 {
 	if (!ctx)
 		return sgs_error_set("update_max_radii: no render context");
@@ -77,7 +77,7 @@ cap_kernel(uint32_t n, float *x, float cap)
 		x[i] = cap;
 }
 
-static int cuda_reset_opacity(struct sgs_train_state *st, float max_opacity)
+int cuda_reset_opacity(struct sgs_train_state *st, float max_opacity)
 {
 	if (!(max_opacity > 0.0f && max_opacity < 1.0f))
 		return sgs_error_set("reset_opacity: maximum opacity %g outside (0, 1)",
@@ -92,11 +92,3 @@ static int cuda_reset_opacity(struct sgs_train_state *st, float max_opacity)
 	CUDA_TRY(cudaMemsetAsync(st->v.opacity, 0, (size_t)n * sizeof(float), 0));
 	return 0;
 }
-
-/* Positional: loss_l1_ssim, adam, update_max_radii, densify, reset_opacity,
- * mcmc_relocate, mcmc_noise, mcmc_regularise (C++17 has no designated
- * initialisers). */
-extern "C" const struct sgs_train_ops sgs_cuda_train_ops = {
-	cuda_loss_l1_ssim,  cuda_adam,          cuda_update_max_radii, cuda_densify,
-	cuda_reset_opacity, cuda_mcmc_relocate, cuda_mcmc_noise,       cuda_mcmc_regularise,
-};

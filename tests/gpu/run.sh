@@ -1,8 +1,9 @@
 #!/bin/sh
 # GPU checks, in one go, for a borrowed GPU machine (see tests/gpu/README):
-# build for sm_90, run the CUDA-vs-CPU operation checks (test_backend_ops),
-# the other tests that use the CUDA backend and the CPU rasterizer tests,
-# the benchmark, and compute-sanitizer on a reduced set of checks.
+# build for sm_90, run the CUDA-vs-CPU operation checks (test_backend_ops:
+# one row per render and training operation), the other tests that use
+# the CUDA backend and the CPU rasterizer tests, the benchmark, and
+# compute-sanitizer on a reduced set of checks.
 #
 #   sh tests/gpu/run.sh          (from anywhere; works in the repository root)
 #
@@ -131,8 +132,8 @@ if [ ! -x $BD/tests/test_backend_ops ]; then
 fi
 [ $full = 1 ] && result build $((build_rc != 0)) "(full build)"
 
-# ---- CUDA vs CPU, operation by operation ----
-t=$(limit 150)
+# ---- CUDA vs CPU, operation by operation (render and training rows) ----
+t=$(limit 180)
 timeout "$t" $BD/tests/test_backend_ops > "$LOG/test_backend_ops.tap" 2>&1
 rc=$?
 nok=$(grep -c '^not ok' "$LOG/test_backend_ops.tap")

@@ -1,14 +1,30 @@
 /* The CUDA backend against the CPU backend, operation by operation, on the
- * same inputs (the idea of ggml's test-backend-ops).  Each operation gets
- * the CPU's outputs of the operations before it as its input, so a
- * difference points at that one operation; a last "render chain" check
- * runs each backend on its own from the parameters to the gradients.
+ * same inputs: the idea of ggml's test-backend-ops.  rows[] at the end is
+ * the table, one row per operation of struct sgs_backend (render and
+ * training): the row builds its inputs on both backends, runs the
+ * operation on each, compares the outputs with its own tolerances and
+ * notes the largest error, printed per row at the end.  A new operation
+ * is one more row.
+ *
+ * Rows run on lists of inputs (struct variant_set).  Rows next to each
+ * other in the table on the same list form a chain, run input by input:
+ * the render rows share a scene, and each takes the CPU's outputs of the
+ * rows before it as its input (uploaded over the CUDA ones), so a
+ * difference points at that one operation; "render_chain" then runs each
+ * backend on its own from the parameters to the gradients.  The MCMC rows
+ * continue each backend's own state, as training does.
+ *
  * Tolerances are per output: float atomics and fused multiply-adds on the
  * GPU reorder and round sums differently, so floats are compared by the
  * largest difference relative to the largest reference value, images by
- * PSNR, and discrete outputs (counts, contributors) by the share of pixels
- * that differ.  Without a usable CUDA device every operation is skipped.
- * SGS_TEST_QUICK=1 leaves out the large cases (for compute-sanitizer). */
+ * PSNR, discrete outputs (counts, contributors) by the share that differs,
+ * and bookkeeping (densify counts, max radii, opacity reset) exactly.
+ *
+ * Each input draws its random data from its own seed, whatever rows run
+ * before it.  Without a usable CUDA device every row is skipped (# SKIP).
+ * SGS_TEST_QUICK=1 leaves out the large inputs (for compute-sanitizer and
+ * the CPU emulation of tests/gpu/emu).  Arguments name rows to run (with
+ * the rows before them on the same inputs): test_backend_ops adam densify */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,13 +33,11 @@
 
 #include "sgs_error.h"
 #include "sgs_kernels.h"
+#include "sgs_train_ops.h"
 #include "tap.h"
 
-static const char *const op_names[] = {
-	"buffers", "project", "bin_sort", "rasterize", "rasterize_backward", "project_backward",
-	"render chain",
-};
-#define N_OPS (int)(sizeof op_names / sizeof op_names[0])
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* ---- tolerances ---- */
 #define TOL_PROJ_XY 1e-5      /* pixel coordinates, depth */
@@ -34,8 +48,16 @@ static const char *const op_names[] = {
 #define TOL_GRAD 1e-3         /* backward outputs */
 #define TOL_CHAIN_DB 50.0     /* whole render, each backend on its own */
 #define TOL_CHAIN_GRAD 1e-2
+#define TOL_LOSS 1e-5         /* loss terms, relative */
+#define TOL_LOSS_GRAD 1e-4    /* dL/dimg, of its largest magnitude */
+#define TOL_ADAM 1e-6         /* p (relative, at least 1), m, v */
+#define TOL_STATE 1e-5        /* densify, MCMC relocation: every array */
+#define TOL_STATE_NOISE 1e-4  /* MCMC regulariser and noise (host vs device libm) */
 
-/* ---- random numbers (splitmix64) ---- */
+enum { CPU, GPU };
+static const char *const side_name[2] = {"cpu", "cuda"};
+
+/* ---- random numbers (splitmix64), seeded per input ---- */
 static uint64_t rng_state;
 
 static double urand(void)
@@ -55,12 +77,86 @@ static double nrand(void)
 	return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
 }
 
+/* ---- the table's types ---- */
+
+/* One input of a row.  Rows read the fields they need. */
+struct variant {
+	const char *name;
+	int big;        /* 1: left out under SGS_TEST_QUICK; -1: only under it */
+	uint64_t seed;  /* of the random inputs */
+	uint32_t n;     /* Gaussians, or elements */
+	int deg;        /* SH storage degree */
+	int active;     /* scenes: SH degree used for colour */
+	int antialias;  /* scenes */
+	int w, h;       /* image */
+	float x;        /* loss: lambda; densify: max screen size */
+	uint32_t cap;   /* densify, MCMC: max_gaussians */
+};
+
+struct op_env;
+
+/* A list of inputs, and what the rows on it share for each (both NULL
+ * when each row builds its own). */
+struct variant_set {
+	const char *what;
+	const struct variant *v;
+	int n;
+	int (*setup)(struct op_env *e); /* -1 with a message */
+	void (*free)(struct op_env *e);
+};
+
+/* A row: one operation, CUDA against CPU. */
+struct op_case {
+	const char *name;
+	const char *tol;                   /* its tolerances, in words */
+	int counts;                        /* summary counts differing entries */
+	const struct variant_set *on;      /* the inputs it runs on */
+	int (*setup)(struct op_env *e);    /* its inputs on both sides (NULL: none) */
+	int (*run)(struct op_env *e, int side); /* the operation on e->be[side] */
+	int (*compare)(struct op_env *e);  /* ok() lines; -1: later rows cannot run */
+	void (*free)(struct op_env *e);    /* of setup's and run's state (may be NULL) */
+	void (*once)(struct op_env *e);    /* checks that compare nothing, once after
+					    * all inputs (bad input -> message) */
+};
+
+/* What a row's functions see. */
+struct op_env {
+	const struct sgs_backend *be[2];
+	struct sgs_raster_ctx *ctx[2]; /* one per backend for every scene: growing
+					* and reusing buffers is part of the check */
+	const struct op_case *row;
+	const struct variant *v;
+	void *shared; /* the variant set's setup */
+	void *own;    /* the row's setup */
+};
+
+/* Worst error against its threshold, per row, for the summary. */
+struct row_result {
+	int ran;
+	double ratio, err, thr;
+};
+static struct row_result *cur_res;
+
+static void note(double err, double thr)
+{
+	double r = thr > 0.0 ? err / thr : err > 0.0 ? INFINITY : 0.0;
+	if (isnan(r))
+		r = INFINITY;
+	if (!cur_res->ran || r > cur_res->ratio) {
+		cur_res->ratio = r;
+		cur_res->err = err;
+		cur_res->thr = thr;
+	}
+	cur_res->ran = 1;
+}
+
 /* ---- comparisons ---- */
 
-/* max |ref - x| / max |ref| over the items with mask[i] != 0 (all when
- * mask is NULL), per floats per item; NaN counts as infinite. */
+/* max |ref - x| / max(max |ref|, floor) over the items with mask[i] != 0
+ * (all when mask is NULL), per floats per item; NaN counts as infinite.
+ * floor 0: relative to the reference alone (1e-30 when it is all zero). */
 static double rel_err(const float *ref, const float *x, size_t items, int per,
-		      const uint8_t *mask)
+		      const uint8_t *mask, double floor)
 {
 	double dmax = 0.0, amax = 0.0;
 	for (size_t i = 0; i < items; i++) {
@@ -74,7 +170,8 @@ static double rel_err(const float *ref, const float *x, size_t items, int per,
 				amax = fabs(a);
 		}
 	}
-	return dmax == 0.0 ? 0.0 : dmax / (amax > 0.0 ? amax : 1e-30);
+	double mag = amax > floor ? amax : floor;
+	return dmax == 0.0 ? 0.0 : dmax / (mag > 0.0 ? mag : 1e-30);
 }
 
 /* Largest error and PSNR (peak 1) of x against ref, both divided by scale. */
@@ -101,71 +198,166 @@ static size_t count_diff_u32(const uint32_t *a, const uint32_t *b, size_t count)
 	return d;
 }
 
-/* Worst error / threshold seen per operation, for the summary lines. */
-static double worst_ratio[N_OPS] = {-1, -1, -1, -1, -1, -1, -1}, worst_err[N_OPS],
-	worst_thr[N_OPS];
-
-static void note(int op, double err, double thr)
+/* Entries of `size` bytes whose bytes differ. */
+static size_t count_diff_bytes(const void *a, const void *b, size_t count, size_t size)
 {
-	double r = thr > 0.0 ? err / thr : err > 0.0 ? INFINITY : 0.0;
-	if (!(r <= worst_ratio[op])) {
-		worst_ratio[op] = isnan(r) ? INFINITY : r;
-		worst_err[op] = err;
-		worst_thr[op] = thr;
-	}
+	size_t d = 0;
+	for (size_t i = 0; i < count; i++)
+		d += memcmp((const char *)a + i * size, (const char *)b + i * size, size) != 0;
+	return d;
 }
 
-static int check_rel(int op, const char *cname, const char *what, double err, double thr)
+/* "row [input] what: ..." */
+static int check_rel(const struct op_env *e, const char *what, double err, double thr)
 {
-	note(op, err, thr);
-	return ok(err <= thr, "%s [%s] %s: max rel err %.3g (threshold %.3g)", op_names[op],
-		  cname, what, err, thr);
+	note(err, thr);
+	return ok(err <= thr, "%s [%s] %s: max rel err %.3g (threshold %.3g)", e->row->name,
+		  e->v->name, what, err, thr);
+}
+
+/* The same with a strict bound; err < 0 means the comparison failed. */
+static int check_below(const struct op_env *e, const char *what, double err, double thr)
+{
+	note(err < 0.0 ? INFINITY : err, thr);
+	return ok(err >= 0.0 && err < thr, "%s [%s] %s: max rel err %.3g (below %.3g)",
+		  e->row->name, e->v->name, what, err, thr);
 }
 
 /* An image passes with PSNR >= db or a largest error <= maxtol. */
-static int check_img(int op, const char *cname, const char *what, const float *ref,
-		     const float *x, size_t count, double scale, double db, double maxtol)
+static int check_img(const struct op_env *e, const char *what, const float *ref, const float *x,
+		     size_t count, double scale, double db, double maxtol)
 {
 	double m, p;
 	img_err(ref, x, count, scale, &m, &p);
-	note(op, m, maxtol);
-	return ok(p >= db || m <= maxtol, "%s [%s] %s: max err %.3g, PSNR %.1f dB (needs >= %.0f dB "
-		  "or max err <= %.3g)", op_names[op], cname, what, m, p, db, maxtol);
+	note(m, maxtol);
+	return ok(p >= db || m <= maxtol,
+		  "%s [%s] %s: max err %.3g, PSNR %.1f dB (needs >= %.0f dB or max err <= %.3g)",
+		  e->row->name, e->v->name, what, m, p, db, maxtol);
 }
 
-static int check_discrete(int op, const char *cname, const char *what, size_t diff, size_t count,
+static int check_discrete(const struct op_env *e, const char *what, size_t diff, size_t count,
 			  double share)
 {
 	double frac = count ? (double)diff / (double)count : 0.0;
-	note(op, frac, share);
-	return ok(frac <= share, "%s [%s] %s: %zu of %zu differ (at most %.2f%%)", op_names[op],
-		  cname, what, diff, count, 100.0 * share);
+	note(frac, share);
+	return ok(frac <= share, "%s [%s] %s: %zu of %zu differ (at most %.2f%%)", e->row->name,
+		  e->v->name, what, diff, count, 100.0 * share);
 }
 
-/* ---- the scene ---- */
+/* A failure that stops the rows after this one on this input. */
+static int fail(const struct op_env *e, const char *what)
+{
+	ok(0, "%s [%s] %s: %s", e->row->name, e->v->name, what, sgs_error_get());
+	return -1;
+}
 
-struct tcase {
-	const char *name;
-	uint32_t n;
-	int w, h, deg, active, antialias;
-	uint64_t seed;
-	int big; /* left out when SGS_TEST_QUICK is set (GPU sanitizers) */
+/* ---- buffers ---- */
+
+/* A buffer of be holding a copy of host (uninitialised when host is
+ * NULL); sets *err on failure. */
+static void *side_buf(const struct sgs_backend *be, const void *host, size_t bytes, int *err)
+{
+	void *p = be->alloc(bytes);
+	if (!p || (host && be->upload(p, host, bytes)))
+		*err = 1;
+	return p;
+}
+
+/* A host copy of a backend buffer (freed by the caller); NULL on failure. */
+static void *fetch(const struct sgs_backend *be, const void *src, size_t bytes)
+{
+	void *p = malloc(bytes ? bytes : 1);
+	if (p && be->download(p, src, bytes)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void free_host_gaussians(struct sgs_gaussians *g)
+{
+	free(g->means);
+	free(g->log_scales);
+	free(g->quats);
+	free(g->opacity);
+	free(g->sh);
+	memset(g, 0, sizeof *g);
+}
+
+/* Host copies of the five arrays of a Gaussian set of be. */
+static int fetch_gaussians(const struct sgs_backend *be, const struct sgs_gaussians *src,
+			   struct sgs_gaussians *dst)
+{
+	size_t n = src->n, K = (size_t)sgs_sh_coeffs(src->sh_degree);
+	*dst = *src;
+	dst->means = fetch(be, src->means, 3 * n * sizeof(float));
+	dst->log_scales = fetch(be, src->log_scales, 3 * n * sizeof(float));
+	dst->quats = fetch(be, src->quats, 4 * n * sizeof(float));
+	dst->opacity = fetch(be, src->opacity, n * sizeof(float));
+	dst->sh = fetch(be, src->sh, 3 * K * n * sizeof(float));
+	return dst->means && dst->log_scales && dst->quats && dst->opacity && dst->sh ? 0 : -1;
+}
+
+/* ================= row buffers: alloc(0), upload, copy, memset, download */
+
+struct buffers_io {
+	int alloc0[2], round_trip[2], zeroed[2];
 };
 
-static const struct tcase cases[] = {
-	{"empty", 0, 16, 16, 0, 0, 0, 1, 0},
-	{"tiny", 6, 24, 17, 0, 0, 0, 2, 0},
-	{"300 sh1 aa 67x45", 300, 67, 45, 1, 1, 1, 3, 0},
-	{"300 sh2 67x45", 300, 67, 45, 2, 2, 0, 4, 0},
-	/* several batches of 256 per tile, saturated pixels */
-	{"2000 dense sh1 40x30", 2000, 40, 30, 1, 1, 0, 9, 0},
-	{"20k sh3 256x192", 20000, 256, 192, 3, 3, 0, 5, 1},
-	{"20k sh3(2) aa 256x192", 20000, 256, 192, 3, 2, 1, 6, 1},
-	{"5k sh1 aa 250x190", 5000, 250, 190, 1, 1, 1, 7, 1},
-	{"400 sh3 67x45 reused", 400, 67, 45, 3, 3, 0, 8, 0},
-};
+static int buffers_setup(struct op_env *e)
+{
+	e->own = calloc(1, sizeof(struct buffers_io));
+	return e->own ? 0 : sgs_error_set("out of host memory");
+}
 
-static void make_camera(const struct tcase *tc, struct sgs_cam *cam)
+static int buffers_run(struct op_env *e, int side)
+{
+	enum { N = 1000 };
+	const struct sgs_backend *be = e->be[side];
+	struct buffers_io *io = e->own;
+	float host[N], back[N];
+	for (int i = 0; i < N; i++)
+		host[i] = (float)i * 0.25f - 7.0f;
+	void *z = be->alloc(0);
+	io->alloc0[side] = z != NULL;
+	be->free(z);
+	float *a = be->alloc(sizeof host), *b = be->alloc(sizeof host);
+	int rc = !a || !b || be->upload(a, host, sizeof host) || be->copy(b, a, sizeof host) ||
+		 be->download(back, b, sizeof back);
+	io->round_trip[side] = !rc && !memcmp(host, back, sizeof host);
+	rc = rc || be->memset(b, 0, sizeof host) || be->download(back, b, sizeof back) ||
+	     be->sync();
+	int zero = 1;
+	for (int i = 0; i < N; i++)
+		zero &= back[i] == 0.0f;
+	io->zeroed[side] = !rc && zero;
+	be->free(a);
+	be->free(b);
+	return 0;
+}
+
+static int buffers_compare(struct op_env *e)
+{
+	const struct buffers_io *io = e->own;
+	for (int s = 0; s < 2; s++) {
+		note(!io->alloc0[s] + !io->round_trip[s] + !io->zeroed[s], 0.0);
+		ok(io->alloc0[s], "buffers [%s] alloc(0) gives a pointer", side_name[s]);
+		ok(io->round_trip[s], "buffers [%s] upload, copy, download round trip",
+		   side_name[s]);
+		ok(io->zeroed[s], "buffers [%s] memset to zero", side_name[s]);
+	}
+	return 0;
+}
+
+static void free_own(struct op_env *e)
+{
+	free(e->own);
+	e->own = NULL;
+}
+
+/* ================= the render rows' scene ================= */
+
+static void make_camera(const struct variant *v, struct sgs_cam *cam)
 {
 	double ax = urange(-0.15, 0.15), ay = urange(-0.15, 0.15), az = urange(-0.3, 0.3);
 	double cx = cos(ax), sx = sin(ax), cy = cos(ay), sy = sin(ay), cz = cos(az), sz = sin(az);
@@ -173,12 +365,12 @@ static void make_camera(const struct tcase *tc, struct sgs_cam *cam)
 		       sz * cy, sz * sy * sx + cz * cx, sz * sy * cx - cz * sx,
 		       -sy,     cy * sx,                cy * cx};
 	memset(cam, 0, sizeof *cam);
-	cam->w = tc->w;
-	cam->h = tc->h;
-	cam->fx = (float)(0.9 * tc->w);
-	cam->fy = (float)(0.95 * tc->w);
-	cam->cx = (float)(0.5 * tc->w + 1.3);
-	cam->cy = (float)(0.5 * tc->h - 0.7);
+	cam->w = v->w;
+	cam->h = v->h;
+	cam->fx = (float)(0.9 * v->w);
+	cam->fy = (float)(0.95 * v->w);
+	cam->cx = (float)(0.5 * v->w + 1.3);
+	cam->cy = (float)(0.5 * v->h - 0.7);
 	for (int i = 0; i < 9; i++)
 		cam->R[i] = (float)R[i];
 	cam->t[0] = 0.05f;
@@ -190,14 +382,14 @@ static void make_camera(const struct tcase *tc, struct sgs_cam *cam)
 /* Host parameters: most Gaussians in front of the camera and around the
  * image (some beyond its borders), a few near or behind the near plane,
  * 1 to 12 pixels wide, some thin, colours that sometimes clamp. */
-static int make_gaussians(const struct tcase *tc, const struct sgs_cam *cam,
+static int make_gaussians(const struct variant *v, const struct sgs_cam *cam,
 			  struct sgs_gaussians *g)
 {
-	const size_t n = tc->n, K = (size_t)sgs_sh_coeffs(tc->deg);
+	const size_t n = v->n, K = (size_t)sgs_sh_coeffs(v->deg);
 	memset(g, 0, sizeof *g);
-	g->n = tc->n;
-	g->sh_degree = tc->deg;
-	g->sh_active = tc->active;
+	g->n = v->n;
+	g->sh_degree = v->deg;
+	g->sh_active = v->active;
 	g->means = malloc((3 * n + 1) * sizeof(float));
 	g->log_scales = malloc((3 * n + 1) * sizeof(float));
 	g->quats = malloc((4 * n + 1) * sizeof(float));
@@ -208,9 +400,9 @@ static int make_gaussians(const struct tcase *tc, const struct sgs_cam *cam,
 	const double ls0 = log(4.0 / cam->fx); /* 1 px at z = 4 */
 	for (size_t i = 0; i < n; i++) {
 		double z = urand() < 0.04 ? urange(-1.0, 0.3) : urange(1.0, 8.0);
-		double u = urange(-0.2, 1.2) * cam->w, v = urange(-0.2, 1.2) * cam->h;
+		double u = urange(-0.2, 1.2) * cam->w, vv = urange(-0.2, 1.2) * cam->h;
 		double p[3] = {(u - cam->cx) * fabs(z) / cam->fx - cam->t[0],
-			       (v - cam->cy) * fabs(z) / cam->fy - cam->t[1], z - cam->t[2]};
+			       (vv - cam->cy) * fabs(z) / cam->fy - cam->t[1], z - cam->t[2]};
 		for (int r = 0; r < 3; r++) /* world = R^T (p - t) */
 			g->means[3 * i + r] = (float)(cam->R[r] * p[0] + cam->R[3 + r] * p[1] +
 						      cam->R[6 + r] * p[2]);
@@ -227,21 +419,9 @@ static int make_gaussians(const struct tcase *tc, const struct sgs_cam *cam,
 	return 0;
 }
 
-static void free_host_gaussians(struct sgs_gaussians *g)
-{
-	free(g->means);
-	free(g->log_scales);
-	free(g->quats);
-	free(g->opacity);
-	free(g->sh);
-	memset(g, 0, sizeof *g);
-}
-
-/* ---- one backend's buffers for a case ---- */
-
+/* One backend's buffers for a scene. */
 struct side {
 	const struct sgs_backend *be;
-	struct sgs_raster_ctx *ctx;
 	struct sgs_gaussians g, grad;
 	struct sgs_render_out out;
 	float *drgb, *dalpha, *ddepth, *acc, *cnt;
@@ -250,6 +430,8 @@ struct side {
 static void side_free(struct side *s)
 {
 	const struct sgs_backend *be = s->be;
+	if (!be)
+		return;
 	if (s->g.means)
 		sgs_gaussians_free(be, &s->g);
 	if (s->grad.means)
@@ -263,15 +445,7 @@ static void side_free(struct side *s)
 	be->free(s->cnt);
 }
 
-static void *side_buf(const struct sgs_backend *be, const void *host, size_t bytes, int *err)
-{
-	void *p = be->alloc(bytes);
-	if (!p || (host && be->upload(p, host, bytes)))
-		*err = 1;
-	return p;
-}
-
-/* Allocate and fill everything one backend needs for the case. */
+/* Allocate and fill everything one backend needs for the scene. */
 static int side_init(struct side *s, const struct sgs_gaussians *hg, int w, int h,
 		     const float *drgb, const float *dalpha, const float *ddepth,
 		     const float *acc0)
@@ -292,384 +466,1229 @@ static int side_init(struct side *s, const struct sgs_gaussians *hg, int w, int 
 	return err ? -1 : 0;
 }
 
-/* A host copy of a backend buffer (freed by the caller); NULL on failure. */
-static void *fetch(const struct sgs_backend *be, const void *src, size_t bytes)
+/* project()'s outputs in the context */
+enum { XY, DEPTH, CONIC, COLOR, CLAMPED, RADII, TOUCHED, N_PROJ };
+
+static void proj_arrays(const struct sgs_raster_ctx *c, size_t n, void *a[N_PROJ],
+			size_t bytes[N_PROJ])
 {
-	void *p = malloc(bytes ? bytes : 1);
-	if (p && be->download(p, src, bytes)) {
-		free(p);
-		return NULL;
-	}
-	return p;
+	void *arr[N_PROJ] = {c->xy, c->depth, c->conic_opacity, c->color, c->clamped, c->radii,
+			     c->tiles_touched};
+	const size_t sz[N_PROJ] = {2 * n * 4, n * 4, 4 * n * 4, 3 * n * 4, 3 * n, n * 4, n * 4};
+	memcpy(a, arr, sizeof arr);
+	memcpy(bytes, sz, sizeof sz);
 }
 
-/* The five Gaussian arrays of a (host or fetched) gradient set. */
-static int fetch_gaussians(const struct sgs_backend *be, const struct sgs_gaussians *src,
-			   struct sgs_gaussians *dst)
+/* rasterize_backward()'s outputs in the context */
+#define N_DGRAD 5
+static const int dgrad_per[N_DGRAD] = {2, 3, 1, 3, 1};
+static const char *const dgrad_names[N_DGRAD] = {"d_xy", "d_conic", "d_opacity", "d_color",
+						 "d_depth"};
+
+static void dgrad_arrays(const struct sgs_raster_ctx *c, float *a[N_DGRAD])
 {
-	size_t n = src->n, K = (size_t)sgs_sh_coeffs(src->sh_degree);
-	*dst = *src;
-	dst->means = fetch(be, src->means, 3 * n * sizeof(float));
-	dst->log_scales = fetch(be, src->log_scales, 3 * n * sizeof(float));
-	dst->quats = fetch(be, src->quats, 4 * n * sizeof(float));
-	dst->opacity = fetch(be, src->opacity, n * sizeof(float));
-	dst->sh = fetch(be, src->sh, 3 * K * n * sizeof(float));
-	return dst->means && dst->log_scales && dst->quats && dst->opacity && dst->sh ? 0 : -1;
+	a[0] = c->d_xy, a[1] = c->d_conic, a[2] = c->d_opacity, a[3] = c->d_color;
+	a[4] = c->d_depth;
 }
 
-/* Compare every parameter gradient; returns the number of failures. */
-static int check_param_grads(int op, const char *cname, const struct sgs_gaussians *c,
-			     const struct sgs_gaussians *gp, double thr)
-{
-	size_t n = c->n;
-	int K = sgs_sh_coeffs(c->sh_degree), bad = 0;
-	bad += !check_rel(op, cname, "d means", rel_err(c->means, gp->means, n, 3, NULL), thr);
-	bad += !check_rel(op, cname, "d log_scales",
-			  rel_err(c->log_scales, gp->log_scales, n, 3, NULL), thr);
-	bad += !check_rel(op, cname, "d quats", rel_err(c->quats, gp->quats, n, 4, NULL), thr);
-	bad += !check_rel(op, cname, "d opacity", rel_err(c->opacity, gp->opacity, n, 1, NULL),
-			  thr);
-	bad += !check_rel(op, cname, "d sh", rel_err(c->sh, gp->sh, n, 3 * K, NULL), thr);
-	return bad;
-}
+/* The forward images, in this order; n_contrib and last_contrib aside. */
+#define N_IMG 5
+static const char *const img_names[N_IMG] = {"rgb", "alpha", "depth", "median_depth",
+					     "final_T"};
 
-#define FAIL_IF(cond, what)                                                           \
-	do {                                                                          \
-		if (cond) {                                                           \
-			ok(0, "%s [%s]: %s", what, tc->name, sgs_error_get());        \
-			goto done;                                                    \
-		}                                                                     \
-	} while (0)
-
-static void run_case(const struct sgs_backend *cpu, const struct sgs_backend *gpu,
-		     struct sgs_raster_ctx *cctx, struct sgs_raster_ctx *gctx,
-		     const struct tcase *tc)
-{
-	const char *cn = tc->name;
-	const size_t n = tc->n, np = (size_t)tc->w * tc->h;
-	const int K = sgs_sh_coeffs(tc->deg);
+struct scene {
 	struct sgs_cam cam;
-	struct sgs_gaussians hg;
-	struct side C, G;
-	struct sgs_raster_opts opts = {{0.2f, 0.5f, 0.8f}, tc->antialias};
-	float *drgb = NULL, *dalpha = NULL, *ddepth = NULL, *acc0 = NULL;
-	/* host copies, freed at the end */
-	enum { XY, DEPTH, CONIC, COLOR, CLAMPED, RADII, TOUCHED, N_PROJ };
-	void *cp[N_PROJ] = {0}, *gp[N_PROJ] = {0};
-	uint32_t *cids = NULL, *gids = NULL, *cranges = NULL, *granges = NULL;
-	float *cimg[5] = {0}, *gimg[5] = {0};
-	uint32_t *cnc = NULL, *gnc = NULL, *clast = NULL, *glast = NULL;
-	float *cd = NULL, *gd = NULL, *cacc = NULL, *gacc = NULL, *ccnt = NULL, *gcnt = NULL;
-	uint8_t *vis = NULL;
-	struct sgs_gaussians cgr = {0}, ggr = {0};
+	struct sgs_raster_opts opts;
+	struct sgs_gaussians hg;                 /* host parameters */
+	float *drgb, *dalpha, *ddepth, *acc0;    /* host upstream gradients, accumulators */
+	struct side s[2];
+	/* host copies of what the rows found, for the rows after them */
+	void *proj[2][N_PROJ];
+	uint8_t *vis;
+	uint32_t *ids[2], *ranges[2];
+	float *img[2][N_IMG];
+	uint32_t *nc[2], *last[2];
+	float dbg[2][3];
+	struct sgs_cam_grad dcam[2];
+};
 
-	memset(&C, 0, sizeof C);
-	memset(&G, 0, sizeof G);
-	memset(&hg, 0, sizeof hg);
-	C.be = cpu;
-	G.be = gpu;
-	rng_state = tc->seed * 0x2545F4914F6CDD1Dull;
-	make_camera(tc, &cam);
-	drgb = malloc(3 * np * sizeof(float));
-	dalpha = malloc(np * sizeof(float));
-	ddepth = malloc(np * sizeof(float));
-	acc0 = malloc((n + 1) * sizeof(float));
-	FAIL_IF(!drgb || !dalpha || !ddepth || !acc0 || make_gaussians(tc, &cam, &hg),
-		"host memory");
+static int scene_setup(struct op_env *e)
+{
+	const struct variant *v = e->v;
+	const size_t n = v->n, np = (size_t)v->w * v->h;
+	struct scene *sc = calloc(1, sizeof *sc);
+	if (!(e->shared = sc))
+		return sgs_error_set("out of host memory");
+	if (!e->ctx[CPU] || !e->ctx[GPU])
+		return sgs_error_set("no render contexts");
+	sc->opts = (struct sgs_raster_opts){{0.2f, 0.5f, 0.8f}, v->antialias};
+	make_camera(v, &sc->cam);
+	sc->drgb = malloc(3 * np * sizeof(float));
+	sc->dalpha = malloc(np * sizeof(float));
+	sc->ddepth = malloc(np * sizeof(float));
+	sc->acc0 = malloc((n + 1) * sizeof(float));
+	if (!sc->drgb || !sc->dalpha || !sc->ddepth || !sc->acc0 ||
+	    make_gaussians(v, &sc->cam, &sc->hg))
+		return sgs_error_set("out of host memory");
 	for (size_t i = 0; i < 3 * np; i++)
-		drgb[i] = (float)urange(-1.0, 1.0);
+		sc->drgb[i] = (float)urange(-1.0, 1.0);
 	for (size_t i = 0; i < np; i++) {
-		dalpha[i] = (float)urange(-1.0, 1.0);
-		ddepth[i] = (float)urange(-0.1, 0.1);
+		sc->dalpha[i] = (float)urange(-1.0, 1.0);
+		sc->ddepth[i] = (float)urange(-0.1, 0.1);
 	}
 	for (size_t i = 0; i < n; i++)
-		acc0[i] = 0.5f;
-	FAIL_IF(side_init(&C, &hg, tc->w, tc->h, drgb, dalpha, ddepth, acc0), "cpu buffers");
-	FAIL_IF(side_init(&G, &hg, tc->w, tc->h, drgb, dalpha, ddepth, acc0), "cuda buffers");
+		sc->acc0[i] = 0.5f;
+	sc->s[CPU].be = e->be[CPU];
+	sc->s[GPU].be = e->be[GPU];
+	for (int s = 0; s < 2; s++)
+		if (side_init(&sc->s[s], &sc->hg, v->w, v->h, sc->drgb, sc->dalpha, sc->ddepth,
+			      sc->acc0))
+			return sgs_error_prefix("%s buffers", side_name[s]);
+	return 0;
+}
 
-	/* ---- project ---- */
-	FAIL_IF(cpu->project(cctx, &C.g, &cam, &opts), "cpu project");
-	FAIL_IF(gpu->project(gctx, &G.g, &cam, &opts), "cuda project");
-	{
-		const size_t sz[N_PROJ] = {2 * n * 4, n * 4, 4 * n * 4, 3 * n * 4, 3 * n, n * 4, n * 4};
-		void *cs[N_PROJ] = {cctx->xy, cctx->depth, cctx->conic_opacity, cctx->color,
-				    cctx->clamped, cctx->radii, cctx->tiles_touched};
-		void *gs[N_PROJ] = {gctx->xy, gctx->depth, gctx->conic_opacity, gctx->color,
-				    gctx->clamped, gctx->radii, gctx->tiles_touched};
-		for (int k = 0; k < N_PROJ; k++) {
-			cp[k] = fetch(cpu, cs[k], sz[k]);
-			gp[k] = fetch(gpu, gs[k], sz[k]);
-			FAIL_IF(!cp[k] || !gp[k], "fetch project outputs");
-		}
-		const int32_t *cr = cp[RADII], *gr = gp[RADII];
-		const uint32_t *ct = cp[TOUCHED], *gt = gp[TOUCHED];
-		const uint8_t *cc = cp[CLAMPED], *gc = gp[CLAMPED];
-		size_t rdiff = 0, tdiff = 0, cdiff = 0, nvis = 0;
-		vis = calloc(n + 1, 1);
-		FAIL_IF(!vis, "host memory");
-		for (size_t i = 0; i < n; i++) {
-			rdiff += cr[i] != gr[i];
-			tdiff += ct[i] != gt[i];
-			vis[i] = cr[i] > 0 && gr[i] > 0;
-			nvis += vis[i];
-			if (vis[i])
-				for (int c = 0; c < 3; c++)
-					cdiff += cc[3 * i + c] != gc[3 * i + c];
-		}
-		diag("[%s] %zu of %zu Gaussians visible on the CPU", cn, nvis, n);
-		/* a radius is a ceil(): a last-bit difference can move it by one */
-		size_t allow = 1 + n / 2000;
-		ok(rdiff <= allow, "project [%s] radii: %zu of %zu differ (at most %zu)", cn, rdiff, n,
-		   allow);
-		ok(tdiff <= allow, "project [%s] tiles_touched: %zu of %zu differ (at most %zu)", cn,
-		   tdiff, n, allow);
-		ok(cdiff <= allow, "project [%s] clamped: %zu differ (at most %zu)", cn, cdiff, allow);
-		check_rel(1, cn, "xy", rel_err(cp[XY], gp[XY], n, 2, vis), TOL_PROJ_XY);
-		check_rel(1, cn, "depth", rel_err(cp[DEPTH], gp[DEPTH], n, 1, vis), TOL_PROJ_XY);
-		check_rel(1, cn, "conic_opacity",
-			  rel_err(cp[CONIC], gp[CONIC], n, 4, vis), TOL_PROJ);
-		check_rel(1, cn, "color", rel_err(cp[COLOR], gp[COLOR], n, 3, vis), TOL_PROJ);
-	}
-
-	/* ---- bin_sort, on the CPU's projection ---- */
-	{
-		void *gs[N_PROJ] = {gctx->xy, gctx->depth, gctx->conic_opacity, gctx->color,
-				    gctx->clamped, gctx->radii, gctx->tiles_touched};
-		const size_t sz[N_PROJ] = {2 * n * 4, n * 4, 4 * n * 4, 3 * n * 4, 3 * n, n * 4, n * 4};
+static void scene_free(struct op_env *e)
+{
+	struct scene *sc = e->shared;
+	if (!sc)
+		return;
+	for (int s = 0; s < 2; s++) {
 		for (int k = 0; k < N_PROJ; k++)
-			FAIL_IF(gpu->upload(gs[k], cp[k], sz[k]), "upload CPU projection");
+			free(sc->proj[s][k]);
+		for (int k = 0; k < N_IMG; k++)
+			free(sc->img[s][k]);
+		free(sc->ids[s]), free(sc->ranges[s]), free(sc->nc[s]), free(sc->last[s]);
+		side_free(&sc->s[s]);
 	}
-	FAIL_IF(cpu->bin_sort(cctx), "cpu bin_sort");
-	FAIL_IF(gpu->bin_sort(gctx), "cuda bin_sort");
-	const size_t tiles = (size_t)cctx->tiles_x * cctx->tiles_y;
+	free(sc->vis);
+	free(sc->drgb), free(sc->dalpha), free(sc->ddepth), free(sc->acc0);
+	free_host_gaussians(&sc->hg);
+	free(sc);
+	e->shared = NULL;
+}
+
+/* ================= row project ================= */
+
+static int project_run(struct op_env *e, int side)
+{
+	struct scene *sc = e->shared;
+	return e->be[side]->project(e->ctx[side], &sc->s[side].g, &sc->cam, &sc->opts);
+}
+
+static int project_compare(struct op_env *e)
+{
+	struct scene *sc = e->shared;
+	const char *cn = e->v->name;
+	const size_t n = e->v->n;
+	for (int s = 0; s < 2; s++) {
+		void *src[N_PROJ];
+		size_t sz[N_PROJ];
+		proj_arrays(e->ctx[s], n, src, sz);
+		for (int k = 0; k < N_PROJ; k++)
+			if (!(sc->proj[s][k] = fetch(e->be[s], src[k], sz[k])))
+				return fail(e, "fetch outputs");
+	}
+	void *const *cp = sc->proj[CPU], *const *gp = sc->proj[GPU];
+	const int32_t *cr = cp[RADII], *gr = gp[RADII];
+	const uint32_t *ct = cp[TOUCHED], *gt = gp[TOUCHED];
+	const uint8_t *cc = cp[CLAMPED], *gc = gp[CLAMPED];
+	size_t rdiff = 0, tdiff = 0, cdiff = 0, nvis = 0;
+	if (!(sc->vis = calloc(n + 1, 1)))
+		return fail(e, "host memory");
+	for (size_t i = 0; i < n; i++) {
+		rdiff += cr[i] != gr[i];
+		tdiff += ct[i] != gt[i];
+		sc->vis[i] = cr[i] > 0 && gr[i] > 0;
+		nvis += sc->vis[i];
+		if (sc->vis[i])
+			for (int c = 0; c < 3; c++)
+				cdiff += cc[3 * i + c] != gc[3 * i + c];
+	}
+	diag("[%s] %zu of %zu Gaussians visible on the CPU", cn, nvis, n);
+	/* a radius is a ceil(): a last-bit difference can move it by one */
+	size_t allow = 1 + n / 2000;
+	ok(rdiff <= allow, "project [%s] radii: %zu of %zu differ (at most %zu)", cn, rdiff, n,
+	   allow);
+	ok(tdiff <= allow, "project [%s] tiles_touched: %zu of %zu differ (at most %zu)", cn,
+	   tdiff, n, allow);
+	ok(cdiff <= allow, "project [%s] clamped: %zu differ (at most %zu)", cn, cdiff, allow);
+	const uint8_t *vis = sc->vis;
+	check_rel(e, "xy", rel_err(cp[XY], gp[XY], n, 2, vis, 0.0), TOL_PROJ_XY);
+	check_rel(e, "depth", rel_err(cp[DEPTH], gp[DEPTH], n, 1, vis, 0.0), TOL_PROJ_XY);
+	check_rel(e, "conic_opacity", rel_err(cp[CONIC], gp[CONIC], n, 4, vis, 0.0), TOL_PROJ);
+	check_rel(e, "color", rel_err(cp[COLOR], gp[COLOR], n, 3, vis, 0.0), TOL_PROJ);
+	return 0;
+}
+
+/* Errors come back as messages, not crashes. */
+static void project_once(struct op_env *e)
+{
+	for (int s = 0; s < 2; s++) {
+		if (!e->ctx[s])
+			continue;
+		struct sgs_gaussians g = {0};
+		struct sgs_cam cam = {0};
+		struct sgs_raster_opts opts = {{0, 0, 0}, 0};
+		cam.w = cam.h = 16;
+		cam.fx = cam.fy = 10.0f;
+		g.sh_degree = 1;
+		g.sh_active = 2;
+		ok(e->be[s]->project(e->ctx[s], &g, &cam, &opts) == -1 &&
+			   strstr(sgs_error_get(), "SH degree"),
+		   "project [%s] active SH degree above storage rejected (%s)", side_name[s],
+		   sgs_error_get());
+	}
+}
+
+/* ================= row bin_sort, on the CPU's projection ================= */
+
+static int bin_sort_setup(struct op_env *e)
+{
+	struct scene *sc = e->shared;
+	void *dst[N_PROJ];
+	size_t sz[N_PROJ];
+	proj_arrays(e->ctx[GPU], e->v->n, dst, sz);
+	for (int k = 0; k < N_PROJ; k++)
+		if (e->be[GPU]->upload(dst[k], sc->proj[CPU][k], sz[k]))
+			return sgs_error_prefix("upload the CPU's projection");
+	return 0;
+}
+
+static int bin_sort_run(struct op_env *e, int side) { return e->be[side]->bin_sort(e->ctx[side]); }
+
+static int bin_sort_compare(struct op_env *e)
+{
+	struct scene *sc = e->shared;
+	const struct sgs_raster_ctx *cctx = e->ctx[CPU], *gctx = e->ctx[GPU];
+	const char *cn = e->v->name;
+	const size_t n = e->v->n;
 	if (!ok(gctx->n_isect == cctx->n_isect && gctx->tiles_x == cctx->tiles_x &&
 		gctx->tiles_y == cctx->tiles_y,
-		"bin_sort [%s] n_isect: cuda %u, cpu %u", cn, gctx->n_isect, cctx->n_isect))
-		goto done;
-	{
-		const size_t m = cctx->n_isect;
-		cids = fetch(cpu, cctx->isect_ids, m * 4);
-		gids = fetch(gpu, gctx->isect_ids, m * 4);
-		cranges = fetch(cpu, cctx->tile_ranges, 2 * tiles * 4);
-		granges = fetch(gpu, gctx->tile_ranges, 2 * tiles * 4);
-		FAIL_IF(!cids || !gids || !cranges || !granges, "fetch bin_sort outputs");
-		const float *depth = cp[DEPTH];
-		size_t ties = 0, wrong = 0;
-		for (size_t j = 0; j < m; j++) {
-			if (cids[j] == gids[j])
-				continue;
-			if (gids[j] < n && depth[cids[j]] == depth[gids[j]])
-				ties++;
-			else
-				wrong++;
-		}
-		size_t rdiff = count_diff_u32(cranges, granges, 2 * tiles);
-		note(2, (double)(wrong + rdiff), 0.0);
-		ok(wrong == 0, "bin_sort [%s] isect_ids: %zu of %zu differ (%zu more among equal "
-		   "depths)", cn, wrong, m, ties);
-		ok(rdiff == 0, "bin_sort [%s] tile_ranges: %zu of %zu entries differ", cn, rdiff,
-		   2 * tiles);
-		/* rasterize gets exactly the CPU's lists */
-		FAIL_IF(gpu->upload(gctx->isect_ids, cids, m * 4) ||
-			gpu->upload(gctx->tile_ranges, cranges, 2 * tiles * 4),
-			"upload CPU lists");
+		"bin_sort [%s] n_isect: cuda %u, cpu %u", cn, gctx->n_isect, cctx->n_isect)) {
+		note(INFINITY, 0.0);
+		return -1;
 	}
-
-	/* ---- rasterize ---- */
-	FAIL_IF(cpu->rasterize(cctx, &C.out), "cpu rasterize");
-	FAIL_IF(gpu->rasterize(gctx, &G.out), "cuda rasterize");
-	{
-		float *cs[5] = {C.out.rgb, C.out.alpha, C.out.depth, C.out.median_depth,
-				C.out.final_T};
-		float *gs[5] = {G.out.rgb, G.out.alpha, G.out.depth, G.out.median_depth,
-				G.out.final_T};
-		const char *names[5] = {"rgb", "alpha", "depth", "median_depth", "final_T"};
-		for (int k = 0; k < 5; k++) {
-			size_t cnt = k ? np : 3 * np;
-			cimg[k] = fetch(cpu, cs[k], cnt * 4);
-			gimg[k] = fetch(gpu, gs[k], cnt * 4);
-			FAIL_IF(!cimg[k] || !gimg[k], "fetch images");
-		}
-		cnc = fetch(cpu, C.out.n_contrib, np * 4);
-		gnc = fetch(gpu, G.out.n_contrib, np * 4);
-		clast = fetch(cpu, cctx->last_contrib, np * 4);
-		glast = fetch(gpu, gctx->last_contrib, np * 4);
-		FAIL_IF(!cnc || !gnc || !clast || !glast, "fetch counts");
-		double zmax = 1e-30;
-		for (size_t i = 0; i < np; i++)
-			zmax = fmax(zmax, fmax(fabs(cimg[2][i]), fabs(cimg[3][i])));
-		for (int k = 0; k < 5; k++) {
-			size_t cnt = k ? np : 3 * np;
-			double scale = k == 2 || k == 3 ? zmax : 1.0;
-			if (k == 3) /* a discrete choice: which Gaussian crosses T = 0.5 */
-				continue;
-			check_img(3, cn, names[k], cimg[k], gimg[k], cnt, scale, TOL_IMG_DB,
-				  TOL_IMG_MAX);
-		}
-		size_t mdiff = 0;
-		for (size_t i = 0; i < np; i++)
-			mdiff += !(fabs(cimg[3][i] - gimg[3][i]) <= 1e-5 * zmax);
-		check_discrete(3, cn, "median_depth", mdiff, np, TOL_DISCRETE);
-		check_discrete(3, cn, "n_contrib", count_diff_u32(cnc, gnc, np), np, TOL_DISCRETE);
-		check_discrete(3, cn, "ctx last_contrib", count_diff_u32(clast, glast, np), np,
-			       TOL_DISCRETE);
+	const size_t m = cctx->n_isect, tiles = (size_t)cctx->tiles_x * cctx->tiles_y;
+	for (int s = 0; s < 2; s++) {
+		sc->ids[s] = fetch(e->be[s], e->ctx[s]->isect_ids, m * 4);
+		sc->ranges[s] = fetch(e->be[s], e->ctx[s]->tile_ranges, 2 * tiles * 4);
+		if (!sc->ids[s] || !sc->ranges[s])
+			return fail(e, "fetch outputs");
 	}
-
-	/* ---- rasterize_backward, from the CPU's forward state ---- */
-	FAIL_IF(gpu->upload(gctx->final_T, cimg[4], np * 4) ||
-		gpu->upload(gctx->last_contrib, clast, np * 4), "upload CPU forward state");
-	{
-		struct sgs_render_dout cdo = {C.drgb, C.dalpha, C.ddepth};
-		struct sgs_render_dout gdo = {G.drgb, G.dalpha, G.ddepth};
-		float cbg[3], gbg[3];
-		FAIL_IF(cpu->rasterize_backward(cctx, &cdo, cbg), "cpu rasterize_backward");
-		FAIL_IF(gpu->rasterize_backward(gctx, &gdo, gbg), "cuda rasterize_backward");
-		const float *cs[5] = {cctx->d_xy, cctx->d_conic, cctx->d_opacity, cctx->d_color,
-				      cctx->d_depth};
-		const float *gs[5] = {gctx->d_xy, gctx->d_conic, gctx->d_opacity, gctx->d_color,
-				      gctx->d_depth};
-		const int per[5] = {2, 3, 1, 3, 1};
-		const char *names[5] = {"d_xy", "d_conic", "d_opacity", "d_color", "d_depth"};
-		/* culled Gaussians' entries are not compared: the CPU's radii
-		 * decide, and both backends saw them */
-		for (size_t i = 0; i < n; i++)
-			vis[i] = ((const int32_t *)cp[RADII])[i] > 0;
-		for (int k = 0; k < 5; k++) {
-			float *a = fetch(cpu, cs[k], n * per[k] * 4);
-			float *b = fetch(gpu, gs[k], n * per[k] * 4);
-			if (a && b)
-				check_rel(4, cn, names[k], rel_err(a, b, n, per[k], vis), TOL_GRAD);
-			else
-				ok(0, "fetch %s [%s]: %s", names[k], cn, sgs_error_get());
-			free(a);
-			free(b);
-		}
-		check_rel(4, cn, "dL/dbg", rel_err(cbg, gbg, 1, 3, NULL), TOL_GRAD);
+	const uint32_t *cids = sc->ids[CPU], *gids = sc->ids[GPU];
+	const float *depth = sc->proj[CPU][DEPTH];
+	size_t ties = 0, wrong = 0;
+	for (size_t j = 0; j < m; j++) {
+		if (cids[j] == gids[j])
+			continue;
+		if (gids[j] < n && depth[cids[j]] == depth[gids[j]])
+			ties++;
+		else
+			wrong++;
 	}
-
-	/* ---- project_backward, from the CPU's 2D gradients ---- */
-	{
-		const float *cs[5] = {cctx->d_xy, cctx->d_conic, cctx->d_opacity, cctx->d_color,
-				      cctx->d_depth};
-		float *gs[5] = {gctx->d_xy, gctx->d_conic, gctx->d_opacity, gctx->d_color,
-				gctx->d_depth};
-		const int per[5] = {2, 3, 1, 3, 1};
-		for (int k = 0; k < 5; k++)
-			FAIL_IF(gpu->upload(gs[k], cs[k], n * per[k] * 4), "upload CPU 2D gradients");
-	}
-	{
-		struct sgs_cam_grad cdc, gdc;
-		/* garbage in the outputs: they must be written, not added to */
-		size_t gbytes[5] = {3 * n * 4, 3 * n * 4, 4 * n * 4, n * 4, 3 * (size_t)K * n * 4};
-		float *cg[5] = {C.grad.means, C.grad.log_scales, C.grad.quats, C.grad.opacity,
-				C.grad.sh};
-		float *gg[5] = {G.grad.means, G.grad.log_scales, G.grad.quats, G.grad.opacity,
-				G.grad.sh};
-		for (int k = 0; k < 5; k++)
-			FAIL_IF(cpu->memset(cg[k], 0x55, gbytes[k]) || gpu->memset(gg[k], 0x55, gbytes[k]),
-				"memset gradients");
-		FAIL_IF(cpu->project_backward(cctx, &C.grad, &cdc, C.acc, C.cnt),
-			"cpu project_backward");
-		FAIL_IF(gpu->project_backward(gctx, &G.grad, &gdc, G.acc, G.cnt),
-			"cuda project_backward");
-		FAIL_IF(fetch_gaussians(cpu, &C.grad, &cgr) || fetch_gaussians(gpu, &G.grad, &ggr),
-			"fetch gradients");
-		check_param_grads(5, cn, &cgr, &ggr, TOL_GRAD);
-		float cpose[12], gpose[12];
-		memcpy(cpose, cdc.dR, 9 * 4);
-		memcpy(cpose + 9, cdc.dt, 3 * 4);
-		memcpy(gpose, gdc.dR, 9 * 4);
-		memcpy(gpose + 9, gdc.dt, 3 * 4);
-		check_rel(5, cn, "pose (dR, dt)", rel_err(cpose, gpose, 1, 12, NULL), TOL_GRAD);
-		cacc = fetch(cpu, C.acc, n * 4);
-		gacc = fetch(gpu, G.acc, n * 4);
-		ccnt = fetch(cpu, C.cnt, n * 4);
-		gcnt = fetch(gpu, G.cnt, n * 4);
-		FAIL_IF(!cacc || !gacc || !ccnt || !gcnt, "fetch grad2d");
-		check_rel(5, cn, "grad2d_accum", rel_err(cacc, gacc, n, 1, NULL), TOL_GRAD);
-		check_rel(5, cn, "grad2d_count", rel_err(ccnt, gcnt, n, 1, NULL), 0.0);
-		free_host_gaussians(&cgr);
-		free_host_gaussians(&ggr);
-	}
-
-	/* ---- the whole render, each backend on its own ---- */
-	{
-		struct sgs_render_dout cdo = {C.drgb, C.dalpha, C.ddepth};
-		struct sgs_render_dout gdo = {G.drgb, G.dalpha, G.ddepth};
-		struct sgs_cam_grad cdc, gdc;
-		float cbg[3], gbg[3];
-		FAIL_IF(sgs_render(cctx, &C.g, &cam, &opts, &C.out) ||
-			sgs_render_backward(cctx, &cdo, &C.grad, cbg, &cdc, NULL, NULL),
-			"cpu render chain");
-		FAIL_IF(sgs_render(gctx, &G.g, &cam, &opts, &G.out) ||
-			sgs_render_backward(gctx, &gdo, &G.grad, gbg, &gdc, NULL, NULL),
-			"cuda render chain");
-		cd = fetch(cpu, C.out.rgb, 3 * np * 4);
-		gd = fetch(gpu, G.out.rgb, 3 * np * 4);
-		FAIL_IF(!cd || !gd, "fetch chain image");
-		check_img(6, cn, "rgb", cd, gd, 3 * np, 1.0, TOL_CHAIN_DB, TOL_IMG_MAX);
-		FAIL_IF(fetch_gaussians(cpu, &C.grad, &cgr) || fetch_gaussians(gpu, &G.grad, &ggr),
-			"fetch chain gradients");
-		check_param_grads(6, cn, &cgr, &ggr, TOL_CHAIN_GRAD);
-		check_rel(6, cn, "dL/dbg", rel_err(cbg, gbg, 1, 3, NULL), TOL_CHAIN_GRAD);
-		float cpose[12], gpose[12];
-		memcpy(cpose, cdc.dR, 9 * 4);
-		memcpy(cpose + 9, cdc.dt, 3 * 4);
-		memcpy(gpose, gdc.dR, 9 * 4);
-		memcpy(gpose + 9, gdc.dt, 3 * 4);
-		check_rel(6, cn, "pose (dR, dt)", rel_err(cpose, gpose, 1, 12, NULL), TOL_CHAIN_GRAD);
-		diag("[%s] pairs: cpu %u, cuda %u", cn, cctx->n_isect, gctx->n_isect);
-	}
-
-done:
-	free_host_gaussians(&cgr);
-	free_host_gaussians(&ggr);
-	for (int k = 0; k < N_PROJ; k++) {
-		free(cp[k]);
-		free(gp[k]);
-	}
-	for (int k = 0; k < 5; k++) {
-		free(cimg[k]);
-		free(gimg[k]);
-	}
-	free(cids), free(gids), free(cranges), free(granges);
-	free(cnc), free(gnc), free(clast), free(glast);
-	free(cd), free(gd), free(cacc), free(gacc), free(ccnt), free(gcnt);
-	free(vis);
-	free(drgb), free(dalpha), free(ddepth), free(acc0);
-	free_host_gaussians(&hg);
-	if (C.be)
-		side_free(&C);
-	if (G.be)
-		side_free(&G);
+	size_t rdiff = count_diff_u32(sc->ranges[CPU], sc->ranges[GPU], 2 * tiles);
+	note((double)(wrong + rdiff), 0.0);
+	ok(wrong == 0, "bin_sort [%s] isect_ids: %zu of %zu differ (%zu more among equal depths)",
+	   cn, wrong, m, ties);
+	ok(rdiff == 0, "bin_sort [%s] tile_ranges: %zu of %zu entries differ", cn, rdiff,
+	   2 * tiles);
+	return 0;
 }
 
-/* The table's buffer functions: alloc(0), upload, copy, memset, download. */
-static void check_buffers(const struct sgs_backend *be)
+/* ================= row rasterize, on the CPU's lists ================= */
+
+static int rasterize_setup(struct op_env *e)
 {
-	enum { N = 1000 };
-	float host[N], back[N];
-	for (int i = 0; i < N; i++)
-		host[i] = (float)i * 0.25f - 7.0f;
-	void *z = be->alloc(0);
-	ok(z != NULL, "buffers: alloc(0) gives a pointer");
-	be->free(z);
-	float *a = be->alloc(sizeof host), *b = be->alloc(sizeof host);
-	int rc = !a || !b || be->upload(a, host, sizeof host) || be->copy(b, a, sizeof host) ||
-		 be->download(back, b, sizeof back);
-	ok(!rc && !memcmp(host, back, sizeof host), "buffers: upload, copy, download round trip");
-	rc = rc || be->memset(b, 0, sizeof host) || be->download(back, b, sizeof back) ||
-	     be->sync();
-	int zero = 1;
-	for (int i = 0; i < N; i++)
-		zero &= back[i] == 0.0f;
-	ok(!rc && zero, "buffers: memset to zero");
-	be->free(a);
-	be->free(b);
+	struct scene *sc = e->shared;
+	const struct sgs_raster_ctx *c = e->ctx[CPU];
+	struct sgs_raster_ctx *g = e->ctx[GPU];
+	const size_t tiles = (size_t)c->tiles_x * c->tiles_y;
+	if (e->be[GPU]->upload(g->isect_ids, sc->ids[CPU], (size_t)c->n_isect * 4) ||
+	    e->be[GPU]->upload(g->tile_ranges, sc->ranges[CPU], 2 * tiles * 4))
+		return sgs_error_prefix("upload the CPU's lists");
+	return 0;
 }
 
-int main(void)
+static int rasterize_run(struct op_env *e, int side)
 {
+	struct scene *sc = e->shared;
+	return e->be[side]->rasterize(e->ctx[side], &sc->s[side].out);
+}
+
+static int rasterize_compare(struct op_env *e)
+{
+	struct scene *sc = e->shared;
+	const size_t np = (size_t)e->v->w * e->v->h;
+	for (int s = 0; s < 2; s++) {
+		const struct sgs_render_out *o = &sc->s[s].out;
+		float *src[N_IMG] = {o->rgb, o->alpha, o->depth, o->median_depth, o->final_T};
+		for (int k = 0; k < N_IMG; k++)
+			if (!(sc->img[s][k] = fetch(e->be[s], src[k], (k ? np : 3 * np) * 4)))
+				return fail(e, "fetch images");
+		sc->nc[s] = fetch(e->be[s], o->n_contrib, np * 4);
+		sc->last[s] = fetch(e->be[s], e->ctx[s]->last_contrib, np * 4);
+		if (!sc->nc[s] || !sc->last[s])
+			return fail(e, "fetch counts");
+	}
+	float *const *cimg = sc->img[CPU], *const *gimg = sc->img[GPU];
+	double zmax = 1e-30;
+	for (size_t i = 0; i < np; i++)
+		zmax = fmax(zmax, fmax(fabs(cimg[2][i]), fabs(cimg[3][i])));
+	for (int k = 0; k < N_IMG; k++) {
+		size_t cnt = k ? np : 3 * np;
+		double scale = k == 2 || k == 3 ? zmax : 1.0;
+		if (k == 3) /* a discrete choice: which Gaussian crosses T = 0.5 */
+			continue;
+		check_img(e, img_names[k], cimg[k], gimg[k], cnt, scale, TOL_IMG_DB, TOL_IMG_MAX);
+	}
+	size_t mdiff = 0;
+	for (size_t i = 0; i < np; i++)
+		mdiff += !(fabs(cimg[3][i] - gimg[3][i]) <= 1e-5 * zmax);
+	check_discrete(e, "median_depth", mdiff, np, TOL_DISCRETE);
+	check_discrete(e, "n_contrib", count_diff_u32(sc->nc[CPU], sc->nc[GPU], np), np,
+		       TOL_DISCRETE);
+	check_discrete(e, "ctx last_contrib", count_diff_u32(sc->last[CPU], sc->last[GPU], np), np,
+		       TOL_DISCRETE);
+	return 0;
+}
+
+static void rasterize_once(struct op_env *e)
+{
+	for (int s = 0; s < 2; s++) {
+		if (!e->ctx[s])
+			continue;
+		const struct sgs_backend *be = e->be[s];
+		struct sgs_gaussians g = {0};
+		struct sgs_cam cam = {0};
+		struct sgs_raster_opts opts = {{0, 0, 0}, 0};
+		struct sgs_render_out none = {0};
+		cam.w = cam.h = 16;
+		cam.fx = cam.fy = 10.0f;
+		g.sh_degree = 1;
+		ok(be->project(e->ctx[s], &g, &cam, &opts) == 0 && be->bin_sort(e->ctx[s]) == 0 &&
+			   be->rasterize(e->ctx[s], &none) == -1 && strstr(sgs_error_get(), "RGB"),
+		   "rasterize [%s] missing RGB buffer rejected (%s)", side_name[s],
+		   sgs_error_get());
+	}
+}
+
+/* ======== row rasterize_backward, from the CPU's forward state ======== */
+
+static int rasterize_backward_setup(struct op_env *e)
+{
+	struct scene *sc = e->shared;
+	const size_t np = (size_t)e->v->w * e->v->h;
+	if (e->be[GPU]->upload(e->ctx[GPU]->final_T, sc->img[CPU][4], np * 4) ||
+	    e->be[GPU]->upload(e->ctx[GPU]->last_contrib, sc->last[CPU], np * 4))
+		return sgs_error_prefix("upload the CPU's forward state");
+	return 0;
+}
+
+static int rasterize_backward_run(struct op_env *e, int side)
+{
+	struct scene *sc = e->shared;
+	const struct side *s = &sc->s[side];
+	struct sgs_render_dout dout = {s->drgb, s->dalpha, s->ddepth};
+	return e->be[side]->rasterize_backward(e->ctx[side], &dout, sc->dbg[side]);
+}
+
+static int rasterize_backward_compare(struct op_env *e)
+{
+	struct scene *sc = e->shared;
+	const size_t n = e->v->n;
+	float *cs[N_DGRAD], *gs[N_DGRAD];
+	dgrad_arrays(e->ctx[CPU], cs);
+	dgrad_arrays(e->ctx[GPU], gs);
+	/* culled Gaussians' entries are not compared: the CPU's radii decide,
+	 * and both backends saw them */
+	for (size_t i = 0; i < n; i++)
+		sc->vis[i] = ((const int32_t *)sc->proj[CPU][RADII])[i] > 0;
+	for (int k = 0; k < N_DGRAD; k++) {
+		float *a = fetch(e->be[CPU], cs[k], n * dgrad_per[k] * 4);
+		float *b = fetch(e->be[GPU], gs[k], n * dgrad_per[k] * 4);
+		if (a && b)
+			check_rel(e, dgrad_names[k], rel_err(a, b, n, dgrad_per[k], sc->vis, 0.0),
+				  TOL_GRAD);
+		else
+			ok(0, "fetch %s [%s]: %s", dgrad_names[k], e->v->name, sgs_error_get());
+		free(a);
+		free(b);
+	}
+	check_rel(e, "dL/dbg", rel_err(sc->dbg[CPU], sc->dbg[GPU], 1, 3, NULL, 0.0), TOL_GRAD);
+	return 0;
+}
+
+/* ======== row project_backward, from the CPU's 2D gradients ======== */
+
+/* The parameter gradients of a side, with their sizes in bytes. */
+static void grad_arrays(struct side *s, size_t n, int K, float *a[5], size_t bytes[5])
+{
+	a[0] = s->grad.means, a[1] = s->grad.log_scales, a[2] = s->grad.quats;
+	a[3] = s->grad.opacity, a[4] = s->grad.sh;
+	bytes[0] = 3 * n * 4, bytes[1] = 3 * n * 4, bytes[2] = 4 * n * 4, bytes[3] = n * 4;
+	bytes[4] = 3 * (size_t)K * n * 4;
+}
+
+static int project_backward_setup(struct op_env *e)
+{
+	struct scene *sc = e->shared;
+	const size_t n = e->v->n;
+	float *cs[N_DGRAD], *gs[N_DGRAD];
+	dgrad_arrays(e->ctx[CPU], cs);
+	dgrad_arrays(e->ctx[GPU], gs);
+	for (int k = 0; k < N_DGRAD; k++)
+		if (e->be[GPU]->upload(gs[k], cs[k], n * dgrad_per[k] * 4))
+			return sgs_error_prefix("upload the CPU's 2D gradients");
+	/* garbage in the outputs: they must be written, not added to */
+	for (int s = 0; s < 2; s++) {
+		float *g[5];
+		size_t bytes[5];
+		grad_arrays(&sc->s[s], n, sgs_sh_coeffs(e->v->deg), g, bytes);
+		for (int k = 0; k < 5; k++)
+			if (e->be[s]->memset(g[k], 0x55, bytes[k]))
+				return sgs_error_prefix("memset gradients");
+	}
+	return 0;
+}
+
+static int project_backward_run(struct op_env *e, int side)
+{
+	struct scene *sc = e->shared;
+	struct side *s = &sc->s[side];
+	return e->be[side]->project_backward(e->ctx[side], &s->grad, &sc->dcam[side], s->acc,
+					     s->cnt);
+}
+
+/* Compare every parameter gradient. */
+static void check_param_grads(const struct op_env *e, const struct sgs_gaussians *c,
+			      const struct sgs_gaussians *gp, double thr)
+{
+	size_t n = c->n;
+	int K = sgs_sh_coeffs(c->sh_degree);
+	check_rel(e, "d means", rel_err(c->means, gp->means, n, 3, NULL, 0.0), thr);
+	check_rel(e, "d log_scales", rel_err(c->log_scales, gp->log_scales, n, 3, NULL, 0.0), thr);
+	check_rel(e, "d quats", rel_err(c->quats, gp->quats, n, 4, NULL, 0.0), thr);
+	check_rel(e, "d opacity", rel_err(c->opacity, gp->opacity, n, 1, NULL, 0.0), thr);
+	check_rel(e, "d sh", rel_err(c->sh, gp->sh, n, 3 * K, NULL, 0.0), thr);
+}
+
+/* Both sides' parameter gradients and pose gradients. */
+static int compare_grads(struct op_env *e, double thr)
+{
+	struct scene *sc = e->shared;
+	struct sgs_gaussians h[2] = {{0}, {0}};
+	int rc = 0;
+	if (fetch_gaussians(e->be[CPU], &sc->s[CPU].grad, &h[CPU]) ||
+	    fetch_gaussians(e->be[GPU], &sc->s[GPU].grad, &h[GPU]))
+		rc = fail(e, "fetch gradients");
+	else
+		check_param_grads(e, &h[CPU], &h[GPU], thr);
+	free_host_gaussians(&h[CPU]);
+	free_host_gaussians(&h[GPU]);
+	float pose[2][12];
+	for (int s = 0; s < 2; s++) {
+		memcpy(pose[s], sc->dcam[s].dR, 9 * 4);
+		memcpy(pose[s] + 9, sc->dcam[s].dt, 3 * 4);
+	}
+	if (!rc)
+		check_rel(e, "pose (dR, dt)", rel_err(pose[CPU], pose[GPU], 1, 12, NULL, 0.0), thr);
+	return rc;
+}
+
+static int project_backward_compare(struct op_env *e)
+{
+	struct scene *sc = e->shared;
+	const size_t n = e->v->n;
+	if (compare_grads(e, TOL_GRAD))
+		return -1;
+	float *acc[2], *cnt[2];
+	for (int s = 0; s < 2; s++) {
+		acc[s] = fetch(e->be[s], sc->s[s].acc, n * 4);
+		cnt[s] = fetch(e->be[s], sc->s[s].cnt, n * 4);
+	}
+	int rc = 0;
+	if (!acc[CPU] || !acc[GPU] || !cnt[CPU] || !cnt[GPU]) {
+		rc = fail(e, "fetch grad2d");
+	} else {
+		check_rel(e, "grad2d_accum", rel_err(acc[CPU], acc[GPU], n, 1, NULL, 0.0),
+			  TOL_GRAD);
+		check_rel(e, "grad2d_count", rel_err(cnt[CPU], cnt[GPU], n, 1, NULL, 0.0), 0.0);
+	}
+	for (int s = 0; s < 2; s++)
+		free(acc[s]), free(cnt[s]);
+	return rc;
+}
+
+/* ======== row render_chain: the whole render, each backend on its own ======== */
+
+static int render_chain_run(struct op_env *e, int side)
+{
+	struct scene *sc = e->shared;
+	struct side *s = &sc->s[side];
+	struct sgs_render_dout dout = {s->drgb, s->dalpha, s->ddepth};
+	struct sgs_raster_ctx *ctx = e->ctx[side];
+	return sgs_render(ctx, &s->g, &sc->cam, &sc->opts, &s->out) ||
+			       sgs_render_backward(ctx, &dout, &s->grad, sc->dbg[side],
+						   &sc->dcam[side], NULL, NULL)
+		       ? -1
+		       : 0;
+}
+
+static int render_chain_compare(struct op_env *e)
+{
+	struct scene *sc = e->shared;
+	const size_t np = (size_t)e->v->w * e->v->h;
+	float *cd = fetch(e->be[CPU], sc->s[CPU].out.rgb, 3 * np * 4);
+	float *gd = fetch(e->be[GPU], sc->s[GPU].out.rgb, 3 * np * 4);
+	int rc = 0;
+	if (!cd || !gd)
+		rc = fail(e, "fetch image");
+	else
+		check_img(e, "rgb", cd, gd, 3 * np, 1.0, TOL_CHAIN_DB, TOL_IMG_MAX);
+	free(cd);
+	free(gd);
+	if (rc || compare_grads(e, TOL_CHAIN_GRAD))
+		return -1;
+	check_rel(e, "dL/dbg", rel_err(sc->dbg[CPU], sc->dbg[GPU], 1, 3, NULL, 0.0),
+		  TOL_CHAIN_GRAD);
+	diag("[%s] pairs: cpu %u, cuda %u", e->v->name, e->ctx[CPU]->n_isect,
+	     e->ctx[GPU]->n_isect);
+	return 0;
+}
+
+/* ================= row loss_l1_ssim ================= */
+
+struct loss_io {
+	float *img[2], *gt[2], *dimg[2];
+	double terms[2][4];
+};
+
+static int loss_setup(struct op_env *e)
+{
+	const struct variant *v = e->v;
+	const size_t n = (size_t)3 * v->w * v->h;
+	struct loss_io *io = calloc(1, sizeof *io);
+	float *img = malloc(n * sizeof(float)), *gt = malloc(n * sizeof(float));
+	int err = !(e->own = io) || !img || !gt;
+	if (!err) {
+		for (size_t i = 0; i < n; i++) {
+			size_t px = i / 3;
+			double base =
+				0.5 + 0.3 * sin(0.05 * (px % v->w)) * cos(0.07 * (px / v->w));
+			img[i] = (float)(base + 0.2 * (urand() - 0.5));
+			gt[i] = (float)(base + 0.3 * (urand() - 0.5));
+		}
+		for (int s = 0; s < 2; s++) {
+			io->img[s] = side_buf(e->be[s], img, n * sizeof(float), &err);
+			io->gt[s] = side_buf(e->be[s], gt, n * sizeof(float), &err);
+			io->dimg[s] = side_buf(e->be[s], NULL, n * sizeof(float), &err);
+		}
+	}
+	free(img);
+	free(gt);
+	return err ? sgs_error_prefix("loss inputs") : 0;
+}
+
+static int loss_run(struct op_env *e, int side)
+{
+	struct loss_io *io = e->own;
+	const struct variant *v = e->v;
+	return e->be[side]->train.loss_l1_ssim(io->img[side], io->gt[side], v->w, v->h, v->x,
+					       io->dimg[side], io->terms[side]);
+}
+
+static int loss_compare(struct op_env *e)
+{
+	const struct loss_io *io = e->own;
+	const struct variant *v = e->v;
+	const size_t n = (size_t)3 * v->w * v->h;
+	const double *tc = io->terms[CPU], *tg = io->terms[GPU];
+	double terr = 0;
+	for (int k = 0; k < 4; k++) {
+		double d = fabs(tg[k] - tc[k]) / fmax(fabs(tc[k]), 1e-12);
+		terr = isnan(d) ? INFINITY : fmax(terr, d);
+	}
+	diag("[%s] cuda L1 %.8f SSIM %.8f MSE %.8f L %.8f", v->name, tg[0], tg[1], tg[2], tg[3]);
+	check_below(e, "terms (L1, SSIM, MSE, L)", terr, TOL_LOSS);
+	float *dc = fetch(e->be[CPU], io->dimg[CPU], n * sizeof(float));
+	float *dg = fetch(e->be[GPU], io->dimg[GPU], n * sizeof(float));
+	int rc = 0;
+	if (!dc || !dg)
+		rc = fail(e, "fetch dL/dimg");
+	else
+		check_below(e, "dL/dimg, of its largest magnitude",
+			    rel_err(dc, dg, n, 1, NULL, 1e-30), TOL_LOSS_GRAD);
+	free(dc);
+	free(dg);
+	return rc;
+}
+
+static void loss_free(struct op_env *e)
+{
+	struct loss_io *io = e->own;
+	if (io)
+		for (int s = 0; s < 2; s++) {
+			e->be[s]->free(io->img[s]);
+			e->be[s]->free(io->gt[s]);
+			e->be[s]->free(io->dimg[s]);
+		}
+	free_own(e);
+}
+
+/* ================= row adam ================= */
+
+struct adam_io {
+	float *p[2], *g[2], *m[2], *v[2];
+};
+
+static const struct sgs_adam_hp adam_hp = {1.6e-4f, 1e-5f, 48, 3, 0.9f, 0.999f, 1e-15f, 7};
+
+static int adam_setup(struct op_env *e)
+{
+	const size_t n = e->v->n;
+	struct adam_io *io = calloc(1, sizeof *io);
+	float *p = malloc(n * 4), *g = malloc(n * 4), *m = malloc(n * 4), *v = malloc(n * 4);
+	int err = !(e->own = io) || !p || !g || !m || !v;
+	if (!err) {
+		for (size_t i = 0; i < n; i++) {
+			p[i] = (float)(urand() * 4 - 2);
+			g[i] = (float)((urand() - 0.5) * 1e-3);
+			m[i] = (float)((urand() - 0.5) * 1e-3);
+			v[i] = (float)(urand() * 1e-6);
+		}
+		for (int s = 0; s < 2; s++) {
+			io->p[s] = side_buf(e->be[s], p, n * 4, &err);
+			io->g[s] = side_buf(e->be[s], g, n * 4, &err);
+			io->m[s] = side_buf(e->be[s], m, n * 4, &err);
+			io->v[s] = side_buf(e->be[s], v, n * 4, &err);
+		}
+	}
+	free(p), free(g), free(m), free(v);
+	return err ? sgs_error_prefix("adam inputs") : 0;
+}
+
+static int adam_run(struct op_env *e, int side)
+{
+	struct adam_io *io = e->own;
+	return e->be[side]->train.adam(io->p[side], io->g[side], io->m[side], io->v[side], e->v->n,
+				       &adam_hp);
+}
+
+static int adam_compare(struct op_env *e)
+{
+	const struct adam_io *io = e->own;
+	const size_t n = e->v->n;
+	float *h[2][3];
+	int bad = 0;
+	for (int s = 0; s < 2; s++) {
+		h[s][0] = fetch(e->be[s], io->p[s], n * 4);
+		h[s][1] = fetch(e->be[s], io->m[s], n * 4);
+		h[s][2] = fetch(e->be[s], io->v[s], n * 4);
+		bad |= !h[s][0] || !h[s][1] || !h[s][2];
+	}
+	if (bad) {
+		fail(e, "fetch outputs");
+	} else {
+		const float *pc = h[CPU][0], *pg = h[GPU][0];
+		double ep = 0;
+		for (size_t i = 0; i < n; i++) {
+			double d = fabs((double)pg[i] - pc[i]) / fmax(1.0, fabs(pc[i]));
+			ep = isnan(d) ? INFINITY : fmax(ep, d);
+		}
+		check_below(e, "p (relative to max(1, |p|))", ep, TOL_ADAM);
+		check_below(e, "m", rel_err(h[CPU][1], h[GPU][1], n, 1, NULL, 1e-30), TOL_ADAM);
+		check_below(e, "v", rel_err(h[CPU][2], h[GPU][2], n, 1, NULL, 1e-30), TOL_ADAM);
+	}
+	for (int s = 0; s < 2; s++)
+		for (int k = 0; k < 3; k++)
+			free(h[s][k]);
+	return bad ? -1 : 0;
+}
+
+static void adam_free(struct op_env *e)
+{
+	struct adam_io *io = e->own;
+	if (io)
+		for (int s = 0; s < 2; s++) {
+			e->be[s]->free(io->p[s]), e->be[s]->free(io->g[s]);
+			e->be[s]->free(io->m[s]), e->be[s]->free(io->v[s]);
+		}
+	free_own(e);
+}
+
+/* ================= row update_max_radii ================= */
+
+struct radii_io {
+	struct sgs_raster_ctx ctx[2]; /* only g.n and radii */
+	float *max_radii[2];
+};
+
+static int radii_setup(struct op_env *e)
+{
+	const uint32_t n = e->v->n;
+	struct radii_io *io = calloc(1, sizeof *io);
+	int32_t *radii = malloc(n * 4);
+	float *mr = malloc(n * 4);
+	int err = !(e->own = io) || !radii || !mr;
+	if (!err) {
+		for (uint32_t i = 0; i < n; i++) {
+			radii[i] = (int32_t)(urand() * 40) * (i % 3 != 0);
+			mr[i] = (float)(int)(urand() * 30);
+		}
+		for (int s = 0; s < 2; s++) {
+			io->ctx[s].g.n = n;
+			io->ctx[s].radii = side_buf(e->be[s], radii, n * 4, &err);
+			io->max_radii[s] = side_buf(e->be[s], mr, n * 4, &err);
+		}
+	}
+	free(radii), free(mr);
+	return err ? sgs_error_prefix("update_max_radii inputs") : 0;
+}
+
+static int radii_run(struct op_env *e, int side)
+{
+	struct radii_io *io = e->own;
+	return e->be[side]->train.update_max_radii(io->max_radii[side], &io->ctx[side]);
+}
+
+static int radii_compare(struct op_env *e)
+{
+	const struct radii_io *io = e->own;
+	const uint32_t n = e->v->n;
+	float *c = fetch(e->be[CPU], io->max_radii[CPU], n * 4);
+	float *g = fetch(e->be[GPU], io->max_radii[GPU], n * 4);
+	int rc = 0;
+	if (!c || !g) {
+		rc = fail(e, "fetch outputs");
+	} else {
+		size_t d = count_diff_bytes(c, g, n, 4);
+		note((double)d, 0.0);
+		ok(d == 0, "update_max_radii [%s] identical: %zu of %u differ", e->v->name, d, n);
+	}
+	free(c), free(g);
+	return rc;
+}
+
+static void radii_free(struct op_env *e)
+{
+	struct radii_io *io = e->own;
+	if (io)
+		for (int s = 0; s < 2; s++) {
+			e->be[s]->free(io->ctx[s].radii);
+			e->be[s]->free(io->max_radii[s]);
+		}
+	free_own(e);
+}
+
+/* ================= row reset_opacity ================= */
+
+/* A bare state: only opacity and its moments matter. */
+struct reset_io {
+	struct sgs_train_state st[2];
+};
+
+static int reset_setup(struct op_env *e)
+{
+	const uint32_t n = e->v->n;
+	struct reset_io *io = calloc(1, sizeof *io);
+	float *o = malloc(n * 4), *mo = malloc(n * 4);
+	int err = !(e->own = io) || !o || !mo;
+	if (!err) {
+		for (uint32_t i = 0; i < n; i++) {
+			o[i] = (float)(urand() * 12 - 6);
+			mo[i] = 1.0f;
+		}
+		for (int s = 0; s < 2; s++) {
+			struct sgs_train_state *st = &io->st[s];
+			st->params.n = n;
+			st->params.opacity = side_buf(e->be[s], o, n * 4, &err);
+			st->m.opacity = side_buf(e->be[s], mo, n * 4, &err);
+			st->v.opacity = side_buf(e->be[s], mo, n * 4, &err);
+		}
+	}
+	free(o), free(mo);
+	return err ? sgs_error_prefix("reset_opacity inputs") : 0;
+}
+
+static int reset_run(struct op_env *e, int side)
+{
+	struct reset_io *io = e->own;
+	return e->be[side]->train.reset_opacity(&io->st[side], 0.01f);
+}
+
+static int reset_compare(struct op_env *e)
+{
+	const struct reset_io *io = e->own;
+	const uint32_t n = e->v->n;
+	float *h[2][3];
+	int bad = 0;
+	for (int s = 0; s < 2; s++) {
+		h[s][0] = fetch(e->be[s], io->st[s].params.opacity, n * 4);
+		h[s][1] = fetch(e->be[s], io->st[s].m.opacity, n * 4);
+		h[s][2] = fetch(e->be[s], io->st[s].v.opacity, n * 4);
+		bad |= !h[s][0] || !h[s][1] || !h[s][2];
+	}
+	if (bad) {
+		fail(e, "fetch outputs");
+	} else {
+		int zero = 1;
+		for (int s = 0; s < 2; s++)
+			for (uint32_t i = 0; i < n; i++)
+				zero &= h[s][1][i] == 0 && h[s][2][i] == 0;
+		size_t d = count_diff_bytes(h[CPU][0], h[GPU][0], n, 4);
+		note((double)d + !zero, 0.0);
+		ok(d == 0 && zero,
+		   "reset_opacity [%s] identical (%zu of %u differ), opacity moments zero: %s",
+		   e->v->name, d, n, zero ? "yes" : "no");
+	}
+	for (int s = 0; s < 2; s++)
+		for (int k = 0; k < 3; k++)
+			free(h[s][k]);
+	return bad ? -1 : 0;
+}
+
+static void reset_free(struct op_env *e)
+{
+	struct reset_io *io = e->own;
+	if (io)
+		for (int s = 0; s < 2; s++) {
+			e->be[s]->free(io->st[s].params.opacity);
+			e->be[s]->free(io->st[s].m.opacity);
+			e->be[s]->free(io->st[s].v.opacity);
+		}
+	free_own(e);
+}
+
+/* ========== the training state densify and the MCMC rows work on ========== */
+
+struct states {
+	struct sgs_train_state st[2];
+	struct sgs_densify_stats stats[2];
+};
+
+static void state_free(const struct sgs_backend *be, struct sgs_train_state *st)
+{
+	sgs_gaussians_free(be, &st->params), sgs_gaussians_free(be, &st->grads);
+	sgs_gaussians_free(be, &st->m), sgs_gaussians_free(be, &st->v);
+	be->free(st->grad2d_accum), be->free(st->grad2d_count), be->free(st->max_radii);
+	memset(st, 0, sizeof *st);
+}
+
+/* A state of n random Gaussians in be's buffers, filled on the host: a mix
+ * of unseen, small and large, faint and opaque, with screen radii above
+ * and below 20. */
+static int host_state(const struct sgs_backend *be, struct sgs_train_state *st, uint32_t n,
+		      int deg)
+{
+	memset(st, 0, sizeof *st);
+	if (sgs_gaussians_alloc(be, &st->params, n, deg) ||
+	    sgs_gaussians_alloc(be, &st->grads, n, deg) ||
+	    sgs_gaussians_alloc(be, &st->m, n, deg) || sgs_gaussians_alloc(be, &st->v, n, deg))
+		return -1;
+	st->grad2d_accum = be->alloc(n * 4);
+	st->grad2d_count = be->alloc(n * 4);
+	st->max_radii = be->alloc(n * 4);
+	st->capacity = n;
+	if (!st->grad2d_accum || !st->grad2d_count || !st->max_radii)
+		return -1;
+	size_t K3 = 3 * (size_t)sgs_sh_coeffs(deg);
+	for (uint32_t i = 0; i < n; i++) {
+		for (int k = 0; k < 3; k++) {
+			st->params.means[3 * i + k] = (float)(urand() * 10 - 5);
+			st->params.log_scales[3 * i + k] = (float)(log(0.02) + urand() * 3.5);
+		}
+		for (int k = 0; k < 4; k++)
+			st->params.quats[4 * i + k] = (float)(urand() * 2 - 1) + (k == 0);
+		st->params.opacity[i] = (float)(urand() * 12 - 7);
+		for (size_t k = 0; k < K3; k++)
+			st->params.sh[K3 * i + k] = (float)(urand() - 0.5);
+		struct sgs_gaussians *mom[3] = {&st->m, &st->v, &st->grads};
+		for (int t = 0; t < 3; t++) {
+			for (int k = 0; k < 3; k++)
+				mom[t]->means[3 * i + k] = mom[t]->log_scales[3 * i + k] =
+					(float)urand();
+			for (int k = 0; k < 4; k++)
+				mom[t]->quats[4 * i + k] = (float)urand();
+			mom[t]->opacity[i] = (float)urand();
+			for (size_t k = 0; k < K3; k++)
+				mom[t]->sh[K3 * i + k] = (float)urand();
+		}
+		st->grad2d_count[i] = (float)(int)(urand() * 4);
+		st->grad2d_accum[i] = (float)(urand() * 1.2e-3) * st->grad2d_count[i];
+		st->max_radii[i] = (float)(int)(urand() * 30);
+	}
+	return 0;
+}
+
+/* A copy of a host state in be's buffers. */
+static int state_upload(const struct sgs_backend *be, struct sgs_train_state *st,
+			const struct sgs_train_state *hs)
+{
+	uint32_t n = hs->params.n;
+	int deg = hs->params.sh_degree, err = 0;
+	memset(st, 0, sizeof *st);
+	if (sgs_gaussians_alloc(be, &st->params, n, deg) ||
+	    sgs_gaussians_alloc(be, &st->grads, n, deg) ||
+	    sgs_gaussians_alloc(be, &st->m, n, deg) || sgs_gaussians_alloc(be, &st->v, n, deg) ||
+	    sgs_gaussians_upload(be, &st->params, &hs->params) ||
+	    sgs_gaussians_upload(be, &st->grads, &hs->grads) ||
+	    sgs_gaussians_upload(be, &st->m, &hs->m) || sgs_gaussians_upload(be, &st->v, &hs->v))
+		return -1;
+	st->grad2d_accum = side_buf(be, hs->grad2d_accum, n * 4, &err);
+	st->grad2d_count = side_buf(be, hs->grad2d_count, n * 4, &err);
+	st->max_radii = side_buf(be, hs->max_radii, n * 4, &err);
+	st->capacity = n;
+	return err ? -1 : 0;
+}
+
+static int states_setup(struct op_env *e)
+{
+	const struct sgs_backend *cpu = e->be[CPU];
+	struct states *ss = calloc(1, sizeof *ss);
+	struct sgs_train_state hs;
+	if (!(e->shared = ss))
+		return sgs_error_set("out of host memory");
+	int rc = host_state(cpu, &hs, e->v->n, e->v->deg);
+	for (int s = 0; s < 2 && !rc; s++)
+		rc = state_upload(e->be[s], &ss->st[s], &hs);
+	state_free(cpu, &hs);
+	return rc ? sgs_error_prefix("states") : 0;
+}
+
+static void states_free(struct op_env *e)
+{
+	struct states *ss = e->shared;
+	if (!ss)
+		return;
+	for (int s = 0; s < 2; s++)
+		state_free(e->be[s], &ss->st[s]);
+	free(ss);
+	e->shared = NULL;
+}
+
+/* Largest difference between the two states over every array: relative
+ * to max(1, largest CPU value) for the Gaussian sets, absolute for the
+ * accumulators; -1 when a download fails. */
+static double state_diff(const struct op_env *e)
+{
+	const struct states *ss = e->shared;
+	const struct sgs_train_state *st[2] = {&ss->st[CPU], &ss->st[GPU]};
+	const uint32_t n = st[CPU]->params.n;
+	double worst = 0;
+	int bad = 0;
+	for (int t = 0; t < 4 && !bad; t++) {
+		struct sgs_gaussians h[2] = {{0}, {0}};
+		for (int s = 0; s < 2; s++) {
+			const struct sgs_gaussians *sets[4] = {&st[s]->params, &st[s]->grads,
+							       &st[s]->m, &st[s]->v};
+			bad |= fetch_gaussians(e->be[s], sets[t], &h[s]) != 0;
+		}
+		if (!bad) {
+			const struct sgs_gaussians *c = &h[CPU], *g = &h[GPU];
+			size_t K3 = 3 * (size_t)sgs_sh_coeffs(c->sh_degree);
+			worst = fmax(worst,
+				     rel_err(c->means, g->means, 3 * (size_t)n, 1, NULL, 1.0));
+			worst = fmax(worst, rel_err(c->log_scales, g->log_scales, 3 * (size_t)n, 1,
+						    NULL, 1.0));
+			worst = fmax(worst,
+				     rel_err(c->quats, g->quats, 4 * (size_t)n, 1, NULL, 1.0));
+			worst = fmax(worst, rel_err(c->opacity, g->opacity, n, 1, NULL, 1.0));
+			worst = fmax(worst, rel_err(c->sh, g->sh, K3 * n, 1, NULL, 1.0));
+		}
+		free_host_gaussians(&h[CPU]);
+		free_host_gaussians(&h[GPU]);
+	}
+	/* accumulators: zero after densify; kept or zeroed per Gaussian by the
+	 * MCMC relocation */
+	for (int t = 0; t < 3 && !bad; t++) {
+		float *h[2];
+		for (int s = 0; s < 2; s++) {
+			const float *acc[3] = {st[s]->grad2d_accum, st[s]->grad2d_count,
+					       st[s]->max_radii};
+			h[s] = fetch(e->be[s], acc[t], (size_t)n * 4);
+		}
+		bad = !h[CPU] || !h[GPU];
+		for (uint32_t i = 0; i < n && !bad; i++) {
+			double d = fabs((double)h[GPU][i] - h[CPU][i]);
+			worst = isnan(d) ? INFINITY : fmax(worst, d);
+		}
+		free(h[CPU]), free(h[GPU]);
+	}
+	return bad ? -1 : worst;
+}
+
+/* Same counts and layout on both sides. */
+static int same_layout(const struct op_env *e)
+{
+	const struct states *ss = e->shared;
+	return !memcmp(&ss->stats[CPU], &ss->stats[GPU], sizeof ss->stats[CPU]) &&
+	       ss->st[GPU].params.n == ss->st[CPU].params.n &&
+	       ss->st[GPU].capacity == ss->st[CPU].capacity;
+}
+
+/* ================= row densify ================= */
+
+static int densify_run(struct op_env *e, int side)
+{
+	struct states *ss = e->shared;
+	const struct variant *v = e->v;
+	const struct sgs_densify_params p = {0.0002f, 0.01f, 4.0f, 0.005f, v->x, v->cap, 1234, 900};
+	return e->be[side]->train.densify(e->be[side], &ss->st[side], &p, &ss->stats[side]);
+}
+
+static int densify_compare(struct op_env *e)
+{
+	const struct states *ss = e->shared;
+	const struct sgs_densify_stats *sc = &ss->stats[CPU], *sg = &ss->stats[GPU];
+	int same = same_layout(e);
+	if (!same)
+		note(INFINITY, 0.0);
+	ok(same, "densify [%s] %u -> cpu %u / cuda %u (cloned %u/%u split %u/%u pruned %u/%u, "
+	   "capacity %u/%u)", e->v->name, e->v->n, sc->n_after, sg->n_after, sc->cloned,
+	   sg->cloned, sc->split, sg->split, sc->pruned, sg->pruned, ss->st[CPU].capacity,
+	   ss->st[GPU].capacity);
+	double d = ss->st[GPU].params.n != ss->st[CPU].params.n ? -1 : state_diff(e);
+	check_below(e, "every parameter, moment and accumulator", d, TOL_STATE);
+	return 0;
+}
+
+/* ================= rows mcmc_relocate, mcmc_regularise, mcmc_noise ================= */
+
+static int mcmc_relocate_run(struct op_env *e, int side)
+{
+	struct states *ss = e->shared;
+	const struct sgs_mcmc_params p = {0.005f, e->v->cap, 99, 700};
+	return e->be[side]->train.mcmc_relocate(e->be[side], &ss->st[side], &p, &ss->stats[side]);
+}
+
+static int mcmc_relocate_compare(struct op_env *e)
+{
+	const struct states *ss = e->shared;
+	const struct sgs_densify_stats *sc = &ss->stats[CPU], *sg = &ss->stats[GPU];
+	int same = same_layout(e);
+	if (!same)
+		note(INFINITY, 0.0);
+	ok(same, "mcmc_relocate [%s] %u -> cpu %u / cuda %u (relocated %u/%u added %u/%u)",
+	   e->v->name, e->v->n, sc->n_after, sg->n_after, sc->relocated, sg->relocated,
+	   sc->cloned, sg->cloned);
+	if (ss->st[GPU].params.n != ss->st[CPU].params.n)
+		return -1;
+	check_below(e, "relocated state", state_diff(e), TOL_STATE);
+	return 0;
+}
+
+static int mcmc_regularise_run(struct op_env *e, int side)
+{
+	struct states *ss = e->shared;
+	return e->be[side]->train.mcmc_regularise(&ss->st[side], 0.01f, 0.01f);
+}
+
+static int mcmc_noise_run(struct op_env *e, int side)
+{
+	struct states *ss = e->shared;
+	return e->be[side]->train.mcmc_noise(&ss->st[side], 2.0f, 99, 700);
+}
+
+/* The noise's normals are computed in double on both sides, but from
+ * device and host libm: a little more room than for the relocation. */
+static int mcmc_state_compare(struct op_env *e)
+{
+	check_below(e, "state", state_diff(e), TOL_STATE_NOISE);
+	return 0;
+}
+
+/* ================= the inputs ================= */
+
+#define COUNT(a) (int)(sizeof(a) / sizeof((a)[0]))
+
+static const struct variant once_v[] = {{.name = "1000 floats"}};
+static const struct variant_set once = {"once", once_v, COUNT(once_v), NULL, NULL};
+
+static const struct variant scene_v[] = {
+	{.name = "empty", .n = 0, .w = 16, .h = 16, .seed = 1},
+	{.name = "tiny", .n = 6, .w = 24, .h = 17, .seed = 2},
+	{.name = "300 sh1 aa 67x45", .n = 300, .w = 67, .h = 45, .deg = 1, .active = 1,
+	 .antialias = 1, .seed = 3},
+	{.name = "300 sh2 67x45", .n = 300, .w = 67, .h = 45, .deg = 2, .active = 2, .seed = 4},
+	/* several batches of 256 per tile, saturated pixels */
+	{.name = "2000 dense sh1 40x30", .n = 2000, .w = 40, .h = 30, .deg = 1, .active = 1,
+	 .seed = 9},
+	{.name = "20k sh3 256x192", .n = 20000, .w = 256, .h = 192, .deg = 3, .active = 3,
+	 .seed = 5, .big = 1},
+	{.name = "20k sh3(2) aa 256x192", .n = 20000, .w = 256, .h = 192, .deg = 3, .active = 2,
+	 .antialias = 1, .seed = 6, .big = 1},
+	{.name = "5k sh1 aa 250x190", .n = 5000, .w = 250, .h = 190, .deg = 1, .active = 1,
+	 .antialias = 1, .seed = 7, .big = 1},
+	{.name = "400 sh3 67x45 reused", .n = 400, .w = 67, .h = 45, .deg = 3, .active = 3,
+	 .seed = 8},
+};
+static const struct variant_set scenes = {"scenes", scene_v, COUNT(scene_v), scene_setup,
+					  scene_free};
+
+static const struct variant loss_v[] = {
+	{.name = "1x1", .w = 1, .h = 1, .x = 0.2f, .seed = 11},
+	{.name = "7x5", .w = 7, .h = 5, .x = 0.2f, .seed = 12},
+	{.name = "300x200", .w = 300, .h = 200, .x = 0.2f, .seed = 13},
+	{.name = "1920x1080", .w = 1920, .h = 1080, .x = 0.2f, .seed = 14, .big = 1},
+};
+static const struct variant_set images = {"images", loss_v, COUNT(loss_v), NULL, NULL};
+
+static const struct variant adam_v[] = {
+	{.name = "300001 elements, lr pattern 48/3, step 7", .n = 300001, .seed = 21},
+};
+static const struct variant_set vectors = {"vectors", adam_v, COUNT(adam_v), NULL, NULL};
+
+static const struct variant radii_v[] = {{.name = "5000 Gaussians", .n = 5000, .seed = 31}};
+static const struct variant_set radii = {"radii", radii_v, COUNT(radii_v), NULL, NULL};
+
+static const struct variant opacity_v[] = {{.name = "5000 Gaussians", .n = 5000, .seed = 41}};
+static const struct variant_set opacities = {"opacities", opacity_v, COUNT(opacity_v), NULL,
+					     NULL};
+
+static const struct variant densify_v[] = {
+	{.name = "20000 deg 3, screen 20", .n = 20000, .deg = 3, .x = 20.0f, .seed = 51, .big = 1},
+	{.name = "20000 deg 1, no screen size", .n = 20000, .deg = 1, .x = 0.0f, .seed = 52,
+	 .big = 1},
+	{.name = "20000 deg 0, cap 21000", .n = 20000, .deg = 0, .x = 20.0f, .cap = 21000,
+	 .seed = 53, .big = 1},
+	{.name = "3000 deg 3, screen 20", .n = 3000, .deg = 3, .x = 20.0f, .seed = 54, .big = -1},
+	{.name = "1 Gaussian", .n = 1, .deg = 3, .x = 20.0f, .seed = 55},
+};
+static const struct variant_set densify_states = {"states", densify_v, COUNT(densify_v),
+						  states_setup, states_free};
+
+static const struct variant mcmc_v[] = {
+	{.name = "20000 deg 3, cap 21000", .n = 20000, .deg = 3, .cap = 21000, .seed = 61,
+	 .big = 1},
+	{.name = "3000 deg 3, cap 3300", .n = 3000, .deg = 3, .cap = 3300, .seed = 62, .big = -1},
+	{.name = "3000 deg 1, at the cap", .n = 3000, .deg = 1, .cap = 3000, .seed = 63},
+};
+static const struct variant_set mcmc_states = {"states", mcmc_v, COUNT(mcmc_v), states_setup,
+					       states_free};
+
+/* ================= the table ================= */
+
+static const struct op_case rows[] = {
+	{.name = "buffers", .tol = "exact", .counts = 1, .on = &once, .setup = buffers_setup,
+	 .run = buffers_run, .compare = buffers_compare, .free = free_own},
+	/* the render chain: each row starts from the CPU's outputs of the rows above */
+	{.name = "project",
+	 .tol = "xy, depth " STR(TOL_PROJ_XY) "; conic, colour " STR(TOL_PROJ)
+		"; radii, tiles, clamp: 1 + n/2000 may differ",
+	 .on = &scenes, .run = project_run, .compare = project_compare, .once = project_once},
+	{.name = "bin_sort", .tol = "exact (ties among equal depths allowed)", .counts = 1,
+	 .on = &scenes, .setup = bin_sort_setup, .run = bin_sort_run, .compare = bin_sort_compare},
+	{.name = "rasterize",
+	 .tol = "PSNR " STR(TOL_IMG_DB) " dB or max err " STR(TOL_IMG_MAX) "; counts "
+		STR(TOL_DISCRETE) " of pixels",
+	 .on = &scenes, .setup = rasterize_setup, .run = rasterize_run,
+	 .compare = rasterize_compare, .once = rasterize_once},
+	{.name = "rasterize_backward", .tol = STR(TOL_GRAD), .on = &scenes,
+	 .setup = rasterize_backward_setup, .run = rasterize_backward_run,
+	 .compare = rasterize_backward_compare},
+	{.name = "project_backward", .tol = STR(TOL_GRAD) "; grad2d_count exact", .on = &scenes,
+	 .setup = project_backward_setup, .run = project_backward_run,
+	 .compare = project_backward_compare},
+	{.name = "render_chain",
+	 .tol = "PSNR " STR(TOL_CHAIN_DB) " dB or max err " STR(TOL_IMG_MAX) "; gradients "
+		STR(TOL_CHAIN_GRAD),
+	 .on = &scenes, .run = render_chain_run, .compare = render_chain_compare},
+	/* training */
+	{.name = "loss_l1_ssim",
+	 .tol = "terms " STR(TOL_LOSS) "; dL/dimg " STR(TOL_LOSS_GRAD), .on = &images,
+	 .setup = loss_setup, .run = loss_run, .compare = loss_compare, .free = loss_free},
+	{.name = "adam", .tol = STR(TOL_ADAM), .on = &vectors, .setup = adam_setup,
+	 .run = adam_run, .compare = adam_compare, .free = adam_free},
+	{.name = "update_max_radii", .tol = "exact", .counts = 1, .on = &radii,
+	 .setup = radii_setup, .run = radii_run, .compare = radii_compare, .free = radii_free},
+	{.name = "reset_opacity", .tol = "exact", .counts = 1, .on = &opacities,
+	 .setup = reset_setup, .run = reset_run, .compare = reset_compare, .free = reset_free},
+	{.name = "densify", .tol = "counts exact; state " STR(TOL_STATE), .on = &densify_states,
+	 .run = densify_run, .compare = densify_compare},
+	/* MCMC: each backend continues its own state */
+	{.name = "mcmc_relocate", .tol = "counts exact; state " STR(TOL_STATE),
+	 .on = &mcmc_states, .run = mcmc_relocate_run, .compare = mcmc_relocate_compare},
+	{.name = "mcmc_regularise", .tol = "state " STR(TOL_STATE_NOISE), .on = &mcmc_states,
+	 .run = mcmc_regularise_run, .compare = mcmc_state_compare},
+	{.name = "mcmc_noise", .tol = "state " STR(TOL_STATE_NOISE), .on = &mcmc_states,
+	 .run = mcmc_noise_run, .compare = mcmc_state_compare},
+};
+#define N_ROWS COUNT(rows)
+
+/* ================= the driver ================= */
+
+static struct row_result results[N_ROWS];
+
+/* One row on the current input: 1 when the rows after it may run. */
+static int run_row(struct op_env *e, int r)
+{
+	const struct op_case *row = &rows[r];
+	int good = 0;
+	e->row = row;
+	e->own = NULL;
+	cur_res = &results[r];
+	if (row->setup && row->setup(e))
+		fail(e, "inputs");
+	else if (row->run(e, CPU))
+		fail(e, "cpu");
+	else if (row->run(e, GPU))
+		fail(e, "cuda");
+	else
+		good = row->compare(e) == 0;
+	if (row->free)
+		row->free(e);
+	return good;
+}
+
+/* Rows [first, last) share their inputs: input by input, each row in
+ * table order; last_sel is the last of them selected. */
+static void run_group(struct op_env *e, int first, int last_sel, int quick)
+{
+	const struct variant_set *set = rows[first].on;
+	for (int i = 0; i < set->n; i++) {
+		const struct variant *v = &set->v[i];
+		if (v->big == (quick ? 1 : -1))
+			continue;
+		e->v = v;
+		e->row = &rows[first];
+		e->shared = NULL;
+		rng_state = v->seed * 0x2545F4914F6CDD1Dull;
+		cur_res = &results[first];
+		if (set->setup && set->setup(e))
+			fail(e, set->what);
+		else
+			for (int r = first; r <= last_sel && run_row(e, r); r++)
+				;
+		if (set->free)
+			set->free(e);
+	}
+	for (int r = first; r <= last_sel; r++)
+		if (rows[r].once) {
+			e->row = &rows[r];
+			cur_res = &results[r];
+			rows[r].once(e);
+		}
+}
+
+int main(int argc, char **argv)
+{
+	int sel[N_ROWS];
+	for (int r = 0; r < N_ROWS; r++)
+		sel[r] = argc < 2;
+	for (int a = 1; a < argc; a++) {
+		int r = 0;
+		while (r < N_ROWS && strcmp(argv[a], rows[r].name))
+			r++;
+		if (r == N_ROWS) {
+			fprintf(stderr, "usage: test_backend_ops [ROW...]; rows:");
+			for (r = 0; r < N_ROWS; r++)
+				fprintf(stderr, " %s", rows[r].name);
+			fprintf(stderr, "\n");
+			return 2;
+		}
+		sel[r] = 1;
+	}
+
 	const struct sgs_backend *cpu = sgs_backend_get("cpu");
 	const struct sgs_backend *gpu = sgs_backend_get("cuda");
 	char why[512];
@@ -682,52 +1701,42 @@ int main(void)
 	ok(gpu || !strstr(why, "not built"), "this CUDA build links the CUDA backend (%s)",
 	   gpu ? gpu->device_name : why);
 #endif
+	for (int r = 0; r < N_ROWS; r++)
+		diag("%-18s on %-9s %s", rows[r].name, rows[r].on->what, rows[r].tol);
 	if (!gpu) {
-		for (int op = 0; op < N_OPS; op++)
-			skip(why, "%s: CUDA vs CPU", op_names[op]);
+		for (int r = 0; r < N_ROWS; r++)
+			skip(why, "%s: CUDA vs CPU", rows[r].name);
 		return tap_done();
 	}
 	diag("cuda: %s", gpu->device_name);
 	diag("cpu: %s", cpu->device_name);
+	const char *q = getenv("SGS_TEST_QUICK");
+	int quick = q && *q;
+	if (quick)
+		diag("SGS_TEST_QUICK: large inputs left out");
 
-	check_buffers(gpu);
-	struct sgs_raster_ctx *cctx = cpu->ctx_new(), *gctx = gpu->ctx_new();
-	if (!ok(cctx && gctx, "render contexts: %s", cctx && gctx ? "ok" : sgs_error_get()))
-		return tap_done();
-	/* one context per backend for all cases: growing and reusing buffers
-	 * is part of what is checked */
-	const char *quick = getenv("SGS_TEST_QUICK");
-	if (quick && *quick)
-		diag("SGS_TEST_QUICK: large cases left out");
-	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
-		if (!(quick && *quick && cases[c].big))
-			run_case(cpu, gpu, cctx, gctx, &cases[c]);
-
-	/* errors come back as messages, not crashes */
-	{
-		struct sgs_gaussians g = {0};
-		struct sgs_cam cam = {0};
-		struct sgs_raster_opts opts = {{0, 0, 0}, 0};
-		struct sgs_render_out none = {0};
-		cam.w = cam.h = 16;
-		cam.fx = cam.fy = 10.0f;
-		g.sh_degree = 1;
-		g.sh_active = 2;
-		ok(gpu->project(gctx, &g, &cam, &opts) == -1 && strstr(sgs_error_get(), "SH degree"),
-		   "project: active SH degree above storage rejected (%s)", sgs_error_get());
-		g.sh_active = 0;
-		ok(gpu->project(gctx, &g, &cam, &opts) == 0 && gpu->bin_sort(gctx) == 0 &&
-		   gpu->rasterize(gctx, &none) == -1 && strstr(sgs_error_get(), "RGB"),
-		   "rasterize: missing RGB buffer rejected (%s)", sgs_error_get());
+	struct op_env e = {{cpu, gpu}, {cpu->ctx_new(), gpu->ctx_new()}, NULL, NULL, NULL, NULL};
+	ok(e.ctx[CPU] && e.ctx[GPU], "render contexts: %s",
+	   e.ctx[CPU] && e.ctx[GPU] ? "ok" : sgs_error_get());
+	for (int first = 0, last; first < N_ROWS; first = last) {
+		int last_sel = -1;
+		for (last = first; last < N_ROWS && rows[last].on == rows[first].on; last++)
+			if (sel[last])
+				last_sel = last;
+		if (last_sel >= 0)
+			run_group(&e, first, last_sel, quick);
+		for (int r = last_sel >= 0 ? last_sel + 1 : first; r < last; r++)
+			skip("not selected", "%s: CUDA vs CPU", rows[r].name);
 	}
-	for (int op = 1; op < N_OPS; op++) {
-		if (op == 2)
-			diag("%s: %g entries differ (threshold 0)", op_names[op], worst_err[op]);
-		else
-			diag("%s: max rel err %g (threshold %g)", op_names[op], worst_err[op],
-			     worst_thr[op]);
+	for (int r = 0; r < N_ROWS; r++) {
+		const struct row_result *res = &results[r];
+		if (res->ran)
+			diag("%s: %s %g (threshold %g)", rows[r].name,
+			     rows[r].counts ? "entries differ" : "max rel err", res->err, res->thr);
 	}
-	cpu->ctx_free(cctx);
-	gpu->ctx_free(gctx);
+	if (e.ctx[CPU])
+		cpu->ctx_free(e.ctx[CPU]);
+	if (e.ctx[GPU])
+		gpu->ctx_free(e.ctx[GPU]);
 	return tap_done();
 }

@@ -3,7 +3,7 @@
 import re
 import sys
 
-src = open(sys.argv[1]).read()
+src = open(sys.argv[1], encoding='utf-8').read()
 out, i = [], 0
 launch = re.compile(r'(\w+)<<<(.*?)>>>\(', re.S)
 while True:
@@ -20,4 +20,4 @@ while True:
     out.append('emu_cfg(%s).run(%s%s)' % (m.group(2), m.group(1),
                                            ', ' + args if args.strip() else ''))
     i = j
-open(sys.argv[2], 'w').write(''.join(out))
+open(sys.argv[2], 'w', encoding='utf-8').write(''.join(out))
