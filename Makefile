@@ -1,6 +1,6 @@
 # sgs — sparse-view 3D Gaussian Splatting as Unix tools.
 #   make [WITH_CUDA=auto|0|1] [CUDA_ARCH=sm_90]   build bin/ and the libraries
-#   make check | demo | bench | install | clean
+#   make check | demo | bench | bench-quality | install | clean
 
 PREFIX    ?= /usr/local
 MANPREFIX ?= $(PREFIX)/share/man
@@ -104,6 +104,10 @@ demo: all
 bench: all $(B)/tests/bench_render
 	@$(B)/tests/bench_render
 
+# The default recipe on the real captures; resumable (tests/bench/quality.sh).
+bench-quality: all
+	@sh tests/bench/quality.sh
+
 $(B)/tests/train_curve: tests/bench/train_curve.c $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
@@ -122,6 +126,6 @@ install: all
 clean:
 	rm -rf $(B) bin
 
-.PHONY: all banner unit check demo bench install clean
+.PHONY: all banner unit check demo bench bench-quality install clean
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

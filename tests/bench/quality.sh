@@ -10,12 +10,14 @@
 #   SGS_BENCH_SCENES               subset, e.g. "fern dtu"
 #   SGS_BENCH_ARGS                 extra sgs-train options (e.g. "-n 2000")
 #   SGS_BENCH_OUT (bench-out/quality)
+#   SGS_BIN (bin)                   where the tools are
 set -eu
 cd "$(dirname "$0")/../.."
 data=${SGS_DATA:-../shared/data}
 out=${SGS_BENCH_OUT:-bench-out/quality}
 scenes=${SGS_BENCH_SCENES:-fern lego dtu}
 args=${SGS_BENCH_ARGS:-}
+bin=${SGS_BIN:-bin}
 if [ ! -d "$data" ]; then
 	echo "bench-quality: $data: no real captures (set SGS_DATA)" >&2
 	exit 1
@@ -37,21 +39,21 @@ for s in $scenes; do
 	d=$out/$s
 	mkdir -p "$d"
 	# shellcheck disable=SC2046
-	[ -s "$d/scene.sgs" ] || { bin/sgs-init $(scene_args "$s") -o "$d/scene.sgs.tmp" &&
+	[ -s "$d/scene.sgs" ] || { "$bin"/sgs-init $(scene_args "$s") -o "$d/scene.sgs.tmp" &&
 		mv "$d/scene.sgs.tmp" "$d/scene.sgs"; }
 	if [ ! -s "$d/model.ply" ]; then
 		resume=
 		[ -s "$d/train.ckpt" ] && resume="--resume $d/train.ckpt"
 		echo "bench-quality: training $s${resume:+ (resuming)}" >&2
 		# shellcheck disable=SC2086
-		bin/sgs-train -b cpu -v $args $resume -c 250 --checkpoint "$d/train.ckpt" \
+		"$bin"/sgs-train -b cpu -v $args $resume -c 250 --checkpoint "$d/train.ckpt" \
 			-l "$d/train.tsv" -o "$d/model.ply" "$d/scene.sgs" 2>>"$d/train.err"
 		rm -f "$d/train.ckpt"
 	fi
 	if [ ! -s "$d/eval.tsv" ]; then
 		rm -rf "$d/renders"
-		bin/sgs-render -b cpu -s test -o "$d/renders" "$d/scene.sgs" "$d/model.ply"
-		bin/sgs-eval -s test "$d/scene.sgs" "$d/renders" > "$d/eval.tsv.tmp"
+		"$bin"/sgs-render -b cpu -s test -o "$d/renders" "$d/scene.sgs" "$d/model.ply"
+		"$bin"/sgs-eval -s test "$d/scene.sgs" "$d/renders" > "$d/eval.tsv.tmp"
 		mv "$d/eval.tsv.tmp" "$d/eval.tsv"
 	fi
 done
