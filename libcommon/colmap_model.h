@@ -1,6 +1,9 @@
 /* A COLMAP sparse model as read from cameras/images/points3D, before it is
  * turned into a sgs_dataset.  Internal to the COLMAP importer: the text and
- * binary readers fill it, import_colmap.c converts it. */
+ * binary readers (colmap_text.c, colmap_binary.c) fill it through the
+ * functions of colmap_model.c, the builder (colmap_build.h) converts it.
+ * Layer 3 of the import stack (see sgs_import.h): nothing of sgs's dataset
+ * types here. */
 #ifndef COLMAP_MODEL_H
 #define COLMAP_MODEL_H
 
@@ -43,6 +46,9 @@ struct colmap_model {
 int colmap_model_by_name(const char *name);
 const char *colmap_model_name(int model);
 int colmap_model_nparams(int model);
+/* The sgs lens (enum sgs_lens) of a model; -1 for one sgs cannot
+ * undistort, or an unknown one. */
+int colmap_model_lens(int model);
 
 /* Growing the model (the returned slot is zeroed); NULL/-1 on no memory. */
 struct colmap_camera *colmap_add_camera(struct colmap_model *m);

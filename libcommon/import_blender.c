@@ -11,8 +11,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "dataset_files.h"
+#include "import_formats.h"
+#include "sgs_dataset.h"
 #include "sgs_error.h"
-#include "sgs_import.h"
 
 /* ---- image size from the file header (no decoding: lego has 300) ---- */
 
@@ -298,17 +300,13 @@ static int frame_paths(const struct json_ctx *j, const char *dir, struct sgs_dat
 	const char *rel = fp->valuestring;
 	while (rel[0] == '.' && rel[1] == '/')
 		rel += 2;
-	const char *slash = strrchr(rel, '/'), *dot = strrchr(rel, '.');
-	int has_ext = dot && (slash ? dot > slash + 1 : dot != rel); /* ".hidden" has none */
-	size_t stem = has_ext ? (size_t)(dot - rel) : strlen(rel);
+	int has_ext;
+	int named = sgs_view_name(rel, v->name, sizeof v->name, &has_ext);
 	if ((size_t)snprintf(v->image_path, sizeof v->image_path, "%s/%s%s", dir, rel,
 			     has_ext ? "" : ".png") >= sizeof v->image_path)
 		return field_error(j, "file_path", "makes a path that is too long");
-	if (stem >= sizeof v->name)
+	if (named < 0)
 		return field_error(j, "file_path", "makes a view name that is too long");
-	for (size_t i = 0; i < stem; i++)
-		v->name[i] = rel[i] == '/' ? '_' : rel[i];
-	v->name[stem] = '\0';
 	return 0;
 }
 

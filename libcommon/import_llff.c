@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import_files.h"
+#include "dataset_files.h"
+#include "import_formats.h"
+#include "sgs_dataset.h"
 #include "sgs_error.h"
-#include "sgs_import.h"
 #include "sgs_npy.h"
 
 #define LLFF_ROW 17

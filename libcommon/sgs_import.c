@@ -4,22 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import_files.h"
+#include "dataset_files.h"
+#include "import_formats.h"
+#include "sgs_dataset.h"
 #include "sgs_error.h"
 #include "sgs_import.h"
 #include "sgs_protocol.h"
 
 #define LLFF_PROTOCOL_FACTOR 8 /* SPEC §5: the llff protocol is at 504x378 */
-
-void sgs_dataset_free(struct sgs_dataset *d)
-{
-	free(d->views);
-	free(d->xyz);
-	free(d->rgb);
-	free(d->track_start);
-	free(d->track);
-	memset(d, 0, sizeof *d);
-}
 
 static int has(const char *dir, const char *name, int want_dir)
 {

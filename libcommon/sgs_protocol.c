@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "sgs_error.h"
-#include "sgs_import.h"
 #include "sgs_protocol.h"
 
 #define ERRMAX 512

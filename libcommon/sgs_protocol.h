@@ -1,12 +1,35 @@
-/* The parts of sgs_protocol_apply() (declared in sgs_import.h): choosing
- * views, loading their pixels, picking seed points, depth bounds.  Kept
- * separate so tests can check each without decoding images. */
+/* The protocol step (sgs-init -p, SPEC §5): choosing a dataset's train and
+ * test views, loading their pixels, picking seed points, depth bounds.
+ * Layer 5 of the import stack (see sgs_import.h): it reads a sgs_dataset
+ * whichever importer made it.  The parts are kept separate so tests can
+ * check each without decoding images. */
 #ifndef SGS_PROTOCOL_H
 #define SGS_PROTOCOL_H
 
 #include <stdint.h>
 
-#include "sgs_import.h"
+#include "sgs_dataset.h"
+#include "sgs_scene.h"
+
+/* sgs-init's options; all but `format` steer the protocol step. */
+struct sgs_import_opts {
+	const char *format;     /* NULL: detect */
+	const char *protocol;   /* "llff", "blender", "dtu", "all"; NULL: "all" */
+	int nviews;             /* -n, 0 = protocol default */
+	const long *train_ids;  /* -t, NULL if not given */
+	int ntrain;
+	uint32_t downscale;     /* -r; 0 = protocol default (llff: images_8), 1 = full size */
+	float background[3];    /* compositing colour for RGBA input */
+	int background_set;     /* -B given: also the scene's background for opaque images
+	                         * (otherwise black for them) */
+	int keep_alpha;         /* store RGBA instead of compositing */
+};
+
+/* Select views by protocol and build the scene: loads and undistorts the
+ * images of the chosen views, masks, seed points seen by >= 2 train views,
+ * per-view near/far bounds. */
+int sgs_protocol_apply(const struct sgs_dataset *d, const struct sgs_import_opts *o,
+		       struct sgs_scene *s);
 
 /* numpy's round(linspace(0, len-1, n)) with ties to even: n indices in
  * [0, len).  Needs 1 <= n <= len. */

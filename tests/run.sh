@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every C unit test program given as an argument and every Bats suite
-# in tests/bats, all producing TAP, and ends with one summary line.
+# in tests/bats, all producing TAP, then lints the man pages and checks the
+# include layering (tests/layers.sh), one count each; ends with one summary line.
 # Per-program output goes to build/test-logs/; failures are echoed.
 cd "$(dirname "$0")/.." || exit 1
 logs=build/test-logs
@@ -43,6 +44,14 @@ if command -v mandoc >/dev/null 2>&1; then
 	else fail=$((fail + 1)); echo "---- mandoc -T lint ----"; echo "$out"; fi
 else
 	echo "mandoc not found: man pages not linted"; fail=$((fail + 1))
+fi
+
+# Include layering: cmd -> train -> kernels -> libcommon, and the import
+# stack's layers inside libcommon (see libcommon/sgs_import.h).
+if out=$(sh tests/layers.sh 2>&1); then
+	pass=$((pass + 1)); printf '%-40s %s\n' "layers.sh (include layering)" clean
+else
+	fail=$((fail + 1)); echo "---- tests/layers.sh ----"; echo "$out"
 fi
 
 line="$pass passed, $fail failed"

@@ -1,7 +1,8 @@
-/* File-system helpers shared by the LLFF and DTU importers and the
- * protocol step: checked path joins and sorted listings of image files. */
-#ifndef SGS_IMPORT_FILES_H
-#define SGS_IMPORT_FILES_H
+/* Helpers shared by the importers and the format detection: checked path
+ * joins, sorted listings of image files, image sizes, view names from file
+ * names.  Layer 2 of the import stack (see sgs_import.h). */
+#ifndef SGS_DATASET_FILES_H
+#define SGS_DATASET_FILES_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -21,5 +22,12 @@ void sgs_file_stem(const char *name, char *stem, size_t size);
 
 /* Width and height of an image file (decodes it). */
 int sgs_image_size(const char *path, uint32_t *w, uint32_t *h);
+
+/* View name of an image path relative to the dataset folder: extension
+ * dropped, folders joined by '_' ("sub/IMG_1.JPG" -> "sub_IMG_1"); a name
+ * that starts with its only dot (".hidden") has no extension.  *has_ext
+ * says whether `rel` has one, also on failure.  -1, with no message set,
+ * when the name needs more than size bytes (NUL included). */
+int sgs_view_name(const char *rel, char *name, size_t size, int *has_ext);
 
 #endif

@@ -1,5 +1,5 @@
-/* Checked path joins and sorted image listings for the importers. */
-#include "import_files.h"
+/* Helpers shared by the importers (dataset_files.h). */
+#include "dataset_files.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -126,5 +126,19 @@ int sgs_image_size(const char *path, uint32_t *w, uint32_t *h)
 	*w = img.w;
 	*h = img.h;
 	sgs_image_free(&img);
+	return 0;
+}
+
+int sgs_view_name(const char *rel, char *name, size_t size, int *has_ext)
+{
+	const char *slash = strrchr(rel, '/'), *dot = strrchr(rel, '.');
+	int ext = dot && (slash ? dot > slash + 1 : dot != rel); /* ".hidden" has none */
+	size_t n = ext ? (size_t)(dot - rel) : strlen(rel);
+	*has_ext = ext;
+	if (n >= size)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		name[i] = rel[i] == '/' ? '_' : rel[i];
+	name[n] = '\0';
 	return 0;
 }
