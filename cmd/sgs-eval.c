@@ -5,7 +5,6 @@
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@ struct eval_opts {
 	const char *errdir;     /* -e */
 	const char *depthdir;   /* -D */
 	const char *renders;    /* folder, or NULL for a scene stream on stdin */
+	const char *scene_path;
 	const char *scene_name; /* for messages */
 };
 
@@ -37,15 +37,13 @@ struct view_result {
 	double absrel, rmse;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: sgs-eval [-hj] [-s train|test|all] [-e dir] [-D depthdir] "
-		   "[-m mask|nomask] [--ssim-crop] scene [renders]\n");
-}
+static const char synopsis[] =
+	"usage: sgs-eval [-j] [-D dir] [-e dir] [-m mask|nomask] [-s train|test|all] [--ssim-crop]\n"
+	"                scene [renders]\n";
 
 static void help(void)
 {
-	usage(stdout);
+	fputs(synopsis, stdout);
 	printf("\n"
 	       "  scene          scene file with the ground truth (- for stdin)\n"
 	       "  renders        folder of <view>.png, or - / absent: a scene stream on stdin\n"
@@ -60,6 +58,13 @@ static void help(void)
 	       "  --ssim-crop    scikit-image SSIM (reflect, 5-pixel border cropped)\n"
 	       "                 instead of the 3DGS one (zero padding, every pixel)\n"
 	       "  -h             this help\n");
+}
+
+/* A usage error: its message is out, the synopsis follows. */
+static _Noreturn void usage(void)
+{
+	fputs(synopsis, stderr);
+	exit(SGS_EXIT_USAGE);
 }
 
 static char *join_path(const char *dir, const char *name, const char *suffix)
@@ -97,7 +102,7 @@ static int load_render(const struct eval_opts *o, const struct sgs_scene *gt,
 				return -1;
 			}
 			if (sgs_image_to_rgbf(&r->image, rs->background, rgb) != 0) {
-				sgs_warn_lib("<stdin>: view '%s'", v->name);
+				sgs_cli_fail("<stdin>: view '%s'", v->name);
 				return -1;
 			}
 			return 0;
@@ -115,13 +120,13 @@ static int load_render(const struct eval_opts *o, const struct sgs_scene *gt,
 	if (!is_file(path))
 		sgs_warnx("%s: missing render of view '%s'", path, v->name);
 	else if (sgs_png_read(path, &img) != 0)
-		sgs_warnx("%s", sgs_error_get());
+		sgs_cli_fail(NULL);
 	else {
 		if (img.w != c->w || img.h != c->h)
 			sgs_warnx("%s: render is %ux%u, view '%s' is %ux%u", path, img.w, img.h,
 				  v->name, c->w, c->h);
 		else if (sgs_image_to_rgbf(&img, gt->background, rgb) != 0)
-			sgs_warn_lib("%s", path);
+			sgs_cli_fail("%s", path);
 		else
 			rc = 0;
 		sgs_image_free(&img);
@@ -141,10 +146,10 @@ static int write_error_map(const char *dir, const char *name, const float *a, co
 	if (!path || !tmp)
 		sgs_warnx("out of memory");
 	else if (sgs_error_map(a, b, w, h, 3, &img) != 0)
-		sgs_warn_lib("%s", path);
+		sgs_cli_fail("%s", path);
 	else {
 		if (sgs_png_write(tmp, &img) != 0)
-			sgs_warnx("%s", sgs_error_get());
+			sgs_cli_fail(NULL);
 		else if (rename(tmp, path) != 0)
 			sgs_warnx("%s: cannot rename into place: %s", path, strerror(errno));
 		else
@@ -179,7 +184,7 @@ static int eval_depth(const struct eval_opts *o, const struct sgs_view *v, struc
 		float *d = NULL;
 		size_t n, count;
 		if (sgs_tiff_read_float(path, &w, &h, &c, &d) != 0) {
-			sgs_warnx("%s", sgs_error_get());
+			sgs_cli_fail(NULL);
 			rc = -1;
 		} else if (w != v->cam.w || h != v->cam.h) {
 			sgs_warnx("%s: depth map is %ux%u, view '%s' is %ux%u", path, w, h, v->name,
@@ -193,7 +198,7 @@ static int eval_depth(const struct eval_opts *o, const struct sgs_view *v, struc
 			if (sgs_depth_metrics(d, v->depth_gt, n, &r->absrel, &r->rmse, &count) == 0)
 				r->has_depth = 1;
 			else
-				sgs_warn_lib("%s: depth metrics left out", path);
+				sgs_cli_fail("%s: depth metrics left out", path);
 		}
 		free(d);
 	}
@@ -219,7 +224,7 @@ static int eval_view(const struct eval_opts *o, const struct sgs_scene *gt,
 		return -1;
 	}
 	if (sgs_image_to_rgbf(&v->image, gt->background, &ref) != 0) {
-		sgs_warn_lib("%s: view '%s'", o->scene_name, v->name);
+		sgs_cli_fail("%s: view '%s'", o->scene_name, v->name);
 		return -1;
 	}
 	if (load_render(o, gt, rs, v, &out) != 0)
@@ -228,20 +233,20 @@ static int eval_view(const struct eval_opts *o, const struct sgs_scene *gt,
 	if (r->masked) {
 		if (sgs_masked_psnr(out, ref, v->mask, w, h, 3, &r->psnr) != 0 ||
 		    sgs_masked_ssim(out, ref, v->mask, w, h, 3, o->ssim_mode, &r->ssim) != 0) {
-			sgs_warn_lib("%s: view '%s'", o->scene_name, v->name);
+			sgs_cli_fail("%s: view '%s'", o->scene_name, v->name);
 			goto done;
 		}
 		/* The error map shows what the metrics saw: white outside. */
 		cref = sgs_composite_white(ref, v->mask, w, h, 3);
 		cout = sgs_composite_white(out, v->mask, w, h, 3);
 		if (!cref || !cout) {
-			sgs_warn_lib("view '%s'", v->name);
+			sgs_cli_fail("view '%s'", v->name);
 			goto done;
 		}
 	} else {
 		r->psnr = sgs_psnr(out, ref, (size_t)w * h * 3);
 		if (sgs_ssim(out, ref, w, h, 3, o->ssim_mode, &r->ssim) != 0) {
-			sgs_warn_lib("%s: view '%s'", o->scene_name, v->name);
+			sgs_cli_fail("%s: view '%s'", o->scene_name, v->name);
 			goto done;
 		}
 	}
@@ -425,99 +430,91 @@ static int check_dir(const char *path)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static void parse_args(int argc, char **argv, struct eval_opts *o)
 {
+	enum { OPT_SSIM_CROP = 256 };
 	static const struct option longopts[] = {
 		{"split", required_argument, NULL, 's'},
 		{"json", no_argument, NULL, 'j'},
 		{"errors", required_argument, NULL, 'e'},
 		{"depth", required_argument, NULL, 'D'},
 		{"mask", required_argument, NULL, 'm'},
-		{"ssim-crop", no_argument, NULL, 'C'},
+		{"ssim-crop", no_argument, NULL, OPT_SSIM_CROP},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct eval_opts o = {SGS_SPLIT_TEST, 0, SGS_SSIM_3DGS, 1, NULL, NULL, NULL, NULL};
 	int ch;
-
-	sgs_cli_init(argv[0]);
-	opterr = 0; /* our own messages, prefixed with the tool's name */
-	while ((ch = getopt_long(argc, argv, ":D:e:hjm:s:", longopts, NULL)) != -1) {
+	while ((ch = sgs_cli_getopt(argc, argv, "D:e:hjm:s:", longopts)) != -1) {
 		switch (ch) {
-		case 'C': o.ssim_mode = SGS_SSIM_SKIMAGE; break;
-		case 'D': o.depthdir = optarg; break;
-		case 'e': o.errdir = optarg; break;
-		case 'h': help(); return SGS_EXIT_OK;
-		case 'j': o.json = 1; break;
+		case OPT_SSIM_CROP: o->ssim_mode = SGS_SSIM_SKIMAGE; break;
+		case 'D': o->depthdir = optarg; break;
+		case 'e': o->errdir = optarg; break;
+		case 'h': help(); exit(SGS_EXIT_OK);
+		case 'j': o->json = 1; break;
 		case 'm':
-			if (strcmp(optarg, "mask") == 0)
-				o.use_mask = 1;
-			else if (strcmp(optarg, "nomask") == 0)
-				o.use_mask = 0;
-			else {
-				sgs_warnx("-m: '%s' is not mask or nomask", optarg);
-				usage(stderr);
-				return SGS_EXIT_USAGE;
+			if (strcmp(optarg, "mask") != 0 && strcmp(optarg, "nomask") != 0) {
+				sgs_warnx("-m: unknown mode '%s' (expected mask or nomask)", optarg);
+				usage();
 			}
+			o->use_mask = strcmp(optarg, "mask") == 0;
 			break;
 		case 's':
-			if (sgs_split_parse(optarg, &o.split) != 0) {
-				sgs_warnx("-s: %s", sgs_error_get());
-				usage(stderr);
-				return SGS_EXIT_USAGE;
+			if (sgs_split_parse(optarg, &o->split) != 0) {
+				sgs_cli_fail("-s");
+				usage();
 			}
 			break;
-		case ':':
-			if (strncmp(argv[optind - 1], "--", 2) == 0)
-				sgs_warnx("%s: missing argument", argv[optind - 1]);
-			else
-				sgs_warnx("-%c: missing argument", optopt);
-			usage(stderr);
-			return SGS_EXIT_USAGE;
-		default:
-			/* optopt is 0 for an unknown long option and the option's
-			 * value for a long option given an argument it does not take. */
-			if (optopt == 0 || strchr("Cjh", optopt))
-				sgs_warnx("%s: unknown option or unexpected argument", argv[optind - 1]);
-			else
-				sgs_warnx("-%c: unknown option", optopt);
-			usage(stderr);
-			return SGS_EXIT_USAGE;
+		default: usage();
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc < 1 || argc > 2) {
-		usage(stderr);
-		return SGS_EXIT_USAGE;
-	}
-	const char *scene_path = argv[0];
-	o.renders = argc == 2 && strcmp(argv[1], "-") != 0 ? argv[1] : NULL;
-	if (!o.renders && strcmp(scene_path, "-") == 0) {
+	if (sgs_cli_operands(argc, argv, 1, 2) != 0)
+		usage();
+	o->scene_path = argv[optind];
+	o->scene_name = strcmp(o->scene_path, "-") == 0 ? "<stdin>" : o->scene_path;
+	if (optind + 1 < argc && strcmp(argv[optind + 1], "-") != 0)
+		o->renders = argv[optind + 1];
+	if (!o->renders && strcmp(o->scene_path, "-") == 0) {
 		sgs_warnx("the scene and the renders cannot both come from stdin");
-		usage(stderr);
-		return SGS_EXIT_USAGE;
+		usage();
 	}
-	o.scene_name = strcmp(scene_path, "-") == 0 ? "<stdin>" : scene_path;
-	if ((o.renders && check_dir(o.renders) != 0) || (o.depthdir && check_dir(o.depthdir) != 0))
-		return SGS_EXIT_FAIL;
-	if (o.errdir && sgs_mkdir_p(o.errdir) != 0) {
-		sgs_warnx("%s", sgs_error_get());
-		return SGS_EXIT_FAIL;
-	}
+}
 
+/* The folders named on the command line, checked before the work. */
+static int check_dirs(const struct eval_opts *o)
+{
+	if ((o->renders && check_dir(o->renders) != 0) || (o->depthdir && check_dir(o->depthdir) != 0))
+		return -1;
+	if (o->errdir && sgs_mkdir_p(o->errdir) != 0)
+		return sgs_cli_fail(NULL);
+	return 0;
+}
+
+/* The ground truth, and the renders when they come as a scene stream on
+ * stdin; both or neither are loaded. */
+static int load_scenes(const struct eval_opts *o, struct sgs_scene *gt, struct sgs_scene *rs)
+{
+	sgs_scene_init(rs);
+	if (sgs_scene_load(o->scene_path, gt) != 0)
+		return sgs_cli_fail(NULL);
+	if (!o->renders && sgs_scene_read(stdin, "<stdin>", rs) != 0) {
+		int rc = sgs_cli_fail(NULL);
+		sgs_scene_free(gt);
+		return rc;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct eval_opts o = {.split = SGS_SPLIT_TEST, .ssim_mode = SGS_SSIM_3DGS, .use_mask = 1};
 	struct sgs_scene gt, rs;
-	sgs_scene_init(&rs);
-	if (sgs_scene_load(scene_path, &gt) != 0) {
-		sgs_warnx("%s", sgs_error_get());
+	int rc;
+
+	sgs_cli_init(argv[0]);
+	parse_args(argc, argv, &o);
+	if (check_dirs(&o) != 0 || load_scenes(&o, &gt, &rs) != 0)
 		return SGS_EXIT_FAIL;
-	}
-	if (!o.renders && sgs_scene_read(stdin, "<stdin>", &rs) != 0) {
-		sgs_warnx("%s", sgs_error_get());
-		sgs_scene_free(&gt);
-		return SGS_EXIT_FAIL;
-	}
-	int rc = evaluate(&o, &gt, &rs);
+	rc = evaluate(&o, &gt, &rs);
 	sgs_scene_free(&gt);
 	sgs_scene_free(&rs);
 	return rc;

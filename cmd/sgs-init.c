@@ -3,7 +3,6 @@
  * DTU, or the built-in synthetic scene) into a scene file, choosing the
  * train/test views by a sparse-view protocol; or print a scene's summary.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,18 +14,26 @@
 
 #define MAX_TRAIN 4096
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: sgs-init [-a] [-B white|black|r,g,b] [-f format] [-n views] [-o file]\n"
-		"                [-p llff|blender|dtu|all] [-r factor] [-t id,...] dir\n"
-		"       sgs-init -f synthetic [-n train] [-N views] [-W width] [-H height] [-S seed] [-o file]\n"
-		"       sgs-init -i [scene]\n");
-}
+static const char synopsis[] =
+	"usage: sgs-init [-a] [-B white|black|r,g,b] [-f format] [-n views] [-o file]\n"
+	"                [-p llff|blender|dtu|all] [-r factor] [-t id,...] dir\n"
+	"       sgs-init -f synthetic [-n train] [-N views] [-W width] [-H height] [-S seed] [-o file]\n"
+	"       sgs-init -i [scene]\n";
+
+struct init_args {
+	struct sgs_import_opts io;
+	struct sgs_synthetic_opts so;
+	long train_ids[MAX_TRAIN];
+	const char *out;
+	int info, synthetic;
+	/* The last option seen of each kind, to refuse those that do not
+	 * apply to the mode (import, -f synthetic, -i) instead of ignoring them. */
+	int import_opt, synth_opt, write_opt;
+};
 
 static void help(void)
 {
-	usage(stdout);
+	fputs(synopsis, stdout);
 	printf("\n"
 	       "  -f format    colmap, blender, ngp, llff, dtu or synthetic (default: detect)\n"
 	       "  -p protocol  llff, blender, dtu or all: which views train and test\n"
@@ -40,6 +47,13 @@ static void help(void)
 	       "  -i           print a summary of an existing scene\n"
 	       "  -W, -H, -N, -S  synthetic scene width, height, view count, seed\n"
 	       "  -h           this help\n");
+}
+
+/* A usage error: its message is out, the synopsis follows. */
+static _Noreturn void usage(void)
+{
+	fputs(synopsis, stderr);
+	exit(SGS_EXIT_USAGE);
 }
 
 static const char *split_word(uint32_t s)
@@ -87,10 +101,8 @@ static int summarize(const char *path)
 {
 	struct sgs_scene s;
 	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	if (sgs_scene_load(path, &s) != 0) {
-		sgs_warnx("%s", sgs_error_get());
-		return SGS_EXIT_FAIL;
-	}
+	if (sgs_scene_load(path, &s) != 0)
+		return sgs_cli_fail(NULL);
 	print_summary(name, &s);
 	sgs_scene_free(&s);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -123,146 +135,137 @@ static int parse_background(const char *arg, float bg[3])
 	return 0;
 }
 
-/* Make the scene: the built-in one, or an import of `dir`. */
-static int make_scene(int synthetic, const struct sgs_synthetic_opts *so, const char *dir,
-		      const struct sgs_import_opts *io, struct sgs_scene *s)
-{
-	if (synthetic)
-		return sgs_synthetic_scene(so, s);
-	return sgs_import(dir, io, s);
-}
-
-/* The output is opened before the work starts, so an unwritable -o fails
- * fast; it appears under its name only once complete. */
-static int build_and_write(int synthetic, const struct sgs_synthetic_opts *so, const char *dir,
-			   const struct sgs_import_opts *io, const char *out)
-{
-	struct sgs_output o;
-	struct sgs_scene s;
-	if (sgs_output_open(&o, out) != 0) {
-		sgs_warnx("%s", sgs_error_get());
-		return SGS_EXIT_FAIL;
-	}
-	if (make_scene(synthetic, so, dir, io, &s) != 0) {
-		sgs_warnx("%s", sgs_error_get());
-		sgs_output_abort(&o);
-		return SGS_EXIT_FAIL;
-	}
-	int rc = sgs_scene_write(o.f, &s);
-	sgs_scene_free(&s);
-	if (rc != 0) {
-		sgs_warnx("%s: %s", out && strcmp(out, "-") != 0 ? out : "<stdout>", sgs_error_get());
-		sgs_output_abort(&o);
-		return SGS_EXIT_FAIL;
-	}
-	if (sgs_output_commit(&o) != 0) {
-		sgs_warnx("%s", sgs_error_get());
-		return SGS_EXIT_FAIL;
-	}
-	return SGS_EXIT_OK;
-}
-
 /* A valid option given where it has no meaning: a usage error. */
-static int misplaced(int opt, const char *mode)
+static _Noreturn void misplaced(int opt, const char *mode)
 {
 	sgs_warnx("-%c: not used with %s", opt, mode);
-	usage(stderr);
-	return SGS_EXIT_USAGE;
+	usage();
 }
 
-int main(int argc, char **argv)
+/* The options, then the operands and options that the mode allows. */
+static void parse_args(int argc, char **argv, struct init_args *a)
 {
-	struct sgs_import_opts io = {0};
-	struct sgs_synthetic_opts so;
-	static long train_ids[MAX_TRAIN];
-	const char *out = NULL;
-	int info = 0, ch;
-	/* The last option seen of each kind, to refuse those that do not
-	 * apply to the mode (import, -f synthetic, -i) instead of ignoring them. */
-	int import_opt = 0, synth_opt = 0, write_opt = 0;
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
 	long v;
-
-	sgs_cli_init(argv[0]);
-	argv[0] = (char *)sgs_cli_name(); /* getopt's own messages then start with the tool name */
-	sgs_synthetic_defaults(&so);
-	io.downscale = 0; /* protocol default */
-	io.background[0] = io.background[1] = io.background[2] = 1.f;
-	while ((ch = getopt(argc, argv, "aB:f:hH:in:N:o:p:r:S:t:W:")) != -1) {
+	int ch;
+	while ((ch = sgs_cli_getopt(argc, argv, "aB:f:hH:in:N:o:p:r:S:t:W:", longopts)) != -1) {
 		if (strchr("aBprt", ch))
-			import_opt = ch;
+			a->import_opt = ch;
 		else if (strchr("WHNS", ch))
-			synth_opt = ch;
+			a->synth_opt = ch;
 		else if (strchr("fno", ch))
-			write_opt = ch;
+			a->write_opt = ch;
 		switch (ch) {
-		case 'a': io.keep_alpha = 1; break;
+		case 'a': a->io.keep_alpha = 1; break;
 		case 'B':
-			io.background_set = 1;
-			if (parse_background(optarg, io.background) != 0)
-				return SGS_EXIT_USAGE;
+			a->io.background_set = 1;
+			if (parse_background(optarg, a->io.background) != 0)
+				usage();
 			break;
-		case 'f': io.format = optarg; break;
-		case 'h': help(); return SGS_EXIT_OK;
-		case 'i': info = 1; break;
+		case 'f': a->io.format = optarg; break;
+		case 'h': help(); exit(SGS_EXIT_OK);
+		case 'i': a->info = 1; break;
 		case 'n':
 			if (sgs_parse_long(optarg, 1, 100000, "-n", &v) != 0)
-				return SGS_EXIT_USAGE;
-			io.nviews = (int)v;
-			so.ntrain = (uint32_t)v;
+				usage();
+			a->io.nviews = (int)v;
+			a->so.ntrain = (uint32_t)v;
 			break;
-		case 'o': out = optarg; break;
-		case 'p': io.protocol = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'p': a->io.protocol = optarg; break;
 		case 'r':
 			if (sgs_parse_long(optarg, 1, 64, "-r", &v) != 0)
-				return SGS_EXIT_USAGE;
-			io.downscale = (uint32_t)v;
+				usage();
+			a->io.downscale = (uint32_t)v;
 			break;
 		case 't':
-			if (sgs_parse_longs(optarg, 0, 10000000, MAX_TRAIN, "-t", train_ids, &io.ntrain) != 0)
-				return SGS_EXIT_USAGE;
-			io.train_ids = train_ids;
+			if (sgs_parse_longs(optarg, 0, 10000000, MAX_TRAIN, "-t", a->train_ids,
+					    &a->io.ntrain) != 0)
+				usage();
+			a->io.train_ids = a->train_ids;
 			break;
 		case 'W': case 'H': case 'N':
 			if (sgs_parse_long(optarg, ch == 'N' ? 1 : 8, ch == 'N' ? 1000 : 8192,
 					   ch == 'W' ? "-W" : ch == 'H' ? "-H" : "-N", &v) != 0)
-				return SGS_EXIT_USAGE;
-			*(ch == 'W' ? &so.width : ch == 'H' ? &so.height : &so.nviews) = (uint32_t)v;
+				usage();
+			*(ch == 'W' ? &a->so.width : ch == 'H' ? &a->so.height : &a->so.nviews) = (uint32_t)v;
 			break;
 		case 'S':
 			if (sgs_parse_long(optarg, 0, 2147483647L, "-S", &v) != 0)
-				return SGS_EXIT_USAGE;
-			so.seed = (uint64_t)v;
+				usage();
+			a->so.seed = (uint64_t)v;
 			break;
-		default: usage(stderr); return SGS_EXIT_USAGE;
+		default: usage();
 		}
 	}
-	argc -= optind;
-	argv += optind;
 
-	if (info) {
-		int other = import_opt ? import_opt : synth_opt ? synth_opt : write_opt;
+	if (a->info) {
+		int other = a->import_opt ? a->import_opt : a->synth_opt ? a->synth_opt : a->write_opt;
 		if (other)
-			return misplaced(other, "-i");
-		if (argc > 1) {
-			usage(stderr);
-			return SGS_EXIT_USAGE;
-		}
-		return summarize(argc == 1 ? argv[0] : "-");
+			misplaced(other, "-i");
+		if (sgs_cli_operands(argc, argv, 0, 1) != 0)
+			usage();
+		return;
 	}
-
-	int synthetic = io.format && strcmp(io.format, "synthetic") == 0;
-	if (synthetic && import_opt)
-		return misplaced(import_opt, "-f synthetic");
-	if (!synthetic && synth_opt)
-		return misplaced(synth_opt, "a dataset import (it is for -f synthetic)");
-	if (argc != !synthetic) {
-		usage(stderr);
-		return SGS_EXIT_USAGE;
-	}
-	if (synthetic && so.ntrain >= so.nviews) {
+	a->synthetic = a->io.format && strcmp(a->io.format, "synthetic") == 0;
+	if (a->synthetic && a->import_opt)
+		misplaced(a->import_opt, "-f synthetic");
+	if (!a->synthetic && a->synth_opt)
+		misplaced(a->synth_opt, "a dataset import (it is for -f synthetic)");
+	if (sgs_cli_operands(argc, argv, !a->synthetic, !a->synthetic) != 0)
+		usage();
+	if (a->synthetic && a->so.ntrain >= a->so.nviews) {
 		sgs_warnx("-n %u: must be below the %u views of -N, so that a view is left to test",
-			  so.ntrain, so.nviews);
-		return SGS_EXIT_USAGE;
+			  a->so.ntrain, a->so.nviews);
+		usage();
 	}
-	return build_and_write(synthetic, &so, synthetic ? NULL : argv[0], &io, out);
+}
+
+/* Make the scene: the built-in one, or an import of `dir`. */
+static int make_scene(const struct init_args *a, const char *dir, struct sgs_scene *s)
+{
+	if (a->synthetic)
+		return sgs_synthetic_scene(&a->so, s);
+	return sgs_import(dir, &a->io, s);
+}
+
+/* The output is opened before the work starts, so an unwritable -o fails
+ * fast; it appears under its name only once complete. */
+static int build_and_write(const struct init_args *a, const char *dir)
+{
+	const char *out = a->out && strcmp(a->out, "-") != 0 ? a->out : "<stdout>";
+	struct sgs_output o;
+	struct sgs_scene s;
+	if (sgs_output_open(&o, a->out) != 0)
+		return sgs_cli_fail(NULL);
+	if (make_scene(a, dir, &s) != 0) {
+		sgs_output_abort(&o);
+		return sgs_cli_fail(NULL);
+	}
+	int rc = sgs_scene_write(o.f, &s);
+	sgs_scene_free(&s);
+	if (rc != 0) {
+		sgs_output_abort(&o);
+		return sgs_cli_fail("%s", out);
+	}
+	if (sgs_output_commit(&o) != 0)
+		return sgs_cli_fail(NULL);
+	return SGS_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static struct init_args a; /* the -t list is large */
+
+	sgs_cli_init(argv[0]);
+	sgs_synthetic_defaults(&a.so);
+	a.io.downscale = 0; /* protocol default */
+	a.io.background[0] = a.io.background[1] = a.io.background[2] = 1.f;
+	parse_args(argc, argv, &a);
+	if (a.info)
+		return summarize(optind < argc ? argv[optind] : "-");
+	return build_and_write(&a, a.synthetic ? NULL : argv[optind]);
 }

@@ -3,7 +3,6 @@
  * path, to PNG files (plus depth TIFFs and alpha PNGs) or to a scene
  * stream on stdout that sgs-eval reads from a pipe.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sgs_backend_opt.h"
 #include "sgs_campath.h"
 #include "sgs_cli.h"
 #include "sgs_kernels.h"
@@ -19,6 +19,7 @@
 
 struct render_opts {
 	const char *backend;
+	const char *scene_path, *splat_path;
 	const char *outdir;     /* NULL: scene stream on stdout */
 	uint32_t split;         /* SGS_SPLIT_* (NONE = all) */
 	int path_kind;          /* -1: the scene's views */
@@ -37,15 +38,13 @@ struct frame {
 	const struct sgs_view *view; /* NULL for path frames */
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: sgs-render [-adv] [-b backend] [-B r,g,b] [-o dir] [-p orbit|spiral] [-N frames]\n"
-		   "                  [-r factor] [-s train|test|all] [-W width] [-H height] scene splat\n");
-}
+static const char synopsis[] =
+	"usage: sgs-render [-adv] [-b backend] [-B r,g,b] [-o dir] [-p orbit|spiral] [-N frames]\n"
+	"                  [-r factor] [-s train|test|all] [-W width] [-H height] scene splat\n";
 
 static void help(void)
 {
-	usage(stdout);
+	fputs(synopsis, stdout);
 	printf("\n"
 	       "  -s split      views to render: train, test (default) or all\n"
 	       "  -p path       render a camera path instead: orbit or spiral\n"
@@ -57,6 +56,13 @@ static void help(void)
 	       "  -B r,g,b      background colour in [0,1] (default: the scene's)\n"
 	       "  -b backend    auto (default), cpu or cuda\n"
 	       "  -v            print milliseconds per frame and frames per second\n");
+}
+
+/* A usage error: its message is out, the synopsis follows. */
+static _Noreturn void usage(void)
+{
+	fputs(synopsis, stderr);
+	exit(SGS_EXIT_USAGE);
 }
 
 static double now_ms(void)
@@ -273,22 +279,26 @@ done:
 	return rc;
 }
 
-static int parse_args(int argc, char **argv, struct render_opts *o)
+static void parse_args(int argc, char **argv, struct render_opts *o)
 {
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
 	double bg[3];
 	long v;
 	int ch;
-	while ((ch = getopt(argc, argv, "ab:B:dhH:N:o:p:r:s:vW:")) != -1) {
+	while ((ch = sgs_cli_getopt(argc, argv, "ab:B:dhH:N:o:p:r:s:vW:", longopts)) != -1) {
 		switch (ch) {
 		case 'a': o->want_alpha = 1; break;
 		case 'b': o->backend = optarg; break;
 		case 'B':
 			if (sgs_parse_doubles(optarg, 3, "-B", bg) != 0)
-				return SGS_EXIT_USAGE;
+				usage();
 			for (int i = 0; i < 3; i++) {
 				if (bg[i] < 0 || bg[i] > 1) {
 					sgs_warnx("-B: colour components must lie in [0, 1]");
-					return SGS_EXIT_USAGE;
+					usage();
 				}
 				o->bg[i] = (float)bg[i];
 			}
@@ -298,112 +308,119 @@ static int parse_args(int argc, char **argv, struct render_opts *o)
 		case 'h': help(); exit(SGS_EXIT_OK);
 		case 'H': case 'W':
 			if (sgs_parse_long(optarg, 1, 16384, ch == 'W' ? "-W" : "-H", &v) != 0)
-				return SGS_EXIT_USAGE;
+				usage();
 			*(ch == 'W' ? &o->width : &o->height) = (uint32_t)v;
 			break;
 		case 'N':
 			if (sgs_parse_long(optarg, 1, 100000, "-N", &v) != 0)
-				return SGS_EXIT_USAGE;
+				usage();
 			o->nframes = (uint32_t)v;
 			break;
 		case 'o': o->outdir = optarg; break;
 		case 'p':
 			if (sgs_path_parse(optarg, &o->path_kind) != 0) {
-				sgs_warnx("-p: %s", sgs_error_get());
-				return SGS_EXIT_USAGE;
+				sgs_cli_fail("-p");
+				usage();
 			}
 			break;
 		case 'r':
 			if (sgs_parse_long(optarg, 1, 64, "-r", &v) != 0)
-				return SGS_EXIT_USAGE;
+				usage();
 			o->factor = (uint32_t)v;
 			break;
 		case 's':
 			if (sgs_split_parse(optarg, &o->split) != 0) {
-				sgs_warnx("-s: '%s' is not train, test or all", optarg);
-				return SGS_EXIT_USAGE;
+				sgs_cli_fail("-s");
+				usage();
 			}
 			break;
 		case 'v': o->verbose = 1; break;
-		default: usage(stderr); return SGS_EXIT_USAGE;
+		default: usage();
 		}
 	}
-	if (argc - optind != 2) {
-		usage(stderr);
-		return SGS_EXIT_USAGE;
+	if (sgs_cli_operands(argc, argv, 2, 2) != 0)
+		usage();
+	o->scene_path = argv[optind];
+	o->splat_path = argv[optind + 1];
+	if (!strcmp(o->scene_path, "-") && !strcmp(o->splat_path, "-")) {
+		sgs_warnx("the scene and the splat cannot both come from stdin");
+		usage();
+	}
+	if (!o->outdir && isatty(STDOUT_FILENO)) {
+		sgs_warnx("refusing to write a binary scene stream to a terminal; use -o dir");
+		usage();
+	}
+}
+
+/* The scene and the splat; both or neither are loaded. */
+static int load_inputs(const struct render_opts *o, struct sgs_scene *scene, struct sgs_splats *sp)
+{
+	if (sgs_scene_load(o->scene_path, scene) != 0)
+		return sgs_cli_fail(NULL);
+	if (sgs_splat_load(o->splat_path, sp) != 0 || sgs_splat_validate(sp) != 0) {
+		int rc = sgs_cli_fail(NULL);
+		sgs_scene_free(scene);
+		return rc;
 	}
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Render the frames, to files in -o's folder or into a scene stream on
+ * stdout. */
+static int render(const struct sgs_backend *be, const struct sgs_scene *scene,
+		  const struct sgs_splats *sp, const struct render_opts *o)
 {
-	struct render_opts o = {.backend = "auto", .split = SGS_SPLIT_TEST, .path_kind = -1,
-				.nframes = 120, .factor = 1};
-	struct sgs_scene scene, stream;
-	struct sgs_splats sp;
+	struct sgs_scene stream;
 	struct frame *frames = NULL;
 	uint32_t nframes = 0;
-	int rc;
+	int rc = SGS_EXIT_FAIL;
 
-	sgs_cli_init(argv[0]);
-	if ((rc = parse_args(argc, argv, &o)) != 0)
-		return rc;
-	const char *scene_path = argv[optind], *splat_path = argv[optind + 1];
-	if (!strcmp(scene_path, "-") && !strcmp(splat_path, "-")) {
-		sgs_warnx("the scene and the splat cannot both come from stdin");
-		return SGS_EXIT_USAGE;
-	}
-	if (!o.outdir && isatty(STDOUT_FILENO)) {
-		sgs_warnx("refusing to write a binary scene stream to a terminal; use -o dir");
-		return SGS_EXIT_USAGE;
-	}
-	const struct sgs_backend *be = sgs_backend_get(o.backend);
-	if (!be) {
-		sgs_warnx("-b %s: %s", o.backend, sgs_error_get());
-		return strcmp(o.backend, "cuda") == 0 ? SGS_EXIT_BACKEND : SGS_EXIT_USAGE;
-	}
-	if (sgs_scene_load(scene_path, &scene) != 0) {
-		sgs_warnx("%s", sgs_error_get());
-		return SGS_EXIT_FAIL;
-	}
-	if (sgs_splat_load(splat_path, &sp) != 0 || sgs_splat_validate(&sp) != 0) {
-		sgs_warnx("%s", sgs_error_get());
-		sgs_scene_free(&scene);
-		return SGS_EXIT_FAIL;
-	}
-	if (!o.bg_given)
-		memcpy(o.bg, scene.background, sizeof o.bg);
-
-	rc = SGS_EXIT_FAIL;
 	sgs_scene_init(&stream);
-	if (collect_frames(&scene, &o, &frames, &nframes) != 0) {
-		sgs_warnx("%s: %s", scene_path, sgs_error_get());
+	if (collect_frames(scene, o, &frames, &nframes) != 0) {
+		sgs_cli_fail("%s", o->scene_path);
 		goto done;
 	}
 	if (nframes == 0) {
-		sgs_warnx("%s: no %s views to render", scene_path,
-			  o.split == SGS_SPLIT_TRAIN ? "train" : o.split == SGS_SPLIT_TEST ? "test" : "");
+		sgs_warnx("%s: no %s views to render", o->scene_path,
+			  o->split == SGS_SPLIT_TRAIN ? "train" : o->split == SGS_SPLIT_TEST ? "test" : "");
 		goto done;
 	}
-	if (o.outdir && sgs_mkdir_p(o.outdir) != 0) {
-		sgs_warnx("%s", sgs_error_get());
+	if (o->outdir && sgs_mkdir_p(o->outdir) != 0) {
+		sgs_cli_fail(NULL);
 		goto done;
 	}
 	snprintf(stream.source, sizeof stream.source, "render");
-	memcpy(stream.protocol, scene.protocol, sizeof stream.protocol);
-	memcpy(stream.background, o.bg, sizeof o.bg);
-	if (render_all(be, &sp, frames, nframes, &o, &stream) != 0) {
-		sgs_warnx("%s", sgs_error_get());
-		goto done;
-	}
-	if (!o.outdir && sgs_scene_save("-", &stream) != 0) {
-		sgs_warnx("%s", sgs_error_get());
+	memcpy(stream.protocol, scene->protocol, sizeof stream.protocol);
+	memcpy(stream.background, o->bg, sizeof o->bg);
+	if (render_all(be, sp, frames, nframes, o, &stream) != 0 ||
+	    (!o->outdir && sgs_scene_save("-", &stream) != 0)) {
+		sgs_cli_fail(NULL);
 		goto done;
 	}
 	rc = SGS_EXIT_OK;
 done:
 	free(frames);
 	sgs_scene_free(&stream);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct render_opts o = {.backend = "auto", .split = SGS_SPLIT_TEST, .path_kind = -1,
+				.nframes = 120, .factor = 1};
+	const struct sgs_backend *be;
+	struct sgs_scene scene;
+	struct sgs_splats sp;
+	int rc;
+
+	sgs_cli_init(argv[0]);
+	parse_args(argc, argv, &o);
+	be = sgs_backend_opt(o.backend, usage);
+	if (load_inputs(&o, &scene, &sp) != 0)
+		return SGS_EXIT_FAIL;
+	if (!o.bg_given)
+		memcpy(o.bg, scene.background, sizeof o.bg);
+	rc = render(be, &scene, &sp, &o);
 	sgs_scene_free(&scene);
 	sgs_splats_free(&sp);
 	return rc;

@@ -3,7 +3,6 @@
  * 3DGS's recipe) and write the model as a splat file.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sgs_backend_opt.h"
 #include "sgs_cli.h"
 #include "sgs_kernels.h"
 #include "sgs_scene.h"
@@ -18,7 +18,8 @@
 #include "sgs_trainer.h"
 
 struct train_args {
-	const char *backend, *outpath, *logpath, *resume, *ckpt_path;
+	const char *backend, *scene_path, *outpath, *logpath, *resume, *ckpt_path;
+	char ckpt_default[4096];
 	uint32_t ckpt_every;
 	int verbose;
 	int recipe_given; /* an option that a checkpoint fixes was given */
@@ -26,16 +27,14 @@ struct train_args {
 	struct sgs_trainer_opts o;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: sgs-train [-v] [-b backend] [-c every] [-I seeds|random] [-l log] [-n iterations]\n"
-		   "                 [-N count] [-o file] [-S seed] [--checkpoint file] [--max-gaussians n]\n"
-		   "                 [--mcmc] [--random-bg] [--resume file] [--sh degree] [scene]\n");
-}
+static const char synopsis[] =
+	"usage: sgs-train [-v] [-b backend] [-c every] [-I seeds|random] [-l log] [-n iterations]\n"
+	"                 [-N count] [-o file] [-S seed] [--checkpoint file] [--max-gaussians n]\n"
+	"                 [--mcmc] [--random-bg] [--resume file] [--sh degree] [scene]\n";
 
 static void help(void)
 {
-	usage(stdout);
+	fputs(synopsis, stdout);
 	printf("\n  -b backend          auto (default), cpu or cuda\n"
 	       "  -c every            write a checkpoint every N iterations\n"
 	       "  --checkpoint file   where (default: <-o file>.ckpt, or sgs-train.ckpt)\n"
@@ -54,7 +53,16 @@ static void help(void)
 	       "  -v                  progress lines even when stderr is not a terminal\n");
 }
 
-static int parse_args(int argc, char **argv, struct train_args *a)
+/* A usage error: its message is out, the synopsis follows. */
+static _Noreturn void usage(void)
+{
+	fputs(synopsis, stderr);
+	exit(SGS_EXIT_USAGE);
+}
+
+/* The command line, then what follows from it: the scene operand, stdout
+ * for "-o -", the default checkpoint name. */
+static void parse_args(int argc, char **argv, struct train_args *a)
 {
 	enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC };
 	static const struct option longopts[] = {
@@ -69,18 +77,18 @@ static int parse_args(int argc, char **argv, struct train_args *a)
 	};
 	long v;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "b:c:hI:l:n:N:o:S:v", longopts, NULL)) != -1) {
+	while ((ch = sgs_cli_getopt(argc, argv, "b:c:hI:l:n:N:o:S:v", longopts)) != -1) {
 		switch (ch) {
 		case 'b': a->backend = optarg; break;
 		case 'c':
 			if (sgs_parse_long(optarg, 1, 100000000L, "-c", &v) != 0)
-				return SGS_EXIT_USAGE;
+				usage();
 			a->ckpt_every = (uint32_t)v;
 			break;
 		case 'I':
 			if (strcmp(optarg, "seeds") != 0 && strcmp(optarg, "random") != 0) {
 				sgs_warnx("-I: unknown initialisation '%s' (expected seeds or random)", optarg);
-				return SGS_EXIT_USAGE;
+				usage();
 			}
 			a->o.init = strcmp(optarg, "random") == 0 ? SGS_INIT_RANDOM : SGS_INIT_SEEDS;
 			a->recipe_given = 1;
@@ -88,20 +96,20 @@ static int parse_args(int argc, char **argv, struct train_args *a)
 		case 'l': a->logpath = optarg; break;
 		case 'n':
 			if (sgs_parse_long(optarg, 1, 100000000L, "-n", &v) != 0)
-				return SGS_EXIT_USAGE;
+				usage();
 			a->o.iterations = (uint32_t)v;
 			a->iterations_given = 1;
 			break;
 		case 'N':
 			if (sgs_parse_long(optarg, 1, 50000000L, "-N", &v) != 0)
-				return SGS_EXIT_USAGE;
+				usage();
 			a->o.init_count = (uint32_t)v;
 			a->recipe_given = 1;
 			break;
 		case 'o': a->outpath = optarg; break;
 		case 'S':
 			if (sgs_parse_long(optarg, 0, 2147483647L, "-S", &v) != 0)
-				return SGS_EXIT_USAGE;
+				usage();
 			a->o.seed = (uint64_t)v;
 			a->recipe_given = 1;
 			break;
@@ -110,7 +118,7 @@ static int parse_args(int argc, char **argv, struct train_args *a)
 		case OPT_CKPT: a->ckpt_path = optarg; break;
 		case OPT_SH:
 			if (sgs_parse_long(optarg, 0, 3, "--sh", &v) != 0)
-				return SGS_EXIT_USAGE;
+				usage();
 			a->o.sh_degree = (int)v;
 			a->recipe_given = 1;
 			break;
@@ -124,51 +132,58 @@ static int parse_args(int argc, char **argv, struct train_args *a)
 			break;
 		case OPT_MAX_G:
 			if (sgs_parse_long(optarg, 1, 2000000000L, "--max-gaussians", &v) != 0)
-				return SGS_EXIT_USAGE;
+				usage();
 			a->o.max_gaussians = (uint32_t)v;
 			a->recipe_given = 1;
 			break;
 		case 'h': help(); exit(SGS_EXIT_OK);
-		default: usage(stderr); return SGS_EXIT_USAGE;
+		default: usage();
 		}
 	}
-	if (argc - optind > 1) {
-		usage(stderr);
-		return SGS_EXIT_USAGE;
-	}
+	if (sgs_cli_operands(argc, argv, 0, 1) != 0)
+		usage();
 	if (a->resume && a->recipe_given) {
 		sgs_warnx("--resume: -I, -N, -S, --sh, --random-bg, --mcmc and --max-gaussians come from the checkpoint");
-		return SGS_EXIT_USAGE;
+		usage();
 	}
 	const char *env = getenv("SGS_TEST_INJECT_NAN_AT");
 	if (env && *env) {
 		if (sgs_parse_long(env, 1, 100000000L, "SGS_TEST_INJECT_NAN_AT", &v) != 0)
-			return SGS_EXIT_USAGE;
+			usage();
 		a->o.inject_nan_at = (uint32_t)v;
 	}
-	return 0;
+
+	a->scene_path = optind < argc ? argv[optind] : "-";
+	if (a->outpath && strcmp(a->outpath, "-") == 0)
+		a->outpath = NULL;
+	if (!a->outpath && isatty(STDOUT_FILENO)) {
+		sgs_warnx("refusing to write a binary model to a terminal; use -o file");
+		usage();
+	}
+	if (!a->ckpt_path) {
+		snprintf(a->ckpt_default, sizeof a->ckpt_default, "%s.ckpt",
+			 a->outpath ? a->outpath : "sgs-train");
+		a->ckpt_path = a->ckpt_default;
+	}
 }
 
-/* The backend and its training ops.  "auto" falls back to the CPU when
- * the GPU backend has no training ops in this build. */
-static int pick_backend(const char *name, const struct sgs_backend **be,
-			const struct sgs_train_ops **ops)
+/* The backend and its training ops, or exit 2 or 3 (sgs_backend_opt).
+ * "auto" falls back to the CPU when the GPU backend has no training ops
+ * in this build. */
+static const struct sgs_train_ops *pick_backend(const char *name, const struct sgs_backend **be)
 {
-	*be = sgs_backend_get(name);
-	if (!*be) {
-		sgs_warnx("-b %s: %s", name, sgs_error_get());
-		return strcmp(name, "cuda") == 0 ? SGS_EXIT_BACKEND : SGS_EXIT_USAGE;
-	}
-	*ops = sgs_trainer_ops(*be);
-	if (!*ops && strcmp(name, "auto") == 0 && strcmp((*be)->name, "cpu") != 0) {
+	const struct sgs_train_ops *ops;
+	*be = sgs_backend_opt(name, usage);
+	ops = sgs_trainer_ops(*be);
+	if (!ops && strcmp(name, "auto") == 0 && strcmp((*be)->name, "cpu") != 0) {
 		*be = sgs_backend_cpu();
-		*ops = sgs_trainer_ops(*be);
+		ops = sgs_trainer_ops(*be);
 	}
-	if (!*ops) {
-		sgs_warnx("-b %s: %s", name, sgs_error_get());
-		return SGS_EXIT_BACKEND;
+	if (!ops) {
+		sgs_cli_fail("-b %s", name);
+		exit(SGS_EXIT_BACKEND);
 	}
-	return 0;
+	return ops;
 }
 
 static double now_s(void)
@@ -253,7 +268,7 @@ static int train(struct sgs_trainer *t, const struct train_args *a, FILE *log)
 		progress_update(&p, &in, total, in.iteration == total);
 		if (a->ckpt_every && in.iteration % a->ckpt_every == 0 && in.iteration < total &&
 		    sgs_trainer_checkpoint(t, a->ckpt_path) != 0) {
-			sgs_warnx("%s", sgs_error_get());
+			sgs_cli_fail(NULL);
 			return -1;
 		}
 	}
@@ -269,11 +284,46 @@ static int write_model(const struct sgs_trainer *t, const char *outpath)
 	struct sgs_splats sp;
 	if (sgs_trainer_export(t, &sp) != 0 || sgs_splat_validate(&sp) != 0 ||
 	    sgs_splat_save(outpath ? outpath : "-", &sp) != 0) {
-		sgs_warnx("%s", sgs_error_get());
+		sgs_cli_fail(NULL);
 		sgs_splats_free(&sp);
 		return -1;
 	}
 	sgs_splats_free(&sp);
+	return 0;
+}
+
+/* A valid scene with train views; nothing to free on failure. */
+static int load_scene(const char *path, struct sgs_scene *scene)
+{
+	int rc = 0;
+	if (sgs_scene_load(path, scene) != 0)
+		return sgs_cli_fail(NULL);
+	if (sgs_scene_validate(scene) != 0)
+		rc = sgs_cli_fail("%s", path);
+	else if (sgs_scene_count(scene, SGS_SPLIT_TRAIN) == 0) {
+		sgs_warnx("%s: the scene has no train views", path);
+		rc = SGS_EXIT_FAIL;
+	}
+	if (rc != 0)
+		sgs_scene_free(scene);
+	return rc;
+}
+
+/* A new trainer, or one resumed from --resume's checkpoint. */
+static int start_trainer(const struct sgs_backend *be, const struct sgs_train_ops *ops,
+			 const struct sgs_scene *scene, const struct train_args *a,
+			 struct sgs_trainer **t)
+{
+	if (a->resume ? sgs_trainer_resume(be, ops, scene, a->resume,
+					   a->iterations_given ? a->o.iterations : 0, t)
+		      : sgs_trainer_new(be, ops, scene, &a->o, t))
+		return sgs_cli_fail(NULL);
+	if (a->resume)
+		sgs_trainer_set_inject_nan(*t, a->o.inject_nan_at);
+	if (a->verbose)
+		fprintf(stderr, "%s: %u train views, %u Gaussians, %u iterations on %s (%s)\n",
+			sgs_cli_name(), sgs_scene_count(scene, SGS_SPLIT_TRAIN), sgs_trainer_gaussians(*t),
+			sgs_trainer_iterations(*t), be->name, be->device_name);
 	return 0;
 }
 
@@ -284,55 +334,17 @@ int main(int argc, char **argv)
 	const struct sgs_train_ops *ops;
 	struct sgs_trainer *t = NULL;
 	struct sgs_scene scene;
-	char ckpt_default[4096];
 	FILE *log = NULL;
-	int rc;
+	int rc = SGS_EXIT_FAIL;
 
 	sgs_cli_init(argv[0]);
-	argv[0] = (char *)sgs_cli_name(); /* getopt's own messages then start with the tool name */
 	sgs_trainer_defaults(&a.o);
-	if ((rc = parse_args(argc, argv, &a)) != 0)
-		return rc;
-	const char *scene_path = optind < argc ? argv[optind] : "-";
-	if (a.outpath && strcmp(a.outpath, "-") == 0)
-		a.outpath = NULL;
-	if (!a.outpath && isatty(STDOUT_FILENO)) {
-		sgs_warnx("refusing to write a binary model to a terminal; use -o file");
-		return SGS_EXIT_USAGE;
-	}
-	if (!a.ckpt_path) {
-		if (a.outpath)
-			snprintf(ckpt_default, sizeof ckpt_default, "%s.ckpt", a.outpath);
-		else
-			snprintf(ckpt_default, sizeof ckpt_default, "sgs-train.ckpt");
-		a.ckpt_path = ckpt_default;
-	}
-	if ((rc = pick_backend(a.backend, &be, &ops)) != 0)
-		return rc;
-	if (sgs_scene_load(scene_path, &scene) != 0) {
-		sgs_warnx("%s", sgs_error_get());
+	parse_args(argc, argv, &a);
+	ops = pick_backend(a.backend, &be);
+	if (load_scene(a.scene_path, &scene) != 0)
 		return SGS_EXIT_FAIL;
-	}
-	rc = SGS_EXIT_FAIL;
-	if (sgs_scene_validate(&scene) != 0) {
-		sgs_warnx("%s: %s", scene_path, sgs_error_get());
+	if (start_trainer(be, ops, &scene, &a, &t) != 0)
 		goto done;
-	}
-	if (sgs_scene_count(&scene, SGS_SPLIT_TRAIN) == 0) {
-		sgs_warnx("%s: the scene has no train views", scene_path);
-		goto done;
-	}
-	if (a.resume ? sgs_trainer_resume(be, ops, &scene, a.resume, a.iterations_given ? a.o.iterations : 0, &t)
-		     : sgs_trainer_new(be, ops, &scene, &a.o, &t)) {
-		sgs_warnx("%s", sgs_error_get());
-		goto done;
-	}
-	if (a.resume)
-		sgs_trainer_set_inject_nan(t, a.o.inject_nan_at);
-	if (a.verbose)
-		fprintf(stderr, "%s: %u train views, %u Gaussians, %u iterations on %s (%s)\n",
-			sgs_cli_name(), sgs_scene_count(&scene, SGS_SPLIT_TRAIN), sgs_trainer_gaussians(t),
-			sgs_trainer_iterations(t), be->name, be->device_name);
 	if (a.logpath && !(log = open_log(a.logpath, a.resume != NULL)))
 		goto done;
 	if (train(t, &a, log) != 0 || write_model(t, a.outpath) != 0)

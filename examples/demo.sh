@@ -24,8 +24,12 @@ start=$(date +%s)
 bin/sgs-train -b "$backend" -I random -N 5000 --max-gaussians 10000 -n "$iterations" \
 	-l "$out/train.tsv" -o "$out/model.ply" "$out/synthetic.sgs"
 end=$(date +%s)
-tail -n 1 "$out/train.tsv" | awk -F'\t' -v s=$((end - start)) \
-	'{ printf "trained %d iterations in %d s: %d Gaussians, last train view %.2f dB\n", $1, s, $6, $5 }'
+# Columns by name: the log has one column per loss term.
+awk -F'\t' -v s=$((end - start)) '
+	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{ last = $0 }
+	END { split(last, f, "\t"); printf "trained %d iterations in %d s: %d Gaussians, last train view %.2f dB\n",
+		f[col["iteration"]], s, f[col["gaussians"]], f[col["psnr"]] }' "$out/train.tsv"
 
 bin/sgs-render -b "$backend" -s test -o "$out/renders" "$out/synthetic.sgs" "$out/model.ply"
 # Every synthetic view has an object mask; -m nomask scores whole images

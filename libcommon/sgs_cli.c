@@ -8,10 +8,11 @@
 
 static const char *progname = "sgs";
 
-void sgs_cli_init(const char *name)
+void sgs_cli_init(const char *argv0)
 {
-	const char *slash = strrchr(name, '/');
-	progname = slash ? slash + 1 : name;
+	const char *slash = strrchr(argv0, '/');
+	progname = slash ? slash + 1 : argv0;
+	opterr = 0; /* getopt would print argv[0] and glibc's wording */
 }
 
 const char *sgs_cli_name(void) { return progname; }
@@ -26,14 +27,86 @@ void sgs_warnx(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void sgs_warn_lib(const char *fmt, ...)
+int sgs_cli_fail(const char *fmt, ...)
 {
 	va_list ap;
 	fprintf(stderr, "%s: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", sgs_error_get());
+	if (fmt) {
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputs(": ", stderr);
+	}
+	fprintf(stderr, "%s\n", sgs_error_get());
+	return SGS_EXIT_FAIL;
+}
+
+/* More than one long option starts with the n bytes of name. */
+static int ambiguous(const struct option *longopts, const char *name, size_t n)
+{
+	int matches = 0;
+	for (const struct option *lo = longopts; lo && lo->name; lo++)
+		matches += strncmp(lo->name, name, n) == 0;
+	return matches > 1;
+}
+
+static void bad_option(int ch, char *const argv[], const char *optstring,
+		       const struct option *longopts)
+{
+	/* glibc leaves optopt 0 for an unknown or ambiguous long option and
+	 * the option's value for one missing its argument or given one it
+	 * does not take; either way optind has moved past the word.  A letter
+	 * is refused only as unknown, or missing its argument at the end of
+	 * the word, which is then argv[optind - 1] too. */
+	const char *word = argv[optind - 1];
+	int islong = ch == ':' ? strncmp(word, "--", 2) == 0
+			       : optopt == 0 || optopt >= 256 ||
+					 (optopt != ':' && strchr(optstring, optopt) != NULL);
+	if (!islong) {
+		if (ch == ':')
+			sgs_warnx("option requires an argument -- %c", optopt);
+		else
+			sgs_warnx("unknown option -- %c", optopt);
+		return;
+	}
+	const char *name = word + 2;
+	int n = (int)strcspn(name, "=");
+	if (ch == ':')
+		sgs_warnx("option requires an argument -- %.*s", n, name);
+	else if (optopt != 0)
+		sgs_warnx("option doesn't take an argument -- %.*s", n, name);
+	else if (ambiguous(longopts, name, (size_t)n))
+		sgs_warnx("ambiguous option -- %.*s", n, name);
+	else
+		sgs_warnx("unknown option -- %.*s", n, name);
+}
+
+int sgs_cli_getopt(int argc, char *const argv[], const char *optstring,
+		   const struct option *longopts)
+{
+	/* The leading ':' tells a missing argument from an unknown option.
+	 * The tools' option strings are a few dozen bytes. */
+	char spec[128] = ":";
+	strncat(spec, optstring, sizeof spec - 2);
+	int ch = getopt_long(argc, argv, spec, longopts, NULL);
+	if (ch != '?' && ch != ':')
+		return ch;
+	bad_option(ch, argv, optstring, longopts);
+	return '?';
+}
+
+int sgs_cli_operands(int argc, char *const argv[], int min, int max)
+{
+	int n = argc - optind;
+	if (n < min) {
+		sgs_warnx("missing operand");
+		return -1;
+	}
+	if (n > max) {
+		sgs_warnx("extra operand '%s'", argv[optind + max]);
+		return -1;
+	}
+	return 0;
 }
 
 int sgs_parse_long(const char *s, long lo, long hi, const char *opt, long *out)

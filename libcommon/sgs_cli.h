@@ -1,9 +1,12 @@
-/* Helpers shared by the tools' main()s: messages prefixed with the tool
- * name and checked number parsing (no atoi).  These print, so only cmd/
- * may call them. */
+/* The command-line dialect all five tools share (sgs(7)): messages start
+ * with the tool's name, option errors read like OpenBSD getopt's, numbers
+ * are parsed whole and range-checked (no atoi), library errors are
+ * reported one way.  These print, so only cmd/ may call them; none exits:
+ * the tool decides the exit status (SGS_EXIT_*) and prints its usage. */
 #ifndef SGS_CLI_H
 #define SGS_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "sgs_error.h"
@@ -12,12 +15,35 @@
 /* Exit codes documented in sgs(7). */
 enum { SGS_EXIT_OK = 0, SGS_EXIT_FAIL = 1, SGS_EXIT_USAGE = 2, SGS_EXIT_BACKEND = 3 };
 
-void sgs_cli_init(const char *progname);
+/* Name every message after argv[0]'s last component, and silence getopt:
+ * sgs_cli_getopt() reports option errors itself. */
+void sgs_cli_init(const char *argv0);
 const char *sgs_cli_name(void);
+
+/* getopt_long() in the tools' dialect; optstring without a leading ':'.
+ * A bad option is reported and returned as '?', for the caller's usage():
+ *	tool: unknown option -- q
+ *	tool: option requires an argument -- n
+ *	tool: unknown option -- bogus           (--bogus)
+ *	tool: ambiguous option -- r             (--r: --random-bg or --resume?)
+ *	tool: option doesn't take an argument -- mcmc   (--mcmc=1)
+ * Options that are only long take values >= 256: a letter's value would
+ * make "--name=x" look like a short option. */
+int sgs_cli_getopt(int argc, char *const argv[], const char *optstring,
+		   const struct option *longopts);
+
+/* The operands left after the options, argv[optind..argc-1], number
+ * between min and max; otherwise "tool: missing operand" or "tool: extra
+ * operand 'x'" and -1, for the caller's usage(). */
+int sgs_cli_operands(int argc, char *const argv[], int min, int max);
+
 /* "tool: message\n" on stderr. */
 void sgs_warnx(const char *fmt, ...) SGS_PRINTF(1, 2);
-/* "tool: message: <library error>\n" on stderr. */
-void sgs_warn_lib(const char *fmt, ...) SGS_PRINTF(1, 2);
+
+/* The library's last error (sgs_error_get()) on stderr: "tool: context:
+ * error", or "tool: error" when fmt is NULL because the message names its
+ * file already.  Returns SGS_EXIT_FAIL. */
+int sgs_cli_fail(const char *fmt, ...) SGS_PRINTF(1, 2);
 
 /* Parse a whole string as a number within [lo, hi]; on failure prints
  * "tool: -X: ..." and returns -1.  `opt` names the option in messages. */

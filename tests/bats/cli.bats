@@ -1,10 +1,13 @@
 #!/usr/bin/env bats
-# The command-line contract every tool shares (sgs(7)): -h, usage errors
-# with exit 2 and nothing on stdout, checked numbers, and the stubs'
+# The command-line dialect every tool shares (sgs(7)): -h, usage errors
+# with exit 2, a message, the usage synopsis and nothing on stdout, option
+# errors worded alike in every tool, checked numbers, -b, and the stubs'
 # "not implemented yet" while a tool has no implementation (sgs-depth in
 # this release).
 load helper
 bats_require_minimum_version 1.5.0
+
+TOOLS="sgs-init sgs-depth sgs-train sgs-render sgs-eval"
 
 # $1 = tool: -h prints the usage on stdout, nothing on stderr, exit 0.
 check_help() {
@@ -27,15 +30,25 @@ check_stderr_lines() {
 }
 
 # $1 = tool, $2... = arguments that make a usage error: exit 2, stdout
-# empty, a usage: line on stderr.
+# empty, on stderr a message from the tool and then the usage synopsis.
 check_usage_error() {
 	local tool=$1
 	shift
 	run --separate-stderr "$tool" "$@"
 	assert_equal "$status" 2
 	assert_equal "$output" ''
-	[[ "$stderr" == *"usage: $tool "* ]] || fail "no usage: line on stderr: $stderr"
+	[[ "$stderr" == "$tool: "*$'\n'"usage: $tool "* ]] ||
+		fail "not a message and then the usage synopsis: $stderr"
 	check_stderr_lines "$tool" "$stderr"
+}
+
+# $1 = tool, $2 = the exact message, $3... = the command line: a usage
+# error whose stderr is that message and then the usage synopsis.
+check_usage_message() {
+	local tool=$1 msg=$2
+	shift 2
+	check_usage_error "$tool" "$@"
+	assert_equal "${stderr%%$'\n'*}" "$msg"
 }
 
 # $1 = tool, $2 = option, $3... = rest of the command line: a bad number or word
@@ -44,9 +57,7 @@ check_usage_error() {
 check_bad_arg() {
 	local tool=$1 opt=$2
 	shift 2
-	run --separate-stderr "$tool" "$@"
-	assert_equal "$status" 2
-	assert_equal "$output" ''
+	check_usage_error "$tool" "$@"
 	[[ "$stderr" == "$tool: $opt: "* ]] || fail "message does not name $opt: $stderr"
 	assert_no_output_file out
 }
@@ -64,9 +75,62 @@ check_stub() {
 }
 
 @test "every tool: -h prints usage on stdout and exits 0" {
-	for t in sgs-init sgs-depth sgs-train sgs-render sgs-eval; do
+	for t in $TOOLS; do
 		check_help "$t"
 	done
+}
+
+@test "every tool: --help is -h" {
+	for t in $TOOLS; do
+		run --separate-stderr "$t" -h
+		local short=$output
+		run --separate-stderr "$t" --help
+		assert_success
+		assert_equal "$output" "$short"
+	done
+}
+
+@test "every tool: an unknown option reads the same, then the usage synopsis" {
+	for t in $TOOLS; do
+		check_usage_message "$t" "$t: unknown option -- q" -q
+		check_usage_message "$t" "$t: unknown option -- bogus" --bogus
+		check_usage_message "$t" "$t: unknown option -- bogus" --bogus=1
+		check_usage_message "$t" "$t: option doesn't take an argument -- help" --help=1
+	done
+}
+
+@test "every tool: a missing option argument reads the same" {
+	local t opt
+	for t in $TOOLS; do
+		opt=o
+		[ "$t" != sgs-eval ] || opt=s
+		check_usage_message "$t" "$t: option requires an argument -- $opt" -$opt
+	done
+	check_usage_message sgs-train "sgs-train: option requires an argument -- resume" --resume
+	check_usage_message sgs-eval "sgs-eval: option requires an argument -- errors" --errors
+}
+
+@test "long options: one given an argument it does not take, an ambiguous prefix" {
+	check_usage_message sgs-train "sgs-train: option doesn't take an argument -- mcmc" --mcmc=1
+	check_usage_message sgs-eval "sgs-eval: option doesn't take an argument -- ssim-crop" \
+		--ssim-crop=1 in.sgs
+	check_usage_message sgs-eval "sgs-eval: option doesn't take an argument -- json" --json=1 in.sgs
+	check_usage_message sgs-train "sgs-train: ambiguous option -- r" --r
+	# within a cluster of letters
+	check_usage_message sgs-render "sgs-render: unknown option -- q" -adq
+	# a letter after a long option with its argument is still a letter
+	check_usage_message sgs-train "sgs-train: unknown option -- Z" --max-gaussians=5 -vZ
+}
+
+@test "every tool: a wrong number of operands says which" {
+	check_usage_message sgs-init "sgs-init: missing operand"
+	check_usage_message sgs-init "sgs-init: extra operand 'b'" a b
+	check_usage_message sgs-depth "sgs-depth: extra operand 'b'" a b
+	check_usage_message sgs-train "sgs-train: extra operand 'b'" a b
+	check_usage_message sgs-render "sgs-render: missing operand" a
+	check_usage_message sgs-render "sgs-render: extra operand 'c'" a b c
+	check_usage_message sgs-eval "sgs-eval: missing operand"
+	check_usage_message sgs-eval "sgs-eval: extra operand 'c'" a b c
 }
 
 @test "sgs-init: unknown option, missing argument, extra operand exit 2" {
@@ -118,7 +182,7 @@ check_stub() {
 	check_usage_error sgs-depth a.sgs b.sgs
 	check_bad_arg sgs-depth -S -S abc -o out.sgs in.sgs
 	check_bad_arg sgs-depth -S -S -5 -o out.sgs in.sgs
-	check_bad_arg sgs-depth '-b gpu' -b gpu -o out.sgs in.sgs
+	check_bad_arg sgs-depth -b -b gpu -o out.sgs in.sgs
 }
 
 @test "sgs-train: usage errors exit 2" {
@@ -132,7 +196,7 @@ check_stub() {
 	check_bad_arg sgs-train -N -N x -o out.ply in.sgs
 	check_bad_arg sgs-train -S -S abc -o out.ply in.sgs
 	check_bad_arg sgs-train --sh --sh 4 -o out.ply in.sgs
-	check_bad_arg sgs-train '-b gpu' -b gpu -o out.ply in.sgs
+	check_bad_arg sgs-train -b -b gpu -o out.ply in.sgs
 	check_bad_arg sgs-train -I -I everything -o out.ply in.sgs
 }
 
@@ -151,7 +215,7 @@ check_stub() {
 	check_bad_arg sgs-render -B -B 1,1 -o out x.sgs x.ply
 	check_bad_arg sgs-render -s -s everything -o out x.sgs x.ply
 	check_bad_arg sgs-render -p -p zigzag -o out x.sgs x.ply
-	check_bad_arg sgs-render '-b gpu' -b gpu -o out x.sgs x.ply
+	check_bad_arg sgs-render -b -b gpu -o out x.sgs x.ply
 }
 
 @test "sgs-eval: usage errors exit 2" {
@@ -169,20 +233,29 @@ check_stub() {
 	check_stub sgs-depth -b cpu -S 3 -v - < in.sgs
 }
 
-@test "-b cuda without a usable GPU exits 3, naming the backend" {
+@test "every -b tool: an unknown backend is a usage error listing the valid ones" {
 	local t operands
 	for t in sgs-depth sgs-train sgs-render; do
 		operands=(in.sgs)
 		[ "$t" != sgs-render ] || operands=(in.sgs in.ply)
+		check_usage_message "$t" "$t: -b: unknown backend 'gpu' (expected auto, cpu or cuda)" \
+			-b gpu -o out "${operands[@]}"
+		assert_no_output_file out
+	done
+}
+
+@test "every -b tool: -b cuda without a GPU exits 3, naming the backend" {
+	local t operands
+	! gpu_present || skip "a GPU is present"
+	for t in sgs-depth sgs-train sgs-render; do
+		operands=(in.sgs)
+		[ "$t" != sgs-render ] || operands=(in.sgs in.ply)
 		run --separate-stderr "$t" -b cuda -o out "${operands[@]}"
-		[ "$status" -ne 2 ] || fail "$t: usage error: $stderr"
-		if [ "$status" -ne 3 ]; then
-			# a GPU is there: the tool went past the backend check
-			[[ "$stderr" != *"-b cuda"* ]] || fail "$t: exit $status: $stderr"
-			continue
-		fi
+		assert_equal "$status" 3
 		assert_equal "$output" ''
 		[[ "$stderr" == "$t: -b cuda: "* ]] || fail "$t: $stderr"
+		[[ "$stderr" != *usage:* ]] || fail "$t: usage after exit 3: $stderr"
+		check_stderr_lines "$t" "$stderr"
 		assert_no_output_file out
 	done
 }

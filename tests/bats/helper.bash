@@ -25,3 +25,8 @@ assert_no_output_file() {
 	run sh -c "ls -A | grep -F \"$1\""
 	assert_output ''
 }
+
+# An NVIDIA GPU that the driver sees (the CUDA backend can then start).
+gpu_present() {
+	command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1
+}

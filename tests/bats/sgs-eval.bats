@@ -35,7 +35,7 @@ make_renders() {
 	run --separate-stderr sgs-eval -x s.sgs
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
-	[[ "$stderr" == *"sgs-eval: -x: unknown option"* ]]
+	[[ "$stderr" == *"sgs-eval: unknown option -- x"* ]]
 	[[ "$stderr" == *"usage: sgs-eval"* ]]
 	run --separate-stderr sgs-eval --ssim-crop=1 s.sgs
 	[ "$status" -eq 2 ]

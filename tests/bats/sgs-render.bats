@@ -84,9 +84,7 @@ setup_file() {
 }
 
 @test "-b cuda without a usable GPU exits 3" {
-	if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
-		skip "a GPU is present"
-	fi
+	! gpu_present || skip "a GPU is present"
 	run sgs-render -b cuda -o out "$FIX/scene.sgs" "$FIX/splat.ply"
 	assert_failure 3
 	assert_output --partial 'sgs-render: -b cuda: '

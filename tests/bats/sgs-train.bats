@@ -124,15 +124,13 @@ setup_file() {
 }
 
 @test "seed initialisation without seed points says to use -I random" {
-	run sgs-train -b cpu -o m.ply "$FIX/scene.sgs"
+	run sgs-train -b cpu -I seeds -o m.ply "$FIX/scene.sgs"
 	assert_failure 1
 	assert_output --partial 'no seed points; use -I random'
 }
 
 @test "-b cuda without a usable GPU exits 3" {
-	if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
-		skip "a GPU is present"
-	fi
+	! gpu_present || skip "a GPU is present"
 	run sgs-train -b cuda -o m.ply "$FIX/scene.sgs"
 	assert_failure 3
 	assert_output --partial 'sgs-train: -b cuda:'
