@@ -20,7 +20,7 @@
 struct train_args {
 	const char *backend, *scene_path, *outpath, *logpath, *resume, *ckpt_path;
 	char ckpt_default[4096];
-	uint32_t ckpt_every;
+	uint32_t ckpt_every, eval_every;
 	int verbose;
 	int recipe_given; /* an option that a checkpoint fixes was given */
 	int iterations_given;
@@ -28,9 +28,10 @@ struct train_args {
 };
 
 static const char synopsis[] =
-	"usage: sgs-train [-v] [-b backend] [-c every] [-I seeds|random] [-l log] [-n iterations]\n"
-	"                 [-N count] [-o file] [-S seed] [--checkpoint file] [--max-gaussians n]\n"
-	"                 [--mcmc] [--random-bg] [--resume file] [--sh degree] [scene]\n";
+	"usage: sgs-train [-v] [-b backend] [-c every] [-I auto|seeds|random] [-l log]\n"
+	"                 [-n iterations] [-N count] [-o file] [-S seed] [--checkpoint file]\n"
+	"                 [--densify from:until:every] [--eval-every n] [--max-gaussians n] [--mcmc]\n"
+	"                 [--random-bg] [--reset every|never] [--resume file] [--sh degree] [scene]\n";
 
 static void help(void)
 {
@@ -38,13 +39,20 @@ static void help(void)
 	printf("\n  -b backend          auto (default), cpu or cuda\n"
 	       "  -c every            write a checkpoint every N iterations\n"
 	       "  --checkpoint file   where (default: <-o file>.ckpt, or sgs-train.ckpt)\n"
-	       "  -I init             seeds (the scene's seed points, default) or random\n"
-	       "  -N count            Gaussians for -I random (default 100000)\n"
-	       "  -l log              TSV log: iteration l1 ssim loss psnr gaussians seconds\n"
-	       "  -n iterations       default 30000 (shorter runs scale the schedule)\n"
+	       "  -I init             auto (default: seeds when the scene has any, else\n"
+	       "                      random), seeds or random\n"
+	       "  -N count            Gaussians for random initialisation (default 100000)\n"
+	       "  -l log              TSV log: iteration, view, one column per loss term,\n"
+	       "                      l1 ssim loss psnr gaussians seconds [test_psnr test_ssim]\n"
+	       "  -n iterations       default 3000 for at most 9 train views, else 30000\n"
 	       "  -o file             output PLY (default stdout)\n"
 	       "  -S seed             random seed (default 0)\n"
-	       "  --max-gaussians n   stop densifying at n Gaussians\n"
+	       "  --densify f:u:e     densify from iteration f until u every e (an empty\n"
+	       "                      part keeps the recipe's value)\n"
+	       "  --eval-every n      score the test views every n iterations (log, -v)\n"
+	       "  --max-gaussians n   cap (default: a quarter per train pixel, at least\n"
+	       "                      twice the initial count)\n"
+	       "  --reset every|never opacity reset period (default 3000)\n"
 	       "  --mcmc              MCMC densification (relocation) up to --max-gaussians\n"
 	       "                      (default 3x the initial count)\n"
 	       "  --random-bg         random background colour every iteration\n"
@@ -60,11 +68,45 @@ static _Noreturn void usage(void)
 	exit(SGS_EXIT_USAGE);
 }
 
+/* --densify from:until:every; an empty part keeps the recipe's value. */
+static int parse_densify(const char *arg, struct sgs_trainer_opts *o)
+{
+	uint32_t *dst[3] = {&o->densify_from, &o->densify_until, &o->densify_every};
+	static const char *what[3] = {"--densify from", "--densify until", "--densify every"};
+	const char *p = arg;
+	for (int k = 0; k < 3; k++) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if ((k < 2) != (end != NULL)) {
+			sgs_warnx("--densify: '%s' is not from:until:every", arg);
+			return -1;
+		}
+		if (len > 0) {
+			char buf[32];
+			long v;
+			if (len >= sizeof buf) {
+				sgs_warnx("--densify: '%s' is not from:until:every", arg);
+				return -1;
+			}
+			memcpy(buf, p, len);
+			buf[len] = '\0';
+			if (sgs_parse_long(buf, k == 2 ? 1 : 0, 100000000L, what[k], &v) != 0)
+				return -1;
+			/* 0 in the recipe means "the default": from 0 is stored as 1,
+			 * which densifies from the same first interval */
+			*dst[k] = v ? (uint32_t)v : 1;
+		}
+		p = end ? end + 1 : p + len;
+	}
+	return 0;
+}
+
 /* The command line, then what follows from it: the scene operand, stdout
  * for "-o -", the default checkpoint name. */
 static void parse_args(int argc, char **argv, struct train_args *a)
 {
-	enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC };
+	enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC, OPT_DENSIFY,
+	       OPT_RESET, OPT_EVAL };
 	static const struct option longopts[] = {
 		{"resume", required_argument, NULL, OPT_RESUME},
 		{"sh", required_argument, NULL, OPT_SH},
@@ -72,6 +114,9 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{"max-gaussians", required_argument, NULL, OPT_MAX_G},
 		{"checkpoint", required_argument, NULL, OPT_CKPT},
 		{"mcmc", no_argument, NULL, OPT_MCMC},
+		{"densify", required_argument, NULL, OPT_DENSIFY},
+		{"reset", required_argument, NULL, OPT_RESET},
+		{"eval-every", required_argument, NULL, OPT_EVAL},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -86,11 +131,17 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 			a->ckpt_every = (uint32_t)v;
 			break;
 		case 'I':
-			if (strcmp(optarg, "seeds") != 0 && strcmp(optarg, "random") != 0) {
-				sgs_warnx("-I: unknown initialisation '%s' (expected seeds or random)", optarg);
+			if (strcmp(optarg, "auto") == 0)
+				a->o.init = SGS_INIT_AUTO;
+			else if (strcmp(optarg, "seeds") == 0)
+				a->o.init = SGS_INIT_SEEDS;
+			else if (strcmp(optarg, "random") == 0)
+				a->o.init = SGS_INIT_RANDOM;
+			else {
+				sgs_warnx("-I: unknown initialisation '%s' (expected auto, seeds or random)",
+					  optarg);
 				usage();
 			}
-			a->o.init = strcmp(optarg, "random") == 0 ? SGS_INIT_RANDOM : SGS_INIT_SEEDS;
 			a->recipe_given = 1;
 			break;
 		case 'l': a->logpath = optarg; break;
@@ -126,6 +177,25 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 			a->o.random_bg = 1;
 			a->recipe_given = 1;
 			break;
+		case OPT_DENSIFY:
+			if (parse_densify(optarg, &a->o) != 0)
+				usage();
+			a->recipe_given = 1;
+			break;
+		case OPT_RESET:
+			if (strcmp(optarg, "never") == 0)
+				a->o.reset_every = SGS_NEVER;
+			else if (sgs_parse_long(optarg, 1, 100000000L, "--reset", &v) == 0)
+				a->o.reset_every = (uint32_t)v;
+			else
+				usage();
+			a->recipe_given = 1;
+			break;
+		case OPT_EVAL:
+			if (sgs_parse_long(optarg, 1, 100000000L, "--eval-every", &v) != 0)
+				usage();
+			a->eval_every = (uint32_t)v;
+			break;
 		case OPT_MCMC:
 			a->o.mcmc = 1;
 			a->recipe_given = 1;
@@ -143,7 +213,8 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 	if (sgs_cli_operands(argc, argv, 0, 1) != 0)
 		usage();
 	if (a->resume && a->recipe_given) {
-		sgs_warnx("--resume: -I, -N, -S, --sh, --random-bg, --mcmc and --max-gaussians come from the checkpoint");
+		sgs_warnx("--resume: -I, -N, -S, --densify, --max-gaussians, --mcmc, --random-bg, --reset "
+			  "and --sh come from the checkpoint");
 		usage();
 	}
 	const char *env = getenv("SGS_TEST_INJECT_NAN_AT");
@@ -165,25 +236,6 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 			 a->outpath ? a->outpath : "sgs-train");
 		a->ckpt_path = a->ckpt_default;
 	}
-}
-
-/* The backend and its training ops, or exit 2 or 3 (sgs_backend_opt).
- * "auto" falls back to the CPU when the GPU backend has no training ops
- * in this build. */
-static const struct sgs_train_ops *pick_backend(const char *name, const struct sgs_backend **be)
-{
-	const struct sgs_train_ops *ops;
-	*be = sgs_backend_opt(name, usage);
-	ops = sgs_trainer_ops(*be);
-	if (!ops && strcmp(name, "auto") == 0 && strcmp((*be)->name, "cpu") != 0) {
-		*be = sgs_backend_cpu();
-		ops = sgs_trainer_ops(*be);
-	}
-	if (!ops) {
-		sgs_cli_fail("-b %s", name);
-		exit(SGS_EXIT_BACKEND);
-	}
-	return ops;
 }
 
 static double now_s(void)
@@ -233,25 +285,91 @@ static void progress_update(struct progress *p, const struct sgs_step_info *in, 
 		fputc('\n', stderr);
 }
 
-static FILE *open_log(const char *path, int resumed)
+static FILE *open_log(const struct sgs_trainer *t, const struct train_args *a)
 {
-	FILE *f = fopen(path, resumed ? "a" : "w");
+	const char *names[SGS_MAX_TERMS];
+	FILE *f = fopen(a->logpath, a->resume ? "a" : "w");
 	if (!f) {
-		sgs_warnx("%s: %s", path, strerror(errno));
+		sgs_warnx("%s: %s", a->logpath, strerror(errno));
 		return NULL;
 	}
-	if (ftell(f) == 0)
-		fprintf(f, "iteration\tl1\tssim\tloss\tpsnr\tgaussians\tseconds\n");
+	if (ftell(f) == 0) {
+		int n = sgs_trainer_term_names(t, names);
+		fprintf(f, "iteration\tview");
+		for (int k = 0; k < n; k++)
+			fprintf(f, "\t%s", names[k]);
+		fprintf(f, "\tl1\tssim\tloss\tpsnr\tgaussians\tseconds%s\n",
+			a->eval_every ? "\ttest_psnr\ttest_ssim" : "");
+	}
 	return f;
 }
 
-/* Run to the end, checkpointing on the way. */
+static void log_row(FILE *log, const struct sgs_step_info *in, const struct sgs_eval_result *ev,
+		    int eval_columns)
+{
+	fprintf(log, "%u\t%u", in->iteration, in->view);
+	for (int k = 0; k < in->nterms; k++)
+		fprintf(log, "\t%.6f", in->terms[k]);
+	fprintf(log, "\t%.6f\t%.6f\t%.6f\t%.4f\t%u\t%.3f", in->l1, in->ssim, in->loss, in->psnr,
+		in->gaussians, in->seconds);
+	if (eval_columns && ev && ev->views)
+		fprintf(log, "\t%.4f\t%.6f", ev->psnr, ev->ssim);
+	else if (eval_columns)
+		fprintf(log, "\t\t");
+	fputc('\n', log);
+	if (in->iteration % 100 == 0) /* a killed run still leaves its log */
+		fflush(log);
+}
+
+/* Warnings when the run heads past what it can finish: at densification
+ * steps, the time left at the pace since the previous step, against the
+ * projection after the first 100 iterations; and the cap reached. */
+struct pace {
+	uint32_t it_mark;
+	double t_mark, baseline, warned; /* projected seconds left */
+	int capped;
+};
+
+static void pace_check(struct pace *p, const struct sgs_trainer *t, const struct sgs_step_info *in)
+{
+	const uint32_t total = sgs_trainer_iterations(t), cap = sgs_trainer_get_opts(t)->max_gaussians;
+	char left[32], then[32];
+	if (in->iteration == p->it_mark + 100 && p->baseline == 0) {
+		p->baseline = p->warned = (in->seconds - p->t_mark) / 100 * (total - in->iteration);
+		p->it_mark = in->iteration, p->t_mark = in->seconds;
+		return;
+	}
+	if (!in->densified)
+		return;
+	if (!p->capped && in->gaussians >= cap) {
+		p->capped = 1;
+		sgs_warnx("warning: iteration %u: reached the cap of %u Gaussians (--max-gaussians)",
+			  in->iteration, cap);
+	}
+	if (p->baseline == 0 || in->iteration == p->it_mark)
+		return;
+	double rate = (in->seconds - p->t_mark) / (in->iteration - p->it_mark);
+	double eta = rate * (total - in->iteration);
+	p->it_mark = in->iteration, p->t_mark = in->seconds;
+	if (eta > 2 * p->warned) {
+		p->warned = eta;
+		format_eta(eta, left, sizeof left);
+		format_eta(p->baseline, then, sizeof then);
+		sgs_warnx("warning: iteration %u: %u Gaussians at %.2f s per iteration, about %s left "
+			  "(%s projected at iteration 100)",
+			  in->iteration, in->gaussians, rate, left, then);
+	}
+}
+
+/* Run to the end, checkpointing and scoring the test views on the way. */
 static int train(struct sgs_trainer *t, const struct train_args *a, FILE *log)
 {
 	struct sgs_step_info in;
+	struct sgs_eval_result ev;
 	uint32_t total = sgs_trainer_iterations(t);
 	struct progress p = {a->verbose || isatty(STDERR_FILENO), isatty(STDERR_FILENO), now_s(), 0,
 			     sgs_trainer_iteration(t), 0, 0};
+	struct pace pc = {sgs_trainer_iteration(t), 0, 0, 0, 0};
 	while (sgs_trainer_iteration(t) < total) {
 		if (sgs_trainer_step(t, &in) != 0) {
 			if (p.on && p.tty)
@@ -259,13 +377,20 @@ static int train(struct sgs_trainer *t, const struct train_args *a, FILE *log)
 			sgs_warnx("%s; no model written", sgs_error_get());
 			return -1;
 		}
-		if (log) {
-			fprintf(log, "%u\t%.6f\t%.6f\t%.6f\t%.4f\t%u\t%.3f\n", in.iteration, in.l1, in.ssim,
-				in.loss, in.psnr, in.gaussians, in.seconds);
-			if (in.iteration % 100 == 0) /* a killed run still leaves its log */
-				fflush(log);
+		if (pc.it_mark == in.iteration - 1 && pc.baseline == 0 && pc.t_mark == 0)
+			pc.t_mark = in.seconds; /* the first iteration sets the clock */
+		int scored = a->eval_every && (in.iteration % a->eval_every == 0 || in.iteration == total);
+		if (scored && sgs_trainer_evaluate(t, SGS_SPLIT_TEST, &ev) != 0) {
+			sgs_cli_fail(NULL);
+			return -1;
 		}
+		if (log)
+			log_row(log, &in, scored ? &ev : NULL, a->eval_every != 0);
 		progress_update(&p, &in, total, in.iteration == total);
+		if (scored && ev.views && p.on)
+			fprintf(stderr, "%s: iteration %u: %u test views: PSNR %.2f dB, SSIM %.4f\n",
+				sgs_cli_name(), in.iteration, ev.views, ev.psnr, ev.ssim);
+		pace_check(&pc, t, &in);
 		if (a->ckpt_every && in.iteration % a->ckpt_every == 0 && in.iteration < total &&
 		    sgs_trainer_checkpoint(t, a->ckpt_path) != 0) {
 			sgs_cli_fail(NULL);
@@ -310,20 +435,29 @@ static int load_scene(const char *path, struct sgs_scene *scene)
 }
 
 /* A new trainer, or one resumed from --resume's checkpoint. */
-static int start_trainer(const struct sgs_backend *be, const struct sgs_train_ops *ops,
-			 const struct sgs_scene *scene, const struct train_args *a,
-			 struct sgs_trainer **t)
+static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *scene,
+			 const struct train_args *a, struct sgs_trainer **t)
 {
-	if (a->resume ? sgs_trainer_resume(be, ops, scene, a->resume,
+	if (a->resume ? sgs_trainer_resume(be, scene, a->resume,
 					   a->iterations_given ? a->o.iterations : 0, t)
-		      : sgs_trainer_new(be, ops, scene, &a->o, t))
+		      : sgs_trainer_new(be, scene, &a->o, t))
 		return sgs_cli_fail(NULL);
 	if (a->resume)
 		sgs_trainer_set_inject_nan(*t, a->o.inject_nan_at);
-	if (a->verbose)
-		fprintf(stderr, "%s: %u train views, %u Gaussians, %u iterations on %s (%s)\n",
+	if (a->verbose) {
+		const struct sgs_trainer_opts *o = sgs_trainer_get_opts(*t);
+		const struct sgs_schedule *sc = sgs_trainer_schedule(*t);
+		char reset[32] = "never";
+		if (sc->reset_interval != SGS_NEVER)
+			snprintf(reset, sizeof reset, "every %u", sc->reset_interval);
+		fprintf(stderr,
+			"%s: %u train views, %u Gaussians (%s), %u iterations on %s (%s)\n"
+			"%s: %s densification from %u until %u every %u, cap %u, opacity reset %s\n",
 			sgs_cli_name(), sgs_scene_count(scene, SGS_SPLIT_TRAIN), sgs_trainer_gaussians(*t),
-			sgs_trainer_iterations(*t), be->name, be->device_name);
+			o->init == SGS_INIT_SEEDS ? "seed points" : "random", sgs_trainer_iterations(*t),
+			be->name, be->device_name, sgs_cli_name(), o->mcmc ? "MCMC" : "Inria",
+			sc->densify_from, sc->densify_until, sc->densify_interval, o->max_gaussians, reset);
+	}
 	return 0;
 }
 
@@ -331,7 +465,6 @@ int main(int argc, char **argv)
 {
 	struct train_args a = {.backend = "auto"};
 	const struct sgs_backend *be;
-	const struct sgs_train_ops *ops;
 	struct sgs_trainer *t = NULL;
 	struct sgs_scene scene;
 	FILE *log = NULL;
@@ -340,12 +473,12 @@ int main(int argc, char **argv)
 	sgs_cli_init(argv[0]);
 	sgs_trainer_defaults(&a.o);
 	parse_args(argc, argv, &a);
-	ops = pick_backend(a.backend, &be);
+	be = sgs_backend_opt(a.backend, usage);
 	if (load_scene(a.scene_path, &scene) != 0)
 		return SGS_EXIT_FAIL;
-	if (start_trainer(be, ops, &scene, &a, &t) != 0)
+	if (start_trainer(be, &scene, &a, &t) != 0)
 		goto done;
-	if (a.logpath && !(log = open_log(a.logpath, a.resume != NULL)))
+	if (a.logpath && !(log = open_log(t, &a)))
 		goto done;
 	if (train(t, &a, log) != 0 || write_model(t, a.outpath) != 0)
 		goto done;

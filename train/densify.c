@@ -50,8 +50,12 @@ static int cap_threshold(const struct sgs_trainer *t, const struct sgs_train_sta
 
 static int inria_prepare(struct sgs_trainer *t)
 {
+	uint32_t n = t->fields[0].st.params.n;
 	if (t->o.max_gaussians == 0)
-		t->o.max_gaussians = sgs_trainer_auto_cap(t->scene, t->fields[0].st.params.n);
+		t->o.max_gaussians = sgs_trainer_auto_cap(t->scene, n);
+	else if (n > t->o.max_gaussians)
+		return sgs_error_set("the cap of %u Gaussians is below the %u initial ones",
+				     t->o.max_gaussians, n);
 	return 0;
 }
 
@@ -78,8 +82,10 @@ static int inria_step(struct sgs_trainer *t, struct sgs_field *f, uint32_t field
 		field_sync_sh(f);
 		info->densified = 1;
 	}
-	/* Inria resets on white backgrounds once more, when densifying starts. */
-	if (it % sc->reset_interval == 0 || (t->white_bg && it == sc->densify_from)) {
+	/* Inria resets on white backgrounds once more, when densifying starts;
+	 * --reset never means none at all. */
+	if (sc->reset_interval != SGS_NEVER &&
+	    (it % sc->reset_interval == 0 || (t->white_bg && it == sc->densify_from))) {
 		if (t->ops->reset_opacity(&f->st, 0.01f) != 0)
 			return -1;
 		info->opacity_reset = 1;

@@ -76,9 +76,6 @@ uint32_t sgs_trainer_auto_iterations(uint32_t ntrain);
 
 uint32_t sgs_trainer_auto_cap(const struct sgs_scene *s, uint32_t initial);
 
-/* Which ops table goes with a backend: the CPU reference for "cpu", the
- * CUDA one for "cuda".  NULL with a message when there is none. */
-const struct sgs_train_ops *sgs_trainer_ops(const struct sgs_backend *be);
 
 /* ---- the schedule ---- */
 
@@ -149,8 +146,8 @@ struct sgs_step_info {
 	uint32_t view;      /* scene view index it trained on */
 	double l1, ssim, mse, loss, psnr; /* of that view (the first field) */
 	int nterms;
-	double terms[SGS_MAX_TERMS]; /* weighted value of each loss term (NAN
-	                              * when its op does not measure it) */
+	double terms[SGS_MAX_TERMS]; /* weighted value of each measured loss
+	                              * term (sgs_trainer_term_names) */
 	uint32_t gaussians; /* count after the iteration */
 	int sh_active;
 	int densified, opacity_reset;
@@ -160,14 +157,12 @@ struct sgs_step_info {
 
 /* Build Gaussians for s's train views as o says and upload everything.
  * The scene must outlive the trainer. */
-int sgs_trainer_new(const struct sgs_backend *be, const struct sgs_train_ops *ops,
-		    const struct sgs_scene *s, const struct sgs_trainer_opts *o,
+int sgs_trainer_new(const struct sgs_backend *be, const struct sgs_scene *s, const struct sgs_trainer_opts *o,
 		    struct sgs_trainer **out);
 /* Continue from a checkpoint written by sgs_trainer_checkpoint for the
  * same scene.  iterations > 0 replaces the stored total (which changes
  * the learning-rate and densification schedule of what remains). */
-int sgs_trainer_resume(const struct sgs_backend *be, const struct sgs_train_ops *ops,
-		       const struct sgs_scene *s, const char *path, uint32_t iterations,
+int sgs_trainer_resume(const struct sgs_backend *be, const struct sgs_scene *s, const char *path, uint32_t iterations,
 		       struct sgs_trainer **out);
 void sgs_trainer_free(struct sgs_trainer *t);
 
@@ -178,10 +173,13 @@ int sgs_trainer_step(struct sgs_trainer *t, struct sgs_step_info *info);
 uint32_t sgs_trainer_iteration(const struct sgs_trainer *t);
 uint32_t sgs_trainer_iterations(const struct sgs_trainer *t);
 uint32_t sgs_trainer_gaussians(const struct sgs_trainer *t);
-/* The loss terms' names, in the order of sgs_step_info.terms; returns
- * their count (at most SGS_MAX_TERMS). */
+/* The names of the loss terms that measure their value, in the order of
+ * sgs_step_info.terms; returns their count (at most SGS_MAX_TERMS). */
 int sgs_trainer_term_names(const struct sgs_trainer *t, const char **names);
+/* The recipe as resolved (initialisation, cap, iterations) and the
+ * schedule that follows from it. */
 const struct sgs_trainer_opts *sgs_trainer_get_opts(const struct sgs_trainer *t);
+const struct sgs_schedule *sgs_trainer_schedule(const struct sgs_trainer *t);
 void sgs_trainer_set_inject_nan(struct sgs_trainer *t, uint32_t iteration);
 
 /* Mean PSNR and SSIM over the views of a split (SGS_SPLIT_TEST, ...),

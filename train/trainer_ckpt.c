@@ -336,8 +336,7 @@ done:
 	return rc;
 }
 
-int sgs_trainer_resume(const struct sgs_backend *be, const struct sgs_train_ops *ops,
-		       const struct sgs_scene *s, const char *path, uint32_t iterations,
+int sgs_trainer_resume(const struct sgs_backend *be, const struct sgs_scene *s, const char *path, uint32_t iterations,
 		       struct sgs_trainer **out)
 {
 	struct sgs_chunk_reader r;
@@ -367,7 +366,7 @@ int sgs_trainer_resume(const struct sgs_backend *be, const struct sgs_train_ops 
 		sgs_error_set("out of memory");
 		goto done;
 	}
-	if (trainer_setup(t, be, ops, s, &h.o) != 0) {
+	if (trainer_setup(t, be, s, &h.o) != 0) {
 		sgs_error_prefix("%s", path);
 		goto done;
 	}

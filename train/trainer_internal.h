@@ -24,7 +24,7 @@ struct train_view {
 
 struct sgs_trainer {
 	const struct sgs_backend *be;
-	const struct sgs_train_ops *ops;
+	const struct sgs_train_ops *ops; /* &be->train */
 	const struct sgs_scene *scene;
 	struct sgs_trainer_opts o;
 	struct sgs_schedule sched;
@@ -56,8 +56,7 @@ struct sgs_trainer {
 
 /* Views, GT images, extent, fingerprint, strategy, loss terms and scratch
  * buffers for o (the fields are not touched).  t must be zeroed first. */
-int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be,
-		  const struct sgs_train_ops *ops, const struct sgs_scene *s,
+int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const struct sgs_scene *s,
 		  const struct sgs_trainer_opts *o);
 /* The train-view fingerprint (cameras and image bytes). */
 uint64_t trainer_fingerprint(const struct sgs_scene *s);

@@ -116,9 +116,10 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 	info->ssim = e.ssim;
 	info->mse = e.mse;
 	info->loss = total;
-	info->nterms = t->nterms;
+	info->nterms = 0;
 	for (int j = 0; j < t->nterms; j++)
-		info->terms[j] = values[j];
+		if (t->terms[j]->measured)
+			info->terms[info->nterms++] = values[j];
 	info->gaussians = st->params.n;
 	info->sh_active = f->sh_active;
 	return 0;
@@ -175,7 +176,11 @@ void sgs_trainer_set_inject_nan(struct sgs_trainer *t, uint32_t iteration)
 
 int sgs_trainer_term_names(const struct sgs_trainer *t, const char **names)
 {
+	int n = 0;
 	for (int k = 0; k < t->nterms; k++)
-		names[k] = t->terms[k]->name;
-	return t->nterms;
+		if (t->terms[k]->measured)
+			names[n++] = t->terms[k]->name;
+	return n;
 }
+
+const struct sgs_schedule *sgs_trainer_schedule(const struct sgs_trainer *t) { return &t->sched; }

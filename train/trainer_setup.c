@@ -50,6 +50,8 @@ uint64_t trainer_fingerprint(const struct sgs_scene *s)
 			h = fnv_f64(h, c->R[k]);
 		for (int k = 0; k < 3; k++)
 			h = fnv_f64(h, c->t[k]);
+		h = fnv_f64(h, v->near); /* the depth bounds set the scene radius */
+		h = fnv_f64(h, v->far);
 		if (v->image.data)
 			h = fnv(h, v->image.data, (size_t)v->image.w * v->image.h * v->image.c);
 	}
@@ -111,13 +113,12 @@ static int upload_view(struct sgs_trainer *t, struct train_view *tv, const struc
 	return 0;
 }
 
-int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be,
-		  const struct sgs_train_ops *ops, const struct sgs_scene *s,
+int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const struct sgs_scene *s,
 		  const struct sgs_trainer_opts *o)
 {
 	size_t maxpix = 0;
 	t->be = be;
-	t->ops = ops;
+	t->ops = &be->train;
 	t->scene = s;
 	t->o = *o;
 	if (o->sh_degree < 0 || o->sh_degree > 3)
@@ -194,15 +195,14 @@ static int init_field(struct sgs_trainer *t, uint32_t k)
 	return rc;
 }
 
-int sgs_trainer_new(const struct sgs_backend *be, const struct sgs_train_ops *ops,
-		    const struct sgs_scene *s, const struct sgs_trainer_opts *o,
+int sgs_trainer_new(const struct sgs_backend *be, const struct sgs_scene *s, const struct sgs_trainer_opts *o,
 		    struct sgs_trainer **out)
 {
 	struct sgs_trainer *t = calloc(1, sizeof *t);
 	*out = NULL;
 	if (!t)
 		return sgs_error_set("out of memory");
-	int rc = trainer_setup(t, be, ops, s, o);
+	int rc = trainer_setup(t, be, s, o);
 	if (rc == 0 && t->o.init == SGS_INIT_AUTO)
 		t->o.init = s->nseeds > 0 ? SGS_INIT_SEEDS : SGS_INIT_RANDOM;
 	for (uint32_t k = 0; rc == 0 && k < t->nfields; k++)

@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 		o.seed = strtoull(argv[6], NULL, 10);
 	const struct sgs_backend *be = sgs_backend_get("cpu");
 	if (sgs_scene_load(argv[1], &s) != 0 ||
-	    sgs_trainer_new(be, sgs_trainer_ops(be), &s, &o, &t) != 0) {
+	    sgs_trainer_new(be, &s, &o, &t) != 0) {
 		fprintf(stderr, "train_curve: %s\n", sgs_error_get());
 		return 1;
 	}

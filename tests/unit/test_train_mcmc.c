@@ -339,7 +339,7 @@ static void test_training(void)
 	o.mcmc = 1;
 	o.seed = 3;
 	struct sgs_trainer *t = NULL;
-	int rc = sgs_trainer_new(be, sgs_trainer_ops(be), &s, &o, &t);
+	int rc = sgs_trainer_new(be, &s, &o, &t);
 	ok(rc == 0, "MCMC trainer starts (%s)", rc ? sgs_error_get() : "ok");
 	double first = 0, last = 0;
 	uint32_t most = 0, relocations = 0;
@@ -363,13 +363,13 @@ static void test_training(void)
 	struct sgs_trainer_opts bad = o;
 	bad.max_gaussians = 500;
 	struct sgs_trainer *t2 = NULL;
-	ok(sgs_trainer_new(be, sgs_trainer_ops(be), &s, &bad, &t2) != 0 &&
+	ok(sgs_trainer_new(be, &s, &bad, &t2) != 0 &&
 		   strstr(sgs_error_get(), "below the 600 initial"),
 	   "a cap below the initial count is an error (%s)", sgs_error_get());
 	struct sgs_trainer_opts dflt = o;
 	dflt.max_gaussians = 0;
 	t2 = NULL;
-	ok(sgs_trainer_new(be, sgs_trainer_ops(be), &s, &dflt, &t2) == 0 &&
+	ok(sgs_trainer_new(be, &s, &dflt, &t2) == 0 &&
 		   sgs_trainer_get_opts(t2)->max_gaussians == 1800,
 	   "the default cap is 3x the initial count");
 	sgs_trainer_free(t2);

@@ -184,7 +184,7 @@ static void test_seed_init(struct sgs_scene *scene)
 	sgs_trainer_defaults(&o);
 	o.iterations = 10;
 	sgs_error_clear();
-	int rc = sgs_trainer_new(be, sgs_trainer_ops(be), scene, &o, &t) == 0 &&
+	int rc = sgs_trainer_new(be, scene, &o, &t) == 0 &&
 		 sgs_trainer_export(t, &sp) == 0;
 	ok(rc && sp.n == 4 && sp.sh_degree == 3, "4 seed points: 4 Gaussians of SH degree 3 %s",
 	   sgs_error_get());
@@ -289,7 +289,6 @@ static char *model_bytes(const struct sgs_trainer *t, size_t *len)
 static void test_training(const struct sgs_scene *scene)
 {
 	const struct sgs_backend *be = sgs_backend_cpu();
-	const struct sgs_train_ops *ops = sgs_trainer_ops(be);
 	struct sgs_trainer_opts o;
 	struct sgs_trainer *t = NULL;
 	double first = 0, last = 0;
@@ -300,7 +299,7 @@ static void test_training(const struct sgs_scene *scene)
 	o.iterations = 200;
 	o.seed = 3;
 	sgs_error_clear();
-	int rc = ops && sgs_trainer_new(be, ops, scene, &o, &t) == 0 && run(t, 200, &first, &last, 10) == 0;
+	int rc = sgs_trainer_new(be, scene, &o, &t) == 0 && run(t, 200, &first, &last, 10) == 0;
 	ok(rc, "200 iterations on the CPU %s", sgs_error_get());
 	diag("train PSNR %.2f dB over the first 10 iterations, %.2f over the last 10, %u Gaussians", first,
 	     last, t ? sgs_trainer_gaussians(t) : 0);
@@ -308,7 +307,7 @@ static void test_training(const struct sgs_scene *scene)
 	sgs_trainer_free(t);
 
 	o.init = SGS_INIT_SEEDS;
-	rc = sgs_trainer_new(be, ops, scene, &o, &t);
+	rc = sgs_trainer_new(be, scene, &o, &t);
 	ok(rc == -1 && strstr(sgs_error_get(), "no seed points"),
 	   "seed init without seed points: %s", sgs_error_get());
 }
@@ -316,7 +315,6 @@ static void test_training(const struct sgs_scene *scene)
 static void test_resume(const struct sgs_scene *scene)
 {
 	const struct sgs_backend *be = sgs_backend_cpu();
-	const struct sgs_train_ops *ops = sgs_trainer_ops(be);
 	struct sgs_trainer_opts o;
 	struct sgs_trainer *a = NULL, *b = NULL;
 	char path[] = "/tmp/test_trainer.XXXXXX";
@@ -335,13 +333,13 @@ static void test_resume(const struct sgs_scene *scene)
 	sgs_error_clear();
 	/* Stop at 41: inside a pass over the views, between densifications,
 	 * with Adam moments and densification statistics in flight. */
-	int rc = sgs_trainer_new(be, ops, scene, &o, &a) == 0 && run(a, 90, NULL, NULL, 0) == 0 &&
+	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && run(a, 90, NULL, NULL, 0) == 0 &&
 		 (ba = model_bytes(a, &la)) != NULL;
-	rc = rc && sgs_trainer_new(be, ops, scene, &o, &b) == 0 && run(b, 41, NULL, NULL, 0) == 0 &&
+	rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && run(b, 41, NULL, NULL, 0) == 0 &&
 	     sgs_trainer_checkpoint(b, path) == 0;
 	sgs_trainer_free(b);
 	b = NULL;
-	rc = rc && sgs_trainer_resume(be, ops, scene, path, 0, &b) == 0 &&
+	rc = rc && sgs_trainer_resume(be, scene, path, 0, &b) == 0 &&
 	     sgs_trainer_iteration(b) == 41 && run(b, 90, NULL, NULL, 0) == 0 &&
 	     (bb = model_bytes(b, &lb)) != NULL;
 	ok(rc, "uninterrupted and resumed runs: %s", sgs_error_get());
@@ -359,7 +357,7 @@ static void test_resume(const struct sgs_scene *scene)
 	so.nviews = 8;
 	so.seed = 2;
 	if (sgs_synthetic_scene(&so, &other) == 0) {
-		rc = sgs_trainer_resume(be, ops, &other, path, 0, &c);
+		rc = sgs_trainer_resume(be, &other, path, 0, &c);
 		ok(rc == -1 && strstr(sgs_error_get(), "another scene"),
 		   "resume on another scene: %s", sgs_error_get());
 		sgs_scene_free(&other);
