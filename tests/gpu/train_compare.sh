@@ -14,15 +14,20 @@ work=$2
 mkdir -p "$work"
 "$bin/sgs-init" -f synthetic -W 48 -H 36 -N 8 -o "$work/s.sgs" || exit 1
 for be in cpu cuda; do
-	"$bin/sgs-train" -b $be -S 1 -I random -N 2000 -n 200 -l "$work/$be.tsv" \
+	# --densify: a 200-iteration run would not densify on the default schedule
+	"$bin/sgs-train" -b $be -S 1 -I random -N 2000 -n 200 --densify 20:150:21 -l "$work/$be.tsv" \
 		-o "$work/$be.ply" "$work/s.sgs" || { echo "sgs-train -b $be failed"; exit 1; }
 done
 paste "$work/cpu.tsv" "$work/cuda.tsv" | awk -F'\t' '
-	NR == 1 { next }
+	NR == 1 { # columns by name; the CUDA log is the second half
+		for (i = 1; i <= NF / 2; i++) col[$i] = i
+		L = col["loss"]; G = col["gaussians"]; H = NF / 2
+		next
+	}
 	{
-		n++; d = ($4 - $11) / ($4 > 0 ? $4 : 1); if (d < 0) d = -d; sum += d
-		if ($1 > 150) { lc += $4; lg += $11; m++ }
-		gc = $6; gg = $13
+		n++; d = ($L - $(L + H)) / ($L > 0 ? $L : 1); if (d < 0) d = -d; sum += d
+		if ($1 > 150) { lc += $L; lg += $(L + H); m++ }
+		gc = $G; gg = $(G + H)
 	}
 	END {
 		mean = sum / n; tail = (lc - lg) / lc; if (tail < 0) tail = -tail
