@@ -128,12 +128,14 @@ static void test_dtu_cap(const char *data)
 
 	o.densify_until = 1000;
 	o.reset_every = 300;
-	o.max_gaussians = 12000; /* reached before the first reset */
+	o.max_gaussians = 12000; /* binding from before the first reset */
 	rc = train(&s, &o, &r);
 	diag("resets at 300, 600, 900: train PSNR %.2f dB at 201..300, %.2f at the end, lowest "
 	     "50-iteration mean after 300: %.2f; at most %u Gaussians",
 	     r.psnr_before, r.psnr_end, r.psnr_low, r.max_count);
-	ok(rc == 0 && r.max_count == 12000 && r.psnr_end > r.psnr_before,
+	/* pruning follows densifying in the same step, so the count after a
+	 * step where the cap binds stays a little below it */
+	ok(rc == 0 && r.max_count <= 12000 && r.max_count >= 10800 && r.psnr_end > r.psnr_before,
 	   "opacity resets at the cap: the model recovers");
 	sgs_scene_free(&s);
 }
