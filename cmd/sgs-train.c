@@ -92,9 +92,7 @@ static int parse_densify(const char *arg, struct sgs_trainer_opts *o)
 			buf[len] = '\0';
 			if (sgs_parse_long(buf, k == 2 ? 1 : 0, 100000000L, what[k], &v) != 0)
 				return -1;
-			/* 0 in the recipe means "the default": from 0 is stored as 1,
-			 * which densifies from the same first interval */
-			*dst[k] = v ? (uint32_t)v : 1;
+			*dst[k] = (uint32_t)v;
 		}
 		p = end ? end + 1 : p + len;
 	}
@@ -285,22 +283,64 @@ static void progress_update(struct progress *p, const struct sgs_step_info *in, 
 		fputc('\n', stderr);
 }
 
-static FILE *open_log(const struct sgs_trainer *t, const struct train_args *a)
+/* The log's header line for this run (without the newline). */
+static void log_header(const struct sgs_trainer *t, const struct train_args *a, char *buf,
+		       size_t n)
 {
 	const char *names[SGS_MAX_TERMS];
+	int k = sgs_trainer_term_names(t, names), len = snprintf(buf, n, "iteration\tview");
+	for (int i = 0; i < k; i++)
+		len += snprintf(buf + len, n - len, "\t%s", names[i]);
+	snprintf(buf + len, n - len, "\tl1\tssim\tloss\tpsnr\tgaussians\tseconds%s",
+		 a->eval_every ? "\ttest_psnr\ttest_ssim" : "");
+}
+
+/* A resumed run continues its log: the header must be this run's, and
+ * rows past the checkpoint (or a row cut short by a kill) are dropped, so
+ * that every iteration appears once. */
+static int trim_log(const char *path, const char *header, uint32_t iteration)
+{
+	FILE *f = fopen(path, "r+");
+	char line[4096];
+	long keep = 0;
+	if (!f)
+		return errno == ENOENT ? 0 : (sgs_warnx("%s: %s", path, strerror(errno)), -1);
+	if (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, header) != 0) {
+			fclose(f);
+			sgs_warnx("%s: the log has other columns than this run's (--eval-every, "
+				  "--mcmc?); use another -l file", path);
+			return -1;
+		}
+		keep = ftell(f);
+		while (fgets(line, sizeof line, f)) {
+			size_t len = strlen(line);
+			if (len == 0 || line[len - 1] != '\n' || strtoul(line, NULL, 10) > iteration)
+				break;
+			keep = ftell(f);
+		}
+	}
+	int rc = fclose(f) == 0 && truncate(path, keep) == 0 ? 0 : -1;
+	if (rc != 0)
+		sgs_warnx("%s: %s", path, strerror(errno));
+	return rc;
+}
+
+static FILE *open_log(const struct sgs_trainer *t, const struct train_args *a)
+{
+	char header[1024];
+	log_header(t, a, header, sizeof header);
+	if (a->resume && trim_log(a->logpath, header, sgs_trainer_iteration(t)) != 0)
+		return NULL;
 	FILE *f = fopen(a->logpath, a->resume ? "a" : "w");
 	if (!f) {
 		sgs_warnx("%s: %s", a->logpath, strerror(errno));
 		return NULL;
 	}
-	if (ftell(f) == 0) {
-		int n = sgs_trainer_term_names(t, names);
-		fprintf(f, "iteration\tview");
-		for (int k = 0; k < n; k++)
-			fprintf(f, "\t%s", names[k]);
-		fprintf(f, "\tl1\tssim\tloss\tpsnr\tgaussians\tseconds%s\n",
-			a->eval_every ? "\ttest_psnr\ttest_ssim" : "");
-	}
+	/* ftell is -1 on a pipe: a fresh log there gets its header too */
+	if (!a->resume || ftell(f) <= 0)
+		fprintf(f, "%s\n", header);
 	return f;
 }
 
@@ -321,6 +361,14 @@ static void log_row(FILE *log, const struct sgs_step_info *in, const struct sgs_
 		fflush(log);
 }
 
+/* On a terminal the progress line is rewritten in place; clear it before
+ * a line of its own. */
+static void progress_clear(const struct progress *p)
+{
+	if (p->on && p->tty)
+		fputs("\r\033[K", stderr);
+}
+
 /* Warnings when the run heads past what it can finish: at densification
  * steps, the time left at the pace since the previous step, against the
  * projection after the first 100 iterations; and the cap reached. */
@@ -330,7 +378,8 @@ struct pace {
 	int capped;
 };
 
-static void pace_check(struct pace *p, const struct sgs_trainer *t, const struct sgs_step_info *in)
+static void pace_check(struct pace *p, const struct sgs_trainer *t, const struct sgs_step_info *in,
+		       const struct progress *pr)
 {
 	const uint32_t total = sgs_trainer_iterations(t), cap = sgs_trainer_get_opts(t)->max_gaussians;
 	char left[32], then[32];
@@ -339,14 +388,17 @@ static void pace_check(struct pace *p, const struct sgs_trainer *t, const struct
 		p->it_mark = in->iteration, p->t_mark = in->seconds;
 		return;
 	}
-	if (!in->densified)
-		return;
-	if (!p->capped && in->gaussians >= cap) {
+	/* pruning follows densifying in the same step, so the count after a
+	 * step the cap limited is below it; the step's own numbers tell */
+	const struct sgs_densify_stats *d = &in->dstats;
+	if (in->densified && !p->capped &&
+	    ((uint64_t)d->n_before + d->cloned + d->split >= cap || in->gaussians >= cap)) {
 		p->capped = 1;
+		progress_clear(pr);
 		sgs_warnx("warning: iteration %u: reached the cap of %u Gaussians (--max-gaussians)",
 			  in->iteration, cap);
 	}
-	if (p->baseline == 0 || in->iteration == p->it_mark)
+	if (!in->densified || p->baseline == 0 || in->iteration == p->it_mark)
 		return;
 	double rate = (in->seconds - p->t_mark) / (in->iteration - p->it_mark);
 	double eta = rate * (total - in->iteration);
@@ -355,6 +407,7 @@ static void pace_check(struct pace *p, const struct sgs_trainer *t, const struct
 		p->warned = eta;
 		format_eta(eta, left, sizeof left);
 		format_eta(p->baseline, then, sizeof then);
+		progress_clear(pr);
 		sgs_warnx("warning: iteration %u: %u Gaussians at %.2f s per iteration, about %s left "
 			  "(%s projected at iteration 100)",
 			  in->iteration, in->gaussians, rate, left, then);
@@ -387,12 +440,14 @@ static int train(struct sgs_trainer *t, const struct train_args *a, FILE *log)
 		if (log)
 			log_row(log, &in, scored ? &ev : NULL, a->eval_every != 0);
 		progress_update(&p, &in, total, in.iteration == total);
-		if (scored && ev.views && p.on)
+		if (scored && ev.views && p.on && (progress_clear(&p), 1))
 			fprintf(stderr, "%s: iteration %u: %u test views: PSNR %.2f dB, SSIM %.4f\n",
 				sgs_cli_name(), in.iteration, ev.views, ev.psnr, ev.ssim);
-		pace_check(&pc, t, &in);
+		pace_check(&pc, t, &in, &p);
+		/* the log is flushed with each checkpoint: a resumed run finds
+		 * every row up to it */
 		if (a->ckpt_every && in.iteration % a->ckpt_every == 0 && in.iteration < total &&
-		    sgs_trainer_checkpoint(t, a->ckpt_path) != 0) {
+		    ((log && fflush(log) != 0) || sgs_trainer_checkpoint(t, a->ckpt_path) != 0)) {
 			sgs_cli_fail(NULL);
 			return -1;
 		}

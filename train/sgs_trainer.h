@@ -39,7 +39,7 @@ struct sgs_trainer_opts {
 	                         * 2024) instead of Inria's; max_gaussians 0
 	                         * then becomes 3x the initial count */
 	/* The schedule's densification window, interval and opacity reset
-	 * period; 0 keeps the recipe's value (sgs_schedule_make), and
+	 * period; SGS_RECIPE keeps the recipe's value (sgs_schedule_make),
 	 * SGS_NEVER as reset_every disables resets. */
 	uint32_t densify_from, densify_until, densify_every, reset_every;
 	uint32_t fields;        /* Gaussian fields trained together on the
@@ -48,6 +48,7 @@ struct sgs_trainer_opts {
 };
 
 #define SGS_NEVER UINT32_MAX
+#define SGS_RECIPE (UINT32_MAX - 1)
 #define SGS_MAX_FIELDS 2
 #define SGS_MAX_TERMS 8
 
@@ -59,13 +60,6 @@ struct sgs_trainer_opts {
 
 void sgs_trainer_defaults(struct sgs_trainer_opts *o);
 
-/* The cap a run gets unless told otherwise: a quarter of a Gaussian per
- * train pixel (fern's 3 views at 504x378: 142 884; lego's 8 at 400x400:
- * 320 000), and at least twice the initial count so densification always
- * has room.  Inria's recipe has no cap and grows with the gradient
- * statistic; on a few views that statistic stays high (every train pixel
- * can still be fitted better) and the count, and the seconds per
- * iteration, grew without bound. */
 /* Iterations for a run on ntrain train views: Inria's 30000, or 3000 on a
  * sparse scene (at most SGS_SPARSE_VIEWS views).  Measured on fern's 3
  * views (random init, CPU): test PSNR 18.0 dB after 250 iterations, 18.1
@@ -74,15 +68,24 @@ void sgs_trainer_defaults(struct sgs_trainer_opts *o);
 #define SGS_SPARSE_VIEWS 9
 uint32_t sgs_trainer_auto_iterations(uint32_t ntrain);
 
+/* The cap a run gets unless told otherwise: a quarter of a Gaussian per
+ * train pixel (fern's 3 views at 504x378: 142 884; lego's 8 at 400x400:
+ * 320 000), and at least twice the initial count so densification always
+ * has room.  Inria's recipe has no cap and grows with the gradient
+ * statistic; on a few views that statistic stays high (every train pixel
+ * can still be fitted better) and the count, and the seconds per
+ * iteration, grew without bound. */
 uint32_t sgs_trainer_auto_cap(const struct sgs_scene *s, uint32_t initial);
 
 
 /* ---- the schedule ---- */
 
-/* Inria's iteration thresholds for a 30000-iteration run, scaled by
- * iterations / 30000 (rounded to nearest) for shorter runs, intervals at
- * least 1 and the densification interval at least min(ntrain, 100) (one
- * pass over the train views); runs of 30000 or more keep Inria's values. */
+/* The recipe's schedule for a run of `iterations` on ntrain views:
+ * densify from min(500, iterations / 10) while the iteration is below
+ * min(15000, iterations / 2), every 100 iterations rounded up to whole
+ * passes over the train views; opacity resets every 3000 (Inria's
+ * interval and period whatever the run length); the SH degree rises
+ * every 1000 x iterations / 30000 (at least 1). */
 struct sgs_schedule {
 	uint32_t iterations;
 	uint32_t sh_interval;      /* raise the active SH degree (1000) */

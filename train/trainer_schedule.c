@@ -18,7 +18,7 @@ void sgs_trainer_defaults(struct sgs_trainer_opts *o)
 	o->inject_nan_at = 0;
 	o->mcmc = 0;
 	o->fields = 1;
-	o->densify_from = o->densify_until = o->densify_every = o->reset_every = 0;
+	o->densify_from = o->densify_until = o->densify_every = o->reset_every = SGS_RECIPE;
 }
 
 /* v scaled from a 30000-iteration run to `iterations`, rounded to nearest. */
@@ -53,13 +53,13 @@ void sgs_schedule_make(uint32_t iterations, uint32_t ntrain, struct sgs_schedule
 void sgs_schedule_for(const struct sgs_trainer_opts *o, uint32_t ntrain, struct sgs_schedule *s)
 {
 	sgs_schedule_make(o->iterations, ntrain, s);
-	if (o->densify_from)
+	if (o->densify_from != SGS_RECIPE)
 		s->densify_from = o->densify_from;
-	if (o->densify_until)
+	if (o->densify_until != SGS_RECIPE)
 		s->densify_until = o->densify_until;
-	if (o->densify_every)
+	if (o->densify_every != SGS_RECIPE)
 		s->densify_interval = o->densify_every;
-	if (o->reset_every)
+	if (o->reset_every != SGS_RECIPE)
 		s->reset_interval = o->reset_every;
 }
 

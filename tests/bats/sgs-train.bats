@@ -194,3 +194,21 @@ setup_file() {
 	assert_failure 2
 	assert_output --partial 'usage:'
 }
+
+@test "a resumed run continues its log: every iteration once, same columns" {
+	SGS_TEST_INJECT_NAN_AT=15 run sgs-train -b cpu -I random -N 300 -n 25 -c 10 -l log.tsv \
+		-o m.ply "$FIX/scene.sgs"
+	assert_failure 1
+	run sgs-train -b cpu --resume m.ply.ckpt --eval-every 5 -l log.tsv -o m.ply "$FIX/scene.sgs"
+	assert_failure 1
+	assert_output --partial 'sgs-train: log.tsv: the log has other columns than this run'
+	run sgs-train -b cpu --resume m.ply.ckpt -l log.tsv -o m.ply "$FIX/scene.sgs"
+	assert_success
+	run sh -c "awk -F'\t' 'NR > 1 { if (\$1 != NR - 1 || NF != 9) bad++ } END { print NR - 1, bad + 0 }' log.tsv"
+	assert_output '25 0'
+}
+
+@test "-l to a pipe gets its header" {
+	run sh -c "sgs-train -b cpu -I random -N 300 -n 3 -l /dev/stdout -o m.ply '$FIX/scene.sgs' | head -n 1"
+	assert_output "$(printf 'iteration\tview\trgb\tl1\tssim\tloss\tpsnr\tgaussians\tseconds')"
+}
