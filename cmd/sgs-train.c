@@ -44,7 +44,7 @@ static void help(void)
 	       "  -N count            Gaussians for random initialisation (default 100000)\n"
 	       "  -l log              TSV log: iteration, view, one column per loss term,\n"
 	       "                      l1 ssim loss psnr gaussians seconds [test_psnr test_ssim]\n"
-	       "  -n iterations       default 3000 for at most 9 train views, else 30000\n"
+	       "  -n iterations       default 1000 for at most 9 train views, else 30000\n"
 	       "  -o file             output PLY (default stdout)\n"
 	       "  -S seed             random seed (default 0)\n"
 	       "  --densify f:u:e     densify from iteration f until u every e (an empty\n"

@@ -89,5 +89,5 @@ uint32_t sgs_trainer_auto_cap(const struct sgs_scene *s, uint32_t initial)
 
 uint32_t sgs_trainer_auto_iterations(uint32_t ntrain)
 {
-	return ntrain <= SGS_SPARSE_VIEWS ? 3000 : 30000;
+	return ntrain <= SGS_SPARSE_VIEWS ? 1000 : 30000;
 }
