@@ -85,8 +85,9 @@ uint32_t sgs_trainer_auto_cap(const struct sgs_scene *s, uint32_t initial);
 /* The recipe's schedule for a run of `iterations` on ntrain views:
  * densify from min(500, iterations / 10) while the iteration is below
  * min(15000, iterations / 2), every 100 iterations rounded up to whole
- * passes over the train views; opacity resets every 3000 (Inria's
- * interval and period whatever the run length); the SH degree rises
+ * passes over the train views (Inria's interval whatever the run
+ * length); opacity resets every third of the run, 300 to 3000 (Inria's
+ * period); the SH degree rises
  * every 1000 x iterations / 30000 (at least 1). */
 struct sgs_schedule {
 	uint32_t iterations;
@@ -94,7 +95,7 @@ struct sgs_schedule {
 	uint32_t densify_from;     /* densify when iteration > this (500) */
 	uint32_t densify_until;    /* statistics and densify while < this (15000) */
 	uint32_t densify_interval; /* (100) */
-	uint32_t reset_interval;   /* opacity reset (3000); also the iteration
+	uint32_t reset_interval;   /* opacity reset (n/3, 300..3000); also the iteration
 	                            * after which screen-size pruning starts */
 };
 void sgs_schedule_make(uint32_t iterations, uint32_t ntrain, struct sgs_schedule *s);

@@ -37,9 +37,12 @@ void sgs_schedule_make(uint32_t iterations, uint32_t ntrain, struct sgs_schedule
 	 * run length, rounded up to whole passes over the train views (every
 	 * view weighs the same).  Scaling it down with the run (a 3000-iteration
 	 * run densified every 10 iterations) grew 10 000 Gaussians to 565 000
-	 * in 500 iterations on fern.  The opacity reset keeps Inria's 3000 too:
-	 * the model needs a few hundred iterations to regain its opacities,
-	 * and resets every 300 iterations never let it recover. */
+	 * in 500 iterations on fern.  Opacity resets come every third of the
+	 * run, between 300 iterations (the model needs a few hundred to regain
+	 * its opacities: resets every 300 with densification every 10 never
+	 * let it recover) and Inria's 3000; a reset inside the densification
+	 * window prunes floaters (lego 8 views at 1000 iterations: test PSNR
+	 * 19.82 dB without, 20.62 with; the synthetic demo 12.6 and 17.4). */
 	uint32_t pass = ntrain ? ntrain : 1;
 	uint32_t interval = pass < 100 ? (100 + pass - 1) / pass * pass : 100;
 	s->iterations = iterations;
@@ -47,7 +50,8 @@ void sgs_schedule_make(uint32_t iterations, uint32_t ntrain, struct sgs_schedule
 	s->densify_from = iterations >= 5000 ? 500 : iterations / 10;
 	s->densify_until = iterations / 2 < 15000 ? iterations / 2 : 15000;
 	s->densify_interval = interval;
-	s->reset_interval = 3000;
+	uint32_t third = iterations / 3;
+	s->reset_interval = third < 300 ? 300 : third > 3000 ? 3000 : third;
 }
 
 void sgs_schedule_for(const struct sgs_trainer_opts *o, uint32_t ntrain, struct sgs_schedule *s)

@@ -117,7 +117,7 @@ setup_file() {
 	run sh -c "sgs-train -v -b cpu -N 300 -n 5 -o m.ply '$FIX/scene.sgs' 2>&1 | head -n 2"
 	assert_success
 	assert_line --index 0 --partial '300 Gaussians (random), 5 iterations on cpu'
-	assert_line --index 1 'sgs-train: Inria densification from 0 until 2 every 105, cap 3024, opacity reset every 3000'
+	assert_line --index 1 'sgs-train: Inria densification from 0 until 2 every 105, cap 3024, opacity reset every 300'
 }
 
 @test "--densify and --reset set the schedule; bad values are usage errors" {

@@ -138,8 +138,8 @@ static void test_schedule(void)
 	 * 565 000 Gaussians in 500 iterations and never let it recover. */
 	sgs_schedule_make(3000, 3, &s);
 	ok(s.sh_interval == 100 && s.densify_from == 300 && s.densify_until == 1500 &&
-		   s.densify_interval == 102 && s.reset_interval == 3000,
-	   "3000 iterations: densify 300..1500 every 102, no reset (%u %u %u %u %u)", s.sh_interval,
+		   s.densify_interval == 102 && s.reset_interval == 1000,
+	   "3000 iterations: densify 300..1500 every 102, reset at 1000 (%u %u %u %u %u)", s.sh_interval,
 	   s.densify_from, s.densify_until, s.densify_interval, s.reset_interval);
 	sgs_schedule_make(10000, 3, &s);
 	ok(s.densify_from == 500 && s.densify_until == 5000 && s.densify_interval == 102 &&
@@ -151,7 +151,7 @@ static void test_schedule(void)
 	   s.densify_interval);
 	sgs_schedule_make(200, 1, &s);
 	ok(s.sh_interval == 7 && s.densify_from == 20 && s.densify_until == 100 &&
-		   s.densify_interval == 100 && s.reset_interval == 3000,
+		   s.densify_interval == 100 && s.reset_interval == 300,
 	   "200 iterations: (%u %u %u %u %u)", s.sh_interval, s.densify_from, s.densify_until,
 	   s.densify_interval, s.reset_interval);
 	sgs_schedule_make(10, 1, &s);
