@@ -5,6 +5,13 @@
 #include "sgs_error.h"
 #include "trainer_internal.h"
 
+/* Whether iteration it is a densification step of the schedule (both
+ * strategies use the same window and interval). */
+static int densify_due(const struct sgs_schedule *sc, uint32_t it)
+{
+	return it < sc->densify_until && it > sc->densify_from && it % sc->densify_interval == 0;
+}
+
 /* ---- Inria's adaptive density control ---- */
 
 static int cmp_desc(const void *a, const void *b)
@@ -21,9 +28,11 @@ static int cap_threshold(const struct sgs_trainer *t, const struct sgs_train_sta
 			 struct sgs_densify_params *dp)
 {
 	uint32_t n = st->params.n;
-	if (!dp->max_gaussians || n == 0)
-		return 0;
 	uint32_t budget = dp->max_gaussians > n ? dp->max_gaussians - n : 0;
+	/* each candidate adds at most one Gaussian: no download unless the
+	 * cap can bind */
+	if (!dp->max_gaussians || n == 0 || budget >= n)
+		return 0;
 	float *acc = malloc(2 * (size_t)n * sizeof *acc);
 	if (!acc)
 		return sgs_error_set("out of memory for %u densification statistics", n);
@@ -65,7 +74,7 @@ static int inria_step(struct sgs_trainer *t, struct sgs_field *f, uint32_t field
 	const struct sgs_schedule *sc = &t->sched;
 	if (it >= sc->densify_until)
 		return 0;
-	if (it > sc->densify_from && it % sc->densify_interval == 0) {
+	if (densify_due(sc, it)) {
 		struct sgs_densify_params dp = {
 			.grad_threshold = 0.0002f,
 			.percent_dense = 0.01f,
@@ -118,7 +127,7 @@ static int mcmc_step(struct sgs_trainer *t, struct sgs_field *f, uint32_t field,
 		     struct sgs_step_info *info)
 {
 	const struct sgs_schedule *sc = &t->sched;
-	if (it >= sc->densify_until || it <= sc->densify_from || it % sc->densify_interval != 0)
+	if (!densify_due(sc, it))
 		return 0;
 	struct sgs_mcmc_params mp = {0.005f, t->o.max_gaussians, trainer_field_seed(t, field), it};
 	if (t->ops->mcmc_relocate(t->be, &f->st, &mp, &info->dstats) != 0)

@@ -1,7 +1,6 @@
 /* Entry points of the CPU backend's training operations (kernels/cpu/
  * cpu_train_*.c), gathered by name into the backend table's `train`
- * (cpu_backend.c) and sgs_cpu_train_ops (cpu_train_ops.c) through
- * CPU_TRAIN_OPS. */
+ * (cpu_backend.c) through CPU_TRAIN_OPS. */
 #ifndef SGS_CPU_TRAIN_INTERNAL_H
 #define SGS_CPU_TRAIN_INTERNAL_H
 

@@ -8,7 +8,6 @@
 #include "cpu_train_internal.h"
 #include "sgs_error.h"
 #include "sgs_math_optim.h"
-#include "sgs_train_backends.h"
 #include "sgs_train_host.h"
 
 int cpu_adam(float *p, const float *g, float *m, float *v, size_t count,
@@ -64,7 +63,3 @@ int cpu_reset_opacity(struct sgs_train_state *st, float max_opacity)
 	}
 	return 0;
 }
-
-/* For the CPU-only unit tests (sgs_train_backends.h); the backend table
- * carries the same list as sgs_backend_cpu()->train. */
-const struct sgs_train_ops sgs_cpu_train_ops = CPU_TRAIN_OPS;

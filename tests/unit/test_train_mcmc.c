@@ -10,14 +10,15 @@
 
 #include "sgs_error.h"
 #include "sgs_kernels.h"
+#include "sgs_train_ops.h"
 #include "sgs_math_rng.h"
 #include "sgs_scene.h"
 #include "sgs_synthetic.h"
-#include "sgs_train_backends.h"
 #include "sgs_trainer.h"
 #include "tap.h"
 
-static const struct sgs_train_ops *T = &sgs_cpu_train_ops;
+/* The CPU reference ops, as the backend table carries them. */
+#define T (&sgs_backend_cpu()->train)
 
 struct hstate {
 	struct sgs_train_state st;

@@ -12,11 +12,12 @@
 
 #include "sgs_error.h"
 #include "sgs_kernels.h"
+#include "sgs_train_ops.h"
 #include "sgs_math_rng.h"
-#include "sgs_train_backends.h"
 #include "tap.h"
 
-static const struct sgs_train_ops *T = &sgs_cpu_train_ops;
+/* The CPU reference ops, as the backend table carries them. */
+#define T (&sgs_backend_cpu()->train)
 
 /* ---- random numbers (splitmix64, independent of the kernels' RNG) ---- */
 
