@@ -101,14 +101,22 @@ check: all unit
 demo: all
 	@sh examples/demo.sh
 
-bench: all $(B)/tests/bench_render
-	@$(B)/tests/bench_render
+bench: all $(B)/tests/bench_render $(B)/tests/bench_train $(B)/tests/bench_simd_path
+	@sh tests/bench/bench.sh
 
 # The default recipe on the real captures; resumable (tests/bench/quality.sh).
 bench-quality: all
 	@sh tests/bench/quality.sh
 
 $(B)/tests/train_curve: tests/bench/train_curve.c $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
+
+$(B)/tests/bench_train: tests/bench/bench_train.c $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
+
+$(B)/tests/bench_simd_path: tests/bench/bench_simd_path.c $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
 

@@ -238,6 +238,10 @@ struct sgs_backend {
  * ("CUDA backend not built", "no CUDA device: ..."). */
 const struct sgs_backend *sgs_backend_get(const char *name);
 const struct sgs_backend *sgs_backend_cpu(void);
+/* The CPU backend's tile-loop code path, chosen once from the CPU's
+ * features ("avx2" or "portable"; SGS_CPU_SIMD=portable forces the
+ * latter). */
+const char *sgs_cpu_simd_path(void);
 #ifdef SGS_WITH_CUDA
 /* kernels/cuda: NULL with a message when no device can be used. */
 const struct sgs_backend *sgs_backend_cuda(void);

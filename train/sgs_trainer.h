@@ -188,6 +188,20 @@ const struct sgs_trainer_opts *sgs_trainer_get_opts(const struct sgs_trainer *t)
 const struct sgs_schedule *sgs_trainer_schedule(const struct sgs_trainer *t);
 void sgs_trainer_set_inject_nan(struct sgs_trainer *t, uint32_t iteration);
 
+/* Where the iterations' time went (make bench), summed over the
+ * iterations since profiling was switched on: wall seconds of the forward
+ * render, the image loss, the backward pass (rasterizer and projection,
+ * parameter loss terms), the optimiser (densification step and Adam),
+ * and the (tile, Gaussian) pairs and Gaussians rendered.  Profiling
+ * synchronises the device between phases; it is off by default. */
+struct sgs_trainer_profile {
+	uint32_t iterations;
+	double forward, loss, backward, optimise, total;
+	uint64_t pairs, gaussians;
+};
+void sgs_trainer_profile_start(struct sgs_trainer *t);
+void sgs_trainer_profile_get(const struct sgs_trainer *t, struct sgs_trainer_profile *p);
+
 /* Mean PSNR and SSIM over the views of a split (SGS_SPLIT_TEST, ...),
  * each rendered on the scene background; masks are not applied.  views 0
  * when the split is empty. */

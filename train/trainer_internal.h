@@ -52,6 +52,8 @@ struct sgs_trainer {
 	float *gt_scratch;         /* backend: GT composited on a random bg */
 	float *host_scratch;       /* host twin of gt_scratch */
 	double seconds;            /* training time, resumed runs included */
+	int profiling;
+	struct sgs_trainer_profile prof;
 };
 
 /* Views, GT images, extent, fingerprint, strategy, loss terms and scratch

@@ -41,6 +41,27 @@ static uint32_t next_view(struct sgs_trainer *t)
 	return t->stack[--t->stack_len];
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* With profiling on: wait for the device, add the time since *mark to
+ * *phase and move the mark. */
+static int profile_mark(struct sgs_trainer *t, double *mark, double *phase)
+{
+	if (!t->profiling)
+		return 0;
+	if (t->be->sync() != 0)
+		return -1;
+	double now = now_s();
+	*phase += now - *mark;
+	*mark = now;
+	return 0;
+}
+
 /* Ground truth for this iteration: straight colour matted on bg when the
  * image has alpha and the background is random, else the uploaded one. */
 static const float *ground_truth(struct sgs_trainer *t, const struct train_view *tv,
@@ -67,13 +88,18 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 	struct sgs_train_state *st = &f->st;
 	const struct densify_strategy *ds = t->densify;
 	double values[SGS_MAX_TERMS], total = 0;
+	struct sgs_trainer_profile *pr = &t->prof;
+	double mark = t->profiling ? now_s() : 0;
 
 	if (it % t->sched.sh_interval == 0 && f->sh_active < t->o.sh_degree)
 		f->sh_active++;
 	field_sync_sh(f);
 	struct sgs_raster_opts ro = {{bg[0], bg[1], bg[2]}, 0};
-	if (sgs_render(f->ctx, &st->params, &tv->cam, &ro, &t->out) != 0)
+	if (sgs_render(f->ctx, &st->params, &tv->cam, &ro, &t->out) != 0 ||
+	    profile_mark(t, &mark, &pr->forward) != 0)
 		return -1;
+	pr->pairs += f->ctx->n_isect;
+	pr->gaussians += st->params.n;
 	if (it == t->o.inject_nan_at) {
 		float nan = NAN;
 		if (t->be->upload(t->out.rgb, &nan, sizeof nan) != 0)
@@ -84,6 +110,8 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 		return -1;
 	if (!isfinite(total))
 		return sgs_error_set("the loss is %s (training diverged)", isnan(total) ? "NaN" : "infinite");
+	if (profile_mark(t, &mark, &pr->loss) != 0)
+		return -1;
 
 	/* Densification statistics only inside the densification window. */
 	int gather = it < t->sched.densify_until && ds->gathers_stats;
@@ -93,7 +121,8 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 		return -1;
 	if (gather && t->ops->update_max_radii(st->max_radii, f->ctx) != 0)
 		return -1;
-	if (loss_run(t->terms, t->nterms, TERM_PARAMS, &e, values, &total) != 0)
+	if (loss_run(t->terms, t->nterms, TERM_PARAMS, &e, values, &total) != 0 ||
+	    profile_mark(t, &mark, &pr->backward) != 0)
 		return -1;
 
 	struct sgs_step_info fi;
@@ -108,6 +137,8 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 			   fi.opacity_reset) != 0)
 		return -1;
 	if (ds->after_optimise && it < t->o.iterations && ds->after_optimise(t, f, k, it) != 0)
+		return -1;
+	if (profile_mark(t, &mark, &pr->optimise) != 0)
 		return -1;
 	if (k > 0) /* the log follows the first field */
 		return 0;
@@ -146,13 +177,6 @@ static int run_step(struct sgs_trainer *t, uint32_t it, struct sgs_step_info *in
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 int sgs_trainer_step(struct sgs_trainer *t, struct sgs_step_info *info)
 {
 	uint32_t it = t->iteration + 1;
@@ -160,9 +184,25 @@ int sgs_trainer_step(struct sgs_trainer *t, struct sgs_step_info *info)
 	if (run_step(t, it, info) != 0 || t->be->sync() != 0)
 		return sgs_error_prefix("iteration %u", it);
 	t->iteration = it;
-	t->seconds += now_s() - t0;
+	double dt = now_s() - t0;
+	t->seconds += dt;
 	info->seconds = t->seconds;
+	if (t->profiling) {
+		t->prof.iterations++;
+		t->prof.total += dt;
+	}
 	return 0;
+}
+
+void sgs_trainer_profile_start(struct sgs_trainer *t)
+{
+	memset(&t->prof, 0, sizeof t->prof);
+	t->profiling = 1;
+}
+
+void sgs_trainer_profile_get(const struct sgs_trainer *t, struct sgs_trainer_profile *p)
+{
+	*p = t->prof;
 }
 
 uint32_t sgs_trainer_iteration(const struct sgs_trainer *t) { return t->iteration; }
