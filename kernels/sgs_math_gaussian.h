@@ -4,6 +4,7 @@
 #ifndef SGS_MATH_GAUSSIAN_H
 #define SGS_MATH_GAUSSIAN_H
 
+#include "sgs_math_bounds.h"
 #include "sgs_math_common.h"
 #include "sgs_math_cov.h"
 #include "sgs_math_proj.h"
@@ -17,9 +18,10 @@ struct sgs_splat2d {
 	float opacity;      /* sigmoid(logit) x antialias factor */
 	float color[3];
 	uint8_t clamped[3];
-	int radius;         /* 0: culled */
-	int rect[4];        /* tiles x0, y0, x1, y1 (exclusive) */
-	int tiles;          /* (x1 - x0) (y1 - y0) */
+	int radius;         /* Inria's 3-sigma radius; 0: culled */
+	int rect[4];        /* its tiles x0, y0, x1, y1 (exclusive); the
+	                     * pairs are those of its tiles the alpha ellipse
+	                     * meets (sgs_splat_tile_count) */
 };
 
 /* Gradients arriving at a screen-space Gaussian. */
@@ -42,7 +44,10 @@ static inline SGS_HD void sgs_cam_tiles(const struct sgs_cam *cam, int *tx, int 
 
 /* Project one Gaussian.  sh points at its K x 3 coefficients, deg is the
  * active degree.  Returns 1 if visible, 0 if culled (near plane, singular
- * footprint, rectangle outside the image); out->radius is 0 then. */
+ * footprint, rectangle outside the image); out->radius is 0 then.  As in
+ * Inria's rasterizer, visibility (which decides the densification
+ * statistics) follows the 3-sigma rectangle; the pairs the rasterizer
+ * works on follow the tighter alpha ellipse (sgs_splat_tile_count). */
 static inline SGS_HD int sgs_project_gaussian(const struct sgs_cam *cam, const float campos[3],
 					      int antialias, const float mean[3],
 					      const float log_scale[3], const float quat[4],
@@ -52,7 +57,6 @@ static inline SGS_HD int sgs_project_gaussian(const struct sgs_cam *cam, const f
 	float p[3], lim[4], J[6], cov3[9], cov2[3], covd[3];
 	int tx, ty;
 	out->radius = 0;
-	out->tiles = 0;
 	sgs_mat3_vec(cam->R, mean, p);
 	p[0] += cam->t[0], p[1] += cam->t[1], p[2] += cam->t[2];
 	if (!(p[2] > cam->znear))
@@ -70,8 +74,7 @@ static inline SGS_HD int sgs_project_gaussian(const struct sgs_cam *cam, const f
 		return 0;
 	int r = sgs_screen_radius(covd);
 	sgs_cam_tiles(cam, &tx, &ty);
-	int tiles = sgs_tile_rect(u, v, r, tx, ty, out->rect);
-	if (tiles == 0)
+	if (sgs_tile_rect(u, v, r, tx, ty, out->rect) == 0)
 		return 0;
 	float dir[3] = {mean[0] - campos[0], mean[1] - campos[1], mean[2] - campos[2]};
 	sgs_sh_color(deg, sh, dir, out->color, out->clamped);
@@ -80,8 +83,18 @@ static inline SGS_HD int sgs_project_gaussian(const struct sgs_cam *cam, const f
 	out->depth = p[2];
 	out->opacity = sgs_sigmoidf(logit) * factor;
 	out->radius = r;
-	out->tiles = tiles;
 	return 1;
+}
+
+/* The (tile, Gaussian) pairs of a visible Gaussian: the tiles of its
+ * rectangle its alpha ellipse meets (sgs_math_bounds.h) in an image h
+ * pixels high. */
+static inline SGS_HD int sgs_splat_tile_count(const struct sgs_splat2d *s, int h)
+{
+	struct sgs_ellipse el;
+	if (!sgs_alpha_ellipse(s->conic, s->opacity, &el))
+		return 0;
+	return sgs_tile_count(&el, s->xy[0], s->xy[1], h, s->rect);
 }
 
 /* Gradients of one visible Gaussian's raw parameters from the gradients

@@ -72,6 +72,7 @@ int cpu_reserve_gaussians(struct sgs_raster_ctx *ctx, size_t n)
 		{(void **)&pv->keys, sizeof(uint32_t)},
 		{(void **)&pv->tmpkeys, sizeof(uint32_t)},
 		{(void **)&pv->offset, sizeof(uint32_t)},
+		{(void **)&pv->rowoff, sizeof(uint32_t)},
 	};
 	/* +1: offset[] has a sentinel */
 	return grow_group(it, (int)(sizeof it / sizeof it[0]), &pv->cap_n, n + 1, "Gaussians");
@@ -86,6 +87,13 @@ int cpu_reserve_isect(struct sgs_raster_ctx *ctx, size_t n_isect)
 		{(void **)&pv->rec, CPU_REC * sizeof(float)},
 	};
 	return grow_group(it, 3, &pv->cap_isect, n_isect, "tile/Gaussian pairs");
+}
+
+int cpu_reserve_rows(struct sgs_raster_ctx *ctx, size_t rows)
+{
+	struct cpu_priv *pv = ctx->priv;
+	struct sgs_grow_item it[] = {{(void **)&pv->spans, 2 * sizeof(int32_t)}};
+	return grow_group(it, 1, &pv->cap_rows, rows ? rows : 1, "tile rows");
 }
 
 int cpu_reserve_pixels(struct sgs_raster_ctx *ctx, size_t pixels, size_t tiles)
@@ -121,6 +129,7 @@ static void cpu_ctx_free(struct sgs_raster_ctx *ctx)
 		void *own[] = {
 			pv->splats, pv->rect, pv->order, pv->tmp, pv->keys, pv->tmpkeys,
 			pv->offset, pv->isect_pos, pv->rec, pv->cursor, pv->tile_bg,
+			pv->rowoff, pv->spans,
 		};
 		for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
 			free(own[i]);

@@ -1,4 +1,4 @@
-/* Twin: kernels/cuda/cuda_binning.cu · math: sgs_math_proj.h · test: tests/unit/test_backend_ops.c (row bin_sort) */
+/* Twin: kernels/cuda/cuda_binning.cu · math: sgs_math_proj.h, sgs_math_bounds.h · test: tests/unit/test_backend_ops.c (row bin_sort) */
 /* Binning on the CPU: instead of duplicating 64-bit keys (tile << 32 |
  * depth) and sorting them, sort the visible Gaussians once by depth and
  * deal them out to their tiles in that order.  The result is the same
@@ -61,13 +61,18 @@ int cpu_bin_sort(struct sgs_raster_ctx *ctx)
 		return -1;
 	ctx->n_isect = (uint32_t)total;
 
-	/* tile ranges from the per-tile counts */
+	/* tile ranges from the per-tile counts; each Gaussian's tiles are
+	 * the row spans project() found (sgs_math_bounds.h) */
 	memset(pv->cursor, 0, tiles * sizeof(uint32_t));
 	for (uint32_t j = 0; j < nv; j++) {
-		const int32_t *r = pv->rect + 4 * (size_t)pv->order[j];
-		for (int ty = r[1]; ty < r[3]; ty++)
-			for (int tx = r[0]; tx < r[2]; tx++)
-				pv->cursor[(size_t)ty * ctx->tiles_x + tx]++;
+		const uint32_t g = pv->order[j];
+		const int32_t *sp = pv->spans + 2 * (size_t)pv->rowoff[g];
+		const int ty0 = pv->rect[4 * (size_t)g + 1];
+		for (uint32_t k = 0; k < pv->rowoff[g + 1] - pv->rowoff[g]; k++) {
+			uint32_t *row = pv->cursor + (size_t)(ty0 + (int)k) * ctx->tiles_x;
+			for (int tx = sp[2 * k]; tx < sp[2 * k + 1]; tx++)
+				row[tx]++;
+		}
 	}
 	uint32_t start = 0;
 	for (size_t t = 0; t < tiles; t++) {
@@ -81,15 +86,18 @@ int cpu_bin_sort(struct sgs_raster_ctx *ctx)
 	/* deal out front to back; remember where each pair went so the
 	 * backward pass can gather a Gaussian's records in a fixed order */
 	for (uint32_t j = 0; j < nv; j++) {
-		uint32_t g = pv->order[j];
-		const int32_t *r = pv->rect + 4 * (size_t)g;
+		const uint32_t g = pv->order[j];
+		const int32_t *sp = pv->spans + 2 * (size_t)pv->rowoff[g];
+		const int ty0 = pv->rect[4 * (size_t)g + 1];
 		uint32_t *slot = pv->isect_pos + pv->offset[g];
-		for (int ty = r[1]; ty < r[3]; ty++)
-			for (int tx = r[0]; tx < r[2]; tx++) {
-				uint32_t pos = pv->cursor[(size_t)ty * ctx->tiles_x + tx]++;
+		for (uint32_t k = 0; k < pv->rowoff[g + 1] - pv->rowoff[g]; k++) {
+			uint32_t *row = pv->cursor + (size_t)(ty0 + (int)k) * ctx->tiles_x;
+			for (int tx = sp[2 * k]; tx < sp[2 * k + 1]; tx++) {
+				uint32_t pos = row[tx]++;
 				ctx->isect_ids[pos] = g;
 				*slot++ = pos;
 			}
+		}
 	}
 	return 0;
 }

@@ -24,13 +24,17 @@ struct cpu_splat {
 #define CPU_REC 10
 
 struct cpu_priv {
-	size_t cap_n, cap_isect, cap_pix, cap_tiles;
+	size_t cap_n, cap_isect, cap_pix, cap_tiles, cap_rows;
 	struct cpu_splat *splats; /* n */
 	int32_t *rect;            /* 4n tile rectangles */
 	uint32_t *order;          /* visible Gaussians front to back */
 	uint32_t *tmp;            /* n, radix sort scratch */
 	uint32_t *keys, *tmpkeys; /* n depth keys */
 	uint32_t *offset;         /* n + 1: first pair of each Gaussian */
+	uint32_t *rowoff;         /* n + 1: first tile row of each Gaussian in spans */
+	int32_t *spans;           /* 2 per tile row of each visible Gaussian's
+	                           * rectangle: the tiles [x0, x1) its alpha
+	                           * ellipse meets (sgs_tile_row_span) */
 	uint32_t *isect_pos;      /* n_isect: sorted position of pair offset[g] + k */
 	float *rec;               /* CPU_REC * n_isect backward records */
 	uint32_t *cursor;         /* tiles */
@@ -43,6 +47,7 @@ struct cpu_priv {
  * -1 with a message when memory runs out. */
 int cpu_reserve_gaussians(struct sgs_raster_ctx *ctx, size_t n);
 int cpu_reserve_isect(struct sgs_raster_ctx *ctx, size_t n_isect);
+int cpu_reserve_rows(struct sgs_raster_ctx *ctx, size_t rows);
 int cpu_reserve_pixels(struct sgs_raster_ctx *ctx, size_t pixels, size_t tiles);
 
 int cpu_project(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,

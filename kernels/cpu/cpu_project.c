@@ -14,29 +14,43 @@
  * the sum's rounding does not depend on the thread count. */
 #define POSE_BLOCK 1024
 
-/* Half extents of the region where o G can reach 1/255: the ellipse
- * d^T Q d <= 2 ln(255 o) (Q the conic) has x half-width
- * sqrt(2 ln(255 o) (Q^-1)_xx).  Computed in double from the float conic
- * the pixels use, then widened so float rounding in the per-pixel test can
- * never reach outside it. */
-static void alpha_extent(const float con[3], float o, float *ex, float *ey)
+/* The tiles each visible Gaussian's alpha ellipse meets, row by row of
+ * its rectangle (sgs_tile_row_span), into pv->spans, and their count
+ * into tiles_touched: computed once here, in parallel, and read by the
+ * binning.  rowoff[i] holds Gaussian i's row count on entry. */
+static int tile_spans(struct sgs_raster_ctx *ctx)
 {
-	if (o < SGS_ALPHA_MIN) {
-		*ex = *ey = -1.0f;
-		return;
+	struct cpu_priv *pv = ctx->priv;
+	const long n = ctx->g.n;
+	uint64_t rows = 0;
+	for (long i = 0; i < n; i++) {
+		uint32_t r = pv->rowoff[i];
+		pv->rowoff[i] = (uint32_t)rows;
+		rows += r;
+		if (rows > UINT32_MAX)
+			return sgs_error_set("more than 2^32 tile rows");
 	}
-	double a = con[0], b = con[1], c = con[2];
-	double det = a * c - b * b, tau = log(255.0 * (double)o);
-	if (tau < 0.0)
-		tau = 0.0;
-	if (!(det > 0.0)) {
-		*ex = *ey = 1e30f;
-		return;
+	pv->rowoff[n] = (uint32_t)rows;
+	if (cpu_reserve_rows(ctx, rows))
+		return -1;
+	const int h = ctx->cam.h;
+#pragma omp parallel for schedule(static)
+	for (long i = 0; i < n; i++) {
+		const uint32_t r0 = pv->rowoff[i], nr = pv->rowoff[i + 1] - r0;
+		uint32_t count = 0;
+		const struct cpu_splat *p = pv->splats + i;
+		struct sgs_ellipse el;
+		if (nr > 0 && sgs_alpha_ellipse(p->con, p->o, &el)) {
+			const int *rect = pv->rect + 4 * i;
+			int32_t *sp = pv->spans + 2 * (size_t)r0;
+			for (uint32_t k = 0; k < nr; k++)
+				count += (uint32_t)sgs_tile_row_span(&el, p->x, p->y, rect[1] + (int)k,
+								     h, rect, sp + 2 * k,
+								     sp + 2 * k + 1);
+		}
+		ctx->tiles_touched[i] = count;
 	}
-	double x = sqrt(2.0 * tau * c / det) * 1.02 + 0.01;
-	double y = sqrt(2.0 * tau * a / det) * 1.02 + 0.01;
-	*ex = x < 1e30 ? (float)x : 1e30f;
-	*ey = y < 1e30 ? (float)y : 1e30f;
+	return 0;
 }
 
 int cpu_project(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
@@ -62,7 +76,7 @@ int cpu_project(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
 					       g->opacity[i], g->sh + (size_t)3 * K * i,
 					       g->sh_active, &s);
 		ctx->radii[i] = vis ? s.radius : 0;
-		ctx->tiles_touched[i] = vis ? (uint32_t)s.tiles : 0;
+		pv->rowoff[i] = 0;
 		if (!vis)
 			continue;
 		struct cpu_splat *p = pv->splats + i;
@@ -75,11 +89,18 @@ int cpu_project(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
 			ctx->clamped[3 * i + k] = s.clamped[k];
 		}
 		ctx->conic_opacity[4 * i + 3] = p->o = s.opacity;
-		alpha_extent(s.conic, s.opacity, &p->ext_x, &p->ext_y);
 		for (int k = 0; k < 4; k++)
 			pv->rect[4 * i + k] = s.rect[k];
+		struct sgs_ellipse el;
+		if (sgs_alpha_ellipse(s.conic, s.opacity, &el)) {
+			p->ext_x = (float)el.ext_x;
+			p->ext_y = (float)el.ext_y;
+			pv->rowoff[i] = (uint32_t)(s.rect[3] - s.rect[1]);
+		} else {
+			p->ext_x = p->ext_y = -1.0f;
+		}
 	}
-	return 0;
+	return tile_spans(ctx);
 }
 
 int cpu_project_backward(struct sgs_raster_ctx *ctx, struct sgs_gaussians *grad,

@@ -1,8 +1,8 @@
-/* Twin: kernels/cpu/cpu_binning.c · math: sgs_math_proj.h · test: tests/unit/test_backend_ops.c (row bin_sort) */
+/* Twin: kernels/cpu/cpu_binning.c · math: sgs_math_proj.h, sgs_math_bounds.h · test: tests/unit/test_backend_ops.c (row bin_sort) */
 /* Binning on the GPU as in Inria's rasterizer: an inclusive prefix sum of
  * the tiles each Gaussian touches gives every Gaussian its slots; each
- * Gaussian writes one key (tile << 32 | depth bits) per tile into its
- * slots; a radix sort on only the bits in use orders them by tile, then
+ * Gaussian writes one key (tile << 32 | depth bits) per tile its alpha
+ * ellipse meets (sgs_math_bounds.h) into its slots; a radix sort on only the bits in use orders them by tile, then
  * depth; per-tile ranges come from comparing neighbouring keys.
  * Duplication writes in Gaussian order and the radix sort is stable, so
  * equal depths stay in Gaussian order, as on the CPU. */
@@ -10,6 +10,7 @@
 #include <cub/device/device_scan.cuh>
 
 #include "cuda_internal.h"
+#include "sgs_math_bounds.h"
 #include "sgs_math_proj.h"
 
 /* The scan runs in 64 bits so a total above 2^32 is detected, not wrapped. */
@@ -23,9 +24,9 @@ widen_kernel(uint32_t n, const int32_t *radii, const uint32_t *touched, uint64_t
 
 struct dup_args {
 	uint32_t n;
-	int tiles_x, tiles_y;
+	int tiles_x, tiles_y, h;
 	const int32_t *radii;
-	const float *xy, *depth;
+	const float *xy, *depth, *conic_opacity;
 	const uint64_t *offsets; /* inclusive prefix sum */
 	uint64_t *keys;
 	uint32_t *vals;
@@ -39,18 +40,28 @@ static __global__ void __launch_bounds__(CUDA_BLOCK) duplicate_kernel(const stru
 	const uint64_t end = a.offsets[i];
 	uint64_t pos = i ? a.offsets[i - 1] : 0;
 	int rect[4];
-	/* the same rectangle project() counted: same function, same inputs */
-	sgs_tile_rect(a.xy[2 * i], a.xy[2 * i + 1], a.radii[i], a.tiles_x, a.tiles_y, rect);
+	/* the same rectangle and ellipse project() counted the tiles of:
+	 * same functions, same inputs */
+	const float u = a.xy[2 * i], v = a.xy[2 * i + 1];
+	sgs_tile_rect(u, v, a.radii[i], a.tiles_x, a.tiles_y, rect);
+	const float4 co = reinterpret_cast<const float4 *>(a.conic_opacity)[i];
+	const float con[3] = {co.x, co.y, co.z};
+	struct sgs_ellipse el;
 	/* depth > znear > 0: the float's bits order like its value */
 	const uint64_t dbits = __float_as_uint(a.depth[i]);
-	for (int ty = rect[1]; ty < rect[3]; ty++)
-		for (int tx = rect[0]; tx < rect[2]; tx++) {
-			if (pos >= end)
-				return;
-			const uint64_t tile = (uint32_t)ty * (uint32_t)a.tiles_x + (uint32_t)tx;
-			a.keys[pos] = (tile << 32) | dbits;
-			a.vals[pos] = i;
-			pos++;
+	if (sgs_alpha_ellipse(con, co.w, &el))
+		for (int ty = rect[1]; ty < rect[3]; ty++) {
+			int x0, x1;
+			sgs_tile_row_span(&el, u, v, ty, a.h, rect, &x0, &x1);
+			for (int tx = x0; tx < x1; tx++) {
+				if (pos >= end)
+					return;
+				const uint64_t tile =
+					(uint32_t)ty * (uint32_t)a.tiles_x + (uint32_t)tx;
+				a.keys[pos] = (tile << 32) | dbits;
+				a.vals[pos] = i;
+				pos++;
+			}
 		}
 	/* only if tiles_touched disagrees with the rectangle (it cannot when
 	 * both come from project()): keep every key a valid tile */
@@ -138,8 +149,10 @@ int cuda_bin_sort(struct sgs_raster_ctx *ctx)
 	a.n = n;
 	a.tiles_x = ctx->tiles_x;
 	a.tiles_y = ctx->tiles_y;
+	a.h = ctx->cam.h;
 	a.radii = ctx->radii;
 	a.xy = ctx->xy;
+	a.conic_opacity = ctx->conic_opacity;
 	a.depth = ctx->depth;
 	a.offsets = pv->offsets;
 	a.keys = pv->keys[0];

@@ -53,7 +53,7 @@ project_kernel(const struct proj_params p, const struct proj_out o)
 				       p.log_scales + 3 * (size_t)i, p.quats + 4 * (size_t)i,
 				       p.opacity[i], p.sh + (size_t)3 * p.K * i, p.deg, &s);
 	o.radii[i] = vis ? s.radius : 0;
-	o.tiles_touched[i] = vis ? (uint32_t)s.tiles : 0u;
+	o.tiles_touched[i] = vis ? (uint32_t)sgs_splat_tile_count(&s, p.cam.h) : 0u;
 	if (!vis)
 		return;
 	o.xy[2 * i] = s.xy[0];
