@@ -53,6 +53,13 @@ endif
 NVCCFLAGS ?= -O3 -lineinfo
 SGS_NVCCFLAGS = -std=c++17 -arch=$(CUDA_ARCH) -Ilibcommon -Ikernels -DSGS_WITH_CUDA=1 -Xcompiler -Wall,-fPIC
 
+# The AVX2 tile loops (kernels/cpu/cpu_tiles_avx2.c) are built on x86-64
+# and chosen at run time when the CPU has AVX2 and FMA.
+ifeq ($(shell uname -m),x86_64)
+  SGS_CFLAGS += -DSGS_CPU_AVX2=1
+$(B)/kernels/cpu/cpu_tiles_avx2.o: FILE_CFLAGS = -mavx2 -mfma
+endif
+
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TESTLIB   = $(wildcard tests/unit/testlib_*.c)
@@ -67,7 +74,7 @@ banner:
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) $(FILE_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/%.o: %.cu
 	@mkdir -p $(@D)

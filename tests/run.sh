@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs every C unit test program given as an argument and every Bats suite
+# Runs every C unit test program given as an argument (the rasterizer's
+# twice: also on the CPU's portable tile loops) and every Bats suite
 # in tests/bats, all producing TAP, then lints the man pages and checks the
 # include layering (tests/layers.sh), one count each; ends with one summary line.
 # Per-program output goes to build/test-logs/; failures are echoed.
@@ -25,6 +26,15 @@ for t in "$@"; do
 	name=$(basename "$t")
 	"$t" > "$logs/$name.tap" 2>&1
 	count "$logs/$name.tap" $? "$name"
+done
+
+# The CPU rasterizer's portable tile loops, which the AVX2 ones replace
+# on most x86-64 machines, run the rasterizer tests again.
+for t in "$@"; do
+	name=$(basename "$t")
+	case $name in test_raster_*|test_backend_ops) ;; *) continue ;; esac
+	SGS_CPU_SIMD=portable "$t" > "$logs/$name-portable.tap" 2>&1
+	count "$logs/$name-portable.tap" $? "$name (portable)"
 done
 
 if command -v bats >/dev/null 2>&1; then

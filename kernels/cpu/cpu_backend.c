@@ -24,8 +24,6 @@ static void *cpu_alloc(size_t bytes)
 
 static void cpu_free(void *p) { free(p); }
 
-const char *sgs_cpu_simd_path(void) { return "sse2"; }
-
 static int cpu_memcpy(void *dst, const void *src, size_t bytes)
 {
 	if (bytes)

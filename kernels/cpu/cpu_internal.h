@@ -50,6 +50,25 @@ int cpu_reserve_isect(struct sgs_raster_ctx *ctx, size_t n_isect);
 int cpu_reserve_rows(struct sgs_raster_ctx *ctx, size_t rows);
 int cpu_reserve_pixels(struct sgs_raster_ctx *ctx, size_t pixels, size_t tiles);
 
+/* One tile of the forward and backward tile loops (cpu_tiles.h), per
+ * code path; cpu_tile_loops() gives the path in use. */
+struct cpu_tile_loops {
+	const char *name;
+	void (*raster_tile)(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_out *out);
+	void (*backward_tile)(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_dout *dout);
+};
+void cpu_raster_tile_portable(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_out *out);
+void cpu_backward_tile_portable(struct sgs_raster_ctx *ctx, long t,
+				const struct sgs_render_dout *dout);
+void cpu_raster_tile_avx2(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_out *out);
+void cpu_backward_tile_avx2(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_dout *dout);
+/* The path chosen once per process: AVX2 when the CPU has AVX2 and FMA
+ * and the build has the AVX2 loops, unless SGS_CPU_SIMD=portable. */
+const struct cpu_tile_loops *cpu_tile_loops(void);
+/* Switch paths ("portable" or "avx2"), for tests comparing them; -1 when
+ * that path cannot run here. */
+int cpu_tile_loops_select(const char *name);
+
 int cpu_project(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
 		const struct sgs_cam *cam, const struct sgs_raster_opts *opts);
 int cpu_bin_sort(struct sgs_raster_ctx *ctx);

@@ -1,12 +1,16 @@
-/* The per-pixel math of sgs_math_blend.h four pixels at a time, for the
- * CPU tile loops.  Pixels of a row are independent, so the same
- * front-to-back step (and back-to-front gradient step) runs on four
- * lanes under a mask.  Every lane performs the operations of the scalar
- * helpers in the same order, so a lane's result is bit-identical to
- * sgs_blend_alpha / sgs_blend_step / sgs_blend_step_vjp /
- * sgs_blend_alpha_vjp (test_raster_simd.c checks this); only the final
- * sums of a Gaussian's gradient over pixels are grouped differently.
- * Uses GCC/Clang vector extensions (plain SSE2 on x86-64). */
+/* The per-pixel math of sgs_math_blend.h VW pixels at a time, for the
+ * CPU tile loops (cpu_tiles.h).  Pixels of a tile row are independent, so
+ * the same front-to-back step (and back-to-front gradient step) runs on
+ * VW lanes under a mask.  The includer defines VW:
+ *   4  the portable path (GCC/Clang vector extensions; SSE2 on x86-64):
+ *      every lane performs the scalar helpers' operations in the same
+ *      order, so its results are bit-identical to sgs_blend_alpha /
+ *      sgs_blend_step / sgs_blend_step_vjp / sgs_blend_alpha_vjp;
+ *   8  with CPU_SIMD_AVX2 set, in a file compiled for AVX2 and FMA: the
+ *      same operations eight lanes wide, with fused multiply-adds where
+ *      the scalar code multiplies and adds (one rounding instead of two,
+ *      so results differ from the scalar ones by float rounding).
+ * test_raster_simd.c checks both. */
 #ifndef SGS_CPU_SIMD_H
 #define SGS_CPU_SIMD_H
 
@@ -19,204 +23,324 @@
 #if !defined(__GNUC__)
 #error "the CPU backend needs GCC or Clang vector extensions"
 #endif
+#if !defined(VW) || (VW != 4 && VW != 8)
+#error "define VW (4 or 8) before including cpu_simd.h"
+#endif
+#if defined(CPU_SIMD_AVX2) && (VW != 8 || !defined(__AVX2__) || !defined(__FMA__))
+#error "CPU_SIMD_AVX2 needs VW 8 and a file compiled with -mavx2 -mfma"
+#endif
+#if SGS_TILE % VW
+#error "tile rows must hold whole vectors"
+#endif
+#if defined(CPU_SIMD_AVX2) || defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
-typedef float v4f __attribute__((vector_size(16)));
-typedef int32_t v4i __attribute__((vector_size(16)));
+typedef float vf __attribute__((vector_size(4 * VW)));
+typedef int32_t vi __attribute__((vector_size(4 * VW)));
 
-/* Per-pixel state arrays of a tile, padded: a vector at the last pixel
- * reads three more entries. */
-#define SOA (TILE_PIX + 4)
-
-static inline v4f ld4f(const float *p)
+static inline vf vld(const float *p)
 {
-	v4f v;
+	vf v;
 	memcpy(&v, p, sizeof v);
 	return v;
 }
-static inline v4i ld4i(const int32_t *p)
+static inline vi vldi(const int32_t *p)
 {
-	v4i v;
+	vi v;
 	memcpy(&v, p, sizeof v);
 	return v;
 }
-static inline void st4f(float *p, v4f v) { memcpy(p, &v, sizeof v); }
-static inline void st4i(int32_t *p, v4i v) { memcpy(p, &v, sizeof v); }
-static inline v4f v4_splat(float x) { return (v4f){x, x, x, x}; }
+static inline void vst(float *p, vf v) { memcpy(p, &v, sizeof v); }
+static inline void vsti(int32_t *p, vi v) { memcpy(p, &v, sizeof v); }
+static inline vf vsplat(float x) { return (vf){0} + x; }
+static inline vi vsplati(int32_t x) { return (vi){0} + x; }
+#if VW == 8
+static inline vi vlanes(void) { return (vi){0, 1, 2, 3, 4, 5, 6, 7}; }
+#else
+static inline vi vlanes(void) { return (vi){0, 1, 2, 3}; }
+#endif
+
 /* mask ? a : b, with masks of all-ones / all-zeros lanes */
-static inline v4f self(v4i m, v4f a, v4f b) { return (v4f)(((v4i)a & m) | ((v4i)b & ~m)); }
-static inline v4i seli(v4i m, v4i a, v4i b) { return (a & m) | (b & ~m); }
-static inline int any4(v4i m) { return (m[0] | m[1] | m[2] | m[3]) != 0; }
-static inline float hsum4(v4f v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+static inline vf vsel(vi m, vf a, vf b)
+{
+#ifdef CPU_SIMD_AVX2
+	return (vf)_mm256_blendv_ps((__m256)b, (__m256)a, (__m256)m);
+#else
+	return (vf)(((vi)a & m) | ((vi)b & ~m));
+#endif
+}
+static inline vi vseli(vi m, vi a, vi b)
+{
+#ifdef CPU_SIMD_AVX2
+	return (vi)_mm256_blendv_ps((__m256)b, (__m256)a, (__m256)m);
+#else
+	return (a & m) | (b & ~m);
+#endif
+}
+/* The lanes of a mask as bits. */
+static inline unsigned vbits(vi m)
+{
+#ifdef CPU_SIMD_AVX2
+	return (unsigned)_mm256_movemask_ps((__m256)m);
+#elif defined(__SSE2__)
+	return (unsigned)_mm_movemask_ps((__m128)m);
+#else
+	unsigned b = 0;
+	for (int l = 0; l < VW; l++)
+		b |= (unsigned)(m[l] != 0) << l;
+	return b;
+#endif
+}
+/* a b + c and c - a b: fused on the AVX2 path, two roundings (as the
+ * scalar code) on the portable one */
+static inline vf vfma(vf a, vf b, vf c)
+{
+#ifdef CPU_SIMD_AVX2
+	return (vf)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+#else
+	return a * b + c;
+#endif
+}
+static inline vf vfnma(vf a, vf b, vf c)
+{
+#ifdef CPU_SIMD_AVX2
+	return (vf)_mm256_fnmadd_ps((__m256)a, (__m256)b, (__m256)c);
+#else
+	return c - a * b;
+#endif
+}
+/* Sum of the lanes in a fixed order. */
+static inline float vhsum(vf v)
+{
+#if VW == 8
+	return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+#else
+	return (v[0] + v[1]) + (v[2] + v[3]);
+#endif
+}
 
 /* sgs_expf, lane by lane */
-static inline v4f v4_expf(v4f x)
+static inline vf vexpf(vf x)
 {
-	const v4f magic = v4_splat(12582912.0f);
-	const v4i lo = {-126, -126, -126, -126}, hi = {127, 127, 127, 127};
-	v4f v = x * 1.44269504f + magic;
-	v4f n = v - magic;
-	v4i e = (v4i)v - 0x4B400000;
-	e = seli(e < lo, lo, e);
-	e = seli(e > hi, hi, e);
-	v4f r = x - n * 0.693145752f;
-	r -= n * 1.42860677e-6f;
-	v4f p = v4_splat(1.0f / 5040.0f);
-	p = p * r + 1.0f / 720.0f;
-	p = p * r + 1.0f / 120.0f;
-	p = p * r + 1.0f / 24.0f;
-	p = p * r + 1.0f / 6.0f;
-	p = p * r + 0.5f;
-	p = p * r + 1.0f;
-	p = p * r + 1.0f;
-	v4f res = p * (v4f)((e + 127) << 23);
-	return (v4f)((v4i)res & ~(x < -87.0f));
+	const vf magic = vsplat(12582912.0f);
+	const vi lo = vsplati(-126), hi = vsplati(127);
+	vf v = vfma(x, vsplat(1.44269504f), magic);
+	vf n = v - magic;
+	vi e = (vi)v - 0x4B400000;
+	e = vseli(e < lo, lo, e);
+	e = vseli(e > hi, hi, e);
+	vf r = vfnma(n, vsplat(0.693145752f), x);
+	r = vfnma(n, vsplat(1.42860677e-6f), r);
+	vf p = vsplat(1.0f / 5040.0f);
+	p = vfma(p, r, vsplat(1.0f / 720.0f));
+	p = vfma(p, r, vsplat(1.0f / 120.0f));
+	p = vfma(p, r, vsplat(1.0f / 24.0f));
+	p = vfma(p, r, vsplat(1.0f / 6.0f));
+	p = vfma(p, r, vsplat(0.5f));
+	p = vfma(p, r, vsplat(1.0f));
+	p = vfma(p, r, vsplat(1.0f));
+	vf res = p * (vf)((e + 127) << 23);
+	return (vf)((vi)res & ~(x < -87.0f));
 }
 
-/* sgs_blend_alpha at pixels x0 - k - (0..3) from the mean in x, dy in y;
- * *G receives exp(power). */
-static inline v4f v4_alpha(const struct cpu_splat *s, float x0, float dy, int k, v4f *G)
+/* A splat's Gaussian along one pixel row: dy = mean y - row centre. */
+struct vrow {
+	float dy;
+	float A, B, C; /* power = (A dx + B) dx + C on the AVX2 path */
+};
+
+static inline struct vrow vrow_of(const struct cpu_splat *s, float dy)
 {
-	const v4f step = {0.0f, 1.0f, 2.0f, 3.0f};
-	const v4f dx = x0 - ((float)k + step);
-	const v4f power =
-		-0.5f * (s->con[0] * dx * dx + s->con[2] * dy * dy) - s->con[1] * dx * dy;
-	const v4f g = v4_expf(power);
-	v4f a = s->o * g;
-	a = self(a < SGS_ALPHA_MAX, a, v4_splat(SGS_ALPHA_MAX));
+	struct vrow r;
+	r.dy = dy;
+	r.A = -0.5f * s->con[0];
+	r.B = -s->con[1] * dy;
+	r.C = -0.5f * s->con[2] * dy * dy;
+	return r;
+}
+
+/* sgs_gauss_power for the lanes' dx (mean x - pixel centre) */
+static inline vf vpower(const struct cpu_splat *s, const struct vrow *r, vf dx)
+{
+#ifdef CPU_SIMD_AVX2
+	(void)s;
+	return vfma(vfma(vsplat(r->A), dx, vsplat(r->B)), dx, vsplat(r->C));
+#else
+	const float dy = r->dy;
+	return -0.5f * (s->con[0] * dx * dx + s->con[2] * dy * dy) - s->con[1] * dx * dy;
+#endif
+}
+
+/* sgs_blend_alpha at the lanes' dx; *G receives exp(power). */
+static inline vf valpha(const struct cpu_splat *s, const struct vrow *r, vf dx, vf *G)
+{
+	const vf power = vpower(s, r, dx);
+	const vf g = vexpf(power);
+	vf a = s->o * g;
+	a = vsel(a < SGS_ALPHA_MAX, a, vsplat(SGS_ALPHA_MAX));
 	*G = g;
-	return (v4f)((v4i)a & ~((power > 0.0f) | (a < SGS_ALPHA_MIN)));
+	return (vf)((vi)a & ~((power > 0.0f) | (a < SGS_ALPHA_MIN)));
 }
 
-/* Lanes k..k+3 that lie within the row's nx pixels. */
-static inline v4i v4_inrow(int k, int nx)
+/* mean x - pixel centre for the lanes of the vector starting at pixel
+ * column px (the scalar code's s->x - (px + 0.5), one rounding) */
+static inline vf vdx(const struct cpu_splat *s, int px)
 {
-	const v4i lane = {0, 1, 2, 3};
-	return (k + lane) < nx;
+	return s->x - (__builtin_convertvector(vlanes() + px, vf) + 0.5f);
+}
+
+/* Lanes of the vector at tile column c that lie in columns [ca, cb]. */
+static inline vi vinrow(int c, int ca, int cb)
+{
+	const vi col = vlanes() + c;
+	return (col >= ca) & (col <= cb);
 }
 
 /* ---- forward ---- */
 
 struct fwd_soa {
-	float T[SOA], r[SOA], g[SOA], b[SOA], d[SOA], med[SOA];
-	int32_t cnt[SOA], last[SOA], done[SOA]; /* done: 0 or -1 */
+	float T[TILE_PIX], r[TILE_PIX], g[TILE_PIX], b[TILE_PIX], d[TILE_PIX], med[TILE_PIX];
+	int32_t cnt[TILE_PIX], last[TILE_PIX], done[TILE_PIX]; /* done: 0 or -1 */
+	int row_active[SGS_TILE]; /* pixels of each row not yet saturated */
 };
 
-static inline void fwd_soa_init(struct fwd_soa *st)
+static inline void fwd_soa_init(struct fwd_soa *st, int width)
 {
-	for (int p = 0; p < SOA; p++) {
+	for (int p = 0; p < TILE_PIX; p++) {
 		st->T[p] = 1.0f;
 		st->r[p] = st->g[p] = st->b[p] = st->d[p] = st->med[p] = 0.0f;
 		st->cnt[p] = st->last[p] = st->done[p] = 0;
 	}
+	for (int y = 0; y < SGS_TILE; y++)
+		st->row_active[y] = width;
 }
 
-/* Blend splat s (position jrel + 1 recorded as last contributor) into
- * the nx pixels of row y starting at tile index p0, pixel x = xa.
- * Returns how many pixels saturated (T would drop below 1e-4). */
-static inline int fwd_row(struct fwd_soa *st, const struct cpu_splat *s, int p0, int xa, int nx,
-			  int y, int32_t jrel)
+/* Blend splat s (tile position jrel; jrel + 1 is recorded as last
+ * contributor) into tile row yr (pixel centre y + 0.5 = yc), columns
+ * [ca, cb] (pixel x = px0 + column).  extras: also depth, median depth
+ * and the contributor count (only when an output wants them).  Returns
+ * how many pixels saturated (T would drop below 1e-4). */
+static inline __attribute__((always_inline)) int
+fwd_row(struct fwd_soa *st, const struct cpu_splat *s, int yr, float yc, int px0, int ca, int cb,
+	int32_t jrel, const int extras)
 {
-	const float dy = s->y - ((float)y + 0.5f), x0 = s->x - ((float)xa + 0.5f);
+	const struct vrow rw = vrow_of(s, s->y - yc);
+	const vi jv = vsplati(jrel + 1);
 	int saturated = 0;
-	for (int k = 0; k < nx; k += 4) {
-		const int p = p0 + k;
-		v4f G;
-		const v4f a = v4_alpha(s, x0, dy, k, &G);
-		const v4i valid = v4_inrow(k, nx) & (a != 0.0f) & ~ld4i(st->done + p);
-		if (!any4(valid))
+	for (int c = ca / VW * VW; c <= cb; c += VW) {
+		const int p = yr * SGS_TILE + c;
+		vf G;
+		const vf a = valpha(s, &rw, vdx(s, px0 + c), &G);
+		const vi valid = vinrow(c, ca, cb) & (a != 0.0f) & ~vldi(st->done + p);
+		if (!vbits(valid))
 			continue;
-		const v4f T = ld4f(st->T + p);
-		const v4f nt = T * (1.0f - a);
-		const v4i sat = valid & (nt < SGS_T_MIN);
-		const v4i upd = valid & ~sat;
-		const v4f w = a * T;
-		st4f(st->r + p, self(upd, ld4f(st->r + p) + s->rgb[0] * w, ld4f(st->r + p)));
-		st4f(st->g + p, self(upd, ld4f(st->g + p) + s->rgb[1] * w, ld4f(st->g + p)));
-		st4f(st->b + p, self(upd, ld4f(st->b + p) + s->rgb[2] * w, ld4f(st->b + p)));
-		st4f(st->d + p, self(upd, ld4f(st->d + p) + s->z * w, ld4f(st->d + p)));
-		const v4i cross = upd & (T >= 0.5f) & (nt < 0.5f);
-		st4f(st->med + p, self(cross, v4_splat(s->z), ld4f(st->med + p)));
-		st4f(st->T + p, self(upd, nt, T));
-		st4i(st->cnt + p, ld4i(st->cnt + p) - upd);
-		const v4i jv = {jrel + 1, jrel + 1, jrel + 1, jrel + 1};
-		st4i(st->last + p, seli(upd, jv, ld4i(st->last + p)));
-		st4i(st->done + p, ld4i(st->done + p) | sat);
-		saturated -= sat[0] + sat[1] + sat[2] + sat[3];
+		const vf T = vld(st->T + p);
+		const vf nt = T * (1.0f - a);
+		const vi sat = valid & (nt < SGS_T_MIN);
+		const vi upd = valid & ~sat;
+		const vf w = a * T;
+		vst(st->r + p, vsel(upd, vfma(vsplat(s->rgb[0]), w, vld(st->r + p)), vld(st->r + p)));
+		vst(st->g + p, vsel(upd, vfma(vsplat(s->rgb[1]), w, vld(st->g + p)), vld(st->g + p)));
+		vst(st->b + p, vsel(upd, vfma(vsplat(s->rgb[2]), w, vld(st->b + p)), vld(st->b + p)));
+		if (extras) {
+			vst(st->d + p, vsel(upd, vfma(vsplat(s->z), w, vld(st->d + p)), vld(st->d + p)));
+			const vi cross = upd & (T >= 0.5f) & (nt < 0.5f);
+			vst(st->med + p, vsel(cross, vsplat(s->z), vld(st->med + p)));
+			vsti(st->cnt + p, vldi(st->cnt + p) - upd);
+		}
+		vst(st->T + p, vsel(upd, nt, T));
+		vsti(st->last + p, vseli(upd, jv, vldi(st->last + p)));
+		const unsigned sb = vbits(sat);
+		if (sb) {
+			vsti(st->done + p, vldi(st->done + p) | sat);
+			saturated += __builtin_popcount(sb);
+		}
 	}
+	st->row_active[yr] -= saturated;
 	return saturated;
 }
 
 /* ---- backward ---- */
 
 struct bwd_soa {
-	float T[SOA], TN[SOA], dfin[SOA];
-	float rr[SOA], rg[SOA], rb[SOA], rz[SOA];     /* rec */
-	float la[SOA], lr[SOA], lg[SOA], lb[SOA], lz[SOA]; /* last alpha, colour, z */
-	float dr[SOA], dg[SOA], db[SOA], dd[SOA];     /* upstream dC, dD */
-	int32_t last[SOA];
+	float T[TILE_PIX], TN[TILE_PIX], dfin[TILE_PIX];
+	float rr[TILE_PIX], rg[TILE_PIX], rb[TILE_PIX], rz[TILE_PIX];   /* rec */
+	float la[TILE_PIX], lr[TILE_PIX], lg[TILE_PIX], lb[TILE_PIX], lz[TILE_PIX]; /* last a, colour, z */
+	float dr[TILE_PIX], dg[TILE_PIX], db[TILE_PIX], dd[TILE_PIX]; /* upstream dC, dD */
+	int32_t last[TILE_PIX];
+	int32_t row_last[SGS_TILE]; /* largest last contributor of each row */
 };
 
 /* Per-Gaussian gradient sums over pixels, lane-wise: d_xy[2],
  * d_conic[3], d_opacity, d_color[3], d_depth (the CPU_REC layout). */
-struct grad4 {
-	v4f v[CPU_REC];
+struct gradv {
+	vf v[CPU_REC];
 };
 
-/* One back-to-front step of splat s (tile position jj) over the nx
- * pixels of row y starting at tile index p0, pixel x = xa. */
-static inline void bwd_row(struct bwd_soa *st, const struct cpu_splat *s, int p0, int xa, int nx,
-			   int y, int32_t jj, struct grad4 *acc)
+/* One back-to-front step of splat s (tile position jj) over tile row yr
+ * (pixel centre yc), columns [ca, cb] (pixel x = px0 + column).  depth:
+ * the depth output has a gradient (else its state is left alone). */
+static inline __attribute__((always_inline)) void
+bwd_row(struct bwd_soa *st, const struct cpu_splat *s, int yr, float yc, int px0, int ca, int cb,
+	int32_t jj, struct gradv *acc, const int depth)
 {
-	const float dy = s->y - ((float)y + 0.5f), x0 = s->x - ((float)xa + 0.5f);
-	const v4f zero = v4_splat(0.0f), step = {0.0f, 1.0f, 2.0f, 3.0f};
-	const v4i jv = {jj, jj, jj, jj};
-	for (int k = 0; k < nx; k += 4) {
-		const int p = p0 + k;
-		v4f G;
-		const v4f a = v4_alpha(s, x0, dy, k, &G);
-		const v4i valid = v4_inrow(k, nx) & (a != 0.0f) & (jv < ld4i(st->last + p));
-		if (!any4(valid))
+	const float dy = s->y - yc;
+	const struct vrow rw = vrow_of(s, dy);
+	const vf zero = vsplat(0.0f);
+	const vi jv = vsplati(jj);
+	for (int c = ca / VW * VW; c <= cb; c += VW) {
+		const int p = yr * SGS_TILE + c;
+		vf G;
+		const vf dx = vdx(s, px0 + c);
+		const vf a = valpha(s, &rw, dx, &G);
+		const vi valid = vinrow(c, ca, cb) & (a != 0.0f) & (jv < vldi(st->last + p));
+		if (!vbits(valid))
 			continue;
 		/* sgs_blend_step_vjp */
-		const v4f ia = 1.0f / (1.0f - a);
-		const v4f T = ld4f(st->T + p) * ia;
-		const v4f w = a * T;
-		const v4f la = ld4f(st->la + p);
-		const v4f rr = la * ld4f(st->lr + p) + (1.0f - la) * ld4f(st->rr + p);
-		const v4f rg = la * ld4f(st->lg + p) + (1.0f - la) * ld4f(st->rg + p);
-		const v4f rb = la * ld4f(st->lb + p) + (1.0f - la) * ld4f(st->rb + p);
-		const v4f rz = la * ld4f(st->lz + p) + (1.0f - la) * ld4f(st->rz + p);
-		const v4f dr = ld4f(st->dr + p), dg = ld4f(st->dg + p), db = ld4f(st->db + p);
-		const v4f dd = ld4f(st->dd + p);
-		v4f da = (s->rgb[0] - rr) * dr;
-		da += (s->rgb[1] - rg) * dg;
-		da += (s->rgb[2] - rb) * db;
-		da += (s->z - rz) * dd;
-		da = da * T + ld4f(st->TN + p) * ia * ld4f(st->dfin + p);
-		st4f(st->T + p, self(valid, T, ld4f(st->T + p)));
-		st4f(st->rr + p, self(valid, rr, ld4f(st->rr + p)));
-		st4f(st->rg + p, self(valid, rg, ld4f(st->rg + p)));
-		st4f(st->rb + p, self(valid, rb, ld4f(st->rb + p)));
-		st4f(st->rz + p, self(valid, rz, ld4f(st->rz + p)));
-		st4f(st->lr + p, self(valid, v4_splat(s->rgb[0]), ld4f(st->lr + p)));
-		st4f(st->lg + p, self(valid, v4_splat(s->rgb[1]), ld4f(st->lg + p)));
-		st4f(st->lb + p, self(valid, v4_splat(s->rgb[2]), ld4f(st->lb + p)));
-		st4f(st->lz + p, self(valid, v4_splat(s->z), ld4f(st->lz + p)));
-		st4f(st->la + p, self(valid, a, la));
-		acc->v[6] += self(valid, w * dr, zero);
-		acc->v[7] += self(valid, w * dg, zero);
-		acc->v[8] += self(valid, w * db, zero);
-		acc->v[9] += self(valid, w * dd, zero);
+		const vf ia = 1.0f / (1.0f - a);
+		const vf T = vld(st->T + p) * ia;
+		const vf w = a * T;
+		const vf la = vld(st->la + p), ila = 1.0f - la;
+		const vf rr = vfma(la, vld(st->lr + p), ila * vld(st->rr + p));
+		const vf rg = vfma(la, vld(st->lg + p), ila * vld(st->rg + p));
+		const vf rb = vfma(la, vld(st->lb + p), ila * vld(st->rb + p));
+		const vf dr = vld(st->dr + p), dg = vld(st->dg + p), db = vld(st->db + p);
+		vf da = (s->rgb[0] - rr) * dr;
+		da = vfma(s->rgb[1] - rg, dg, da);
+		da = vfma(s->rgb[2] - rb, db, da);
+		vf dd = zero;
+		if (depth) {
+			const vf rz = vfma(la, vld(st->lz + p), ila * vld(st->rz + p));
+			dd = vld(st->dd + p);
+			da = vfma(s->z - rz, dd, da);
+			vst(st->rz + p, vsel(valid, rz, vld(st->rz + p)));
+			vst(st->lz + p, vsel(valid, vsplat(s->z), vld(st->lz + p)));
+		}
+		da = vfma(da, T, vld(st->TN + p) * ia * vld(st->dfin + p));
+		vst(st->T + p, vsel(valid, T, vld(st->T + p)));
+		vst(st->rr + p, vsel(valid, rr, vld(st->rr + p)));
+		vst(st->rg + p, vsel(valid, rg, vld(st->rg + p)));
+		vst(st->rb + p, vsel(valid, rb, vld(st->rb + p)));
+		vst(st->lr + p, vsel(valid, vsplat(s->rgb[0]), vld(st->lr + p)));
+		vst(st->lg + p, vsel(valid, vsplat(s->rgb[1]), vld(st->lg + p)));
+		vst(st->lb + p, vsel(valid, vsplat(s->rgb[2]), vld(st->lb + p)));
+		vst(st->la + p, vsel(valid, a, la));
+		const vf wv = vsel(valid, w, zero);
+		acc->v[6] = vfma(wv, dr, acc->v[6]);
+		acc->v[7] = vfma(wv, dg, acc->v[7]);
+		acc->v[8] = vfma(wv, db, acc->v[8]);
+		if (depth)
+			acc->v[9] = vfma(wv, dd, acc->v[9]);
 		/* sgs_blend_alpha_vjp; the 0.99 clamp passes nothing */
-		const v4i live = valid & ~(s->o * G > SGS_ALPHA_MAX);
-		const v4f dx = x0 - ((float)k + step);
-		const v4f dp = da * s->o * G;
-		acc->v[5] += self(live, da * G, zero);
-		acc->v[0] -= self(live, dp * (s->con[0] * dx + s->con[1] * dy), zero);
-		acc->v[1] -= self(live, dp * (s->con[2] * dy + s->con[1] * dx), zero);
-		acc->v[2] -= self(live, 0.5f * dp * dx * dx, zero);
-		acc->v[3] -= self(live, dp * dx * dy, zero);
-		acc->v[4] -= self(live, 0.5f * dp * dy * dy, zero);
+		const vi live = valid & ~(s->o * G > SGS_ALPHA_MAX);
+		const vf dp = vsel(live, da * s->o * G, zero);
+		acc->v[5] = vfma(vsel(live, da, zero), G, acc->v[5]);
+		acc->v[0] = vfnma(dp, vfma(vsplat(s->con[0]), dx, vsplat(s->con[1] * dy)), acc->v[0]);
+		acc->v[1] = vfnma(dp, vfma(vsplat(s->con[1]), dx, vsplat(s->con[2] * dy)), acc->v[1]);
+		acc->v[2] = vfnma(0.5f * dp * dx, dx, acc->v[2]);
+		acc->v[3] = vfnma(dp * dx, vsplat(dy), acc->v[3]);
+		acc->v[4] = vfnma(0.5f * dp * dy, vsplat(dy), acc->v[4]);
 	}
 }
 

@@ -1,13 +1,19 @@
-/* The CPU backend's four-pixel versions of the blend math
- * (kernels/cpu/cpu_simd.h) against the scalar helpers of
- * sgs_math_blend.h that the CUDA backend uses: every lane must give the
- * same bits, so the math has one definition even though the CPU runs it
- * in vectors. */
+/* The CPU backend's vector versions of the blend math.
+ * 1. The portable path's four-pixel helpers (kernels/cpu/cpu_simd.h with
+ *    VW 4) against the scalar helpers of sgs_math_blend.h that the CUDA
+ *    backend uses: every lane must give the same bits, so the math has
+ *    one definition even though the CPU runs it in vectors.
+ * 2. The AVX2 path (eight lanes, fused multiply-adds) against the
+ *    portable one on whole renders and their gradients: equal up to float
+ *    rounding (skipped on a CPU without AVX2 and FMA). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#define VW 4
+#include "cpu/cpu_internal.h"
 #include "cpu/cpu_simd.h"
+#include "sgs_error.h"
 #include "tap.h"
 #include "test_raster_util.h"
 
@@ -27,6 +33,115 @@ static void random_splat(struct trng *r, struct cpu_splat *s)
 	s->ext_x = s->ext_y = 100.0f;
 }
 
+/* Largest |a - b| / (scale + max |b|) over n values. */
+static double rel_diff(const float *a, const float *b, size_t n, double scale)
+{
+	double d = 0, m = 0;
+	for (size_t i = 0; i < n; i++) {
+		d = fmax(d, fabs((double)a[i] - b[i]));
+		m = fmax(m, fabs((double)b[i]));
+	}
+	return d / (scale + m);
+}
+
+struct run {
+	struct sgs_render_out out;
+	struct sgs_gaussians grad;
+	float dbg[3];
+};
+
+/* Render g and back-propagate fixed random output gradients on the path
+ * name. */
+static int run_path(const char *name, const struct sgs_gaussians *g, const struct sgs_cam *cam,
+		    const struct sgs_render_dout *dout, struct run *r)
+{
+	const struct sgs_backend *be = sgs_backend_cpu();
+	struct sgs_raster_opts opts = {{0.1f, 0.5f, 0.9f}, 1};
+	struct sgs_raster_ctx *ctx = be->ctx_new();
+	int rc = ctx && cpu_tile_loops_select(name) == 0 &&
+			 sgs_render_out_alloc(be, &r->out, cam->w, cam->h, 1) == 0 &&
+			 host_gaussians_alloc(&r->grad, g->n, g->sh_degree) == 0 &&
+			 sgs_render(ctx, g, cam, &opts, &r->out) == 0 &&
+			 sgs_render_backward(ctx, dout, &r->grad, r->dbg, NULL, NULL, NULL) == 0
+		 ? 0
+		 : -1;
+	if (ctx)
+		be->ctx_free(ctx);
+	return rc;
+}
+
+static void compare_paths(void)
+{
+	if (cpu_tile_loops_select("avx2") != 0) {
+		skip("this CPU has no AVX2 and FMA", "AVX2 path against the portable one");
+		cpu_tile_loops_select("portable");
+		return;
+	}
+	const int w = 150, h = 110;
+	const size_t np = (size_t)w * h;
+	double worst_img = 0, worst_depth = 0, worst_grad = 0;
+	size_t count_diff = 0;
+	for (uint64_t seed = 1; seed <= 6; seed++) {
+		struct trng r = {seed * 7919};
+		struct sgs_cam cam;
+		struct sgs_gaussians g;
+		random_camera(&r, w, h, 0.9 * w, 5.0, &cam);
+		if (host_gaussians_alloc(&g, 3000, 3)) {
+			ok(0, "allocate");
+			return;
+		}
+		random_gaussians(&r, &cam, 2.0, 9.0, 1.5, -4.0, -1.0, &g);
+		for (uint32_t i = 0; i < g.n; i += 3) /* some opaque: pixels saturate */
+			g.opacity[i] = (float)trng_range(&r, 2.0, 7.0);
+		float *drgb = malloc(3 * np * sizeof(float)), *dd = malloc(np * sizeof(float)),
+		      *da = malloc(np * sizeof(float));
+		for (size_t i = 0; i < 3 * np; i++)
+			drgb[i] = (float)trng_range(&r, -1, 1);
+		for (size_t i = 0; i < np; i++)
+			dd[i] = (float)trng_range(&r, -0.1, 0.1), da[i] = (float)trng_range(&r, -1, 1);
+		/* with and without the depth gradient (the loops specialise) */
+		struct sgs_render_dout dout = {drgb, da, seed % 2 ? dd : NULL};
+		struct run a, p;
+		memset(&a, 0, sizeof a);
+		memset(&p, 0, sizeof p);
+		if (run_path("avx2", &g, &cam, &dout, &a) || run_path("portable", &g, &cam, &dout, &p)) {
+			ok(0, "seed %llu: render on both paths: %s", (unsigned long long)seed,
+			   sgs_error_get());
+			return;
+		}
+		worst_img = fmax(worst_img, rel_diff(a.out.rgb, p.out.rgb, 3 * np, 1.0));
+		worst_img = fmax(worst_img, rel_diff(a.out.alpha, p.out.alpha, np, 1.0));
+		worst_depth = fmax(worst_depth, rel_diff(a.out.depth, p.out.depth, np, 0.0));
+		for (size_t i = 0; i < np; i++)
+			count_diff += a.out.n_contrib[i] != p.out.n_contrib[i];
+		size_t K = (size_t)sgs_sh_coeffs(g.sh_degree);
+		const float *ga[] = {a.grad.means, a.grad.log_scales, a.grad.quats, a.grad.opacity,
+				     a.grad.sh, a.dbg};
+		const float *gp[] = {p.grad.means, p.grad.log_scales, p.grad.quats, p.grad.opacity,
+				     p.grad.sh, p.dbg};
+		const size_t len[] = {3 * (size_t)g.n, 3 * (size_t)g.n, 4 * (size_t)g.n, g.n,
+				      3 * K * g.n, 3};
+		for (int k = 0; k < 6; k++)
+			worst_grad = fmax(worst_grad, rel_diff(ga[k], gp[k], len[k], 0.0));
+		const struct sgs_backend *be = sgs_backend_cpu();
+		sgs_render_out_free(be, &a.out);
+		sgs_render_out_free(be, &p.out);
+		host_gaussians_free(&a.grad);
+		host_gaussians_free(&p.grad);
+		host_gaussians_free(&g);
+		free(drgb), free(dd), free(da);
+	}
+	cpu_tile_loops_select("portable");
+	diag("AVX2 against portable: image %.2e, depth %.2e, gradients %.2e (relative to the "
+	     "largest), contributor counts differ at %zu pixels", worst_img, worst_depth,
+	     worst_grad, count_diff);
+	ok(worst_img < 2e-6, "AVX2 images equal the portable ones to %.1e", worst_img);
+	ok(worst_depth < 2e-6, "AVX2 depth equals the portable one to %.1e", worst_depth);
+	ok(worst_grad < 1e-4, "AVX2 gradients equal the portable ones to %.1e", worst_grad);
+	ok(count_diff < 6 * np / 1000, "contributor counts equal but at %zu of %zu pixels",
+	   count_diff, 6 * np);
+}
+
 int main(void)
 {
 	struct trng r = {99};
@@ -37,11 +152,11 @@ int main(void)
 		float x[4];
 		for (int l = 0; l < 4; l++)
 			x[l] = (float)(i < 16 ? -1.0 * (i * 4 + l) * 3.0 : trng_range(&r, -95, 0.5));
-		v4f v = v4_expf(ld4f(x));
+		vf v = vexpf(vld(x));
 		for (int l = 0; l < 4; l++)
 			bad += !same_f(v[l], sgs_expf(x[l]));
 	}
-	ok(bad == 0, "v4_expf matches sgs_expf bit for bit (%d of 800000 differ)", bad);
+	ok(bad == 0, "vexpf matches sgs_expf bit for bit (%d of 800000 differ)", bad);
 	double worst = 0;
 	for (int i = 0; i < 100000; i++) {
 		float x = (float)trng_range(&r, -87, 0);
@@ -55,17 +170,19 @@ int main(void)
 	for (int i = 0; i < 20000; i++) {
 		struct cpu_splat s;
 		random_splat(&r, &s);
-		float dy = (float)trng_range(&r, -8, 8), x0 = (float)trng_range(&r, -8, 8);
-		v4f G;
-		v4f a = v4_alpha(&s, x0, dy, 0, &G);
+		int px = (int)trng_range(&r, -12, 24);
+		float yc = (float)(int)trng_range(&r, -8, 8) + 0.5f, dy = s.y - yc;
+		struct vrow rw = vrow_of(&s, dy);
+		vf G;
+		vf a = valpha(&s, &rw, vdx(&s, px), &G);
 		for (int l = 0; l < 4; l++) {
-			float dx = x0 - (float)l, g;
+			float dx = s.x - ((float)(px + l) + 0.5f), g;
 			float pw = sgs_gauss_power(s.con, dx, dy);
 			float as = sgs_blend_alpha(s.o, pw, &g);
 			bad += !same_f(a[l], as) || (as != 0.0f && !same_f(G[l], g));
 		}
 	}
-	ok(bad == 0, "v4_alpha matches sgs_blend_alpha bit for bit (%d differ)", bad);
+	ok(bad == 0, "valpha matches sgs_blend_alpha bit for bit (%d differ)", bad);
 
 	/* forward rows: 60 splats over one 16-pixel row */
 	int fbad = 0, bbad = 0, gbad = 0, blended = 0;
@@ -75,15 +192,15 @@ int main(void)
 		uint32_t last[SGS_TILE] = {0};
 		int done[SGS_TILE] = {0};
 		struct cpu_splat sp[60];
-		fwd_soa_init(&fs);
+		fwd_soa_init(&fs, SGS_TILE);
 		for (int p = 0; p < SGS_TILE; p++)
 			sgs_blend_fwd_init(ref + p);
 		for (int j = 0; j < 60; j++) {
 			random_splat(&r, sp + j);
 			int xa = (int)trng_range(&r, 0, 15.99), nx = 1 + (int)trng_range(&r, 0, 15.99 - xa);
-			fwd_row(&fs, sp + j, xa, xa, nx, 0, j);
+			fwd_row(&fs, sp + j, 0, 0.5f, 0, xa, xa + nx - 1, j, 1);
 			for (int x = xa; x < xa + nx; x++) {
-				float G, dx = sp[j].x - ((float)xa + 0.5f) - (float)(x - xa);
+				float G, dx = sp[j].x - ((float)x + 0.5f);
 				float a = sgs_blend_alpha(sp[j].o, sgs_gauss_power(sp[j].con, dx,
 							  sp[j].y - 0.5f), &G);
 				if (a == 0.0f || done[x])
@@ -121,9 +238,9 @@ int main(void)
 		}
 		for (int j = 59; j >= 0; j--)
 			for (int x = 0; x < SGS_TILE; x++) {
-				struct grad4 acc;
+				struct gradv acc;
 				memset(&acc, 0, sizeof acc);
-				bwd_row(&bs, sp + j, x, x, 1, 0, j, &acc);
+				bwd_row(&bs, sp + j, 0, 0.5f, 0, x, x, j, &acc, 1);
 				float g[CPU_REC] = {0};
 				float G, dx = sp[j].x - ((float)x + 0.5f), dy = sp[j].y - 0.5f;
 				float a = sgs_blend_alpha(sp[j].o, sgs_gauss_power(sp[j].con, dx, dy), &G);
@@ -135,7 +252,7 @@ int main(void)
 				}
 				/* + 0: a zero may come out as -0 on either side */
 				for (int c = 0; c < CPU_REC; c++)
-					gbad += !same_f(hsum4(acc.v[c]) + 0.0f, g[c] + 0.0f);
+					gbad += !same_f(vhsum(acc.v[c]) + 0.0f, g[c] + 0.0f);
 			}
 		for (int x = 0; x < SGS_TILE; x++)
 			bbad += !same_f(bs.T[x], rb[x].T) || !same_f(bs.rr[x], rb[x].rec[0]) ||
@@ -145,5 +262,6 @@ int main(void)
 	ok(fbad == 0, "fwd_row state matches sgs_blend_step bit for bit (%d pixels differ)", fbad);
 	ok(bbad == 0, "bwd_row state matches sgs_blend_step_vjp bit for bit (%d pixels differ)", bbad);
 	ok(gbad == 0, "bwd_row gradients match the scalar VJPs bit for bit (%d values differ)", gbad);
+	compare_paths();
 	return tap_done();
 }
