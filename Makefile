@@ -12,7 +12,7 @@ CC      ?= cc
 NVCC    ?= $(shell command -v nvcc 2>/dev/null || { test -x $(CUDA_HOME)/bin/nvcc && echo $(CUDA_HOME)/bin/nvcc; })
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-SGS_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fopenmp -Ilibcommon -Ikernels -Itrain $(shell pkg-config --cflags libpng libtiff-4 libcjson libzip 2>/dev/null)
+SGS_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fopenmp -fno-math-errno -Ilibcommon -Ikernels -Itrain $(shell pkg-config --cflags libpng libtiff-4 libcjson libzip 2>/dev/null)
 LDLIBS  = -lpng -ltiff -ljpeg -lcjson -lzip -lz -lm -fopenmp
 
 ifeq ($(WITH_CUDA),auto)
@@ -53,11 +53,11 @@ endif
 NVCCFLAGS ?= -O3 -lineinfo
 SGS_NVCCFLAGS = -std=c++17 -arch=$(CUDA_ARCH) -Ilibcommon -Ikernels -DSGS_WITH_CUDA=1 -Xcompiler -Wall,-fPIC
 
-# The AVX2 tile loops (kernels/cpu/cpu_tiles_avx2.c) are built on x86-64
-# and chosen at run time when the CPU has AVX2 and FMA.
+# The AVX2 loops (kernels/cpu/cpu_simd_avx2.c) are built on x86-64 and
+# chosen at run time when the CPU has AVX2 and FMA.
 ifeq ($(shell uname -m),x86_64)
   SGS_CFLAGS += -DSGS_CPU_AVX2=1
-$(B)/kernels/cpu/cpu_tiles_avx2.o: FILE_CFLAGS = -mavx2 -mfma
+$(B)/kernels/cpu/cpu_simd_avx2.o: FILE_CFLAGS = -mavx2 -mfma
 endif
 
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)

@@ -28,11 +28,11 @@ for t in "$@"; do
 	count "$logs/$name.tap" $? "$name"
 done
 
-# The CPU rasterizer's portable tile loops, which the AVX2 ones replace
-# on most x86-64 machines, run the rasterizer tests again.
+# The CPU backend's portable loops, which the AVX2 ones replace on most
+# x86-64 machines, run the rasterizer and training-op tests again.
 for t in "$@"; do
 	name=$(basename "$t")
-	case $name in test_raster_*|test_backend_ops) ;; *) continue ;; esac
+	case $name in test_raster_*|test_train_ops|test_backend_ops) ;; *) continue ;; esac
 	SGS_CPU_SIMD=portable "$t" > "$logs/$name-portable.tap" 2>&1
 	count "$logs/$name-portable.tap" $? "$name (portable)"
 done

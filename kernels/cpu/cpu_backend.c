@@ -94,6 +94,13 @@ int cpu_reserve_rows(struct sgs_raster_ctx *ctx, size_t rows)
 	return grow_group(it, 1, &pv->cap_rows, rows ? rows : 1, "tile rows");
 }
 
+int cpu_reserve_cursors(struct sgs_raster_ctx *ctx, size_t n)
+{
+	struct cpu_priv *pv = ctx->priv;
+	struct sgs_grow_item it[] = {{(void **)&pv->cursor, sizeof(uint32_t)}};
+	return grow_group(it, 1, &pv->cap_cursors, n ? n : 1, "tile cursors");
+}
+
 int cpu_reserve_pixels(struct sgs_raster_ctx *ctx, size_t pixels, size_t tiles)
 {
 	struct cpu_priv *pv = ctx->priv;
@@ -103,7 +110,7 @@ int cpu_reserve_pixels(struct sgs_raster_ctx *ctx, size_t pixels, size_t tiles)
 	};
 	struct sgs_grow_item tl[] = {
 		{(void **)&ctx->tile_ranges, 2 * sizeof(uint32_t)},
-		{(void **)&pv->cursor, sizeof(uint32_t)},
+		{(void **)&pv->tile_order, sizeof(uint32_t)},
 		{(void **)&pv->tile_bg, 3 * sizeof(double)},
 	};
 	if (grow_group(px, 2, &pv->cap_pix, pixels, "pixels"))
@@ -127,7 +134,7 @@ static void cpu_ctx_free(struct sgs_raster_ctx *ctx)
 		void *own[] = {
 			pv->splats, pv->rect, pv->order, pv->tmp, pv->keys, pv->tmpkeys,
 			pv->offset, pv->isect_pos, pv->rec, pv->cursor, pv->tile_bg,
-			pv->rowoff, pv->spans,
+			pv->rowoff, pv->spans, pv->tile_order,
 		};
 		for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
 			free(own[i]);

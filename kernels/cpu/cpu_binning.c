@@ -3,6 +3,7 @@
  * depth) and sorting them, sort the visible Gaussians once by depth and
  * deal them out to their tiles in that order.  The result is the same
  * order a stable key sort gives (tile, then depth, ties by index). */
+#include <omp.h>
 #include <string.h>
 
 #include "cpu_internal.h"
@@ -32,6 +33,76 @@ static void radix_sort(uint32_t *key, uint32_t *id, uint32_t *tkey, uint32_t *ti
 	}
 }
 
+/* Each Gaussian's tiles are the row spans project() found
+ * (sgs_math_bounds.h). */
+static inline const int32_t *spans_of(const struct cpu_priv *pv, uint32_t g, uint32_t *rows,
+				      int *ty0)
+{
+	*rows = pv->rowoff[g + 1] - pv->rowoff[g];
+	*ty0 = pv->rect[4 * (size_t)g + 1];
+	return pv->spans + 2 * (size_t)pv->rowoff[g];
+}
+
+/* Pairs per tile of the Gaussians order[j0, j1). */
+static void count_pairs(const struct sgs_raster_ctx *ctx, uint32_t j0, uint32_t j1, uint32_t *count)
+{
+	const struct cpu_priv *pv = ctx->priv;
+	for (uint32_t j = j0; j < j1; j++) {
+		uint32_t rows;
+		int ty0;
+		const int32_t *sp = spans_of(pv, pv->order[j], &rows, &ty0);
+		for (uint32_t k = 0; k < rows; k++) {
+			uint32_t *row = count + (size_t)(ty0 + (int)k) * ctx->tiles_x;
+			for (int tx = sp[2 * k]; tx < sp[2 * k + 1]; tx++)
+				row[tx]++;
+		}
+	}
+}
+
+/* Deal the Gaussians order[j0, j1) out to their tiles, front to back,
+ * from the per-tile cursors; remember where each pair went so the
+ * backward pass can gather a Gaussian's records in a fixed order. */
+static void deal_pairs(struct sgs_raster_ctx *ctx, uint32_t j0, uint32_t j1, uint32_t *cursor)
+{
+	struct cpu_priv *pv = ctx->priv;
+	for (uint32_t j = j0; j < j1; j++) {
+		const uint32_t g = pv->order[j];
+		uint32_t rows, *slot = pv->isect_pos + pv->offset[g];
+		int ty0;
+		const int32_t *sp = spans_of(pv, g, &rows, &ty0);
+		for (uint32_t k = 0; k < rows; k++) {
+			uint32_t *row = cursor + (size_t)(ty0 + (int)k) * ctx->tiles_x;
+			for (int tx = sp[2 * k]; tx < sp[2 * k + 1]; tx++) {
+				uint32_t pos = row[tx]++;
+				ctx->isect_ids[pos] = g;
+				*slot++ = pos;
+			}
+		}
+	}
+}
+
+/* Tiles with the most pairs first (by powers of two, in tile order
+ * within each), so the dynamic schedule of the tile loops does not end
+ * on a heavy tile. */
+static void order_tiles(struct sgs_raster_ctx *ctx, size_t tiles)
+{
+	struct cpu_priv *pv = ctx->priv;
+	size_t start[34] = {0};
+	for (size_t t = 0; t < tiles; t++) {
+		uint32_t c = ctx->tile_ranges[2 * t + 1] - ctx->tile_ranges[2 * t];
+		start[33 - (c ? 32 - __builtin_clz(c) : 0)]++; /* 33 - bit length */
+	}
+	for (size_t b = 0, run = 0; b < 34; b++) {
+		size_t c = start[b];
+		start[b] = run;
+		run += c;
+	}
+	for (size_t t = 0; t < tiles; t++) {
+		uint32_t c = ctx->tile_ranges[2 * t + 1] - ctx->tile_ranges[2 * t];
+		pv->tile_order[start[33 - (c ? 32 - __builtin_clz(c) : 0)]++] = (uint32_t)t;
+	}
+}
+
 int cpu_bin_sort(struct sgs_raster_ctx *ctx)
 {
 	struct cpu_priv *pv = ctx->priv;
@@ -40,8 +111,8 @@ int cpu_bin_sort(struct sgs_raster_ctx *ctx)
 	if (cpu_reserve_pixels(ctx, (size_t)ctx->cam.w * ctx->cam.h, tiles))
 		return -1;
 
-	/* visible Gaussians by depth; depth > znear > 0, so the float bits
-	 * order like the values */
+	/* Gaussians with pairs by depth; depth > znear > 0, so the float
+	 * bits order like the values */
 	uint32_t nv = 0;
 	uint64_t total = 0;
 	for (uint32_t i = 0; i < n; i++) {
@@ -49,7 +120,7 @@ int cpu_bin_sort(struct sgs_raster_ctx *ctx)
 		total += ctx->tiles_touched[i];
 		if (total > UINT32_MAX)
 			return sgs_error_set("more than 2^32 tile/Gaussian pairs");
-		if (ctx->radii[i]) {
+		if (ctx->radii[i] && ctx->tiles_touched[i]) {
 			memcpy(pv->keys + nv, ctx->depth + i, sizeof(uint32_t));
 			pv->order[nv++] = i;
 		}
@@ -61,43 +132,35 @@ int cpu_bin_sort(struct sgs_raster_ctx *ctx)
 		return -1;
 	ctx->n_isect = (uint32_t)total;
 
-	/* tile ranges from the per-tile counts; each Gaussian's tiles are
-	 * the row spans project() found (sgs_math_bounds.h) */
-	memset(pv->cursor, 0, tiles * sizeof(uint32_t));
-	for (uint32_t j = 0; j < nv; j++) {
-		const uint32_t g = pv->order[j];
-		const int32_t *sp = pv->spans + 2 * (size_t)pv->rowoff[g];
-		const int ty0 = pv->rect[4 * (size_t)g + 1];
-		for (uint32_t k = 0; k < pv->rowoff[g + 1] - pv->rowoff[g]; k++) {
-			uint32_t *row = pv->cursor + (size_t)(ty0 + (int)k) * ctx->tiles_x;
-			for (int tx = sp[2 * k]; tx < sp[2 * k + 1]; tx++)
-				row[tx]++;
-		}
+	/* A counting sort by tile in parallel: each thread counts the pairs
+	 * of a contiguous run of the depth order, the runs' cursors are laid
+	 * out tile by tile in run order, and each thread deals its run out.
+	 * The result is the same for any number of runs. */
+	int runs = omp_get_max_threads();
+	runs = nv < 4096u * (uint32_t)runs ? 1 : runs > 64 ? 64 : runs;
+	if (cpu_reserve_cursors(ctx, (size_t)runs * tiles))
+		return -1;
+#pragma omp parallel for schedule(static, 1)
+	for (int r = 0; r < runs; r++) {
+		uint32_t *count = pv->cursor + (size_t)r * tiles;
+		memset(count, 0, tiles * sizeof(uint32_t));
+		count_pairs(ctx, (uint32_t)((uint64_t)nv * r / runs),
+			    (uint32_t)((uint64_t)nv * (r + 1) / runs), count);
 	}
 	uint32_t start = 0;
 	for (size_t t = 0; t < tiles; t++) {
-		uint32_t c = pv->cursor[t];
 		ctx->tile_ranges[2 * t] = start;
-		ctx->tile_ranges[2 * t + 1] = start + c;
-		pv->cursor[t] = start;
-		start += c;
-	}
-
-	/* deal out front to back; remember where each pair went so the
-	 * backward pass can gather a Gaussian's records in a fixed order */
-	for (uint32_t j = 0; j < nv; j++) {
-		const uint32_t g = pv->order[j];
-		const int32_t *sp = pv->spans + 2 * (size_t)pv->rowoff[g];
-		const int ty0 = pv->rect[4 * (size_t)g + 1];
-		uint32_t *slot = pv->isect_pos + pv->offset[g];
-		for (uint32_t k = 0; k < pv->rowoff[g + 1] - pv->rowoff[g]; k++) {
-			uint32_t *row = pv->cursor + (size_t)(ty0 + (int)k) * ctx->tiles_x;
-			for (int tx = sp[2 * k]; tx < sp[2 * k + 1]; tx++) {
-				uint32_t pos = row[tx]++;
-				ctx->isect_ids[pos] = g;
-				*slot++ = pos;
-			}
+		for (int r = 0; r < runs; r++) {
+			uint32_t c = pv->cursor[(size_t)r * tiles + t];
+			pv->cursor[(size_t)r * tiles + t] = start;
+			start += c;
 		}
+		ctx->tile_ranges[2 * t + 1] = start;
 	}
+#pragma omp parallel for schedule(static, 1)
+	for (int r = 0; r < runs; r++)
+		deal_pairs(ctx, (uint32_t)((uint64_t)nv * r / runs),
+			   (uint32_t)((uint64_t)nv * (r + 1) / runs), pv->cursor + (size_t)r * tiles);
+	order_tiles(ctx, tiles);
 	return 0;
 }

@@ -24,7 +24,7 @@ struct cpu_splat {
 #define CPU_REC 10
 
 struct cpu_priv {
-	size_t cap_n, cap_isect, cap_pix, cap_tiles, cap_rows;
+	size_t cap_n, cap_isect, cap_pix, cap_tiles, cap_rows, cap_cursors;
 	struct cpu_splat *splats; /* n */
 	int32_t *rect;            /* 4n tile rectangles */
 	uint32_t *order;          /* visible Gaussians front to back */
@@ -37,7 +37,8 @@ struct cpu_priv {
 	                           * ellipse meets (sgs_tile_row_span) */
 	uint32_t *isect_pos;      /* n_isect: sorted position of pair offset[g] + k */
 	float *rec;               /* CPU_REC * n_isect backward records */
-	uint32_t *cursor;         /* tiles */
+	uint32_t *cursor;         /* tiles x runs of the parallel counting sort */
+	uint32_t *tile_order;     /* tiles, heaviest first */
 	double *tile_bg;          /* 3 * tiles: per-tile dL/dbg */
 	uint32_t n_visible;
 };
@@ -48,26 +49,41 @@ struct cpu_priv {
 int cpu_reserve_gaussians(struct sgs_raster_ctx *ctx, size_t n);
 int cpu_reserve_isect(struct sgs_raster_ctx *ctx, size_t n_isect);
 int cpu_reserve_rows(struct sgs_raster_ctx *ctx, size_t rows);
+int cpu_reserve_cursors(struct sgs_raster_ctx *ctx, size_t n);
 int cpu_reserve_pixels(struct sgs_raster_ctx *ctx, size_t pixels, size_t tiles);
 
-/* One tile of the forward and backward tile loops (cpu_tiles.h), per
- * code path; cpu_tile_loops() gives the path in use. */
-struct cpu_tile_loops {
+/* The CPU backend's vectorised loops, one table per code path
+ * (cpu_simd_portable.c, cpu_simd_avx2.c): one tile of the forward and
+ * backward tile loops (cpu_tiles.h), Adam and the SSIM filters
+ * (cpu_vec_ops.h). */
+struct cpu_simd {
 	const char *name;
 	void (*raster_tile)(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_out *out);
 	void (*backward_tile)(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_dout *dout);
+	void (*adam_run)(float *p, const float *g, float *m, float *v, size_t n, float step,
+			 float sqrt_bc2, float b1, float b2, float eps);
+	void (*hfilter)(const float *a, const float *b, float *out, int w, const float *wt);
+	void (*vfilter)(const float *plane, float *out, int w, int h, int y, const float *wt);
 };
-void cpu_raster_tile_portable(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_out *out);
-void cpu_backward_tile_portable(struct sgs_raster_ctx *ctx, long t,
-				const struct sgs_render_dout *dout);
-void cpu_raster_tile_avx2(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_out *out);
-void cpu_backward_tile_avx2(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_dout *dout);
+#define CPU_SIMD_DECLARE(path)                                                                    \
+	void cpu_raster_tile_##path(struct sgs_raster_ctx *ctx, long t,                           \
+				    const struct sgs_render_out *out);                            \
+	void cpu_backward_tile_##path(struct sgs_raster_ctx *ctx, long t,                         \
+				      const struct sgs_render_dout *dout);                        \
+	void cpu_adam_run_##path(float *p, const float *g, float *m, float *v, size_t n,          \
+				 float step, float sqrt_bc2, float b1, float b2, float eps);      \
+	void cpu_hfilter_##path(const float *a, const float *b, float *out, int w,                \
+				const float *wt);                                                 \
+	void cpu_vfilter_##path(const float *plane, float *out, int w, int h, int y,              \
+				const float *wt);
+CPU_SIMD_DECLARE(portable)
+CPU_SIMD_DECLARE(avx2)
 /* The path chosen once per process: AVX2 when the CPU has AVX2 and FMA
  * and the build has the AVX2 loops, unless SGS_CPU_SIMD=portable. */
-const struct cpu_tile_loops *cpu_tile_loops(void);
+const struct cpu_simd *cpu_simd(void);
 /* Switch paths ("portable" or "avx2"), for tests comparing them; -1 when
  * that path cannot run here. */
-int cpu_tile_loops_select(const char *name);
+int cpu_simd_select(const char *name);
 
 int cpu_project(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
 		const struct sgs_cam *cam, const struct sgs_raster_opts *opts);

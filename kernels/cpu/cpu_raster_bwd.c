@@ -18,10 +18,11 @@ int cpu_rasterize_backward(struct sgs_raster_ctx *ctx, const struct sgs_render_d
 		dout = &none;
 
 	void (*tile)(struct sgs_raster_ctx *, long, const struct sgs_render_dout *) =
-		cpu_tile_loops()->backward_tile;
+		cpu_simd()->backward_tile;
+	const uint32_t *order = ((const struct cpu_priv *)ctx->priv)->tile_order;
 #pragma omp parallel for schedule(dynamic, 1)
-	for (long t = 0; t < tiles; t++)
-		tile(ctx, t, dout);
+	for (long k = 0; k < tiles; k++)
+		tile(ctx, order[k], dout);
 
 #pragma omp parallel for schedule(static)
 	for (long i = 0; i < n; i++) {

@@ -120,6 +120,26 @@ static inline float vhsum(vf v)
 #endif
 }
 
+/* out[c] = the sum of v[c]'s lanes for c < CPU_REC, in a fixed order (on
+ * the AVX2 path eight vectors at once with horizontal adds). */
+static inline void vhsum_rec(const vf *v, float *out)
+{
+#ifdef CPU_SIMD_AVX2
+	for (int c = 0; c + 4 <= CPU_REC; c += 4) {
+		__m256 a = _mm256_hadd_ps((__m256)v[c], (__m256)v[c + 1]);
+		__m256 b = _mm256_hadd_ps((__m256)v[c + 2], (__m256)v[c + 3]);
+		__m256 ab = _mm256_hadd_ps(a, b);
+		_mm_storeu_ps(out + c, _mm_add_ps(_mm256_castps256_ps128(ab),
+						  _mm256_extractf128_ps(ab, 1)));
+	}
+	for (int c = CPU_REC / 4 * 4; c < CPU_REC; c++)
+		out[c] = vhsum(v[c]);
+#else
+	for (int c = 0; c < CPU_REC; c++)
+		out[c] = vhsum(v[c]);
+#endif
+}
+
 /* sgs_expf, lane by lane */
 static inline vf vexpf(vf x)
 {
@@ -280,8 +300,9 @@ struct gradv {
 
 /* One back-to-front step of splat s (tile position jj) over tile row yr
  * (pixel centre yc), columns [ca, cb] (pixel x = px0 + column).  depth:
- * the depth output has a gradient (else its state is left alone). */
-static inline __attribute__((always_inline)) void
+ * the depth output has a gradient (else its state is left alone).
+ * Returns whether any pixel took part. */
+static inline __attribute__((always_inline)) int
 bwd_row(struct bwd_soa *st, const struct cpu_splat *s, int yr, float yc, int px0, int ca, int cb,
 	int32_t jj, struct gradv *acc, const int depth)
 {
@@ -289,6 +310,7 @@ bwd_row(struct bwd_soa *st, const struct cpu_splat *s, int yr, float yc, int px0
 	const struct vrow rw = vrow_of(s, dy);
 	const vf zero = vsplat(0.0f);
 	const vi jv = vsplati(jj);
+	int any = 0;
 	for (int c = ca / VW * VW; c <= cb; c += VW) {
 		const int p = yr * SGS_TILE + c;
 		vf G;
@@ -297,6 +319,7 @@ bwd_row(struct bwd_soa *st, const struct cpu_splat *s, int yr, float yc, int px0
 		const vi valid = vinrow(c, ca, cb) & (a != 0.0f) & (jv < vldi(st->last + p));
 		if (!vbits(valid))
 			continue;
+		any = 1;
 		/* sgs_blend_step_vjp */
 		const vf ia = 1.0f / (1.0f - a);
 		const vf T = vld(st->T + p) * ia;
@@ -342,6 +365,7 @@ bwd_row(struct bwd_soa *st, const struct cpu_splat *s, int yr, float yc, int px0
 		acc->v[3] = vfnma(dp * dx, vsplat(dy), acc->v[3]);
 		acc->v[4] = vfnma(0.5f * dp * dy, vsplat(dy), acc->v[4]);
 	}
+	return any;
 }
 
 #endif

@@ -1,7 +1,7 @@
 /* The CPU tile loops, written once for any vector width: included by
- * cpu_tiles_portable.c (VW 4) and cpu_tiles_avx2.c (VW 8, AVX2 + FMA),
- * which define VW and CPU_TILES_PATH (the suffix of the two functions
- * they export, declared in cpu_internal.h).
+ * cpu_simd_portable.c (VW 4) and cpu_simd_avx2.c (VW 8, AVX2 + FMA),
+ * which define VW and CPU_TILES_PATH (the suffix of the functions they
+ * export, declared in cpu_internal.h).
  *
  * Forward: the tile's Gaussians front to back, each applied to the rows
  * of the tile its alpha box reaches, a vector of pixels at a time (the
@@ -125,15 +125,17 @@ backward_tile_impl(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_d
 			prefetch_splat(pv->splats + ctx->isect_ids[j - PREFETCH_AHEAD]);
 		struct gradv acc;
 		memset(&acc, 0, sizeof acc);
-		int xa, xb, ya, yb;
+		int xa, xb, ya, yb, any = 0;
 		if (splat_box(s, &tb, &xa, &xb, &ya, &yb))
 			for (int y = ya; y <= yb; y++)
 				if (jj < st.row_last[y - tb.y0])
-					bwd_row(&st, s, y - tb.y0, (float)y + 0.5f, tb.x0, xa - tb.x0,
-						xb - tb.x0, jj, &acc, depth);
+					any |= bwd_row(&st, s, y - tb.y0, (float)y + 0.5f, tb.x0,
+						       xa - tb.x0, xb - tb.x0, jj, &acc, depth);
 		float *rec = pv->rec + (size_t)CPU_REC * j;
-		for (int c = 0; c < CPU_REC; c++)
-			rec[c] = vhsum(acc.v[c]);
+		if (any)
+			vhsum_rec(acc.v, rec);
+		else
+			memset(rec, 0, CPU_REC * sizeof(float));
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu_internal.h"
 #include "cpu_train_internal.h"
 #include "sgs_error.h"
 #include "sgs_math_ssim.h"
@@ -17,59 +18,8 @@
 #define TAPS SGS_SSIM_TAPS
 #define HALF SGS_SSIM_HALF
 
-/* out[x] = sum_k wt[k] a[x + k - HALF] (b[x + k - HALF] when b), zero
- * outside [0, w).  Taps are added in k order for every x; the interior
- * runs tap by tap over the whole row so it vectorises. */
-static void hfilter(const float *a, const float *b, float *out, int w, const float *wt)
-{
-	int lo = HALF < w ? HALF : w, hi = w - HALF > lo ? w - HALF : lo;
-	for (int x = 0; x < w; x++) {
-		if (x == lo)
-			x = hi; /* interior below */
-		if (x >= w)
-			break;
-		float s = 0.0f;
-		for (int k = 0; k < TAPS; k++) {
-			int j = x + k - HALF;
-			if (j >= 0 && j < w)
-				s += wt[k] * (b ? a[j] * b[j] : a[j]);
-		}
-		out[x] = s;
-	}
-	for (int x = lo; x < hi; x++)
-		out[x] = 0.0f;
-	for (int k = 0; k < TAPS; k++) {
-		const float wk = wt[k];
-		const float *ak = a + k - HALF;
-		if (b) {
-			const float *bk = b + k - HALF;
-#pragma omp simd
-			for (int x = lo; x < hi; x++)
-				out[x] += wk * (ak[x] * bk[x]);
-		} else {
-#pragma omp simd
-			for (int x = lo; x < hi; x++)
-				out[x] += wk * ak[x];
-		}
-	}
-}
-
-/* out[x] = sum_k wt[k] plane[(y + k - HALF) w + x] over rows inside [0, h). */
-static void vfilter(const float *plane, float *out, int w, int h, int y, const float *wt)
-{
-	for (int x = 0; x < w; x++)
-		out[x] = 0.0f;
-	for (int k = 0; k < TAPS; k++) {
-		int r = y + k - HALF;
-		if (r < 0 || r >= h)
-			continue;
-		const float *row = plane + (size_t)r * w;
-		const float wk = wt[k];
-#pragma omp simd
-		for (int x = 0; x < w; x++)
-			out[x] += wk * row[x];
-	}
-}
+#define hfilter (cpu_simd()->hfilter)
+#define vfilter (cpu_simd()->vfilter)
 
 struct loss_job {
 	const float *img, *gt;

@@ -5,10 +5,13 @@
 #include <math.h>
 #include <string.h>
 
+#include "cpu_internal.h"
 #include "cpu_train_internal.h"
 #include "sgs_error.h"
 #include "sgs_math_optim.h"
 #include "sgs_train_host.h"
+
+#define ADAM_BLOCK 4096
 
 int cpu_adam(float *p, const float *g, float *m, float *v, size_t count,
 	     const struct sgs_adam_hp *hp)
@@ -20,10 +23,19 @@ int cpu_adam(float *p, const float *g, float *m, float *v, size_t count,
 	const size_t period = hp->period, nfirst = hp->nfirst;
 	const float b1 = hp->beta1, b2 = hp->beta2, eps = hp->eps;
 
+	void (*run)(float *, const float *, float *, float *, size_t, float, float, float, float,
+		    float) = cpu_simd()->adam_run;
+	/* blocks of whole periods (the first nfirst elements of each take
+	 * step_first), or of ADAM_BLOCK elements with one step */
+	const size_t block = period ? period : ADAM_BLOCK;
+	const long nblocks = (long)((count + block - 1) / block);
 #pragma omp parallel for schedule(static)
-	for (size_t i = 0; i < count; i++) {
-		float step = period == 0 || i % period < nfirst ? step_first : step_rest;
-		sgs_adam_update(p + i, g[i], m + i, v + i, step, sqrt_bc2, b1, b2, eps);
+	for (long b = 0; b < nblocks; b++) {
+		const size_t i0 = (size_t)b * block, len = count - i0 < block ? count - i0 : block;
+		const size_t first = period ? (nfirst < len ? nfirst : len) : len;
+		run(p + i0, g + i0, m + i0, v + i0, first, step_first, sqrt_bc2, b1, b2, eps);
+		run(p + i0 + first, g + i0 + first, m + i0 + first, v + i0 + first, len - first,
+		    step_rest, sqrt_bc2, b1, b2, eps);
 	}
 	return 0;
 }

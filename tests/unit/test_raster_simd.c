@@ -58,7 +58,7 @@ static int run_path(const char *name, const struct sgs_gaussians *g, const struc
 	const struct sgs_backend *be = sgs_backend_cpu();
 	struct sgs_raster_opts opts = {{0.1f, 0.5f, 0.9f}, 1};
 	struct sgs_raster_ctx *ctx = be->ctx_new();
-	int rc = ctx && cpu_tile_loops_select(name) == 0 &&
+	int rc = ctx && cpu_simd_select(name) == 0 &&
 			 sgs_render_out_alloc(be, &r->out, cam->w, cam->h, 1) == 0 &&
 			 host_gaussians_alloc(&r->grad, g->n, g->sh_degree) == 0 &&
 			 sgs_render(ctx, g, cam, &opts, &r->out) == 0 &&
@@ -72,9 +72,9 @@ static int run_path(const char *name, const struct sgs_gaussians *g, const struc
 
 static void compare_paths(void)
 {
-	if (cpu_tile_loops_select("avx2") != 0) {
+	if (cpu_simd_select("avx2") != 0) {
 		skip("this CPU has no AVX2 and FMA", "AVX2 path against the portable one");
-		cpu_tile_loops_select("portable");
+		cpu_simd_select("portable");
 		return;
 	}
 	const int w = 150, h = 110;
@@ -131,7 +131,7 @@ static void compare_paths(void)
 		host_gaussians_free(&g);
 		free(drgb), free(dd), free(da);
 	}
-	cpu_tile_loops_select("portable");
+	cpu_simd_select("portable");
 	diag("AVX2 against portable: image %.2e, depth %.2e, gradients %.2e (relative to the "
 	     "largest), contributor counts differ at %zu pixels", worst_img, worst_depth,
 	     worst_grad, count_diff);

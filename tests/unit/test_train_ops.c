@@ -15,6 +15,7 @@
 #include "sgs_train_ops.h"
 #include "sgs_math_rng.h"
 #include "tap.h"
+#include "cpu/cpu_internal.h"
 
 /* The CPU reference ops, as the backend table carries them. */
 #define T (&sgs_backend_cpu()->train)
@@ -674,6 +675,55 @@ static void test_small_ops(void)
 	hstate_free(&h);
 }
 
+/* Adam and the fused loss on the CPU's AVX2 path give the portable
+ * path's bits (elementwise IEEE operations, nothing fused). */
+static void test_simd_paths(void)
+{
+	if (cpu_simd_select("avx2") != 0) {
+		skip("this CPU has no AVX2 and FMA", "Adam and the loss on both CPU paths");
+		cpu_simd_select("portable");
+		return;
+	}
+	const struct sgs_train_ops *ops = &sgs_backend_cpu()->train;
+	const size_t n = 48 * 1000 + 37;
+	const int w = 203, h = 151;
+	const size_t np = 3 * (size_t)w * h;
+	float *buf[2][4], *img = malloc(np * sizeof(float)), *gt = malloc(np * sizeof(float)),
+			  *dimg[2] = {malloc(np * sizeof(float)), malloc(np * sizeof(float))};
+	double terms[2][4];
+	const char *path[2] = {"avx2", "portable"};
+	make_pair(img, gt, w, h);
+	for (int k = 0; k < 2; k++) {
+		for (int a = 0; a < 4; a++)
+			buf[k][a] = malloc(n * sizeof(float));
+		for (size_t i = 0; i < n; i++) {
+			buf[k][0][i] = sinf((float)i);
+			buf[k][1][i] = cosf(0.7f * (float)i);
+			buf[k][2][i] = 0.01f * sinf(1.3f * (float)i);
+			buf[k][3][i] = 0.001f * (1.0f + cosf((float)i));
+		}
+		struct sgs_adam_hp hp = {1e-3f, 5e-5f, 48, 3, 0.9f, 0.999f, 1e-15f, 7};
+		cpu_simd_select(path[k]);
+		if (ops->adam(buf[k][0], buf[k][1], buf[k][2], buf[k][3], n, &hp) != 0 ||
+		    ops->loss_l1_ssim(img, gt, w, h, 0.2f, dimg[k], terms[k]) != 0)
+			ok(0, "%s path: %s", path[k], sgs_error_get());
+	}
+	int same = 1;
+	for (int a = 0; a < 4; a += 2)
+		same &= memcmp(buf[0][a], buf[1][a], n * sizeof(float)) == 0;
+	ok(same, "Adam: AVX2 and portable paths agree bit for bit");
+	ok(memcmp(dimg[0], dimg[1], np * sizeof(float)) == 0 &&
+		   memcmp(terms[0], terms[1], sizeof terms[0]) == 0,
+	   "L1 + SSIM loss and gradient: AVX2 and portable paths agree bit for bit");
+	for (int k = 0; k < 2; k++) {
+		for (int a = 0; a < 4; a++)
+			free(buf[k][a]);
+		free(dimg[k]);
+	}
+	free(img), free(gt);
+	cpu_simd_select("portable");
+}
+
 int main(void)
 {
 	test_loss();
@@ -682,5 +732,6 @@ int main(void)
 	test_densify_dozen();
 	test_densify_many();
 	test_small_ops();
+	test_simd_paths();
 	return tap_done();
 }

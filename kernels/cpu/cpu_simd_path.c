@@ -1,4 +1,4 @@
-/* Which tile loops the CPU backend runs: chosen once from the CPU's
+/* Which vectorised loops the CPU backend runs: chosen once from the CPU's
  * features (cpuid through GCC/Clang's __builtin_cpu_supports), or forced
  * with SGS_CPU_SIMD=portable (make check runs the rasterizer tests both
  * ways). */
@@ -8,10 +8,13 @@
 
 #include "cpu_internal.h"
 
-static const struct cpu_tile_loops portable = {"portable", cpu_raster_tile_portable,
-					       cpu_backward_tile_portable};
+#define CPU_SIMD_TABLE(path)                                                                      \
+	{#path, cpu_raster_tile_##path, cpu_backward_tile_##path, cpu_adam_run_##path,           \
+	 cpu_hfilter_##path, cpu_vfilter_##path}
+
+static const struct cpu_simd portable = CPU_SIMD_TABLE(portable);
 #if defined(__x86_64__) && defined(SGS_CPU_AVX2)
-static const struct cpu_tile_loops avx2 = {"avx2", cpu_raster_tile_avx2, cpu_backward_tile_avx2};
+static const struct cpu_simd avx2 = CPU_SIMD_TABLE(avx2);
 
 static int have_avx2(void)
 {
@@ -20,7 +23,7 @@ static int have_avx2(void)
 }
 #endif
 
-static const struct cpu_tile_loops *chosen;
+static const struct cpu_simd *chosen;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void choose(void)
@@ -35,13 +38,13 @@ static void choose(void)
 #endif
 }
 
-const struct cpu_tile_loops *cpu_tile_loops(void)
+const struct cpu_simd *cpu_simd(void)
 {
 	pthread_once(&once, choose);
 	return chosen;
 }
 
-int cpu_tile_loops_select(const char *name)
+int cpu_simd_select(const char *name)
 {
 	pthread_once(&once, choose);
 	if (strcmp(name, "portable") == 0) {
@@ -57,4 +60,4 @@ int cpu_tile_loops_select(const char *name)
 	return -1;
 }
 
-const char *sgs_cpu_simd_path(void) { return cpu_tile_loops()->name; }
+const char *sgs_cpu_simd_path(void) { return cpu_simd()->name; }
