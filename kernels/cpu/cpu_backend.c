@@ -101,6 +101,13 @@ int cpu_reserve_cursors(struct sgs_raster_ctx *ctx, size_t n)
 	return grow_group(it, 1, &pv->cap_cursors, n ? n : 1, "tile cursors");
 }
 
+int cpu_reserve_pose(struct sgs_raster_ctx *ctx, size_t n)
+{
+	struct cpu_priv *pv = ctx->priv;
+	struct sgs_grow_item it[] = {{(void **)&pv->pose, sizeof(float)}};
+	return grow_group(it, 1, &pv->cap_pose, n, "pose gradient blocks");
+}
+
 int cpu_reserve_pixels(struct sgs_raster_ctx *ctx, size_t pixels, size_t tiles)
 {
 	struct cpu_priv *pv = ctx->priv;
@@ -134,7 +141,7 @@ static void cpu_ctx_free(struct sgs_raster_ctx *ctx)
 		void *own[] = {
 			pv->splats, pv->rect, pv->order, pv->tmp, pv->keys, pv->tmpkeys,
 			pv->offset, pv->isect_pos, pv->rec, pv->cursor, pv->tile_bg,
-			pv->rowoff, pv->spans, pv->tile_order,
+			pv->rowoff, pv->spans, pv->tile_order, pv->pose,
 		};
 		for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
 			free(own[i]);

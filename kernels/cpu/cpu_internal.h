@@ -24,7 +24,8 @@ struct cpu_splat {
 #define CPU_REC 10
 
 struct cpu_priv {
-	size_t cap_n, cap_isect, cap_pix, cap_tiles, cap_rows, cap_cursors;
+	size_t cap_n, cap_isect, cap_pix, cap_tiles, cap_rows, cap_cursors, cap_pose;
+	float *pose;              /* 15 per block of project_backward's pose sum */
 	struct cpu_splat *splats; /* n */
 	int32_t *rect;            /* 4n tile rectangles */
 	uint32_t *order;          /* visible Gaussians front to back */
@@ -50,6 +51,7 @@ int cpu_reserve_gaussians(struct sgs_raster_ctx *ctx, size_t n);
 int cpu_reserve_isect(struct sgs_raster_ctx *ctx, size_t n_isect);
 int cpu_reserve_rows(struct sgs_raster_ctx *ctx, size_t rows);
 int cpu_reserve_cursors(struct sgs_raster_ctx *ctx, size_t n);
+int cpu_reserve_pose(struct sgs_raster_ctx *ctx, size_t n);
 int cpu_reserve_pixels(struct sgs_raster_ctx *ctx, size_t pixels, size_t tiles);
 
 /* The CPU backend's vectorised loops, one table per code path

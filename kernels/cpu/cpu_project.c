@@ -117,9 +117,10 @@ int cpu_project_backward(struct sgs_raster_ctx *ctx, struct sgs_gaussians *grad,
 	const long n = g->n;
 	const long nblocks = (n + POSE_BLOCK - 1) / POSE_BLOCK;
 	/* per block: dR[9], dt[3], dcampos[3] */
-	float *pose = calloc((size_t)(nblocks ? nblocks : 1) * 15, sizeof(float));
-	if (!pose)
-		return sgs_error_set("out of memory for the pose gradient");
+	if (cpu_reserve_pose(ctx, (size_t)(nblocks ? nblocks : 1) * 15))
+		return -1;
+	float *pose = ((struct cpu_priv *)ctx->priv)->pose;
+	memset(pose, 0, (size_t)(nblocks ? nblocks : 1) * 15 * sizeof(float));
 	const float hw = 0.5f * (float)cam->w, hh = 0.5f * (float)cam->h;
 
 #pragma omp parallel for schedule(dynamic, 1)
@@ -175,6 +176,5 @@ int cpu_project_backward(struct sgs_raster_ctx *ctx, struct sgs_gaussians *grad,
 			dcam->dt[k] = (float)sum[9 + k];
 		sgs_campos_vjp(cam, dcampos, dcam->dR, dcam->dt);
 	}
-	free(pose);
 	return 0;
 }

@@ -7,6 +7,8 @@
  * gradient.  Every row is computed the same way whatever the thread
  * count, and the loss sums are taken per row in double and added in row
  * order, so the result does not depend on OpenMP's scheduling. */
+#include <omp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,14 +91,26 @@ static void pass_grad_row(const struct loss_job *J, int c, int y, float *buf)
 	}
 }
 
-static int alloc_planes(float **p, int count, size_t len)
+/* The planes and row buffers, kept between calls: a training run calls
+ * the loss every iteration at the same image size, and fresh multi-
+ * megabyte blocks would cost page faults each time.  One grow-only block
+ * per process, used under a lock (kept until exit). */
+static pthread_mutex_t scratch_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *scratch;
+static size_t scratch_cap;
+
+static void *scratch_reserve(size_t bytes)
 {
-	for (int i = 0; i < count; i++)
-		p[i] = NULL;
-	for (int i = 0; i < count; i++)
-		if (!(p[i] = malloc(len * sizeof(float))))
-			return -1;
-	return 0;
+	if (bytes <= scratch_cap)
+		return scratch;
+	free(scratch);
+	scratch_cap = 0;
+	if (posix_memalign(&scratch, 64, bytes)) {
+		scratch = NULL;
+		return NULL;
+	}
+	scratch_cap = bytes;
+	return scratch;
 }
 
 int cpu_loss_l1_ssim(const float *img, const float *gt, int w, int h, float lambda,
@@ -115,13 +129,24 @@ int cpu_loss_l1_ssim(const float *img, const float *gt, int w, int h, float lamb
 	J.l1_coef = (float)((1.0 - lambda) / N);
 	J.ssim_coef = (float)(lambda / N);
 
-	int rc = -1, failed = 0;
-	double *row_l1 = malloc((size_t)h * 2 * sizeof(double));
-	J.row_ssim = malloc((size_t)3 * h * sizeof(double));
-	if (!row_l1 || !J.row_ssim || alloc_planes(J.H, 5, np) || alloc_planes(J.G, 3, np)) {
-		sgs_error_set("loss: out of memory for a %dx%d image", w, h);
-		goto out;
+	/* 8 planes, 5 h row sums, 8 w floats per thread */
+	const int threads = omp_get_max_threads();
+	const size_t rowbuf = (size_t)8 * w;
+	pthread_mutex_lock(&scratch_lock);
+	float *base = scratch_reserve((8 * np + (size_t)threads * rowbuf) * sizeof(float) +
+				      (size_t)5 * h * sizeof(double));
+	if (!base) {
+		pthread_mutex_unlock(&scratch_lock);
+		return sgs_error_set("loss: out of memory for a %dx%d image", w, h);
 	}
+	double *row_l1 = (double *)base;
+	J.row_ssim = row_l1 + 2 * (size_t)h;
+	float *planes = (float *)(J.row_ssim + 3 * (size_t)h);
+	for (int i = 0; i < 5; i++)
+		J.H[i] = planes + (size_t)i * np;
+	for (int i = 0; i < 3; i++)
+		J.G[i] = planes + (size_t)(5 + i) * np;
+	float *rowbufs = planes + 8 * np;
 
 	/* L1 and squared error, per row of the interleaved images */
 #pragma omp parallel for schedule(static)
@@ -137,30 +162,20 @@ int cpu_loss_l1_ssim(const float *img, const float *gt, int w, int h, float lamb
 		row_l1[2 * y + 1] = s2;
 	}
 
-	for (int c = 0; c < 3 && !failed; c++) {
-#pragma omp parallel reduction(| : failed)
+	for (int c = 0; c < 3; c++) {
+#pragma omp parallel num_threads(threads)
 		{
-			float *buf = malloc((size_t)8 * w * sizeof(float));
-			if (!buf)
-				failed = 1;
+			float *buf = rowbufs + (size_t)omp_get_thread_num() * rowbuf;
 #pragma omp for schedule(static)
 			for (int y = 0; y < h; y++)
-				if (buf)
-					pass_stats_h(&J, c, y, buf, buf + w);
+				pass_stats_h(&J, c, y, buf, buf + w);
 #pragma omp for schedule(static)
 			for (int y = 0; y < h; y++)
-				if (buf)
-					J.row_ssim[(size_t)c * h + y] = pass_ssim_row(&J, y, buf);
+				J.row_ssim[(size_t)c * h + y] = pass_ssim_row(&J, y, buf);
 #pragma omp for schedule(static)
 			for (int y = 0; y < h; y++)
-				if (buf)
-					pass_grad_row(&J, c, y, buf);
-			free(buf);
+				pass_grad_row(&J, c, y, buf);
 		}
-	}
-	if (failed) {
-		sgs_error_set("loss: out of memory for row buffers (%d pixels wide)", w);
-		goto out;
 	}
 
 	double l1 = 0.0, se = 0.0, ssim = 0.0;
@@ -174,13 +189,6 @@ int cpu_loss_l1_ssim(const float *img, const float *gt, int w, int h, float lamb
 	terms[1] = ssim / N;
 	terms[2] = se / N;
 	terms[3] = (1.0 - lambda) * terms[0] + lambda * (1.0 - terms[1]);
-	rc = 0;
-out:
-	for (int i = 0; i < 5; i++)
-		free(J.H[i]);
-	for (int i = 0; i < 3; i++)
-		free(J.G[i]);
-	free(row_l1);
-	free(J.row_ssim);
-	return rc;
+	pthread_mutex_unlock(&scratch_lock);
+	return 0;
 }
