@@ -414,6 +414,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	sgs_cli_init(argv[0]);
+	sgs_cli_passive_threads(argv);
 	parse_args(argc, argv, &o);
 	be = sgs_backend_opt(o.backend, usage);
 	if (load_inputs(&o, &scene, &sp) != 0)

@@ -527,6 +527,7 @@ int main(int argc, char **argv)
 	int rc = SGS_EXIT_FAIL;
 
 	sgs_cli_init(argv[0]);
+	sgs_cli_passive_threads(argv);
 	sgs_trainer_defaults(&a.o);
 	parse_args(argc, argv, &a);
 	be = sgs_backend_opt(a.backend, usage);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *progname = "sgs";
 
@@ -13,6 +14,14 @@ void sgs_cli_init(const char *argv0)
 	const char *slash = strrchr(argv0, '/');
 	progname = slash ? slash + 1 : argv0;
 	opterr = 0; /* getopt would print argv[0] and glibc's wording */
+}
+
+void sgs_cli_passive_threads(char **argv)
+{
+	if (getenv("OMP_WAIT_POLICY") || setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0)
+		return;
+	fflush(NULL);
+	execv("/proc/self/exe", argv);
 }
 
 const char *sgs_cli_name(void) { return progname; }

@@ -53,11 +53,13 @@ static inline vi vldi(const int32_t *p)
 }
 static inline void vst(float *p, vf v) { memcpy(p, &v, sizeof v); }
 static inline void vsti(int32_t *p, vi v) { memcpy(p, &v, sizeof v); }
-static inline vf vsplat(float x) { return (vf){0} + x; }
-static inline vi vsplati(int32_t x) { return (vi){0} + x; }
 #if VW == 8
+static inline vf vsplat(float x) { return (vf){x, x, x, x, x, x, x, x}; }
+static inline vi vsplati(int32_t x) { return (vi){x, x, x, x, x, x, x, x}; }
 static inline vi vlanes(void) { return (vi){0, 1, 2, 3, 4, 5, 6, 7}; }
 #else
+static inline vf vsplat(float x) { return (vf){x, x, x, x}; }
+static inline vi vsplati(int32_t x) { return (vi){x, x, x, x}; }
 static inline vi vlanes(void) { return (vi){0, 1, 2, 3}; }
 #endif
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "sgs_cli.h"
 #include "sgs_error.h"
 #include "sgs_scene.h"
 #include "sgs_splat.h"
@@ -52,6 +53,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_train scene count [iterations [warmup]]\n");
 		return 2;
 	}
+	sgs_cli_passive_threads(argv); /* as sgs-train */
 	uint32_t count = (uint32_t)strtoul(argv[2], NULL, 10);
 	int iters = argc > 3 ? atoi(argv[3]) : 30, warm = argc > 4 ? atoi(argv[4]) : 3;
 	sgs_trainer_defaults(&o);
