@@ -81,7 +81,7 @@ int cpu_reserve_isect(struct sgs_raster_ctx *ctx, size_t n_isect)
 	struct cpu_priv *pv = ctx->priv;
 	struct sgs_grow_item it[] = {
 		{(void **)&ctx->isect_ids, sizeof(uint32_t)},
-		{(void **)&pv->isect_pos, sizeof(uint32_t)},
+		{(void **)&pv->isect_slot, sizeof(uint32_t)},
 		{(void **)&pv->rec, CPU_REC * sizeof(float)},
 	};
 	return grow_group(it, 3, &pv->cap_isect, n_isect, "tile/Gaussian pairs");
@@ -140,7 +140,7 @@ static void cpu_ctx_free(struct sgs_raster_ctx *ctx)
 	if (pv) {
 		void *own[] = {
 			pv->splats, pv->rect, pv->order, pv->tmp, pv->keys, pv->tmpkeys,
-			pv->offset, pv->isect_pos, pv->rec, pv->cursor, pv->tile_bg,
+			pv->offset, pv->isect_slot, pv->rec, pv->cursor, pv->tile_bg,
 			pv->rowoff, pv->spans, pv->tile_order, pv->pose,
 		};
 		for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)

@@ -60,14 +60,15 @@ static void count_pairs(const struct sgs_raster_ctx *ctx, uint32_t j0, uint32_t 
 }
 
 /* Deal the Gaussians order[j0, j1) out to their tiles, front to back,
- * from the per-tile cursors; remember where each pair went so the
- * backward pass can gather a Gaussian's records in a fixed order. */
+ * from the per-tile cursors; give each pair its slot among its
+ * Gaussian's, where the backward pass writes its record, so that a
+ * Gaussian's records lie together in a fixed order. */
 static void deal_pairs(struct sgs_raster_ctx *ctx, uint32_t j0, uint32_t j1, uint32_t *cursor)
 {
 	struct cpu_priv *pv = ctx->priv;
 	for (uint32_t j = j0; j < j1; j++) {
 		const uint32_t g = pv->order[j];
-		uint32_t rows, *slot = pv->isect_pos + pv->offset[g];
+		uint32_t rows, slot = pv->offset[g];
 		int ty0;
 		const int32_t *sp = spans_of(pv, g, &rows, &ty0);
 		for (uint32_t k = 0; k < rows; k++) {
@@ -75,7 +76,7 @@ static void deal_pairs(struct sgs_raster_ctx *ctx, uint32_t j0, uint32_t j1, uin
 			for (int tx = sp[2 * k]; tx < sp[2 * k + 1]; tx++) {
 				uint32_t pos = row[tx]++;
 				ctx->isect_ids[pos] = g;
-				*slot++ = pos;
+				pv->isect_slot[pos] = slot++;
 			}
 		}
 	}

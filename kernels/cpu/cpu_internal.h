@@ -36,8 +36,9 @@ struct cpu_priv {
 	int32_t *spans;           /* 2 per tile row of each visible Gaussian's
 	                           * rectangle: the tiles [x0, x1) its alpha
 	                           * ellipse meets (sgs_tile_row_span) */
-	uint32_t *isect_pos;      /* n_isect: sorted position of pair offset[g] + k */
-	float *rec;               /* CPU_REC * n_isect backward records */
+	uint32_t *isect_slot;     /* n_isect: for the pair at each sorted position,
+	                           * its slot offset[g] + k among its Gaussian's */
+	float *rec;               /* CPU_REC * n_isect backward records, by slot */
 	uint32_t *cursor;         /* tiles x runs of the parallel counting sort */
 	uint32_t *tile_order;     /* tiles, heaviest first */
 	double *tile_bg;          /* 3 * tiles: per-tile dL/dbg */

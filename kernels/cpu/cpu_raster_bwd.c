@@ -2,8 +2,8 @@
 /* Backward rasterization on the CPU, deterministic for any thread count:
  * each tile sweeps its Gaussians back to front and writes one gradient
  * record per (tile, Gaussian) pair (the tile loop of the path in use,
- * cpu_tiles.h); a second pass sums each Gaussian's records in its fixed
- * tile order.  dL/dbg is summed per tile, then over tiles in order. */
+ * cpu_tiles.h) into the pair's slot among its Gaussian's; a second pass
+ * sums each Gaussian's records in that fixed order.  dL/dbg is summed per tile, then over tiles in order. */
 #include "cpu_internal.h"
 #include "sgs_error.h"
 
@@ -27,13 +27,11 @@ int cpu_rasterize_backward(struct sgs_raster_ctx *ctx, const struct sgs_render_d
 #pragma omp parallel for schedule(static)
 	for (long i = 0; i < n; i++) {
 		float acc[CPU_REC] = {0};
-		const uint32_t *pos = pv->isect_pos + pv->offset[i];
+		const float *r = pv->rec + (size_t)CPU_REC * pv->offset[i];
 		const uint32_t m = ctx->radii[i] ? ctx->tiles_touched[i] : 0;
-		for (uint32_t k = 0; k < m; k++) {
-			const float *r = pv->rec + (size_t)CPU_REC * pos[k];
+		for (uint32_t k = 0; k < m; k++, r += CPU_REC)
 			for (int c = 0; c < CPU_REC; c++)
 				acc[c] += r[c];
-		}
 		ctx->d_xy[2 * i] = acc[0];
 		ctx->d_xy[2 * i + 1] = acc[1];
 		for (int c = 0; c < 3; c++) {

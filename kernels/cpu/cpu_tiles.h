@@ -116,8 +116,8 @@ backward_tile_impl(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_d
 
 	const uint32_t start = ctx->tile_ranges[2 * t], end = ctx->tile_ranges[2 * t + 1];
 	/* Gaussians behind every pixel's last contributor get nothing */
-	memset(pv->rec + (size_t)CPU_REC * (start + (uint32_t)maxlast), 0,
-	       (size_t)CPU_REC * (end - start - (uint32_t)maxlast) * sizeof(float));
+	for (uint32_t j = start + (uint32_t)maxlast; j < end; j++)
+		memset(pv->rec + (size_t)CPU_REC * pv->isect_slot[j], 0, CPU_REC * sizeof(float));
 	for (int32_t jj = maxlast; jj-- > 0;) {
 		const uint32_t j = start + (uint32_t)jj;
 		const struct cpu_splat *s = pv->splats + ctx->isect_ids[j];
@@ -131,7 +131,7 @@ backward_tile_impl(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_d
 				if (jj < st.row_last[y - tb.y0])
 					any |= bwd_row(&st, s, y - tb.y0, (float)y + 0.5f, tb.x0,
 						       xa - tb.x0, xb - tb.x0, jj, &acc, depth);
-		float *rec = pv->rec + (size_t)CPU_REC * j;
+		float *rec = pv->rec + (size_t)CPU_REC * pv->isect_slot[j];
 		if (any)
 			vhsum_rec(acc.v, rec);
 		else
