@@ -129,7 +129,7 @@ struct sgs_blend_bwd {
 	float rec[3], rec_z;
 	float last_a, last_c[3], last_z;
 	float dC[3], dD;           /* upstream gradients at this pixel */
-	float dfinal;              /* dL/dT_N: dA-term minus bg . dC */
+	float tn_dfinal;           /* T_N dL/dT_N (dL/dT_N: dA-term minus bg . dC) */
 };
 
 static inline SGS_HD void sgs_blend_bwd_init(struct sgs_blend_bwd *s, float TN, const float dC[3],
@@ -144,7 +144,7 @@ static inline SGS_HD void sgs_blend_bwd_init(struct sgs_blend_bwd *s, float TN, 
 	s->dC[1] = dC[1];
 	s->dC[2] = dC[2];
 	s->dD = dD;
-	s->dfinal = dA - (bg[0] * dC[0] + bg[1] * dC[1] + bg[2] * dC[2]);
+	s->tn_dfinal = TN * (dA - (bg[0] * dC[0] + bg[1] * dC[1] + bg[2] * dC[2]));
 }
 
 /* Step back over Gaussian j (alpha a > 0, colour c, depth z): returns
@@ -166,7 +166,7 @@ static inline SGS_HD float sgs_blend_step_vjp(struct sgs_blend_bwd *s, float a, 
 	da += (z - s->rec_z) * s->dD;
 	*dz = w * s->dD;
 	s->last_a = a;
-	return da * s->T + s->TN * ia * s->dfinal;
+	return da * s->T + s->tn_dfinal * ia;
 }
 
 #endif

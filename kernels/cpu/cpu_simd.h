@@ -205,11 +205,23 @@ static inline vf valpha(const struct cpu_splat *s, const struct vrow *r, vf dx, 
 	return (vf)((vi)a & ~((power > 0.0f) | (a < SGS_ALPHA_MIN)));
 }
 
-/* mean x - pixel centre for the lanes of the vector starting at pixel
- * column px (the scalar code's s->x - (px + 0.5), one rounding) */
-static inline vf vdx(const struct cpu_splat *s, int px)
+/* The pixel centres x + 0.5 of a tile's columns, a vector per VW
+ * columns (exact: small integers and halves). */
+struct vcols {
+	vf cx[SGS_TILE / VW];
+};
+
+static inline void vcols_of(struct vcols *k, int px0)
 {
-	return s->x - (__builtin_convertvector(vlanes() + px, vf) + 0.5f);
+	for (int i = 0; i < SGS_TILE / VW; i++)
+		k->cx[i] = __builtin_convertvector(vlanes() + (px0 + i * VW), vf) + 0.5f;
+}
+
+/* mean x - pixel centre for the lanes of the vector at tile column c (a
+ * multiple of VW): the scalar code's s->x - (px + 0.5), one rounding */
+static inline vf vdx(const struct cpu_splat *s, const struct vcols *k, int c)
+{
+	return s->x - k->cx[c / VW];
 }
 
 /* Lanes of the vector at tile column c that lie in columns [ca, cb]. */
@@ -240,12 +252,12 @@ static inline void fwd_soa_init(struct fwd_soa *st, int width)
 
 /* Blend splat s (tile position jrel; jrel + 1 is recorded as last
  * contributor) into tile row yr (pixel centre y + 0.5 = yc), columns
- * [ca, cb] (pixel x = px0 + column).  extras: also depth, median depth
+ * [ca, cb] (centres in cols).  extras: also depth, median depth
  * and the contributor count (only when an output wants them).  Returns
  * how many pixels saturated (T would drop below 1e-4). */
 static inline __attribute__((always_inline)) int
-fwd_row(struct fwd_soa *st, const struct cpu_splat *s, int yr, float yc, int px0, int ca, int cb,
-	int32_t jrel, const int extras)
+fwd_row(struct fwd_soa *st, const struct cpu_splat *s, int yr, float yc, const struct vcols *cols,
+	int ca, int cb, int32_t jrel, const int extras)
 {
 	const struct vrow rw = vrow_of(s, s->y - yc);
 	const vi jv = vsplati(jrel + 1);
@@ -253,7 +265,7 @@ fwd_row(struct fwd_soa *st, const struct cpu_splat *s, int yr, float yc, int px0
 	for (int c = ca / VW * VW; c <= cb; c += VW) {
 		const int p = yr * SGS_TILE + c;
 		vf G;
-		const vf a = valpha(s, &rw, vdx(s, px0 + c), &G);
+		const vf a = valpha(s, &rw, vdx(s, cols, c), &G);
 		const vi valid = vinrow(c, ca, cb) & (a != 0.0f) & ~vldi(st->done + p);
 		if (!vbits(valid))
 			continue;
@@ -286,7 +298,7 @@ fwd_row(struct fwd_soa *st, const struct cpu_splat *s, int yr, float yc, int px0
 /* ---- backward ---- */
 
 struct bwd_soa {
-	float T[TILE_PIX], TN[TILE_PIX], dfin[TILE_PIX];
+	float T[TILE_PIX], tnd[TILE_PIX]; /* T, T_N dL/dT_N */
 	float rr[TILE_PIX], rg[TILE_PIX], rb[TILE_PIX], rz[TILE_PIX];   /* rec */
 	float la[TILE_PIX], lr[TILE_PIX], lg[TILE_PIX], lb[TILE_PIX], lz[TILE_PIX]; /* last a, colour, z */
 	float dr[TILE_PIX], dg[TILE_PIX], db[TILE_PIX], dd[TILE_PIX]; /* upstream dC, dD */
@@ -301,12 +313,12 @@ struct gradv {
 };
 
 /* One back-to-front step of splat s (tile position jj) over tile row yr
- * (pixel centre yc), columns [ca, cb] (pixel x = px0 + column).  depth:
+ * (pixel centre yc), columns [ca, cb] (centres in cols).  depth:
  * the depth output has a gradient (else its state is left alone).
  * Returns whether any pixel took part. */
 static inline __attribute__((always_inline)) int
-bwd_row(struct bwd_soa *st, const struct cpu_splat *s, int yr, float yc, int px0, int ca, int cb,
-	int32_t jj, struct gradv *acc, const int depth)
+bwd_row(struct bwd_soa *st, const struct cpu_splat *s, int yr, float yc, const struct vcols *cols,
+	int ca, int cb, int32_t jj, struct gradv *acc, const int depth)
 {
 	const float dy = s->y - yc;
 	const struct vrow rw = vrow_of(s, dy);
@@ -316,7 +328,7 @@ bwd_row(struct bwd_soa *st, const struct cpu_splat *s, int yr, float yc, int px0
 	for (int c = ca / VW * VW; c <= cb; c += VW) {
 		const int p = yr * SGS_TILE + c;
 		vf G;
-		const vf dx = vdx(s, px0 + c);
+		const vf dx = vdx(s, cols, c);
 		const vf a = valpha(s, &rw, dx, &G);
 		const vi valid = vinrow(c, ca, cb) & (a != 0.0f) & (jv < vldi(st->last + p));
 		if (!vbits(valid))
@@ -342,7 +354,7 @@ bwd_row(struct bwd_soa *st, const struct cpu_splat *s, int yr, float yc, int px0
 			vst(st->rz + p, vsel(valid, rz, vld(st->rz + p)));
 			vst(st->lz + p, vsel(valid, vsplat(s->z), vld(st->lz + p)));
 		}
-		da = vfma(da, T, vld(st->TN + p) * ia * vld(st->dfin + p));
+		da = vfma(da, T, vld(st->tnd + p) * ia);
 		vst(st->T + p, vsel(valid, T, vld(st->T + p)));
 		vst(st->rr + p, vsel(valid, rr, vld(st->rr + p)));
 		vst(st->rg + p, vsel(valid, rg, vld(st->rg + p)));

@@ -29,6 +29,8 @@ raster_tile_impl(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_out
 	struct fwd_soa st __attribute__((aligned(64)));
 	int active = (tb.x1 - tb.x0) * (tb.y1 - tb.y0);
 
+	struct vcols cols;
+	vcols_of(&cols, tb.x0);
 	fwd_soa_init(&st, tb.x1 - tb.x0);
 	const uint32_t start = ctx->tile_ranges[2 * t], end = ctx->tile_ranges[2 * t + 1];
 	for (uint32_t j = start; j < end && active > 0; j++) {
@@ -40,7 +42,7 @@ raster_tile_impl(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_out
 			continue;
 		for (int y = ya; y <= yb; y++)
 			if (st.row_active[y - tb.y0] > 0)
-				active -= fwd_row(&st, s, y - tb.y0, (float)y + 0.5f, tb.x0, xa - tb.x0,
+				active -= fwd_row(&st, s, y - tb.y0, (float)y + 0.5f, &cols, xa - tb.x0,
 						  xb - tb.x0, (int32_t)(j - start), extras);
 	}
 
@@ -88,6 +90,8 @@ backward_tile_impl(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_d
 	int32_t maxlast = 0;
 	double bgsum[3] = {0.0, 0.0, 0.0};
 
+	struct vcols cols;
+	vcols_of(&cols, tb.x0);
 	memset(&st, 0, sizeof st);
 	for (int y = tb.y0; y < tb.y1; y++)
 		for (int x = tb.x0; x < tb.x1; x++) {
@@ -100,9 +104,9 @@ backward_tile_impl(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_d
 			const float dA = dout->dalpha ? dout->dalpha[pix] : 0.0f;
 			const float TN = ctx->final_T[pix];
 			/* as sgs_blend_bwd_init */
-			st.T[p] = st.TN[p] = TN;
+			st.T[p] = TN;
 			st.dr[p] = dC[0], st.dg[p] = dC[1], st.db[p] = dC[2], st.dd[p] = dD;
-			st.dfin[p] = dA - (bg[0] * dC[0] + bg[1] * dC[1] + bg[2] * dC[2]);
+			st.tnd[p] = TN * (dA - (bg[0] * dC[0] + bg[1] * dC[1] + bg[2] * dC[2]));
 			st.last[p] = (int32_t)ctx->last_contrib[pix];
 			if (st.last[p] > st.row_last[y - tb.y0])
 				st.row_last[y - tb.y0] = st.last[p];
@@ -129,7 +133,7 @@ backward_tile_impl(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_d
 		if (splat_box(s, &tb, &xa, &xb, &ya, &yb))
 			for (int y = ya; y <= yb; y++)
 				if (jj < st.row_last[y - tb.y0])
-					any |= bwd_row(&st, s, y - tb.y0, (float)y + 0.5f, tb.x0,
+					any |= bwd_row(&st, s, y - tb.y0, (float)y + 0.5f, &cols,
 						       xa - tb.x0, xb - tb.x0, jj, &acc, depth);
 		float *rec = pv->rec + (size_t)CPU_REC * pv->isect_slot[j];
 		if (any)

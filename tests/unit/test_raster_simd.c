@@ -173,8 +173,10 @@ int main(void)
 		int px = (int)trng_range(&r, -12, 24);
 		float yc = (float)(int)trng_range(&r, -8, 8) + 0.5f, dy = s.y - yc;
 		struct vrow rw = vrow_of(&s, dy);
+		struct vcols cols;
+		vcols_of(&cols, px);
 		vf G;
-		vf a = valpha(&s, &rw, vdx(&s, px), &G);
+		vf a = valpha(&s, &rw, vdx(&s, &cols, 0), &G);
 		for (int l = 0; l < 4; l++) {
 			float dx = s.x - ((float)(px + l) + 0.5f), g;
 			float pw = sgs_gauss_power(s.con, dx, dy);
@@ -185,6 +187,8 @@ int main(void)
 	ok(bad == 0, "valpha matches sgs_blend_alpha bit for bit (%d differ)", bad);
 
 	/* forward rows: 60 splats over one 16-pixel row */
+	struct vcols cols0;
+	vcols_of(&cols0, 0);
 	int fbad = 0, bbad = 0, gbad = 0, blended = 0;
 	for (int trial = 0; trial < 200; trial++) {
 		static struct fwd_soa fs;
@@ -198,7 +202,7 @@ int main(void)
 		for (int j = 0; j < 60; j++) {
 			random_splat(&r, sp + j);
 			int xa = (int)trng_range(&r, 0, 15.99), nx = 1 + (int)trng_range(&r, 0, 15.99 - xa);
-			fwd_row(&fs, sp + j, 0, 0.5f, 0, xa, xa + nx - 1, j, 1);
+			fwd_row(&fs, sp + j, 0, 0.5f, &cols0, xa, xa + nx - 1, j, 1);
 			for (int x = xa; x < xa + nx; x++) {
 				float G, dx = sp[j].x - ((float)x + 0.5f);
 				float a = sgs_blend_alpha(sp[j].o, sgs_gauss_power(sp[j].con, dx,
@@ -231,16 +235,16 @@ int main(void)
 				       (float)trng_range(&r, -1, 1)};
 			float dD = (float)trng_range(&r, -1, 1), dA = (float)trng_range(&r, -1, 1);
 			sgs_blend_bwd_init(rb + x, ref[x].T, dC, dD, dA, bg);
-			bs.T[x] = bs.TN[x] = ref[x].T;
+			bs.T[x] = ref[x].T;
 			bs.dr[x] = dC[0], bs.dg[x] = dC[1], bs.db[x] = dC[2], bs.dd[x] = dD;
-			bs.dfin[x] = rb[x].dfinal;
+			bs.tnd[x] = rb[x].tn_dfinal;
 			bs.last[x] = (int32_t)last[x];
 		}
 		for (int j = 59; j >= 0; j--)
 			for (int x = 0; x < SGS_TILE; x++) {
 				struct gradv acc;
 				memset(&acc, 0, sizeof acc);
-				bwd_row(&bs, sp + j, 0, 0.5f, 0, x, x, j, &acc, 1);
+				bwd_row(&bs, sp + j, 0, 0.5f, &cols0, x, x, j, &acc, 1);
 				float g[CPU_REC] = {0};
 				float G, dx = sp[j].x - ((float)x + 0.5f), dy = sp[j].y - 0.5f;
 				float a = sgs_blend_alpha(sp[j].o, sgs_gauss_power(sp[j].con, dx, dy), &G);
