@@ -109,7 +109,7 @@ demo: all
 	@sh examples/demo.sh
 
 bench: all $(B)/tests/bench_render $(B)/tests/bench_train $(B)/tests/bench_simd_path
-	@sh tests/bench/bench.sh
+	@B=$(B) sh tests/bench/bench.sh
 
 # The default recipe on the real captures; resumable (tests/bench/quality.sh).
 bench-quality: all

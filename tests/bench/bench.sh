@@ -15,14 +15,15 @@ data=${SGS_DATA:-../shared/data}
 counts=${SGS_BENCH_COUNTS:-10000 100000 300000}
 iters=${SGS_BENCH_ITERS:-30}
 base=tests/bench/baseline-cpu.tsv
+bd=${B:-build} # make's build folder
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 threads=${OMP_NUM_THREADS:-$(nproc)}
-simd=$(build/tests/bench_simd_path)
+simd=$("$bd"/tests/bench_simd_path)
 
 if [ -d "$data/llff/fern" ]; then
-	scene=build/bench/fern3.sgs
+	scene=$bd/bench/fern3.sgs
 	if [ ! -s "$scene" ]; then
-		mkdir -p build/bench
+		mkdir -p "$bd"/bench
 		bin/sgs-init -f llff -p llff -n 3 "$data/llff/fern" -o "$scene.tmp"
 		mv "$scene.tmp" "$scene"
 	fi
@@ -35,7 +36,7 @@ if [ -d "$data/llff/fern" ]; then
 	printf '%9s %8s %8s %7s %8s %8s %6s %8s %7s\n' gaussians forward backward loss optimise \
 		total pairs/G peak_MiB ratio
 	for n in $counts; do
-		row=$(build/tests/bench_train "$scene" "$n" "$iters")
+		row=$("$bd"/tests/bench_train "$scene" "$n" "$iters")
 		echo "$row" >> "$rows"
 		ratio=-
 		if [ -s "$base" ]; then
@@ -60,4 +61,4 @@ else
 	echo "bench: $data/llff/fern absent: no training table (set SGS_DATA)"
 fi
 echo
-build/tests/bench_render
+"$bd"/tests/bench_render
