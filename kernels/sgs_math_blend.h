@@ -121,13 +121,13 @@ static inline SGS_HD int sgs_blend_step(struct sgs_blend_fwd *s, float a, const 
  *   dC/dc_j = a_j T_j,
  *   dC/da_j = T_j (c_j - rec_j) - T_N bg / (1 - a_j),
  *   dA/da_j = T_N / (1 - a_j)          (A = 1 - T_N),
- * where rec_j is the colour blended behind j normalised by T_{j+1}; the
- * depth output works like a colour channel without background. */
+ * where rec_j is the colour blended behind j normalised by T_{j+1}
+ * (rec_j = a_{j+1} c_{j+1} + (1 - a_{j+1}) rec_{j+1}, folded in as soon as
+ * j + 1 is done); the depth output works like a colour channel without
+ * background. */
 struct sgs_blend_bwd {
 	float T;                   /* T after the current Gaussian (starts at T_N) */
-	float TN;
-	float rec[3], rec_z;
-	float last_a, last_c[3], last_z;
+	float rec[3], rec_z;       /* rec of the next Gaussian in front */
 	float dC[3], dD;           /* upstream gradients at this pixel */
 	float tn_dfinal;           /* T_N dL/dT_N (dL/dT_N: dA-term minus bg . dC) */
 };
@@ -136,10 +136,7 @@ static inline SGS_HD void sgs_blend_bwd_init(struct sgs_blend_bwd *s, float TN, 
 					     float dD, float dA, const float bg[3])
 {
 	s->T = TN;
-	s->TN = TN;
 	s->rec[0] = s->rec[1] = s->rec[2] = s->rec_z = 0.0f;
-	s->last_a = 0.0f;
-	s->last_c[0] = s->last_c[1] = s->last_c[2] = s->last_z = 0.0f;
 	s->dC[0] = dC[0];
 	s->dC[1] = dC[1];
 	s->dC[2] = dC[2];
@@ -156,16 +153,15 @@ static inline SGS_HD float sgs_blend_step_vjp(struct sgs_blend_bwd *s, float a, 
 	s->T *= ia; /* now T_j, in front of j */
 	float w = a * s->T, da = 0.0f;
 	for (int k = 0; k < 3; k++) {
-		s->rec[k] = s->last_a * s->last_c[k] + (1.0f - s->last_a) * s->rec[k];
-		s->last_c[k] = c[k];
 		da += (c[k] - s->rec[k]) * s->dC[k];
 		dc[k] = w * s->dC[k];
 	}
-	s->rec_z = s->last_a * s->last_z + (1.0f - s->last_a) * s->rec_z;
-	s->last_z = z;
 	da += (z - s->rec_z) * s->dD;
 	*dz = w * s->dD;
-	s->last_a = a;
+	/* what the Gaussian in front of j sees behind it */
+	for (int k = 0; k < 3; k++)
+		s->rec[k] = a * c[k] + (1.0f - a) * s->rec[k];
+	s->rec_z = a * z + (1.0f - a) * s->rec_z;
 	return da * s->T + s->tn_dfinal * ia;
 }
 

@@ -300,7 +300,6 @@ fwd_row(struct fwd_soa *st, const struct cpu_splat *s, int yr, float yc, const s
 struct bwd_soa {
 	float T[TILE_PIX], tnd[TILE_PIX]; /* T, T_N dL/dT_N */
 	float rr[TILE_PIX], rg[TILE_PIX], rb[TILE_PIX], rz[TILE_PIX];   /* rec */
-	float la[TILE_PIX], lr[TILE_PIX], lg[TILE_PIX], lb[TILE_PIX], lz[TILE_PIX]; /* last a, colour, z */
 	float dr[TILE_PIX], dg[TILE_PIX], db[TILE_PIX], dd[TILE_PIX]; /* upstream dC, dD */
 	int32_t last[TILE_PIX];
 	int32_t row_last[SGS_TILE]; /* largest last contributor of each row */
@@ -335,34 +334,26 @@ bwd_row(struct bwd_soa *st, const struct cpu_splat *s, int yr, float yc, const s
 			continue;
 		any = 1;
 		/* sgs_blend_step_vjp */
-		const vf ia = 1.0f / (1.0f - a);
+		const vf ia = 1.0f / (1.0f - a), ila = 1.0f - a;
 		const vf T = vld(st->T + p) * ia;
 		const vf w = a * T;
-		const vf la = vld(st->la + p), ila = 1.0f - la;
-		const vf rr = vfma(la, vld(st->lr + p), ila * vld(st->rr + p));
-		const vf rg = vfma(la, vld(st->lg + p), ila * vld(st->rg + p));
-		const vf rb = vfma(la, vld(st->lb + p), ila * vld(st->rb + p));
+		const vf rr = vld(st->rr + p), rg = vld(st->rg + p), rb = vld(st->rb + p);
 		const vf dr = vld(st->dr + p), dg = vld(st->dg + p), db = vld(st->db + p);
 		vf da = (s->rgb[0] - rr) * dr;
 		da = vfma(s->rgb[1] - rg, dg, da);
 		da = vfma(s->rgb[2] - rb, db, da);
 		vf dd = zero;
 		if (depth) {
-			const vf rz = vfma(la, vld(st->lz + p), ila * vld(st->rz + p));
+			const vf rz = vld(st->rz + p);
 			dd = vld(st->dd + p);
 			da = vfma(s->z - rz, dd, da);
-			vst(st->rz + p, vsel(valid, rz, vld(st->rz + p)));
-			vst(st->lz + p, vsel(valid, vsplat(s->z), vld(st->lz + p)));
+			vst(st->rz + p, vsel(valid, vfma(a, vsplat(s->z), ila * rz), rz));
 		}
 		da = vfma(da, T, vld(st->tnd + p) * ia);
 		vst(st->T + p, vsel(valid, T, vld(st->T + p)));
-		vst(st->rr + p, vsel(valid, rr, vld(st->rr + p)));
-		vst(st->rg + p, vsel(valid, rg, vld(st->rg + p)));
-		vst(st->rb + p, vsel(valid, rb, vld(st->rb + p)));
-		vst(st->lr + p, vsel(valid, vsplat(s->rgb[0]), vld(st->lr + p)));
-		vst(st->lg + p, vsel(valid, vsplat(s->rgb[1]), vld(st->lg + p)));
-		vst(st->lb + p, vsel(valid, vsplat(s->rgb[2]), vld(st->lb + p)));
-		vst(st->la + p, vsel(valid, a, la));
+		vst(st->rr + p, vsel(valid, vfma(a, vsplat(s->rgb[0]), ila * rr), rr));
+		vst(st->rg + p, vsel(valid, vfma(a, vsplat(s->rgb[1]), ila * rg), rg));
+		vst(st->rb + p, vsel(valid, vfma(a, vsplat(s->rgb[2]), ila * rb), rb));
 		const vf wv = vsel(valid, w, zero);
 		acc->v[6] = vfma(wv, dr, acc->v[6]);
 		acc->v[7] = vfma(wv, dg, acc->v[7]);

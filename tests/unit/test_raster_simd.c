@@ -260,7 +260,7 @@ int main(void)
 			}
 		for (int x = 0; x < SGS_TILE; x++)
 			bbad += !same_f(bs.T[x], rb[x].T) || !same_f(bs.rr[x], rb[x].rec[0]) ||
-				!same_f(bs.rz[x], rb[x].rec_z) || !same_f(bs.la[x], rb[x].last_a);
+				!same_f(bs.rz[x], rb[x].rec_z) || !same_f(bs.rg[x], rb[x].rec[1]);
 	}
 	diag("%d pixel blends compared", blended);
 	ok(fbad == 0, "fwd_row state matches sgs_blend_step bit for bit (%d pixels differ)", fbad);
