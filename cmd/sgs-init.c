@@ -6,18 +6,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sgs_cli.h"
 #include "sgs_import.h"
+#include "sgs_points.h"
 #include "sgs_scene.h"
 #include "sgs_synthetic.h"
 
 #define MAX_TRAIN 4096
 
+enum { OPT_POINTS = 256 };
+
 static const char synopsis[] =
-	"usage: sgs-init [-a] [-B white|black|r,g,b] [-f format] [-n views] [-o file]\n"
-	"                [-p llff|blender|dtu|all] [-r factor] [-t id,...] dir\n"
-	"       sgs-init -f synthetic [-n train] [-N views] [-W width] [-H height] [-S seed] [-o file]\n"
+	"usage: sgs-init [-av] [-B white|black|r,g,b] [-f format] [-n views] [-o file]\n"
+	"                [-p llff|blender|dtu|all] [-r factor] [-t id,...]\n"
+	"                [--points file.ply] dir\n"
+	"       sgs-init -f synthetic [-v] [-n train] [-N views] [-W width] [-H height] [-S seed]\n"
+	"                [-o file] [--points file.ply]\n"
 	"       sgs-init -i [scene]\n";
 
 struct init_args {
@@ -25,7 +31,8 @@ struct init_args {
 	struct sgs_synthetic_opts so;
 	long train_ids[MAX_TRAIN];
 	const char *out;
-	int info, synthetic;
+	const char *points;     /* --points: seed points from this PLY file */
+	int info, synthetic, verbose;
 	/* The last option seen of each kind, to refuse those that do not
 	 * apply to the mode (import, -f synthetic, -i) instead of ignoring them. */
 	int import_opt, synth_opt, write_opt;
@@ -45,6 +52,8 @@ static void help(void)
 	       "  -a           keep the alpha channel instead of compositing\n"
 	       "  -o file      write the scene here instead of stdout\n"
 	       "  -i           print a summary of an existing scene\n"
+	       "  -v           report what --points found on stderr\n"
+	       "  --points file  seed points from a PLY point cloud, replacing the capture's\n"
 	       "  -W, -H, -N, -S  synthetic scene width, height, view count, seed\n"
 	       "  -h           this help\n");
 }
@@ -138,7 +147,10 @@ static int parse_background(const char *arg, float bg[3])
 /* A valid option given where it has no meaning: a usage error. */
 static _Noreturn void misplaced(int opt, const char *mode)
 {
-	sgs_warnx("-%c: not used with %s", opt, mode);
+	if (opt == OPT_POINTS)
+		sgs_warnx("--points: not used with %s", mode);
+	else
+		sgs_warnx("-%c: not used with %s", opt, mode);
 	usage();
 }
 
@@ -147,16 +159,17 @@ static void parse_args(int argc, char **argv, struct init_args *a)
 {
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
+		{"points", required_argument, NULL, OPT_POINTS},
 		{NULL, 0, NULL, 0},
 	};
 	long v;
 	int ch;
-	while ((ch = sgs_cli_getopt(argc, argv, "aB:f:hH:in:N:o:p:r:S:t:W:", longopts)) != -1) {
-		if (strchr("aBprt", ch))
+	while ((ch = sgs_cli_getopt(argc, argv, "aB:f:hH:in:N:o:p:r:S:t:vW:", longopts)) != -1) {
+		if (ch < 256 && strchr("aBprt", ch))
 			a->import_opt = ch;
-		else if (strchr("WHNS", ch))
+		else if (ch < 256 && strchr("WHNS", ch))
 			a->synth_opt = ch;
-		else if (strchr("fno", ch))
+		else if (ch == OPT_POINTS || (ch < 256 && strchr("fnov", ch)))
 			a->write_opt = ch;
 		switch (ch) {
 		case 'a': a->io.keep_alpha = 1; break;
@@ -175,6 +188,8 @@ static void parse_args(int argc, char **argv, struct init_args *a)
 			a->so.ntrain = (uint32_t)v;
 			break;
 		case 'o': a->out = optarg; break;
+		case 'v': a->verbose = 1; break;
+		case OPT_POINTS: a->points = optarg; break;
 		case 'p': a->io.protocol = optarg; break;
 		case 'r':
 			if (sgs_parse_long(optarg, 1, 64, "-r", &v) != 0)
@@ -232,6 +247,49 @@ static int make_scene(const struct init_args *a, const char *dir, struct sgs_sce
 	return sgs_import(dir, &a->io, s);
 }
 
+/* --points: the file's points replace the seeds, once at least one of them
+ * is in view of a train camera (points in another coordinate frame, the
+ * usual mistake, are seen by none). */
+static int use_points(const struct init_args *a, struct sgs_points *pts, struct sgs_scene *s)
+{
+	const char *name = strcmp(a->points, "-") == 0 ? "<stdin>" : a->points;
+	unsigned long long n = pts->n, seen = sgs_points_seen(pts, s);
+	if (pts->nonfinite)
+		sgs_warnx("%s: skipped %llu %s with a non-finite coordinate", name,
+			  (unsigned long long)pts->nonfinite, pts->nonfinite == 1 ? "vertex" : "vertices");
+	if (seen == 0) {
+		sgs_warnx("%s: none of the %llu points lies in front of a train view and inside its "
+			  "image; are they in the scene's world coordinates?", name, n);
+		return -1;
+	}
+	if (a->verbose || isatty(STDERR_FILENO))
+		fprintf(stderr, "%s: %s: %llu seed point%s%s, %.1f%% in front of a train view and "
+			"inside its image\n", sgs_cli_name(), name, n, n == 1 ? "" : "s",
+			pts->has_colour ? "" : " (no colour: grey)", 100.0 * (double)seen / (double)n);
+	sgs_points_to_seeds(pts, s);
+	return 0;
+}
+
+/* The scene with its seeds; a --points file is read first, so that a bad
+ * one fails before a long import. */
+static int build_scene(const struct init_args *a, const char *dir, struct sgs_scene *s)
+{
+	struct sgs_points pts;
+	sgs_points_init(&pts);
+	if (a->points && sgs_points_load(a->points, &pts) != 0)
+		return sgs_cli_fail(NULL);
+	if (make_scene(a, dir, s) != 0) {
+		sgs_points_free(&pts);
+		return sgs_cli_fail(NULL);
+	}
+	if (a->points && use_points(a, &pts, s) != 0) {
+		sgs_points_free(&pts);
+		sgs_scene_free(s);
+		return SGS_EXIT_FAIL;
+	}
+	return SGS_EXIT_OK;
+}
+
 /* The output is opened before the work starts, so an unwritable -o fails
  * fast; it appears under its name only once complete. */
 static int build_and_write(const struct init_args *a, const char *dir)
@@ -241,11 +299,12 @@ static int build_and_write(const struct init_args *a, const char *dir)
 	struct sgs_scene s;
 	if (sgs_output_open(&o, a->out) != 0)
 		return sgs_cli_fail(NULL);
-	if (make_scene(a, dir, &s) != 0) {
+	int rc = build_scene(a, dir, &s);
+	if (rc != SGS_EXIT_OK) {
 		sgs_output_abort(&o);
-		return sgs_cli_fail(NULL);
+		return rc;
 	}
-	int rc = sgs_scene_write(o.f, &s);
+	rc = sgs_scene_write(o.f, &s);
 	sgs_scene_free(&s);
 	if (rc != 0) {
 		sgs_output_abort(&o);

@@ -289,3 +289,100 @@ first_view() { grep -abo VIEW "$1" | head -n 1 | cut -d: -f1; }
 		fail "$stderr"
 	assert_no_output_file out.sgs
 }
+
+# ---- --points: seed points from a PLY point cloud ----------------------------
+
+# An ASCII point cloud with intensity and no colour, comments and a face
+# element: $1 = file, then x y z triples.
+ascii_ply() {
+	local file=$1
+	shift
+	{
+		printf 'ply\nformat ascii 1.0\ncomment written by the test\n'
+		printf 'element vertex %d\n' $(($# / 3))
+		printf 'property float x\nproperty double y\nproperty float z\nproperty float intensity\n'
+		printf 'element face 1\nproperty list uchar int vertex_indices\nend_header\n'
+		while [ $# -gt 0 ]; do
+			printf '%s %s %s 0.5\n' "$1" "$2" "$3"
+			shift 3
+		done
+		printf '3 0 0 0\n'
+	} > "$file"
+}
+
+@test "--points: an ASCII cloud replaces the synthetic scene's seeds; quiet without -v" {
+	ascii_ply p.ply 0 0 0 0 0 0.5 0.25 -0.25 0.1 0 0 1000000
+	run --separate-stderr sgs-init "${SMALL[@]}" --points p.ply -o s.sgs
+	assert_success
+	assert_equal "$stderr" ''
+	sgs-init -i s.sgs > sum.txt
+	assert_equal "$(summary 'seed points' sum.txt)" 4
+	grep -q 'SEED 1' sum.txt
+	run --separate-stderr sgs-init "${SMALL[@]}" -v --points p.ply -o s.sgs
+	assert_success
+	assert_equal "$stderr" \
+		'sgs-init: p.ply: 4 seed points (no colour: grey), 75.0% in front of a train view and inside its image'
+}
+
+@test "--points: a binary little-endian cloud with colour (fused.ply layout) arrives byte for byte" {
+	{
+		printf 'ply\nformat binary_little_endian 1.0\nelement vertex 2\n'
+		printf 'property float x\nproperty float y\nproperty float z\n'
+		printf 'property float nx\nproperty float ny\nproperty float nz\n'
+		printf 'property uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n'
+		# (0, 0, 0.5) with a zero normal, red; (0, 0, 1), colour 1 2 3
+		printf '\0\0\0\0\0\0\0\0\0\0\0\077' && printf '\0\0\0\0\0\0\0\0\0\0\0\0' && printf '\377\0\0'
+		printf '\0\0\0\0\0\0\0\0\0\0\200\077' && printf '\0\0\0\0\0\0\0\0\0\0\0\0' && printf '\1\2\3'
+	} > fused.ply
+	assert_equal "$(stat -c %s fused.ply)" $(($(grep -abo end_header fused.ply | cut -d: -f1) + 11 + 2 * 27))
+	sgs-init "${SMALL[@]}" --points fused.ply -o s.sgs
+	# SEED payload: u64 count, then 16-byte records (f32 x y z, u8 r g b, pad)
+	local off=$(($(grep -abo SEED s.sgs | head -n 1 | cut -d: -f1) + CHUNK_HEADER))
+	assert_equal "$(od -An -tx1 -j "$off" -N 40 s.sgs | tr -d ' \n')" \
+		'0200000000000000''00000000000000000000003fff000000''00000000000000000000803f01020300'
+}
+
+@test "--points replaces the seeds of an import too (instant-ngp fixture)" {
+	ascii_ply p.ply 0.5 -0.25 0
+	run --separate-stderr sgs-init -f ngp -v --points p.ply -o s.sgs "$ROOT/tests/fixtures/ngp"
+	assert_success
+	assert_equal "$stderr" \
+		'sgs-init: p.ply: 1 seed point (no colour: grey), 100.0% in front of a train view and inside its image'
+	sgs-init -i s.sgs > sum.txt
+	assert_equal "$(summary 'seed points' sum.txt)" 1
+}
+
+@test "--points: no point in view of a train camera is an error naming the file" {
+	ascii_ply far.ply 0 0 1000000 0 0 -1000000
+	check_fails far.ply "${SMALL[@]}" --points far.ply -o out.sgs
+	[[ "$err" == *"none of the 2 points lies in front of a train view and inside its image"* ]] ||
+		fail "$err"
+}
+
+@test "--points: unreadable and broken PLY files fail before the import, naming the file" {
+	check_fails nosuch.ply "${SMALL[@]}" --points nosuch.ply -o out.sgs
+	[[ "$err" == *"cannot open"* ]] || fail "$err"
+	printf 'ply\nformat binary_little_endian 1.0\nelement vertex 1000\nproperty float x\n' > big.ply
+	printf 'property float y\nproperty float z\nend_header\n0123456789ab' >> big.ply
+	check_fails big.ply "${SMALL[@]}" --points big.ply -o out.sgs
+	[[ "$err" == *"declares 1000 vertex rows of at least 12 bytes, more than the 12 bytes after the header hold" ]] ||
+		fail "$err"
+	printf 'ply\nformat ascii 1.0\nelement vertex 1\nproperty float y\nproperty float z\nend_header\n1 2\n' > nox.ply
+	check_fails nox.ply "${SMALL[@]}" --points nox.ply -o out.sgs
+	[[ "$err" == *"the vertex element has no property x" ]] || fail "$err"
+	ascii_ply nan.ply nan 0 0 0 0 0
+	run --separate-stderr sgs-init "${SMALL[@]}" --points nan.ply -o s.sgs
+	assert_success
+	assert_equal "$stderr" 'sgs-init: nan.ply: skipped 1 vertex with a non-finite coordinate'
+	# the import itself is not even started
+	check_fails nosuch.ply --points nosuch.ply -o out.sgs no-such-capture
+}
+
+@test "--points and -v do not go with -i" {
+	run --separate-stderr sgs-init -i --points p.ply
+	assert_equal "$status" 2
+	[[ "$stderr" == 'sgs-init: --points: not used with -i'* ]] || fail "$stderr"
+	run --separate-stderr sgs-init -v -i
+	assert_equal "$status" 2
+	[[ "$stderr" == 'sgs-init: -v: not used with -i'* ]] || fail "$stderr"
+}
