@@ -258,13 +258,14 @@ static int use_points(const struct init_args *a, struct sgs_points *pts, struct 
 		sgs_warnx("%s: skipped %llu %s with a non-finite coordinate", name,
 			  (unsigned long long)pts->nonfinite, pts->nonfinite == 1 ? "vertex" : "vertices");
 	if (seen == 0) {
-		sgs_warnx("%s: none of the %llu points lies in front of a train view and inside its "
-			  "image; are they in the scene's world coordinates?", name, n);
+		sgs_warnx("%s: %llu point%s, none in view of a train camera (in front of it and "
+			  "inside its image); are they in the scene's world coordinates?", name, n,
+			  n == 1 ? "" : "s");
 		return -1;
 	}
 	if (a->verbose || isatty(STDERR_FILENO))
-		fprintf(stderr, "%s: %s: %llu seed point%s%s, %.1f%% in front of a train view and "
-			"inside its image\n", sgs_cli_name(), name, n, n == 1 ? "" : "s",
+		fprintf(stderr, "%s: %s: %llu seed point%s%s, %.1f%% in view of a train camera\n",
+			sgs_cli_name(), name, n, n == 1 ? "" : "s",
 			pts->has_colour ? "" : " (no colour: grey)", 100.0 * (double)seen / (double)n);
 	sgs_points_to_seeds(pts, s);
 	return 0;

@@ -321,7 +321,7 @@ ascii_ply() {
 	run --separate-stderr sgs-init "${SMALL[@]}" -v --points p.ply -o s.sgs
 	assert_success
 	assert_equal "$stderr" \
-		'sgs-init: p.ply: 4 seed points (no colour: grey), 75.0% in front of a train view and inside its image'
+		'sgs-init: p.ply: 4 seed points (no colour: grey), 75.0% in view of a train camera'
 }
 
 @test "--points: a binary little-endian cloud with colour (fused.ply layout) arrives byte for byte" {
@@ -347,7 +347,7 @@ ascii_ply() {
 	run --separate-stderr sgs-init -f ngp -v --points p.ply -o s.sgs "$ROOT/tests/fixtures/ngp"
 	assert_success
 	assert_equal "$stderr" \
-		'sgs-init: p.ply: 1 seed point (no colour: grey), 100.0% in front of a train view and inside its image'
+		'sgs-init: p.ply: 1 seed point (no colour: grey), 100.0% in view of a train camera'
 	sgs-init -i s.sgs > sum.txt
 	assert_equal "$(summary 'seed points' sum.txt)" 1
 }
@@ -355,7 +355,7 @@ ascii_ply() {
 @test "--points: no point in view of a train camera is an error naming the file" {
 	ascii_ply far.ply 0 0 1000000 0 0 -1000000
 	check_fails far.ply "${SMALL[@]}" --points far.ply -o out.sgs
-	[[ "$err" == *"none of the 2 points lies in front of a train view and inside its image"* ]] ||
+	[[ "$err" == "sgs-init: far.ply: 2 points, none in view of a train camera (in front of it and inside its image); "* ]] ||
 		fail "$err"
 }
 
