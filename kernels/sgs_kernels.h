@@ -158,6 +158,13 @@ struct sgs_train_ops {
 	 * terms[3] = L. */
 	int (*loss_l1_ssim)(const float *img, const float *gt, int w, int h, float lambda,
 			    float *dimg, double terms[4]);
+	/* Depth against a prior (sgs_math_depth.h): L = 1 - r, r the
+	 * confidence-weighted Pearson correlation of depth and prior over the
+	 * n pixels with prior > 0 and conf > 0.  ADDS weight x dL/ddepth to
+	 * ddepth (n) and writes L into *value (host; 0 with no gradient when
+	 * either map is constant there). */
+	int (*loss_depth_pearson)(const float *depth, const float *prior, const float *conf,
+				  size_t n, float weight, float *ddepth, double *value);
 	int (*adam)(float *p, const float *g, float *m, float *v, size_t count,
 		    const struct sgs_adam_hp *hp);
 	/* max_radii[i] = max(max_radii[i], radii[i]) for the n Gaussians of

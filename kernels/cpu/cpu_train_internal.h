@@ -8,6 +8,8 @@
 
 int cpu_loss_l1_ssim(const float *img, const float *gt, int w, int h, float lambda,
 		     float *dimg, double terms[4]);
+int cpu_loss_depth_pearson(const float *depth, const float *prior, const float *conf, size_t n,
+			   float weight, float *ddepth, double *value);
 int cpu_adam(float *p, const float *g, float *m, float *v, size_t count,
 	     const struct sgs_adam_hp *hp);
 int cpu_update_max_radii(float *max_radii, const struct sgs_raster_ctx *ctx);
@@ -23,6 +25,7 @@ int cpu_mcmc_regularise(struct sgs_train_state *st, float opacity_w, float scale
 #define CPU_TRAIN_OPS                                      \
 	{                                                  \
 		.loss_l1_ssim = cpu_loss_l1_ssim,          \
+		.loss_depth_pearson = cpu_loss_depth_pearson, \
 		.adam = cpu_adam,                          \
 		.update_max_radii = cpu_update_max_radii,  \
 		.densify = cpu_densify,                    \

@@ -8,6 +8,8 @@
 #include "cuda_internal.h"
 #include "sgs_train_ops.h"
 
+int cuda_loss_depth_pearson(const float *depth, const float *prior, const float *conf, size_t n,
+			    float weight, float *ddepth, double *value);
 int cuda_loss_l1_ssim(const float *img, const float *gt, int w, int h, float lambda, float *dimg,
 		      double terms[4]);
 int cuda_adam(float *p, const float *g, float *m, float *v, size_t count,

@@ -1116,6 +1116,78 @@ static void adam_free(struct op_env *e)
 	free_own(e);
 }
 
+/* ================= row loss_depth_pearson ================= */
+
+struct depth_io {
+	float *d[2], *prior[2], *conf[2], *grad[2];
+	double value[2];
+};
+
+static int depth_setup(struct op_env *e)
+{
+	const size_t n = e->v->n;
+	struct depth_io *io = calloc(1, sizeof *io);
+	float *d = malloc(n * 4), *y = malloc(n * 4), *c = malloc(n * 4), *g = malloc(n * 4);
+	int err = !(e->own = io) || !d || !y || !c || !g;
+	if (!err) {
+		/* a prior correlated with the depth, holes and graded confidence */
+		for (size_t i = 0; i < n; i++) {
+			double t = urand();
+			d[i] = (float)(2.0 + 6.0 * t + 0.5 * urand());
+			y[i] = urand() < 0.1 ? 0.0f : (float)(1.0 + 3.0 * t + urand());
+			c[i] = urand() < 0.1 ? 0.0f : (float)urand();
+			g[i] = (float)(urand() - 0.5);
+		}
+		for (int s = 0; s < 2; s++) {
+			io->d[s] = side_buf(e->be[s], d, n * 4, &err);
+			io->prior[s] = side_buf(e->be[s], y, n * 4, &err);
+			io->conf[s] = side_buf(e->be[s], c, n * 4, &err);
+			io->grad[s] = side_buf(e->be[s], g, n * 4, &err);
+		}
+	}
+	free(d), free(y), free(c), free(g);
+	return err ? sgs_error_prefix("depth loss inputs") : 0;
+}
+
+static int depth_run(struct op_env *e, int side)
+{
+	struct depth_io *io = e->own;
+	return e->be[side]->train.loss_depth_pearson(io->d[side], io->prior[side], io->conf[side],
+						     e->v->n, 0.7f, io->grad[side],
+						     &io->value[side]);
+}
+
+static int depth_compare(struct op_env *e)
+{
+	const struct depth_io *io = e->own;
+	const size_t n = e->v->n;
+	float *h[2];
+	for (int s = 0; s < 2; s++)
+		h[s] = fetch(e->be[s], io->grad[s], n * 4);
+	int bad = !h[0] || !h[1];
+	if (bad) {
+		fail(e, "fetch outputs");
+	} else {
+		double dv = fabs(io->value[GPU] - io->value[CPU]) / fmax(1e-12, fabs(io->value[CPU]));
+		check_below(e, "value", dv, TOL_LOSS);
+		check_rel(e, "ddepth (accumulated)", rel_err(h[CPU], h[GPU], n, 1, NULL, 0.0),
+			  TOL_LOSS_GRAD);
+	}
+	free(h[0]), free(h[1]);
+	return bad ? -1 : 0;
+}
+
+static void depth_free(struct op_env *e)
+{
+	struct depth_io *io = e->own;
+	if (io)
+		for (int s = 0; s < 2; s++) {
+			e->be[s]->free(io->d[s]), e->be[s]->free(io->prior[s]);
+			e->be[s]->free(io->conf[s]), e->be[s]->free(io->grad[s]);
+		}
+	free_own(e);
+}
+
 /* ================= row update_max_radii ================= */
 
 struct radii_io {
@@ -1538,6 +1610,12 @@ static const struct variant adam_v[] = {
 };
 static const struct variant_set vectors = {"vectors", adam_v, COUNT(adam_v), NULL, NULL};
 
+static const struct variant depth_v[] = {
+	{.name = "504x378 depth map", .n = 504 * 378, .seed = 25},
+	{.name = "1000 pixels", .n = 1000, .seed = 26},
+};
+static const struct variant_set depth_maps = {"depth maps", depth_v, COUNT(depth_v), NULL, NULL};
+
 static const struct variant radii_v[] = {{.name = "5000 Gaussians", .n = 5000, .seed = 31}};
 static const struct variant_set radii = {"radii", radii_v, COUNT(radii_v), NULL, NULL};
 
@@ -1597,6 +1675,9 @@ static const struct op_case rows[] = {
 	{.name = "loss_l1_ssim",
 	 .tol = "terms " STR(TOL_LOSS) "; dL/dimg " STR(TOL_LOSS_GRAD), .on = &images,
 	 .setup = loss_setup, .run = loss_run, .compare = loss_compare, .free = loss_free},
+	{.name = "loss_depth_pearson", .tol = "value " STR(TOL_LOSS) "; ddepth " STR(TOL_LOSS_GRAD),
+	 .on = &depth_maps, .setup = depth_setup, .run = depth_run, .compare = depth_compare,
+	 .free = depth_free},
 	{.name = "adam", .tol = STR(TOL_ADAM), .on = &vectors, .setup = adam_setup,
 	 .run = adam_run, .compare = adam_compare, .free = adam_free},
 	{.name = "update_max_radii", .tol = "exact", .counts = 1, .on = &radii,

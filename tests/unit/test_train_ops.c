@@ -675,6 +675,84 @@ static void test_small_ops(void)
 	hstate_free(&h);
 }
 
+/* Weighted Pearson correlation in double, from its definition (two
+ * passes), for the depth loss. */
+static double ref_pearson(const float *x, const float *y, const float *c, size_t n)
+{
+	double W = 0, mx = 0, my = 0;
+	for (size_t i = 0; i < n; i++)
+		if (y[i] > 0 && c[i] > 0)
+			W += c[i], mx += c[i] * (double)x[i], my += c[i] * (double)y[i];
+	mx /= W, my /= W;
+	double sxy = 0, sxx = 0, syy = 0;
+	for (size_t i = 0; i < n; i++)
+		if (y[i] > 0 && c[i] > 0) {
+			double a = x[i] - mx, b = y[i] - my;
+			sxy += c[i] * a * b, sxx += c[i] * a * a, syy += c[i] * b * b;
+		}
+	return sxy / sqrt(sxx * syy);
+}
+
+/* The depth Pearson loss: its value against the definition, its gradient
+ * against central differences of the definition, that it adds to the
+ * gradient buffer with its weight, and the degenerate cases. */
+static void test_depth_pearson(void)
+{
+	const struct sgs_train_ops *ops = &sgs_backend_cpu()->train;
+	enum { N = 2000 };
+	static float x[N], y[N], c[N], g[N];
+	uint64_t seed = 77;
+	for (int i = 0; i < N; i++) {
+		double t = sgs_rng_uniform(seed, 1, (uint64_t)i, 0);
+		x[i] = (float)(3.0 + 5.0 * t + sgs_rng_uniform(seed, 2, (uint64_t)i, 0));
+		y[i] = i % 11 == 0 ? 0.0f : (float)(10.0 - 4.0 * t + 2.0 * sgs_rng_uniform(seed, 3, (uint64_t)i, 0));
+		c[i] = i % 7 == 0 ? 0.0f : (float)sgs_rng_uniform(seed, 4, (uint64_t)i, 0);
+		g[i] = 0.25f;
+	}
+	double value;
+	if (ops->loss_depth_pearson(x, y, c, N, 2.0f, g, &value) != 0) {
+		ok(0, "depth loss: %s", sgs_error_get());
+		return;
+	}
+	double r = ref_pearson(x, y, c, N);
+	ok(fabs(value - (1.0 - r)) < 1e-9 && r < -0.5,
+	   "depth Pearson: L = 1 - r = %.9f, definition %.9f (r = %.3f)", value, 1.0 - r, r);
+	double worst = 0, gmax = 0;
+	int zero_ok = 1;
+	for (int i = 0; i < N; i += 37) {
+		float keep = x[i];
+		double h = 1e-3 * fabs((double)keep);
+		x[i] = (float)(keep + h);
+		double up = 1.0 - ref_pearson(x, y, c, N);
+		x[i] = (float)(keep - h);
+		double dn = 1.0 - ref_pearson(x, y, c, N);
+		double hh = (double)(float)(keep + h) - (double)(float)(keep - h);
+		x[i] = keep;
+		double fd = 2.0 * (up - dn) / hh; /* weight 2 */
+		double got = g[i] - 0.25;
+		worst = fmax(worst, fabs(got - fd));
+		gmax = fmax(gmax, fabs(fd));
+		if ((y[i] <= 0 || c[i] <= 0) && g[i] != 0.25f)
+			zero_ok = 0;
+	}
+	ok(worst < 1e-3 * gmax, "depth Pearson gradient: central differences agree to %.2e of %.2e",
+	   worst, gmax);
+	ok(zero_ok, "no gradient where the prior is missing or has no confidence");
+
+	/* a flat prior: no correlation, no gradient */
+	for (int i = 0; i < N; i++)
+		y[i] = 4.0f, g[i] = 0.0f;
+	int none = ops->loss_depth_pearson(x, y, c, N, 1.0f, g, &value) == 0 && value == 1.0;
+	for (int i = 0; i < N; i++)
+		none &= g[i] == 0.0f;
+	ok(none, "constant prior: L = 1 and no gradient");
+	/* the same maps up to scale and shift: r = 1 */
+	for (int i = 0; i < N; i++)
+		y[i] = 0.5f * x[i] + 3.0f, c[i] = 1.0f;
+	int rc = ops->loss_depth_pearson(x, y, c, N, 1.0f, g, &value);
+	ok(rc == 0 && fabs(value) < 1e-6, "prior = 0.5 depth + 3: L = %.2e", value);
+}
+
 /* Adam and the fused loss on the CPU's AVX2 path give the portable
  * path's bits (elementwise IEEE operations, nothing fused). */
 static void test_simd_paths(void)
@@ -732,6 +810,7 @@ int main(void)
 	test_densify_dozen();
 	test_densify_many();
 	test_small_ops();
+	test_depth_pearson();
 	test_simd_paths();
 	return tap_done();
 }
