@@ -30,8 +30,9 @@ struct train_args {
 static const char synopsis[] =
 	"usage: sgs-train [-v] [-b backend] [-c every] [-I auto|seeds|random] [-l log]\n"
 	"                 [-n iterations] [-N count] [-o file] [-S seed] [--checkpoint file]\n"
-	"                 [--densify from:until:every] [--eval-every n] [--max-gaussians n] [--mcmc]\n"
-	"                 [--random-bg] [--reset every|never] [--resume file] [--sh degree] [scene]\n";
+	"                 [--densify from:until:every] [--depth-weight w] [--eval-every n]\n"
+	"                 [--max-gaussians n] [--mcmc] [--no-depth] [--random-bg]\n"
+	"                 [--reset every|never] [--resume file] [--sh degree] [scene]\n";
 
 static void help(void)
 {
@@ -49,6 +50,8 @@ static void help(void)
 	       "  -S seed             random seed (default 0)\n"
 	       "  --densify f:u:e     densify from iteration f until u every e (an empty\n"
 	       "                      part keeps the recipe's value)\n"
+	       "  --depth-weight w    weight of the depth prior's Pearson term (default\n"
+	       "                      0.05; used when the scene has depth priors)\n"
 	       "  --eval-every n      score the test views every n iterations (log, -v)\n"
 	       "  --max-gaussians n   cap (default: a quarter per train pixel, at least\n"
 	       "                      twice the initial count)\n"
@@ -56,6 +59,7 @@ static void help(void)
 	       "                      300 to 3000)\n"
 	       "  --mcmc              MCMC densification (relocation) up to --max-gaussians\n"
 	       "                      (default 3x the initial count)\n"
+	       "  --no-depth          ignore the scene's depth priors\n"
 	       "  --random-bg         random background colour every iteration\n"
 	       "  --resume file       continue from a checkpoint\n"
 	       "  --sh degree         maximum SH degree (0-3, default 3)\n"
@@ -105,7 +109,7 @@ static int parse_densify(const char *arg, struct sgs_trainer_opts *o)
 static void parse_args(int argc, char **argv, struct train_args *a)
 {
 	enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC, OPT_DENSIFY,
-	       OPT_RESET, OPT_EVAL };
+	       OPT_RESET, OPT_EVAL, OPT_DEPTH_W, OPT_NO_DEPTH };
 	static const struct option longopts[] = {
 		{"resume", required_argument, NULL, OPT_RESUME},
 		{"sh", required_argument, NULL, OPT_SH},
@@ -116,6 +120,8 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{"densify", required_argument, NULL, OPT_DENSIFY},
 		{"reset", required_argument, NULL, OPT_RESET},
 		{"eval-every", required_argument, NULL, OPT_EVAL},
+		{"depth-weight", required_argument, NULL, OPT_DEPTH_W},
+		{"no-depth", no_argument, NULL, OPT_NO_DEPTH},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -195,6 +201,18 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 				usage();
 			a->eval_every = (uint32_t)v;
 			break;
+		case OPT_DEPTH_W: {
+			double d;
+			if (sgs_parse_double(optarg, 0.0, 1e6, "--depth-weight", &d) != 0)
+				usage();
+			a->o.depth_weight = (float)d;
+			a->recipe_given = 1;
+			break;
+		}
+		case OPT_NO_DEPTH:
+			a->o.depth_weight = 0.0f;
+			a->recipe_given = 1;
+			break;
 		case OPT_MCMC:
 			a->o.mcmc = 1;
 			a->recipe_given = 1;
@@ -212,8 +230,8 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 	if (sgs_cli_operands(argc, argv, 0, 1) != 0)
 		usage();
 	if (a->resume && a->recipe_given) {
-		sgs_warnx("--resume: -I, -N, -S, --densify, --max-gaussians, --mcmc, --random-bg, --reset "
-			  "and --sh come from the checkpoint");
+		sgs_warnx("--resume: -I, -N, -S, --densify, --depth-weight, --max-gaussians, --mcmc, "
+			  "--no-depth, --random-bg, --reset and --sh come from the checkpoint");
 		usage();
 	}
 	const char *env = getenv("SGS_TEST_INJECT_NAN_AT");

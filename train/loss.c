@@ -33,6 +33,24 @@ static int add_rgb(struct loss_eval *e, float w, double *value)
 	return 0;
 }
 
+static float weight_depth(const struct sgs_trainer_opts *o, uint32_t it)
+{
+	(void)it;
+	return o->depth_weight;
+}
+
+/* 1 - Pearson correlation of the rendered depth and the view's prior,
+ * weighted by its confidence; 0 on a view without a prior. */
+static int add_depth_pearson(struct loss_eval *e, float w, double *value)
+{
+	*value = 0.0;
+	if (!e->prior)
+		return 0;
+	e->depth_used = 1;
+	return e->ops->loss_depth_pearson(e->depth, e->prior, e->conf, (size_t)e->w * e->h, w,
+					  e->ddepth, value);
+}
+
 /* MCMC's regularisers: mean opacity and mean scale (their weights are
  * equal in the paper, so one op call serves both). */
 static int add_mcmc_reg(struct loss_eval *e, float w, double *value)
@@ -42,12 +60,15 @@ static int add_mcmc_reg(struct loss_eval *e, float w, double *value)
 }
 
 static const struct loss_term rgb = {"rgb", TERM_IMAGE, 1, weight_one, add_rgb};
+static const struct loss_term depth = {"depth", TERM_IMAGE, 1, weight_depth, add_depth_pearson};
 static const struct loss_term mcmc_reg = {"mcmc_reg", TERM_PARAMS, 0, weight_mcmc, add_mcmc_reg};
 
 int loss_terms(const struct sgs_trainer_opts *o, const struct loss_term **out)
 {
 	int n = 0;
 	out[n++] = &rgb;
+	if (o->depth_weight > 0.0f)
+		out[n++] = &depth;
 	if (o->mcmc)
 		out[n++] = &mcmc_reg;
 	return n;

@@ -45,7 +45,14 @@ struct sgs_trainer_opts {
 	uint32_t fields;        /* Gaussian fields trained together on the
 	                         * same views, 1 or 2 (1); field k draws its
 	                         * randomness from seed + k */
+	float depth_weight;     /* weight of the depth prior's Pearson term
+	                         * (SGS_DEPTH_PEARSON_WEIGHT); 0: off.  Resolved
+	                         * to 0 when no train view has a prior */
 };
+
+/* The depth term's default weight: FSGS's for its global Pearson term; not
+ * yet chosen by measurement here. */
+#define SGS_DEPTH_PEARSON_WEIGHT 0.05f
 
 #define SGS_NEVER UINT32_MAX
 #define SGS_RECIPE (UINT32_MAX - 1)

@@ -25,6 +25,12 @@ struct loss_eval {
 	                        * first, later image terms add to it */
 	uint32_t iteration;
 	double l1, ssim, mse;  /* diagnostics of the photometric term */
+	/* depth terms: the rendered expected depth, the view's prior and
+	 * confidence (NULL when it has none), dL/d depth (zeroed before the
+	 * image terms; a depth term adds to it and sets depth_used) */
+	const float *depth, *prior, *conf;
+	float *ddepth;
+	int depth_used;
 };
 
 struct loss_term {

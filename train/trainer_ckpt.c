@@ -80,6 +80,7 @@ static void encode_opts(const struct sgs_trainer_opts *o, uint8_t *b)
 	sgs_put_u32(b + 48, o->densify_until);
 	sgs_put_u32(b + 52, o->densify_every);
 	sgs_put_u32(b + 56, o->reset_every);
+	sgs_put_f32(b + 60, o->depth_weight); /* 0 in checkpoints older than it */
 }
 
 static void encode_state(const struct sgs_trainer *t, uint8_t *b)
@@ -207,6 +208,8 @@ static int check_opts(struct sgs_chunk_reader *r, const struct sgs_trainer_opts 
 		return sgs_chunk_error(r, "no Gaussian cap");
 	if (!(o->lambda_dssim >= 0.0f && o->lambda_dssim <= 1.0f))
 		return sgs_chunk_error(r, "SSIM weight %g outside [0, 1]", o->lambda_dssim);
+	if (!(o->depth_weight >= 0.0f && o->depth_weight < 1e30f))
+		return sgs_chunk_error(r, "depth weight %g: not a finite number >= 0", o->depth_weight);
 	if (o->fields < 1 || o->fields > SGS_MAX_FIELDS)
 		return sgs_chunk_error(r, "%u Gaussian fields (1 to %d)", o->fields, SGS_MAX_FIELDS);
 	return 0;
@@ -240,6 +243,7 @@ static int read_head(struct sgs_chunk_reader *r, struct ckpt_head *h)
 	o->densify_until = sgs_get_u32(b + 48);
 	o->densify_every = sgs_get_u32(b + 52);
 	o->reset_every = sgs_get_u32(b + 56);
+	o->depth_weight = sgs_get_f32(b + 60);
 	if (check_opts(r, o) != 0)
 		return -1;
 	if (sgs_chunk_read_expect(r, "TSTA", TSTA_BYTES) != 0 ||

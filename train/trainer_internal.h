@@ -20,6 +20,9 @@ struct train_view {
 	float *alpha;  /* host, wh, only for RGBA images when the background
 	                * is random; gt then holds straight (unmatted) colour */
 	float *rgb;    /* host, 3wh straight colour, with alpha above */
+	float *prior;  /* backend, wh depth prior (0: none at a pixel), and */
+	float *conf;   /* its confidence; both NULL when the view has none or
+	                * the depth term is off */
 };
 
 struct sgs_trainer {
@@ -49,6 +52,9 @@ struct sgs_trainer {
 	/* Scratch, rebuilt on resume. */
 	struct sgs_render_out out; /* sized for the largest train view */
 	float *dimg;               /* backend, 3 x largest view */
+	float *ddepth;             /* backend, largest view: dL/d depth; NULL
+	                            * without depth terms (then out.depth is
+	                            * NULL too) */
 	float *gt_scratch;         /* backend: GT composited on a random bg */
 	float *host_scratch;       /* host twin of gt_scratch */
 	double seconds;            /* training time, resumed runs included */

@@ -105,7 +105,11 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 		if (t->be->upload(t->out.rgb, &nan, sizeof nan) != 0)
 			return -1;
 	}
-	struct loss_eval e = {t->ops, &t->o, f, t->out.rgb, gt, tv->w, tv->h, t->dimg, it, 0, 0, 0};
+	struct loss_eval e = {t->ops, &t->o, f, t->out.rgb, gt, tv->w, tv->h, t->dimg, it, 0, 0, 0,
+			      t->out.depth, tv->prior, tv->conf, t->ddepth, 0};
+	if (t->ddepth && tv->prior &&
+	    t->be->memset(t->ddepth, 0, (size_t)tv->w * tv->h * sizeof(float)) != 0)
+		return -1;
 	if (loss_run(t->terms, t->nterms, TERM_IMAGE, &e, values, &total) != 0)
 		return -1;
 	if (!isfinite(total))
@@ -115,7 +119,7 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 
 	/* Densification statistics only inside the densification window. */
 	int gather = it < t->sched.densify_until && ds->gathers_stats;
-	struct sgs_render_dout dout = {t->dimg, NULL, NULL};
+	struct sgs_render_dout dout = {t->dimg, NULL, e.depth_used ? t->ddepth : NULL};
 	if (sgs_render_backward(f->ctx, &dout, &st->grads, NULL, NULL, gather ? st->grad2d_accum : NULL,
 				gather ? st->grad2d_count : NULL) != 0)
 		return -1;

@@ -18,6 +18,7 @@ void sgs_trainer_defaults(struct sgs_trainer_opts *o)
 	o->inject_nan_at = 0;
 	o->mcmc = 0;
 	o->fields = 1;
+	o->depth_weight = SGS_DEPTH_PEARSON_WEIGHT;
 	o->densify_from = o->densify_until = o->densify_every = o->reset_every = SGS_RECIPE;
 }
 

@@ -84,6 +84,24 @@ int trainer_view_rgb(const struct sgs_view *v, const float bg[3], float *rgb, fl
 /* Ground truth of one view as floats in [0,1]; RGBA images are matted on
  * the scene background, or kept straight with their alpha when the
  * background changes every iteration. */
+/* The view's depth prior and confidence (1 where the scene gives none). */
+static int upload_prior(struct sgs_trainer *t, struct train_view *tv, const struct sgs_view *v)
+{
+	size_t np = (size_t)tv->w * tv->h;
+	float *ones = NULL;
+	if (!v->depth_conf && !(ones = malloc(np * sizeof *ones)))
+		return sgs_error_set("out of memory for view %s", v->name);
+	for (size_t i = 0; ones && i < np; i++)
+		ones[i] = 1.0f;
+	tv->prior = t->be->alloc(np * sizeof(float));
+	tv->conf = t->be->alloc(np * sizeof(float));
+	int rc = !tv->prior || !tv->conf ||
+		 t->be->upload(tv->prior, v->depth_prior, np * sizeof(float)) != 0 ||
+		 t->be->upload(tv->conf, ones ? ones : v->depth_conf, np * sizeof(float)) != 0;
+	free(ones);
+	return rc ? sgs_error_prefix("depth prior of view %s", v->name) : 0;
+}
+
 static int upload_view(struct sgs_trainer *t, struct train_view *tv, const struct sgs_view *v)
 {
 	const struct sgs_image *im = &v->image;
@@ -110,7 +128,7 @@ static int upload_view(struct sgs_trainer *t, struct train_view *tv, const struc
 		tv->rgb = rgb;
 	else
 		free(rgb);
-	return 0;
+	return t->o.depth_weight > 0.0f && v->depth_prior ? upload_prior(t, tv, v) : 0;
 }
 
 int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const struct sgs_scene *s,
@@ -127,7 +145,8 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const str
 		return sgs_error_set("%u Gaussian fields (1 to %d)", o->fields, SGS_MAX_FIELDS);
 	t->nfields = o->fields;
 	t->densify = o->mcmc ? &densify_mcmc : &densify_inria;
-	t->nterms = loss_terms(o, t->terms);
+	if (!(o->depth_weight >= 0.0f && o->depth_weight < 1e30f))
+		return sgs_error_set("depth weight %g: not a finite number >= 0", o->depth_weight);
 	if (t->o.iterations == 0) /* the recipe's length for this many views */
 		t->o.iterations = sgs_trainer_auto_iterations(sgs_scene_count(s, SGS_SPLIT_TRAIN));
 	if (sgs_scene_radius(s, &t->extent) != 0)
@@ -154,11 +173,22 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const str
 		if ((size_t)tv->w * tv->h > maxpix)
 			maxpix = (size_t)tv->w * tv->h;
 	}
+	/* The depth term needs a prior somewhere; the resolved weight goes
+	 * into checkpoints. */
+	int priors = 0;
+	for (uint32_t k = 0; k < t->ntrain; k++)
+		priors |= t->views[k].prior != NULL;
+	if (!priors)
+		t->o.depth_weight = 0.0f;
+	t->nterms = loss_terms(&t->o, t->terms);
 	/* One set of output buffers fits every view: the kernels only touch
 	 * the first w*h entries. */
 	if (sgs_render_out_alloc(be, &t->out, (int)maxpix, 1, 0) != 0 ||
 	    !(t->dimg = be->alloc(3 * maxpix * sizeof(float))) ||
 	    !(t->gt_scratch = be->alloc(3 * maxpix * sizeof(float))))
+		return -1;
+	if (priors && (!(t->out.depth = be->alloc(maxpix * sizeof(float))) ||
+		       !(t->ddepth = be->alloc(maxpix * sizeof(float)))))
 		return -1;
 	if (!(t->host_scratch = malloc(3 * maxpix * sizeof(float))))
 		return sgs_error_set("out of memory");
@@ -225,10 +255,14 @@ void sgs_trainer_free(struct sgs_trainer *t)
 	if (be) {
 		for (uint32_t k = 0; k < SGS_MAX_FIELDS; k++)
 			field_free(&t->fields[k], be);
-		for (uint32_t i = 0; t->views && i < t->ntrain; i++)
+		for (uint32_t i = 0; t->views && i < t->ntrain; i++) {
 			be->free(t->views[i].gt);
+			be->free(t->views[i].prior);
+			be->free(t->views[i].conf);
+		}
 		sgs_render_out_free(be, &t->out);
 		be->free(t->dimg);
+		be->free(t->ddepth);
 		be->free(t->gt_scratch);
 	}
 	for (uint32_t i = 0; t->views && i < t->ntrain; i++) {
