@@ -14,7 +14,7 @@
 #define SGS_PREVIEW_HI_PCT 98.0
 
 /* matplotlib's viridis at t in [0,1] (clamped; NaN reads as 0) as 8-bit
- * RGB, from a degree-6 polynomial fit per channel (within about 1/255 of
+ * RGB, from a degree-6 polynomial fit per channel (within 4/255 of
  * the published table). */
 void sgs_viridis(double t, uint8_t rgb[3]);
 
