@@ -44,10 +44,11 @@ static int load_tiff(const char *path, const struct sgs_view *v, uint32_t *w, ui
 
 int sgs_depth_map_load(const char *dir, const struct sgs_view *v, float **map, char **path)
 {
-	static const char *const suffixes[] = {".tif", ".tiff", ".png"};
+	/* NAME_depth.tif last: what sgs-depth -o writes imports again. */
+	static const char *const suffixes[] = {".tif", ".tiff", ".png", "_depth.tif"};
 	*map = NULL;
 	*path = NULL;
-	for (int k = 0; k < 3 && !*path; k++) {
+	for (int k = 0; k < 4 && !*path; k++) {
 		char *p = sgs_stem_path(dir, v->name, suffixes[k]);
 		if (!p) /* the name would leave dir, or out of memory */
 			return sgs_error_prefix("%s", dir);
@@ -57,8 +58,8 @@ int sgs_depth_map_load(const char *dir, const struct sgs_view *v, float **map, c
 			free(p);
 	}
 	if (!*path)
-		return sgs_error_set("%s: no depth map for view '%s' (%s.tif, %s.tiff or %s.png)", dir,
-				     v->name, v->name, v->name, v->name);
+		return sgs_error_set("%s: no depth map for view '%s' (%s.tif, %s.tiff, %s.png or "
+				     "%s_depth.tif)", dir, v->name, v->name, v->name, v->name, v->name);
 	uint32_t w = 0, h = 0;
 	size_t len = strlen(*path);
 	int png = len > 4 && strcmp(*path + len - 4, ".png") == 0;

@@ -15,8 +15,8 @@
 /* Where a view's anchors came from. */
 enum sgs_anchor_source { SGS_ANCHORS_SEEDS = 0, SGS_ANCHORS_PRIOR = 1 };
 
-/* The map of view v in dir: dir/NAME.tif, dir/NAME.tiff or dir/NAME.png,
- * the first that exists; a single-channel float32 TIFF or a 16-bit gray
+/* The map of view v in dir: dir/NAME.tif, dir/NAME.tiff, dir/NAME.png or
+ * dir/NAME_depth.tif (sgs-depth -o's), the first that exists; a single-channel float32 TIFF or a 16-bit gray
  * PNG (raw values; 0 reads as "no value", NaN).  Its size must be the
  * view's.  *path receives the file used (malloc'd). */
 int sgs_depth_map_load(const char *dir, const struct sgs_view *v, float **map, char **path);

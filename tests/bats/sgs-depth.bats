@@ -185,7 +185,7 @@ check() {
 	run_depth d.sgs -m import -i maps -o out seeded.sgs
 	assert_equal "$status" 1
 	[ ! -s d.sgs ]
-	assert_equal "${stderr_lines[-1]}" "sgs-depth: maps: no depth map for view 'view_003' (view_003.tif, view_003.tiff or view_003.png)"
+	assert_equal "${stderr_lines[-1]}" "sgs-depth: maps: no depth map for view 'view_003' (view_003.tif, view_003.tiff, view_003.png or view_003_depth.tif)"
 	assert_no_output_file out
 	sgs-init -f synthetic -W 32 -H 24 -N 12 -n 8 -o small.sgs
 	mkdir small
