@@ -85,7 +85,7 @@ static size_t prior_anchors(const struct sgs_view *v, const float *map, float *m
 	size_t npix = (size_t)v->cam.w * v->cam.h, confident = 0, n = 0;
 	for (size_t i = 0; i < npix; i++)
 		confident += v->depth_conf[i] > SGS_PRIOR_CONF_MIN && v->depth_prior[i] > 0;
-	size_t stride = confident / SGS_IMPORT_MAX_PRIOR_ANCHORS + 1, k = 0;
+	size_t stride = confident / SGS_IMPORT_MAX_ANCHORS + 1, k = 0;
 	for (size_t i = 0; i < npix; i++) {
 		if (!(v->depth_conf[i] > SGS_PRIOR_CONF_MIN && v->depth_prior[i] > 0))
 			continue;
@@ -167,6 +167,14 @@ static int seed_anchors(const struct sgs_scene *s, const struct sgs_view *v, con
 		}
 	}
 	free(nearest);
+	/* A dense point cloud: every stride-th anchor, as for a prior, keeps
+	 * the fit's time bounded. */
+	size_t stride = *n / SGS_IMPORT_MAX_ANCHORS + 1, kept = 0;
+	for (size_t k = 0; k < *n; k += stride, kept++) {
+		m[kept] = m[k];
+		z[kept] = z[k];
+	}
+	*n = kept;
 	return 0;
 }
 
@@ -174,7 +182,7 @@ int sgs_depth_anchors(const struct sgs_scene *s, const struct sgs_view *v, const
 		      float **m, float **z, size_t *n, int *source)
 {
 	size_t npix = (size_t)v->cam.w * v->cam.h;
-	size_t cap = v->depth_prior ? SGS_IMPORT_MAX_PRIOR_ANCHORS + 1 : npix;
+	size_t cap = v->depth_prior ? SGS_IMPORT_MAX_ANCHORS + 1 : npix;
 	*m = malloc(cap * sizeof **m);
 	*z = malloc(cap * sizeof **z);
 	*n = 0;

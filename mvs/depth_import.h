@@ -9,8 +9,9 @@
 #include "depth_align.h"
 #include "sgs_scene.h"
 
-/* At most this many anchors are taken from a view's existing prior. */
-#define SGS_IMPORT_MAX_PRIOR_ANCHORS 4096
+/* At most about this many anchors per view (a regular subset of them
+ * when there are more): enough for the fit, which costs O(anchors). */
+#define SGS_IMPORT_MAX_ANCHORS 4096
 
 /* Where a view's anchors came from. */
 enum sgs_anchor_source { SGS_ANCHORS_SEEDS = 0, SGS_ANCHORS_PRIOR = 1 };
@@ -25,7 +26,8 @@ int sgs_depth_map_load(const char *dir, const struct sgs_view *v, float **map, c
  * depth prior when it has one (its pixels with confidence above
  * SGS_PRIOR_CONF_MIN, on a regular stride), else from the scene's seed
  * points in front of the camera and inside the image, the nearest per
- * pixel.  Anchors where the map has no finite value are left out.
+ * pixel unless one around it is clearly nearer; at most about
+ * SGS_IMPORT_MAX_ANCHORS either way.  Anchors where the map has no finite value are left out.
  * m and z are malloc'd (NULL when *n is 0). */
 int sgs_depth_anchors(const struct sgs_scene *s, const struct sgs_view *v, const float *map,
 		      float **m, float **z, size_t *n, int *source);
