@@ -5,9 +5,11 @@
  * implemented yet), external depth maps aligned to the scene (import),
  * or the expected depth of an existing splat model (render).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "depth_align.h"
@@ -276,6 +278,21 @@ static void install_priors(struct view_prior *p, uint32_t n)
 	}
 }
 
+/* -i names a folder; checked before the scene is read. */
+static int check_maps_dir(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		sgs_warnx("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		sgs_warnx("%s: not a directory", path);
+		return -1;
+	}
+	return 0;
+}
+
 /* A valid scene with train views; nothing to free on failure. */
 static int load_scene(const char *path, struct sgs_scene *scene)
 {
@@ -307,7 +324,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &a);
 	/* Settled before any work, as the other tools do. */
 	job.be = sgs_backend_opt(a.backend, usage);
-	if (load_scene(a.scene_path, &scene) != 0)
+	if ((a.maps_dir && check_maps_dir(a.maps_dir) != 0) || load_scene(a.scene_path, &scene) != 0)
 		return SGS_EXIT_FAIL;
 	job.scene = &scene;
 	/* Everything is computed before the first file or byte is written. */

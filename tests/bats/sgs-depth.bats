@@ -178,7 +178,7 @@ check() {
 	check "$imported < $rendered"
 }
 
-@test "sgs-depth -m import: a missing or wrong-sized map names the view; nothing written" {
+@test "sgs-depth -m import: a missing folder, a missing or wrong-sized map; nothing written" {
 	mkdir maps
 	"$DEPTH_MAPS" "$BATS_FILE_TMPDIR/scene.sgs" maps > seeded.sgs
 	rm maps/view_003.tif
@@ -187,6 +187,9 @@ check() {
 	[ ! -s d.sgs ]
 	assert_equal "${stderr_lines[-1]}" "sgs-depth: maps: no depth map for view 'view_003' (view_003.tif, view_003.tiff, view_003.png or view_003_depth.tif)"
 	assert_no_output_file out
+	run_depth d.sgs -m import -i nowhere seeded.sgs
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-depth: nowhere: No such file or directory"
 	sgs-init -f synthetic -W 32 -H 24 -N 12 -n 8 -o small.sgs
 	mkdir small
 	"$DEPTH_MAPS" small.sgs small > /dev/null
