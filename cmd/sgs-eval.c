@@ -1,7 +1,8 @@
 /*
  * sgs-eval: compare rendered views with a scene's ground truth and print
  * PSNR, SSIM (Inria 3DGS or scikit-image convention), the DTU masked rule,
- * and depth AbsRel/RMSE, as TSV or JSON.
+ * and depth AbsRel/RMSE, as TSV or JSON; with --prior, score the scene's
+ * own depth priors against its ground-truth depth instead.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "sgs_cli.h"
+#include "sgs_depth_files.h"
 #include "sgs_image.h"
 #include "sgs_metrics.h"
 #include "sgs_scene.h"
@@ -22,6 +24,7 @@ struct eval_opts {
 	int json;
 	int ssim_mode;          /* enum sgs_ssim_mode */
 	int use_mask;
+	int prior;              /* --prior: score the depth priors */
 	const char *errdir;     /* -e */
 	const char *depthdir;   /* -D */
 	const char *renders;    /* folder, or NULL for a scene stream on stdin */
@@ -39,7 +42,8 @@ struct view_result {
 
 static const char synopsis[] =
 	"usage: sgs-eval [-j] [-D dir] [-e dir] [-m mask|nomask] [-s train|test|all] [--ssim-crop]\n"
-	"                scene [renders]\n";
+	"                scene [renders]\n"
+	"       sgs-eval --prior [-j] [-s train|test|all] scene\n";
 
 static void help(void)
 {
@@ -57,6 +61,9 @@ static void help(void)
 	       "  -m nomask      ignore masks\n"
 	       "  --ssim-crop    scikit-image SSIM (reflect, 5-pixel border cropped)\n"
 	       "                 instead of the 3DGS one (zero padding, every pixel)\n"
+	       "  --prior        score the scene's depth priors against its ground-truth\n"
+	       "                 depth (absrel, delta1, completeness over confident\n"
+	       "                 pixels); default split train\n"
 	       "  -h             this help\n");
 }
 
@@ -374,6 +381,149 @@ static int print_json(const struct eval_opts *o, const struct view_result *r, ui
 	return 0;
 }
 
+/* --prior: one view's prior scores; has is 0 where the view lacks a
+ * prior or ground-truth depth. */
+struct prior_result {
+	const char *name;
+	int has;
+	struct sgs_prior_scores sc;
+};
+
+struct prior_means {
+	double absrel, delta1, completeness;
+	uint32_t scored, confident; /* views with scores, with confident pixels */
+};
+
+static struct prior_means prior_average(const struct prior_result *r, uint32_t n)
+{
+	struct prior_means m = {0, 0, 0, 0, 0};
+	for (uint32_t i = 0; i < n; i++) {
+		if (!r[i].has)
+			continue;
+		m.scored++;
+		m.completeness += r[i].sc.completeness;
+		if (r[i].sc.scored) {
+			m.confident++;
+			m.absrel += r[i].sc.absrel;
+			m.delta1 += r[i].sc.delta1;
+		}
+	}
+	m.completeness = m.scored ? m.completeness / m.scored : NAN;
+	m.absrel = m.confident ? m.absrel / m.confident : NAN;
+	m.delta1 = m.confident ? m.delta1 / m.confident : NAN;
+	return m;
+}
+
+static void print_prior_tsv(const struct prior_result *r, uint32_t n)
+{
+	struct prior_means m = prior_average(r, n);
+	printf("view\tabsrel\tdelta1\tcompleteness\n");
+	for (uint32_t i = 0; i <= n; i++) {
+		int mean = i == n, has = mean || r[i].has;
+		fputs(mean ? "mean" : r[i].name, stdout);
+		print_cell(!has ? NAN : mean ? m.absrel : r[i].sc.absrel, "%.6f");
+		print_cell(!has ? NAN : mean ? m.delta1 : r[i].sc.delta1, "%.6f");
+		print_cell(!has ? NAN : mean ? m.completeness : r[i].sc.completeness, "%.6f");
+		putchar('\n');
+	}
+}
+
+/* A number, or null where it is undefined (JSON has no NaN). */
+static void add_number_or_null(cJSON *obj, const char *key, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(obj, key, v);
+	else
+		cJSON_AddNullToObject(obj, key);
+}
+
+static int print_prior_json(const struct eval_opts *o, const struct prior_result *r, uint32_t n)
+{
+	struct prior_means m = prior_average(r, n);
+	cJSON *root = cJSON_CreateObject(), *views = cJSON_CreateArray(), *mean = cJSON_CreateObject();
+	if (!root || !views || !mean) {
+		cJSON_Delete(root);
+		cJSON_Delete(views);
+		cJSON_Delete(mean);
+		sgs_warnx("out of memory");
+		return -1;
+	}
+	cJSON_AddItemToObject(root, "views", views);
+	cJSON_AddItemToObject(root, "mean", mean);
+	cJSON_AddStringToObject(root, "split", split_word(o->split));
+	cJSON_AddNumberToObject(root, "conf_min", SGS_PRIOR_CONF_MIN);
+	for (uint32_t i = 0; i < n; i++) {
+		cJSON *v = cJSON_CreateObject();
+		cJSON_AddItemToArray(views, v);
+		cJSON_AddStringToObject(v, "view", r[i].name);
+		add_number_or_null(v, "absrel", r[i].has ? r[i].sc.absrel : NAN);
+		add_number_or_null(v, "delta1", r[i].has ? r[i].sc.delta1 : NAN);
+		add_number_or_null(v, "completeness", r[i].has ? r[i].sc.completeness : NAN);
+	}
+	add_number_or_null(mean, "absrel", m.absrel);
+	add_number_or_null(mean, "delta1", m.delta1);
+	add_number_or_null(mean, "completeness", m.completeness);
+	cJSON_AddNumberToObject(mean, "views", n);
+	cJSON_AddNumberToObject(mean, "prior_views", m.scored);
+	char *text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text) {
+		sgs_warnx("out of memory");
+		return -1;
+	}
+	puts(text);
+	free(text);
+	return 0;
+}
+
+/* --prior: every view of the split that has both a prior and ground
+ * truth is scored; at least one must. */
+static int evaluate_priors(const struct eval_opts *o, const struct sgs_scene *gt)
+{
+	uint32_t n = sgs_scene_count(gt, o->split), k = 0, scored = 0;
+	if (n == 0) {
+		sgs_warnx("%s: no %s views to evaluate", o->scene_name, split_word(o->split));
+		return SGS_EXIT_FAIL;
+	}
+	struct prior_result *r = calloc(n, sizeof *r);
+	if (!r) {
+		sgs_warnx("out of memory");
+		return SGS_EXIT_FAIL;
+	}
+	int rc = SGS_EXIT_OK;
+	for (uint32_t i = 0; i < gt->nviews && rc == SGS_EXIT_OK; i++) {
+		const struct sgs_view *v = &gt->views[i];
+		if (o->split != SGS_SPLIT_NONE && v->split != o->split)
+			continue;
+		struct prior_result *p = &r[k++];
+		p->name = v->name;
+		if (!v->depth_prior || !v->depth_conf || !v->depth_gt)
+			continue;
+		if (sgs_prior_metrics(v->depth_prior, v->depth_conf, v->depth_gt,
+				      (size_t)v->cam.w * v->cam.h, SGS_PRIOR_CONF_MIN, &p->sc) != 0) {
+			sgs_cli_fail("%s: view '%s'", o->scene_name, v->name);
+			rc = SGS_EXIT_FAIL;
+		}
+		p->has = 1;
+		scored++;
+	}
+	if (rc == SGS_EXIT_OK && scored == 0) {
+		sgs_warnx("%s: no %s view has both a depth prior and ground-truth depth",
+			  o->scene_name, split_word(o->split));
+		rc = SGS_EXIT_FAIL;
+	}
+	if (rc == SGS_EXIT_OK) {
+		if (o->json ? print_prior_json(o, r, n) != 0 : (print_prior_tsv(r, n), 0))
+			rc = SGS_EXIT_FAIL;
+		else if (fflush(stdout) != 0 || ferror(stdout)) {
+			sgs_warnx("<stdout>: write error: %s", strerror(errno));
+			rc = SGS_EXIT_FAIL;
+		}
+	}
+	free(r);
+	return rc;
+}
+
 static int evaluate(const struct eval_opts *o, const struct sgs_scene *gt,
 		    const struct sgs_scene *rs)
 {
@@ -432,7 +582,7 @@ static int check_dir(const char *path)
 
 static void parse_args(int argc, char **argv, struct eval_opts *o)
 {
-	enum { OPT_SSIM_CROP = 256 };
+	enum { OPT_SSIM_CROP = 256, OPT_PRIOR };
 	static const struct option longopts[] = {
 		{"split", required_argument, NULL, 's'},
 		{"json", no_argument, NULL, 'j'},
@@ -440,13 +590,15 @@ static void parse_args(int argc, char **argv, struct eval_opts *o)
 		{"depth", required_argument, NULL, 'D'},
 		{"mask", required_argument, NULL, 'm'},
 		{"ssim-crop", no_argument, NULL, OPT_SSIM_CROP},
+		{"prior", no_argument, NULL, OPT_PRIOR},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int ch;
+	int ch, split_given = 0;
 	while ((ch = sgs_cli_getopt(argc, argv, "D:e:hjm:s:", longopts)) != -1) {
 		switch (ch) {
 		case OPT_SSIM_CROP: o->ssim_mode = SGS_SSIM_SKIMAGE; break;
+		case OPT_PRIOR: o->prior = 1; break;
 		case 'D': o->depthdir = optarg; break;
 		case 'e': o->errdir = optarg; break;
 		case 'h': help(); exit(SGS_EXIT_OK);
@@ -463,14 +615,25 @@ static void parse_args(int argc, char **argv, struct eval_opts *o)
 				sgs_cli_fail("-s");
 				usage();
 			}
+			split_given = 1;
 			break;
 		default: usage();
 		}
 	}
-	if (sgs_cli_operands(argc, argv, 1, 2) != 0)
+	if (sgs_cli_operands(argc, argv, 1, o->prior ? 1 : 2) != 0)
 		usage();
 	o->scene_path = argv[optind];
 	o->scene_name = strcmp(o->scene_path, "-") == 0 ? "<stdin>" : o->scene_path;
+	if (o->prior) {
+		/* The priors are in the scene: nothing rendered is read. */
+		if (o->depthdir || o->errdir) {
+			sgs_warnx("--prior scores the scene alone; %s does not apply", o->depthdir ? "-D" : "-e");
+			usage();
+		}
+		if (!split_given)
+			o->split = SGS_SPLIT_TRAIN; /* priors are made for the train views */
+		return;
+	}
 	if (optind + 1 < argc && strcmp(argv[optind + 1], "-") != 0)
 		o->renders = argv[optind + 1];
 	if (!o->renders && strcmp(o->scene_path, "-") == 0) {
@@ -496,7 +659,7 @@ static int load_scenes(const struct eval_opts *o, struct sgs_scene *gt, struct s
 	sgs_scene_init(rs);
 	if (sgs_scene_load(o->scene_path, gt) != 0)
 		return sgs_cli_fail(NULL);
-	if (!o->renders && sgs_scene_read(stdin, "<stdin>", rs) != 0) {
+	if (!o->renders && !o->prior && sgs_scene_read(stdin, "<stdin>", rs) != 0) {
 		int rc = sgs_cli_fail(NULL);
 		sgs_scene_free(gt);
 		return rc;
@@ -514,7 +677,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	if (check_dirs(&o) != 0 || load_scenes(&o, &gt, &rs) != 0)
 		return SGS_EXIT_FAIL;
-	rc = evaluate(&o, &gt, &rs);
+	rc = o.prior ? evaluate_priors(&o, &gt) : evaluate(&o, &gt, &rs);
 	sgs_scene_free(&gt);
 	sgs_scene_free(&rs);
 	return rc;

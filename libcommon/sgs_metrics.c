@@ -268,6 +268,32 @@ int sgs_depth_metrics(const float *pred, const float *gt, size_t n, double *absr
 	return 0;
 }
 
+int sgs_prior_metrics(const float *prior, const float *conf, const float *gt, size_t n,
+		      float conf_min, struct sgs_prior_scores *out)
+{
+	double rel = 0;
+	size_t ngt = 0, m = 0, close = 0;
+	for (size_t i = 0; i < n; i++) {
+		double g = gt[i], d = prior[i];
+		if (!(g > 0) || !isfinite(g))
+			continue;
+		ngt++;
+		if (!(conf[i] > conf_min) || !(d > 0) || !isfinite(d))
+			continue;
+		m++;
+		rel += fabs(d - g) / g;
+		close += (d > g ? d / g : g / d) < 1.25;
+	}
+	if (ngt == 0)
+		return sgs_error_set("the ground truth has no pixel with a depth");
+	out->gt_pixels = ngt;
+	out->scored = m;
+	out->completeness = (double)m / (double)ngt;
+	out->absrel = m ? rel / (double)m : NAN;
+	out->delta1 = m ? (double)close / (double)m : NAN;
+	return 0;
+}
+
 /* matplotlib "inferno" sampled at 0, 1/4, 1/2, 3/4, 1. */
 static const double ramp[5][3] = {
 	{0.001462, 0.000466, 0.013866},

@@ -67,6 +67,20 @@ float *sgs_composite_white(const float *a, const uint8_t *mask, uint32_t w, uint
 int sgs_depth_metrics(const float *pred, const float *gt, size_t n, double *absrel,
 		      double *rmse, size_t *count);
 
+/* A depth prior (z-depth + confidence) against ground truth, as the
+ * prior's scores in sgs-eval --prior: over the ground-truth pixels
+ * (gt > 0), completeness is the fraction whose prior is confident
+ * (conf > conf_min, depth finite and > 0); over those confident pixels,
+ * absrel = mean |d-g|/g and delta1 = the fraction with
+ * max(d/g, g/d) < 1.25.  absrel and delta1 are NaN when no pixel is
+ * confident; the call fails when the ground truth has no pixel. */
+struct sgs_prior_scores {
+	double absrel, delta1, completeness;
+	size_t gt_pixels, scored;
+};
+int sgs_prior_metrics(const float *prior, const float *conf, const float *gt, size_t n,
+		      float conf_min, struct sgs_prior_scores *out);
+
 /* Error value that maps to the top of the colour ramp. */
 #define SGS_ERRMAP_MAX 0.25
 /* Per-pixel mean absolute error over the c channels, shown with an
