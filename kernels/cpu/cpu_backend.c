@@ -201,6 +201,7 @@ static struct sgs_backend cpu_backend = {
 	.rasterize_backward = cpu_rasterize_backward,
 	.project_backward = cpu_project_backward,
 	.train = CPU_TRAIN_OPS,
+	.mvs_cost = cpu_mvs_cost,
 };
 
 static void cpu_backend_init(void) { cpu_backend.device_name = cpu_device_name(); }
