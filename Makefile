@@ -12,7 +12,7 @@ CC      ?= cc
 NVCC    ?= $(shell command -v nvcc 2>/dev/null || { test -x $(CUDA_HOME)/bin/nvcc && echo $(CUDA_HOME)/bin/nvcc; })
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-SGS_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fopenmp -fno-math-errno -Ilibcommon -Ikernels -Itrain $(shell pkg-config --cflags libpng libtiff-4 libcjson libzip 2>/dev/null)
+SGS_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fopenmp -fno-math-errno -Ilibcommon -Ikernels -Itrain -Imvs $(shell pkg-config --cflags libpng libtiff-4 libcjson libzip 2>/dev/null)
 LDLIBS  = -lpng -ltiff -ljpeg -lcjson -lzip -lz -lm -fopenmp
 
 ifeq ($(WITH_CUDA),auto)
@@ -37,10 +37,12 @@ BINS  = $(TOOLS:%=bin/%)
 COMMON_SRC  = $(wildcard libcommon/*.c)
 KERNEL_SRC  = $(wildcard kernels/*.c kernels/cpu/*.c)
 TRAIN_SRC   = $(wildcard train/*.c)
+MVS_SRC     = $(wildcard mvs/*.c)
 CUDA_SRC    = $(wildcard kernels/cuda/*.cu)
 COMMON_OBJ  = $(COMMON_SRC:%.c=$(B)/%.o)
 KERNEL_OBJ  = $(KERNEL_SRC:%.c=$(B)/%.o)
 TRAIN_OBJ   = $(TRAIN_SRC:%.c=$(B)/%.o)
+MVS_OBJ     = $(MVS_SRC:%.c=$(B)/%.o)
 
 ifeq ($(USE_CUDA),1)
   KERNEL_OBJ += $(CUDA_SRC:%.cu=$(B)/%.o)
@@ -64,8 +66,8 @@ UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TESTLIB   = $(wildcard tests/unit/testlib_*.c)
 
-# Link order follows the layering: cmd -> train -> kernels -> libcommon.
-LIBS = $(B)/libsgstrain.a $(B)/libsgskernels.a $(B)/libsgscommon.a
+# Link order follows the layering: cmd -> train, mvs -> kernels -> libcommon.
+LIBS = $(B)/libsgstrain.a $(B)/libsgsmvs.a $(B)/libsgskernels.a $(B)/libsgscommon.a
 
 all: banner $(BINS)
 
@@ -89,6 +91,10 @@ $(B)/libsgskernels.a: $(KERNEL_OBJ)
 	ar rcs $@ $^
 
 $(B)/libsgstrain.a: $(TRAIN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libsgsmvs.a: $(MVS_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Include layering.  Floors, each using only those below it:
-#   cmd/ -> train/ -> kernels/ -> libcommon/
+#   cmd/ -> train/, mvs/ -> kernels/ -> libcommon/
 # so no libcommon/ file includes a header of kernels/ or train/ (or cmd/),
 # and no kernels/ file one of train/ (or cmd/).  Inside libcommon/, the
 # import stack's layers (diagram at the top of libcommon/sgs_import.h):
@@ -31,12 +31,13 @@ floor() {
 	libcommon) F=1 ;;
 	kernels)   F=2 ;;
 	train)     F=3 ;;
+	mvs)       F=3 ;;
 	cmd)       F=4 ;;
 	*)         F=0 ;; # tests, system: not part of the stack
 	esac
 }
 
-files=$(find libcommon kernels train -type f \( -name '*.c' -o -name '*.h' -o -name '*.cu' \
+files=$(find libcommon kernels train mvs -type f \( -name '*.c' -o -name '*.h' -o -name '*.cu' \
 	-o -name '*.cuh' \) 2>/dev/null | sort)
 out=$(for f in $files; do
 	dir=$(dirname "$f")
@@ -48,9 +49,9 @@ out=$(for f in $files; do
 	sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f" |
 	while read -r inc; do
 		# Where the compiler finds it: next to the file, then -I libcommon
-		# kernels train (the Makefile's order).
+		# kernels train mvs (the Makefile's order).
 		hit=
-		for d in "$dir" libcommon kernels train; do
+		for d in "$dir" libcommon kernels train mvs; do
 			if [ -f "$d/$inc" ]; then
 				hit=$d/$inc
 				break
