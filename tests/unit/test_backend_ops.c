@@ -1,10 +1,10 @@
 /* The CUDA backend against the CPU backend, operation by operation, on the
  * same inputs: the idea of ggml's test-backend-ops.  rows[] at the end is
  * the table, one row per operation of struct sgs_backend (render,
- * training, plane-sweep stereo): the row builds its inputs on both backends, runs the
- * operation on each, compares the outputs with its own tolerances and
- * notes the largest error, printed per row at the end.  A new operation
- * is one more row.
+ * training, plane-sweep stereo): the row builds its inputs on both
+ * backends, runs the operation on each, compares the outputs with its own
+ * tolerances and notes the largest error, printed per row at the end.  A
+ * new operation is one more row.
  *
  * Rows run on lists of inputs (struct variant_set).  Rows next to each
  * other in the table on the same list form a chain, run input by input:
