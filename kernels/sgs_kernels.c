@@ -204,11 +204,11 @@ int sgs_check_project_inputs(const struct sgs_gaussians *g, const struct sgs_cam
 	return 0;
 }
 
-int sgs_check_mvs_inputs(const struct sgs_mvs_pair *p, const float *depths, int ndepths,
-			 const float *cost)
+int sgs_check_mvs_inputs(const struct sgs_mvs_pair *p, const float *depths, const float *planes,
+			 int ndepths, const float *cost)
 {
-	if (!p || !p->ref || !p->src || !depths || !cost)
-		return sgs_error_set("mvs_cost: missing image, depth or cost buffer");
+	if (!p || !p->ref || !p->src || !cost || (!depths && !planes))
+		return sgs_error_set("mvs_cost: missing image, hypothesis or cost buffer");
 	if (p->ref_w <= 0 || p->ref_h <= 0 || p->src_w <= 0 || p->src_h <= 0 ||
 	    p->ref_w > 65536 || p->ref_h > 65536 || p->src_w > 65536 || p->src_h > 65536)
 		return sgs_error_set("mvs_cost: image sizes %dx%d, %dx%d out of range", p->ref_w,
@@ -222,7 +222,7 @@ int sgs_check_mvs_inputs(const struct sgs_mvs_pair *p, const float *depths, int 
 	if (!(p->ref_K[0] > 0.0f && p->ref_K[1] > 0.0f && p->src_K[0] > 0.0f &&
 	      p->src_K[1] > 0.0f))
 		return sgs_error_set("mvs_cost: focal lengths not positive");
-	for (int k = 0; k < ndepths; k++)
+	for (int k = 0; depths && k < ndepths; k++)
 		if (!(depths[k] > 0.0f) || !isfinite(depths[k]))
 			return sgs_error_set("mvs_cost: depth hypothesis %d is %g, not positive", k,
 					     depths[k]);

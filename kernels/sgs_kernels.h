@@ -259,6 +259,14 @@ struct sgs_backend {
 	 * ref_w * ref_h floats, overwritten. */
 	int (*mvs_cost)(const struct sgs_mvs_pair *p, const float *depths, int ndepths,
 			float *cost);
+	/* The same cost for a plane per pixel and candidate (PatchMatch-style
+	 * refinement): planes, a backend buffer of nplanes (1..
+	 * SGS_MVS_MAX_DEPTHS) * ref_w * ref_h * 4 floats (n_x, n_y, n_z, c),
+	 * the plane n . X_ref = c in reference camera coordinates; cost[k][y]
+	 * [x] as above, SGS_MVS_COST_INVALID where the plane does not meet the
+	 * pixel's ray in front of the camera. */
+	int (*mvs_cost_planes)(const struct sgs_mvs_pair *p, const float *planes, int nplanes,
+			       float *cost);
 };
 
 /* "auto" (CUDA when built with it and a device is present, else CPU),
@@ -311,9 +319,11 @@ int sgs_grow_group(void *(*alloc)(size_t), void (*release)(void *), struct sgs_g
  * report bad input with the same words. */
 int sgs_check_project_inputs(const struct sgs_gaussians *g, const struct sgs_cam *cam);
 
-/* The argument checks of every backend's mvs_cost(). */
-int sgs_check_mvs_inputs(const struct sgs_mvs_pair *p, const float *depths, int ndepths,
-			 const float *cost);
+/* The argument checks of every backend's mvs_cost() (depths: the host
+ * array of hypotheses) and mvs_cost_planes() (depths NULL, planes the
+ * plane buffer). */
+int sgs_check_mvs_inputs(const struct sgs_mvs_pair *p, const float *depths, const float *planes,
+			 int ndepths, const float *cost);
 
 /* project + bin_sort + rasterize. */
 int sgs_render(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,

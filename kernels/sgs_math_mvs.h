@@ -41,6 +41,42 @@ static inline SGS_HD void sgs_mvs_plane_homography(const float Kr[4], const floa
 	}
 }
 
+/* The same for any plane n . X_ref = c of the reference camera (c != 0):
+ * X_ref = lambda Kr^-1 q with lambda = c / (n . Kr^-1 q), so
+ *   X_src = lambda (R Kr^-1 q + t (n . Kr^-1 q) / c),  H = Ks (R + t n^T / c) Kr^-1
+ * (up to scale; with n = e3, c = depth it is the fronto-parallel case).
+ * Valid for window pixels whose ray meets the plane in front (lambda > 0). */
+static inline SGS_HD void sgs_mvs_slanted_homography(const float Kr[4], const float Ks[4],
+						     const float R[9], const float t[3],
+						     const float plane[4], float H[9])
+{
+	float M[9];
+	const float ic = 1.0f / plane[3], ifx = 1.0f / Kr[0], ify = 1.0f / Kr[1];
+	for (int i = 0; i < 3; i++) {
+		const float a = R[3 * i] + t[i] * plane[0] * ic;
+		const float b = R[3 * i + 1] + t[i] * plane[1] * ic;
+		const float c = R[3 * i + 2] + t[i] * plane[2] * ic;
+		M[3 * i] = a * ifx;
+		M[3 * i + 1] = b * ify;
+		M[3 * i + 2] = c - a * ifx * Kr[2] - b * ify * Kr[3];
+	}
+	for (int j = 0; j < 3; j++) {
+		H[j] = Ks[0] * M[j] + Ks[2] * M[6 + j];
+		H[3 + j] = Ks[1] * M[3 + j] + Ks[3] * M[6 + j];
+		H[6 + j] = M[6 + j];
+	}
+}
+
+/* Depth (camera z) where the plane n . X = c meets the ray of reference
+ * pixel coordinate (u, v); 0 when it does not meet it in front. */
+static inline SGS_HD float sgs_mvs_plane_depth(const float K[4], const float plane[4], float u,
+					       float v)
+{
+	const float den = plane[0] * (u - K[2]) / K[0] + plane[1] * (v - K[3]) / K[1] + plane[2];
+	const float z = plane[3] / den;
+	return den != 0.0f && z > 0.0f ? z : 0.0f;
+}
+
 /* Source pixel coordinate of reference coordinate (u, v); 0 when the
  * plane point is not in front of the source camera. */
 static inline SGS_HD int sgs_mvs_warp(const float H[9], float u, float v, float *us, float *vs)
@@ -149,6 +185,21 @@ static inline SGS_HD float sgs_mvs_ncc_cost(const float *ref, int w, int h, cons
 		}
 	}
 	return sgs_mvs_ncc_from_sums(sw, sr, ss, srr, sss, srs);
+}
+
+/* The cost of reference pixel (x, y) for its own candidate plane
+ * (mvs_cost_planes): the slanted homography, then the window NCC. */
+static inline SGS_HD float sgs_mvs_plane_cost(const float *ref, int w, int h, const float *src,
+					      int sw_, int sh_, const float Kr[4],
+					      const float Ks[4], const float R[9], const float t[3],
+					      const float plane[4], int x, int y,
+					      struct sgs_mvs_window win)
+{
+	float H[9];
+	if (!(sgs_mvs_plane_depth(Kr, plane, (float)x + 0.5f, (float)y + 0.5f) > 0.0f))
+		return SGS_MVS_COST_INVALID;
+	sgs_mvs_slanted_homography(Kr, Ks, R, t, plane, H);
+	return sgs_mvs_ncc_cost(ref, w, h, src, sw_, sh_, H, x, y, win);
 }
 
 #endif

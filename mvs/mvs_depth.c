@@ -9,8 +9,6 @@
 #include "mvs_internal.h"
 #include "sgs_error.h"
 
-#define MAX_SOURCES 16 /* as mvs_sweep.c */
-
 void sgs_mvs_defaults(struct sgs_mvs_opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -21,6 +19,7 @@ void sgs_mvs_defaults(struct sgs_mvs_opts *o)
 	o->sigma_space = 0.0f;
 	o->max_sources = 4;
 	o->best_k = 2;
+	o->refine = 8;
 	o->max_cost = 0.5f;
 	o->consist_tol = 0.01f;
 	o->min_consistent = 1;
@@ -35,12 +34,14 @@ static int check_opts(const struct sgs_mvs_opts *o)
 	if (o->radius < 1 || o->radius > SGS_MVS_MAX_RADIUS)
 		return sgs_error_set("mvs: window radius %d outside 1..%d", o->radius,
 				     SGS_MVS_MAX_RADIUS);
-	if (o->max_sources < 1 || o->max_sources > MAX_SOURCES)
+	if (o->max_sources < 1 || o->max_sources > MVS_MAX_SOURCES)
 		return sgs_error_set("mvs: %d source views outside 1..%d", o->max_sources,
-				     MAX_SOURCES);
+				     MVS_MAX_SOURCES);
 	if (o->best_k < 1 || o->best_k > o->max_sources)
 		return sgs_error_set("mvs: best K %d outside 1..%d (the source views)", o->best_k,
 				     o->max_sources);
+	if (o->refine < 0 || o->refine > 64)
+		return sgs_error_set("mvs: %d refinement passes outside 0..64", o->refine);
 	if (o->bilateral && !(o->sigma_color > 0))
 		return sgs_error_set("mvs: bilateral colour sigma %g not positive", o->sigma_color);
 	if (!(o->consist_tol > 0 && o->consist_tol < 1))
@@ -116,8 +117,8 @@ static int setup_views(const struct sgs_backend *be, const struct sgs_scene *s,
 static int sweep_view(const struct sgs_backend *be, const struct sgs_scene *s,
 		      struct mvs_view *views, int n, int i, const struct sgs_mvs_opts *o)
 {
-	uint32_t ids[MAX_SOURCES];
-	const struct mvs_view *src[MAX_SOURCES];
+	uint32_t ids[MVS_MAX_SOURCES];
+	const struct mvs_view *src[MVS_MAX_SOURCES];
 	int m = sgs_mvs_rank_sources(s, views[i].index, views[i].near, views[i].far, ids,
 				     o->max_sources);
 	if (m < 0)
@@ -128,12 +129,14 @@ static int sweep_view(const struct sgs_backend *be, const struct sgs_scene *s,
 		for (int j = 0; j < n; j++)
 			if (views[j].index == ids[k])
 				src[k] = &views[j];
-	return mvs_sweep(be, s, &views[i], src, m, o);
+	if (mvs_sweep(be, s, &views[i], src, m, o))
+		return -1;
+	return o->refine ? mvs_refine(be, s, &views[i], src, m, o) : 0;
 }
 
 int sgs_mvs_depth(const struct sgs_backend *be, struct sgs_scene *s, const struct sgs_mvs_opts *o)
 {
-	if (!be || !be->mvs_cost)
+	if (!be || !be->mvs_cost || !be->mvs_cost_planes)
 		return sgs_error_set("mvs: backend %s has no plane-sweep operation",
 				     be ? be->name : "(none)");
 	if (check_opts(o))

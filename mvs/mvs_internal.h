@@ -25,10 +25,27 @@ int mvs_grey(const struct sgs_image *img, float *out);
  * to far (k = n - 1); a fractional k interpolates the inverse depth. */
 float mvs_hypothesis(float near, float far, int n, float k);
 
+#define MVS_MAX_SOURCES 16
+
+/* The backend's view of reference ref against each source (nsrc <=
+ * MVS_MAX_SOURCES). */
+void mvs_pairs(const struct sgs_scene *s, const struct mvs_view *ref,
+	       const struct mvs_view *const *src, int nsrc, const struct sgs_mvs_opts *o,
+	       struct sgs_mvs_pair *pair);
+/* Mean of the k smallest of c[0..n). */
+float mvs_mean_best(const float *c, int n, int k);
+
 /* The sweep of one reference view against its sources (mvs_sweep.c):
  * fills ref->depth and ref->cost. */
 int mvs_sweep(const struct sgs_backend *be, const struct sgs_scene *s, struct mvs_view *ref,
 	      const struct mvs_view *const *src, int nsrc, const struct sgs_mvs_opts *o);
+
+/* The PatchMatch-style refinement (mvs_refine.c): o->refine passes over
+ * ref->depth and ref->cost, each trying per pixel its own plane, a plane
+ * slanted along the depth map's local normal and its four neighbours'
+ * planes, keeping the one of least aggregated cost. */
+int mvs_refine(const struct sgs_backend *be, const struct sgs_scene *s, struct mvs_view *ref,
+	       const struct mvs_view *const *src, int nsrc, const struct sgs_mvs_opts *o);
 
 /* The geometric consistency check (mvs_consistency.c): confidence of every
  * pixel of view i from the other views' depths, into conf (w*h). */

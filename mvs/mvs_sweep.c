@@ -13,7 +13,6 @@
 #include "sgs_math_mvs.h"
 
 #define SLAB_BYTES ((size_t)64 << 20) /* cost volumes held at once */
-#define MAX_SOURCES 16
 
 /* Running winner of one pixel. */
 struct wta {
@@ -45,10 +44,10 @@ static void pair_geometry(const struct sgs_camera *r, const struct sgs_camera *s
 	}
 }
 
-/* Mean of the k smallest of c[0..n) (n <= MAX_SOURCES). */
-static float mean_best(const float *c, int n, int k)
+/* Mean of the k smallest of c[0..n) (n <= MVS_MAX_SOURCES). */
+float mvs_mean_best(const float *c, int n, int k)
 {
-	float v[MAX_SOURCES];
+	float v[MVS_MAX_SOURCES];
 	for (int i = 0; i < n; i++) { /* insertion sort: n is tiny */
 		float x = c[i];
 		int j = i;
@@ -87,14 +86,32 @@ static float parabola_offset(const struct wta *s)
 	return sgs_clampf(0.5f * (s->prev - s->next) / den, -0.5f, 0.5f);
 }
 
+void mvs_pairs(const struct sgs_scene *s, const struct mvs_view *ref,
+	       const struct mvs_view *const *src, int nsrc, const struct sgs_mvs_opts *o,
+	       struct sgs_mvs_pair *pair)
+{
+	for (int j = 0; j < nsrc; j++) {
+		memset(&pair[j], 0, sizeof pair[j]);
+		pair_geometry(&s->views[ref->index].cam, &s->views[src[j]->index].cam, &pair[j]);
+		pair[j].ref = ref->grey, pair[j].ref_w = ref->w, pair[j].ref_h = ref->h;
+		pair[j].src = src[j]->grey, pair[j].src_w = src[j]->w, pair[j].src_h = src[j]->h;
+		pair[j].radius = o->radius;
+		if (o->bilateral) {
+			pair[j].sigma_color = o->sigma_color;
+			pair[j].sigma_space = o->sigma_space > 0 ? o->sigma_space : (float)o->radius;
+		}
+	}
+}
+
+
 int mvs_sweep(const struct sgs_backend *be, const struct sgs_scene *s, struct mvs_view *ref,
 	      const struct mvs_view *const *src, int nsrc, const struct sgs_mvs_opts *o)
 {
 	const int w = ref->w, h = ref->h, D = o->ndepths;
 	const size_t npix = (size_t)w * h;
-	if (nsrc < 1 || nsrc > MAX_SOURCES)
+	if (nsrc < 1 || nsrc > MVS_MAX_SOURCES)
 		return sgs_error_set("view %s: %d source views (need 1..%d)",
-				     s->views[ref->index].name, nsrc, MAX_SOURCES);
+				     s->views[ref->index].name, nsrc, MVS_MAX_SOURCES);
 	const int K = o->best_k < nsrc ? o->best_k : nsrc;
 	size_t per_hyp = npix * sizeof(float) * (size_t)nsrc;
 	int slab = (int)(SLAB_BYTES / per_hyp);
@@ -113,18 +130,8 @@ int mvs_sweep(const struct sgs_backend *be, const struct sgs_scene *s, struct mv
 	for (size_t p = 0; p < npix; p++)
 		st[p] = (struct wta){INFINITY, INFINITY, INFINITY, INFINITY, -2};
 
-	struct sgs_mvs_pair pair[MAX_SOURCES];
-	for (int j = 0; j < nsrc; j++) {
-		memset(&pair[j], 0, sizeof pair[j]);
-		pair_geometry(&s->views[ref->index].cam, &s->views[src[j]->index].cam, &pair[j]);
-		pair[j].ref = ref->grey, pair[j].ref_w = w, pair[j].ref_h = h;
-		pair[j].src = src[j]->grey, pair[j].src_w = src[j]->w, pair[j].src_h = src[j]->h;
-		pair[j].radius = o->radius;
-		if (o->bilateral) {
-			pair[j].sigma_color = o->sigma_color;
-			pair[j].sigma_space = o->sigma_space > 0 ? o->sigma_space : (float)o->radius;
-		}
-	}
+	struct sgs_mvs_pair pair[MVS_MAX_SOURCES];
+	mvs_pairs(s, ref, src, nsrc, o, pair);
 
 	float depths[SGS_MVS_MAX_DEPTHS];
 	for (int k0 = 0; k0 < D; k0 += slab) {
@@ -144,11 +151,11 @@ int mvs_sweep(const struct sgs_backend *be, const struct sgs_scene *s, struct mv
 		const long n = (long)npix;
 #pragma omp parallel for schedule(static)
 		for (long p = 0; p < n; p++) {
-			float c[MAX_SOURCES];
+			float c[MVS_MAX_SOURCES];
 			for (int k = 0; k < nk; k++) {
 				for (int j = 0; j < nsrc; j++)
 					c[j] = vol[((size_t)j * nk + k) * npix + p];
-				wta_step(&st[p], k0 + k, mean_best(c, nsrc, K));
+				wta_step(&st[p], k0 + k, mvs_mean_best(c, nsrc, K));
 			}
 		}
 	}

@@ -24,6 +24,8 @@ struct sgs_mvs_opts {
 	float sigma_space;    /* bilateral distance sigma in pixels (0: radius) */
 	int max_sources;      /* source views per reference, best ranked (4) */
 	int best_k;           /* per pixel, mean of the K smallest source costs (2) */
+	int refine;           /* PatchMatch-style refinement passes after the
+			       * sweep (slanted planes, propagation) (8) */
 	float max_cost;       /* an aggregated cost (1 - NCC) above this is no match
 			       * and gets confidence 0 (0.5) */
 	float consist_tol;    /* relative depth agreement of the check (0.01) */

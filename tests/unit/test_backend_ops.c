@@ -1120,7 +1120,7 @@ static void adam_free(struct op_env *e)
 	free_own(e);
 }
 
-/* ================= row mvs_cost ================= */
+/* ================= rows mvs_cost, mvs_cost_planes ================= */
 
 /* Two views of a textured scene: grey images of smooth random blobs (the
  * source a warped, re-rendered copy is not needed: the op only has to
@@ -1128,6 +1128,7 @@ static void adam_free(struct op_env *e)
  * hypotheses spread over the depths the pair resolves. */
 struct mvs_io {
 	float *ref[2], *src[2], *cost[2];
+	float *planes[2]; /* mvs_cost_planes only */
 	struct sgs_mvs_pair pair;
 	float depths[SGS_MVS_MAX_DEPTHS];
 };
@@ -1194,6 +1195,39 @@ static int mvs_run(struct op_env *e, int side)
 	return e->be[side]->mvs_cost(&p, io->depths, (int)e->v->n, io->cost[side]);
 }
 
+/* mvs_cost_planes: the same pairs, one plane per pixel and candidate:
+ * tilted up to ~30 degrees round the hypotheses' depths, one in 50 with
+ * c = 0 (no plane: invalid). */
+static int mvs_planes_setup(struct op_env *e)
+{
+	if (mvs_setup(e))
+		return -1;
+	struct mvs_io *io = e->own;
+	const struct variant *v = e->v;
+	const size_t npix = (size_t)v->w * v->h, count = (size_t)v->n * npix;
+	float *pl = malloc(count * 4 * sizeof(float));
+	int err = !pl;
+	for (size_t i = 0; !err && i < count; i++) {
+		double a = urange(-0.5, 0.5), b = urange(-0.5, 0.5), l = sqrt(a * a + b * b + 1);
+		double d = io->depths[i / npix] * urange(0.9, 1.1);
+		pl[4 * i] = (float)(a / l), pl[4 * i + 1] = (float)(b / l);
+		pl[4 * i + 2] = (float)(1 / l);
+		pl[4 * i + 3] = urand() < 0.02 ? 0.0f : (float)(d / l);
+	}
+	for (int s = 0; !err && s < 2; s++)
+		io->planes[s] = side_buf(e->be[s], pl, count * 4 * sizeof(float), &err);
+	free(pl);
+	return err ? sgs_error_prefix("mvs_cost_planes inputs") : 0;
+}
+
+static int mvs_planes_run(struct op_env *e, int side)
+{
+	struct mvs_io *io = e->own;
+	struct sgs_mvs_pair p = io->pair;
+	p.ref = io->ref[side], p.src = io->src[side];
+	return e->be[side]->mvs_cost_planes(&p, io->planes[side], (int)e->v->n, io->cost[side]);
+}
+
 static int mvs_compare(struct op_env *e)
 {
 	const struct mvs_io *io = e->own;
@@ -1215,7 +1249,7 @@ static int mvs_compare(struct op_env *e)
 		}
 		diag("[%s] %zu of %zu costs invalid on the cpu; largest agreeing difference %.3g",
 		     e->v->name, invalid, count, worst);
-		ok(invalid < count, "mvs_cost [%s] some costs are scored", e->v->name);
+		ok(invalid < count, "%s [%s] some costs are scored", e->row->name, e->v->name);
 		check_discrete(e, "costs differing by more than " STR(TOL_MVS), diff, count,
 			       TOL_MVS_SHARE);
 	}
@@ -1232,6 +1266,8 @@ static void mvs_free(struct op_env *e)
 			e->be[s]->free(io->ref[s]);
 			e->be[s]->free(io->src[s]);
 			e->be[s]->free(io->cost[s]);
+			if (io->planes[s])
+				e->be[s]->free(io->planes[s]);
 		}
 	free_own(e);
 }
@@ -1747,6 +1783,10 @@ static const struct op_case rows[] = {
 	{.name = "mvs_cost",
 	 .tol = "costs within " STR(TOL_MVS) " but for " STR(TOL_MVS_SHARE) " of them",
 	 .counts = 1, .on = &stereo_pairs, .setup = mvs_setup, .run = mvs_run,
+	 .compare = mvs_compare, .free = mvs_free},
+	{.name = "mvs_cost_planes",
+	 .tol = "costs within " STR(TOL_MVS) " but for " STR(TOL_MVS_SHARE) " of them",
+	 .counts = 1, .on = &stereo_pairs, .setup = mvs_planes_setup, .run = mvs_planes_run,
 	 .compare = mvs_compare, .free = mvs_free},
 };
 #define N_ROWS COUNT(rows)
