@@ -2,8 +2,9 @@
  * `mvs` mode): per view, depth hypotheses uniform in inverse depth, the
  * backend's NCC cost against the best-ranked source views, aggregation
  * over the best K of them, winner-take-all with parabolic sub-hypothesis
- * refinement, then a geometric consistency check across the views that
- * sets the confidence.  sgs_mvs_fuse_points() turns the confident depths
+ * refinement, PatchMatch-style passes over slanted and neighbouring
+ * planes, then a geometric consistency check across the views that sets
+ * the confidence.  sgs_mvs_fuse_points() turns the confident depths
  * into seed points.  mvs/README describes the algorithm and the defaults.
  *
  * Every function returns 0 on success or -1 with a message in

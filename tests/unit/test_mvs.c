@@ -490,9 +490,8 @@ static void test_determinism_and_errors(void)
  * when the real captures are present.  No ground-truth depth (and no
  * masks on train views), so the numbers are reported -- time, confident
  * share and range per view -- and the test asserts only that the run
- * succeeds and finds confident depth inside each view's bounds.  (Full
- * size, 400x300, takes about 25 s on two cores and leaves 12-17% of each
- * view confident.) */
+ * succeeds and finds confident depth inside each view's bounds (full
+ * size, 400x300, would take about 25 s on two cores). */
 static void test_dtu(void)
 {
 	const char *data = test_data_dir();
