@@ -1,5 +1,6 @@
 /* Conveniences built on the backend table: parameter and output buffers,
  * the forward and backward sequences, camera conversion. */
+#include <math.h>
 #include <string.h>
 
 #include "sgs_error.h"
@@ -200,6 +201,31 @@ int sgs_check_project_inputs(const struct sgs_gaussians *g, const struct sgs_cam
 		return sgs_error_set("focal length (%g, %g) not positive", cam->fx, cam->fy);
 	if (g->n && (!g->means || !g->log_scales || !g->quats || !g->opacity || !g->sh))
 		return sgs_error_set("Gaussian parameter buffer missing");
+	return 0;
+}
+
+int sgs_check_mvs_inputs(const struct sgs_mvs_pair *p, const float *depths, const float *planes,
+			 int ndepths, const float *cost)
+{
+	if (!p || !p->ref || !p->src || !cost || (!depths && !planes))
+		return sgs_error_set("mvs_cost: missing image, hypothesis or cost buffer");
+	if (p->ref_w <= 0 || p->ref_h <= 0 || p->src_w <= 0 || p->src_h <= 0 ||
+	    p->ref_w > 65536 || p->ref_h > 65536 || p->src_w > 65536 || p->src_h > 65536)
+		return sgs_error_set("mvs_cost: image sizes %dx%d, %dx%d out of range", p->ref_w,
+				     p->ref_h, p->src_w, p->src_h);
+	if (ndepths < 1 || ndepths > SGS_MVS_MAX_DEPTHS)
+		return sgs_error_set("mvs_cost: %d depth hypotheses outside 1..%d", ndepths,
+				     SGS_MVS_MAX_DEPTHS);
+	if (p->radius < 0 || p->radius > SGS_MVS_MAX_RADIUS)
+		return sgs_error_set("mvs_cost: window radius %d outside 0..%d", p->radius,
+				     SGS_MVS_MAX_RADIUS);
+	if (!(p->ref_K[0] > 0.0f && p->ref_K[1] > 0.0f && p->src_K[0] > 0.0f &&
+	      p->src_K[1] > 0.0f))
+		return sgs_error_set("mvs_cost: focal lengths not positive");
+	for (int k = 0; depths && k < ndepths; k++)
+		if (!(depths[k] > 0.0f) || !isfinite(depths[k]))
+			return sgs_error_set("mvs_cost: depth hypothesis %d is %g, not positive", k,
+					     depths[k]);
 	return 0;
 }
 

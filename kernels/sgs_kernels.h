@@ -189,6 +189,24 @@ struct sgs_train_ops {
 	int (*mcmc_regularise)(struct sgs_train_state *st, float opacity_w, float scale_w);
 };
 
+/* One reference/source pair of the plane-sweep matching cost (mvs_cost).
+ * Images are grey levels in [0,1], row-major, in backend buffers. */
+#define SGS_MVS_MAX_DEPTHS 64 /* hypotheses per mvs_cost call (a slab) */
+#define SGS_MVS_MAX_RADIUS 15 /* window half-size */
+struct sgs_mvs_pair {
+	const float *ref; /* ref_w * ref_h */
+	const float *src; /* src_w * src_h */
+	int ref_w, ref_h, src_w, src_h;
+	float ref_K[4], src_K[4]; /* fx fy cx cy of each camera */
+	float R[9], t[3];         /* reference camera -> source camera:
+				   * x_src = R x_ref + t (R row-major) */
+	int radius;               /* NCC window (2 radius + 1)^2, 0..SGS_MVS_MAX_RADIUS */
+	float sigma_color;        /* > 0: bilateral weights exp(-dI^2 / 2 sc^2 */
+	float sigma_space;        /*   - |dx|^2 / 2 ss^2), dI against the centre
+				   * pixel; a sigma <= 0 leaves its factor out
+				   * (both <= 0: plain box NCC) */
+};
+
 /* The backend table.  Operations are called in order project, bin_sort,
  * rasterize (forward), then rasterize_backward, project_backward. */
 struct sgs_backend {
@@ -238,6 +256,24 @@ struct sgs_backend {
 	/* Loss, optimiser and densification on this backend's buffers
 	 * (every backend fills all of them). */
 	struct sgs_train_ops train;
+
+	/* Plane-sweep matching cost: for each of the ndepths (1..
+	 * SGS_MVS_MAX_DEPTHS) fronto-parallel planes z_ref = depths[k] (a HOST
+	 * array, > 0) and each reference pixel, cost[k][y][x] = 1 - NCC of the
+	 * pixel's window against the source sampled (bilinear) where the plane
+	 * maps each window pixel, or SGS_MVS_COST_INVALID (2) where it cannot
+	 * be scored (sgs_math_mvs.h).  cost: backend buffer of ndepths *
+	 * ref_w * ref_h floats, overwritten. */
+	int (*mvs_cost)(const struct sgs_mvs_pair *p, const float *depths, int ndepths,
+			float *cost);
+	/* The same cost for a plane per pixel and candidate (PatchMatch-style
+	 * refinement): planes, a backend buffer of nplanes (1..
+	 * SGS_MVS_MAX_DEPTHS) * ref_w * ref_h * 4 floats (n_x, n_y, n_z, c),
+	 * the plane n . X_ref = c in reference camera coordinates; cost[k][y]
+	 * [x] as above, SGS_MVS_COST_INVALID where the plane does not meet the
+	 * pixel's ray in front of the camera. */
+	int (*mvs_cost_planes)(const struct sgs_mvs_pair *p, const float *planes, int nplanes,
+			       float *cost);
 };
 
 /* "auto" (CUDA when built with it and a device is present, else CPU),
@@ -289,6 +325,12 @@ int sgs_grow_group(void *(*alloc)(size_t), void (*release)(void *), struct sgs_g
 /* The argument checks every backend's project() makes first, so all
  * report bad input with the same words. */
 int sgs_check_project_inputs(const struct sgs_gaussians *g, const struct sgs_cam *cam);
+
+/* The argument checks of every backend's mvs_cost() (depths: the host
+ * array of hypotheses) and mvs_cost_planes() (depths NULL, planes the
+ * plane buffer). */
+int sgs_check_mvs_inputs(const struct sgs_mvs_pair *p, const float *depths, const float *planes,
+			 int ndepths, const float *cost);
 
 /* project + bin_sort + rasterize. */
 int sgs_render(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,

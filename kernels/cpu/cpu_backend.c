@@ -201,6 +201,8 @@ static struct sgs_backend cpu_backend = {
 	.rasterize_backward = cpu_rasterize_backward,
 	.project_backward = cpu_project_backward,
 	.train = CPU_TRAIN_OPS,
+	.mvs_cost = cpu_mvs_cost,
+	.mvs_cost_planes = cpu_mvs_cost_planes,
 };
 
 static void cpu_backend_init(void) { cpu_backend.device_name = cpu_device_name(); }

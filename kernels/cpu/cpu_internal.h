@@ -96,5 +96,8 @@ int cpu_rasterize_backward(struct sgs_raster_ctx *ctx, const struct sgs_render_d
 			   float dbg[3]);
 int cpu_project_backward(struct sgs_raster_ctx *ctx, struct sgs_gaussians *grad,
 			 struct sgs_cam_grad *dcam, float *grad2d_accum, float *grad2d_count);
+int cpu_mvs_cost(const struct sgs_mvs_pair *p, const float *depths, int ndepths, float *cost);
+int cpu_mvs_cost_planes(const struct sgs_mvs_pair *p, const float *planes, int nplanes,
+			float *cost);
 
 #endif

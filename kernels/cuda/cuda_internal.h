@@ -82,6 +82,9 @@ int cuda_rasterize_backward(struct sgs_raster_ctx *ctx, const struct sgs_render_
 			    float dbg[3]);
 int cuda_project_backward(struct sgs_raster_ctx *ctx, struct sgs_gaussians *grad,
 			  struct sgs_cam_grad *dcam, float *grad2d_accum, float *grad2d_count);
+int cuda_mvs_cost(const struct sgs_mvs_pair *p, const float *depths, int ndepths, float *cost);
+int cuda_mvs_cost_planes(const struct sgs_mvs_pair *p, const float *planes, int nplanes,
+			 float *cost);
 
 /* Sum of v over the warp, in lane 0 (every lane must call it). */
 static __device__ __forceinline__ float cuda_warp_sum(float v)

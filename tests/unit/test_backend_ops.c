@@ -1,10 +1,10 @@
 /* The CUDA backend against the CPU backend, operation by operation, on the
  * same inputs: the idea of ggml's test-backend-ops.  rows[] at the end is
- * the table, one row per operation of struct sgs_backend (render and
- * training): the row builds its inputs on both backends, runs the
- * operation on each, compares the outputs with its own tolerances and
- * notes the largest error, printed per row at the end.  A new operation
- * is one more row.
+ * the table, one row per operation of struct sgs_backend (render,
+ * training, plane-sweep stereo): the row builds its inputs on both
+ * backends, runs the operation on each, compares the outputs with its own
+ * tolerances and notes the largest error, printed per row at the end.  A
+ * new operation is one more row.
  *
  * Rows run on lists of inputs (struct variant_set).  Rows next to each
  * other in the table on the same list form a chain, run input by input:
@@ -33,6 +33,7 @@
 
 #include "sgs_error.h"
 #include "sgs_kernels.h"
+#include "sgs_math_mvs.h"
 #include "sgs_train_ops.h"
 #include "tap.h"
 
@@ -53,6 +54,9 @@
 #define TOL_ADAM 1e-6         /* p (relative, at least 1), m, v */
 #define TOL_STATE 1e-5        /* densify, MCMC relocation: every array */
 #define TOL_STATE_NOISE 1e-4  /* MCMC regulariser and noise (host vs device libm) */
+#define TOL_MVS 1e-3          /* plane-sweep costs (1 - NCC in [0, 2]) ... */
+#define TOL_MVS_SHARE 0.001   /* ... may differ more in this share (a window
+			       * at a flatness or image-border threshold) */
 
 enum { CPU, GPU };
 static const char *const side_name[2] = {"cpu", "cuda"};
@@ -1188,6 +1192,158 @@ static void depth_free(struct op_env *e)
 	free_own(e);
 }
 
+/* ================= rows mvs_cost, mvs_cost_planes ================= */
+
+/* Two views of a textured scene: grey images of smooth random blobs (the
+ * source a warped, re-rendered copy is not needed: the op only has to
+ * agree with the CPU, whatever the match), a small rotation and baseline,
+ * hypotheses spread over the depths the pair resolves. */
+struct mvs_io {
+	float *ref[2], *src[2], *cost[2];
+	float *planes[2]; /* mvs_cost_planes only */
+	struct sgs_mvs_pair pair;
+	float depths[SGS_MVS_MAX_DEPTHS];
+};
+
+static void blob_image(float *img, int w, int h)
+{
+	double cx[12], cy[12], a[12], s[12];
+	for (int k = 0; k < 12; k++) {
+		cx[k] = urange(0, w), cy[k] = urange(0, h);
+		a[k] = urange(-0.4, 0.4), s[k] = urange(2, 8);
+	}
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			double v = 0.5 + 0.1 * sin(0.7 * x + 0.3 * y);
+			for (int k = 0; k < 12; k++) {
+				double dx = x - cx[k], dy = y - cy[k];
+				v += a[k] * exp(-(dx * dx + dy * dy) / (2 * s[k] * s[k]));
+			}
+			img[y * w + x] = (float)v;
+		}
+}
+
+static int mvs_setup(struct op_env *e)
+{
+	const struct variant *v = e->v;
+	const size_t npix = (size_t)v->w * v->h;
+	struct mvs_io *io = calloc(1, sizeof *io);
+	float *ref = malloc(npix * sizeof(float)), *src = malloc(npix * sizeof(float));
+	int err = !(e->own = io) || !ref || !src;
+	if (!err) {
+		struct sgs_mvs_pair *p = &io->pair;
+		blob_image(ref, v->w, v->h);
+		blob_image(src, v->w, v->h);
+		const float K[4] = {1.1f * v->w, 1.1f * v->w, 0.5f * v->w, 0.5f * v->h};
+		const double ang = urange(-0.1, 0.1);
+		const float R[9] = {(float)cos(ang), 0, (float)sin(ang), 0, 1, 0,
+				    (float)-sin(ang), 0, (float)cos(ang)};
+		memcpy(p->R, R, sizeof R);
+		p->t[0] = (float)urange(-0.5, -0.2), p->t[1] = (float)urange(-0.05, 0.05);
+		p->t[2] = (float)urange(-0.05, 0.05);
+		memcpy(p->ref_K, K, sizeof K);
+		memcpy(p->src_K, K, sizeof K);
+		p->ref_w = p->src_w = v->w, p->ref_h = p->src_h = v->h;
+		p->radius = v->deg;
+		p->sigma_color = v->x, p->sigma_space = v->x > 0 ? (float)v->deg : 0.0f;
+		for (uint32_t k = 0; k < v->n; k++) /* uniform in 1/depth over 2..10 */
+			io->depths[k] = 1.0f / (0.5f - 0.4f * (float)k / (float)(v->n - 1));
+		for (int s = 0; s < 2; s++) {
+			io->ref[s] = side_buf(e->be[s], ref, npix * sizeof(float), &err);
+			io->src[s] = side_buf(e->be[s], src, npix * sizeof(float), &err);
+			io->cost[s] = side_buf(e->be[s], NULL, v->n * npix * sizeof(float), &err);
+		}
+	}
+	free(ref);
+	free(src);
+	return err ? sgs_error_prefix("mvs_cost inputs") : 0;
+}
+
+static int mvs_run(struct op_env *e, int side)
+{
+	struct mvs_io *io = e->own;
+	struct sgs_mvs_pair p = io->pair;
+	p.ref = io->ref[side], p.src = io->src[side];
+	return e->be[side]->mvs_cost(&p, io->depths, (int)e->v->n, io->cost[side]);
+}
+
+/* mvs_cost_planes: the same pairs, one plane per pixel and candidate:
+ * tilted up to ~30 degrees round the hypotheses' depths, one in 50 with
+ * c = 0 (no plane: invalid). */
+static int mvs_planes_setup(struct op_env *e)
+{
+	if (mvs_setup(e))
+		return -1;
+	struct mvs_io *io = e->own;
+	const struct variant *v = e->v;
+	const size_t npix = (size_t)v->w * v->h, count = (size_t)v->n * npix;
+	float *pl = malloc(count * 4 * sizeof(float));
+	int err = !pl;
+	for (size_t i = 0; !err && i < count; i++) {
+		double a = urange(-0.5, 0.5), b = urange(-0.5, 0.5), l = sqrt(a * a + b * b + 1);
+		double d = io->depths[i / npix] * urange(0.9, 1.1);
+		pl[4 * i] = (float)(a / l), pl[4 * i + 1] = (float)(b / l);
+		pl[4 * i + 2] = (float)(1 / l);
+		pl[4 * i + 3] = urand() < 0.02 ? 0.0f : (float)(d / l);
+	}
+	for (int s = 0; !err && s < 2; s++)
+		io->planes[s] = side_buf(e->be[s], pl, count * 4 * sizeof(float), &err);
+	free(pl);
+	return err ? sgs_error_prefix("mvs_cost_planes inputs") : 0;
+}
+
+static int mvs_planes_run(struct op_env *e, int side)
+{
+	struct mvs_io *io = e->own;
+	struct sgs_mvs_pair p = io->pair;
+	p.ref = io->ref[side], p.src = io->src[side];
+	return e->be[side]->mvs_cost_planes(&p, io->planes[side], (int)e->v->n, io->cost[side]);
+}
+
+static int mvs_compare(struct op_env *e)
+{
+	const struct mvs_io *io = e->own;
+	const size_t count = (size_t)e->v->n * e->v->w * e->v->h;
+	float *c = fetch(e->be[CPU], io->cost[CPU], count * sizeof(float));
+	float *g = fetch(e->be[GPU], io->cost[GPU], count * sizeof(float));
+	int rc = 0;
+	if (!c || !g) {
+		rc = fail(e, "fetch costs");
+	} else {
+		size_t diff = 0, invalid = 0;
+		double worst = 0;
+		for (size_t i = 0; i < count; i++) {
+			double d = fabs((double)c[i] - g[i]);
+			diff += !(d <= TOL_MVS);
+			invalid += c[i] == SGS_MVS_COST_INVALID;
+			if (d <= TOL_MVS && d > worst)
+				worst = d;
+		}
+		diag("[%s] %zu of %zu costs invalid on the cpu; largest agreeing difference %.3g",
+		     e->v->name, invalid, count, worst);
+		ok(invalid < count, "%s [%s] some costs are scored", e->row->name, e->v->name);
+		check_discrete(e, "costs differing by more than " STR(TOL_MVS), diff, count,
+			       TOL_MVS_SHARE);
+	}
+	free(c);
+	free(g);
+	return rc;
+}
+
+static void mvs_free(struct op_env *e)
+{
+	struct mvs_io *io = e->own;
+	if (io)
+		for (int s = 0; s < 2; s++) {
+			e->be[s]->free(io->ref[s]);
+			e->be[s]->free(io->src[s]);
+			e->be[s]->free(io->cost[s]);
+			if (io->planes[s])
+				e->be[s]->free(io->planes[s]);
+		}
+	free_own(e);
+}
+
 /* ================= row update_max_radii ================= */
 
 struct radii_io {
@@ -1615,6 +1771,16 @@ static const struct variant depth_v[] = {
 	{.name = "1000 pixels", .n = 1000, .seed = 26},
 };
 static const struct variant_set depth_maps = {"depth maps", depth_v, COUNT(depth_v), NULL, NULL};
+/* mvs_cost: n hypotheses, deg = window radius, x = bilateral colour sigma
+ * (0: box window) */
+static const struct variant mvs_v[] = {
+	{.name = "320x240 r3 64 depths", .w = 320, .h = 240, .n = 64, .deg = 3, .seed = 71,
+	 .big = 1},
+	{.name = "64x48 r3 16 depths", .w = 64, .h = 48, .n = 16, .deg = 3, .seed = 72},
+	{.name = "57x41 r2 bilateral 9 depths", .w = 57, .h = 41, .n = 9, .deg = 2, .x = 0.1f,
+	 .seed = 73},
+};
+static const struct variant_set stereo_pairs = {"pairs", mvs_v, COUNT(mvs_v), NULL, NULL};
 
 static const struct variant radii_v[] = {{.name = "5000 Gaussians", .n = 5000, .seed = 31}};
 static const struct variant_set radii = {"radii", radii_v, COUNT(radii_v), NULL, NULL};
@@ -1693,6 +1859,15 @@ static const struct op_case rows[] = {
 	 .run = mcmc_regularise_run, .compare = mcmc_state_compare},
 	{.name = "mcmc_noise", .tol = "state " STR(TOL_STATE_NOISE), .on = &mcmc_states,
 	 .run = mcmc_noise_run, .compare = mcmc_state_compare},
+	/* multi-view stereo */
+	{.name = "mvs_cost",
+	 .tol = "costs within " STR(TOL_MVS) " but for " STR(TOL_MVS_SHARE) " of them",
+	 .counts = 1, .on = &stereo_pairs, .setup = mvs_setup, .run = mvs_run,
+	 .compare = mvs_compare, .free = mvs_free},
+	{.name = "mvs_cost_planes",
+	 .tol = "costs within " STR(TOL_MVS) " but for " STR(TOL_MVS_SHARE) " of them",
+	 .counts = 1, .on = &stereo_pairs, .setup = mvs_planes_setup, .run = mvs_planes_run,
+	 .compare = mvs_compare, .free = mvs_free},
 };
 #define N_ROWS COUNT(rows)
 
