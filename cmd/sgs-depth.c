@@ -1,9 +1,10 @@
 /*
  * sgs-depth: add a depth prior (z-depth + confidence) to every train view
  * of a scene and write the scene to stdout.  The prior comes from one of
- * three modes, one function each: plane-sweep multi-view stereo (not
- * implemented yet), external depth maps aligned to the scene (import),
- * or the expected depth of an existing splat model (render).
+ * three modes, one function each: plane-sweep multi-view stereo between
+ * the train views (mvs, mvs/sgs_mvs.h), external depth maps aligned to the
+ * scene (import), or the expected depth of an existing splat model
+ * (render).  --points fuses the confident depths into seed points.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "sgs_backend_opt.h"
 #include "sgs_cli.h"
 #include "sgs_depth_files.h"
+#include "sgs_mvs.h"
 #include "sgs_scene.h"
 #include "sgs_splat.h"
 
@@ -31,6 +33,7 @@ struct depth_args {
 	const char *preview_dir; /* -o */
 	int mode;                /* enum depth_mode */
 	int disparity;
+	int points;              /* --points: fuse the priors into seeds */
 	int verbose;
 	uint64_t seed;
 };
@@ -51,7 +54,7 @@ struct view_prior {
 
 static const char synopsis[] =
 	"usage: sgs-depth [-v] [-b backend] [-m mvs|import|render] [-i dir] [-s splat]\n"
-	"                 [--disparity] [-o dir] [-S seed] [scene]\n";
+	"                 [--disparity] [--points] [-o dir] [-S seed] [scene]\n";
 
 static void help(void)
 {
@@ -59,12 +62,14 @@ static void help(void)
 	printf("\n"
 	       "  scene         scene file (default or -: stdin); the scene with depth\n"
 	       "                priors goes to stdout\n"
-	       "  -m mode       mvs (default; not implemented yet), import or render\n"
+	       "  -m mode       mvs (default: plane-sweep stereo between the train\n"
+	       "                views), import or render\n"
 	       "  -i dir        import: one map per train view, NAME.tif/.tiff (float32)\n"
 	       "                or NAME.png (16-bit gray)\n"
 	       "  --disparity   import: the maps are inverse-depth-like\n"
 	       "  -s splat      render: the model (PLY) whose depth becomes the prior\n"
 	       "  -o dir        also write NAME_depth.tif, NAME_depth.png, NAME_conf.png\n"
+	       "  --points      the confident depths, fused, replace the seed points\n"
 	       "  -b backend    auto (default), cpu or cuda\n"
 	       "  -S seed       seed of the import's robust fit (default 1)\n"
 	       "  -v            report each view on stderr\n");
@@ -116,9 +121,10 @@ static void check_mode_options(const struct depth_args *a)
 
 static void parse_args(int argc, char **argv, struct depth_args *a)
 {
-	enum { OPT_DISPARITY = 256 };
+	enum { OPT_DISPARITY = 256, OPT_POINTS };
 	static const struct option longopts[] = {
 		{"disparity", no_argument, NULL, OPT_DISPARITY},
+		{"points", no_argument, NULL, OPT_POINTS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -127,6 +133,7 @@ static void parse_args(int argc, char **argv, struct depth_args *a)
 	while ((ch = sgs_cli_getopt(argc, argv, "b:hi:m:o:s:S:v", longopts)) != -1) {
 		switch (ch) {
 		case OPT_DISPARITY: a->disparity = 1; break;
+		case OPT_POINTS: a->points = 1; break;
 		case 'b': a->backend = optarg; break;
 		case 'h': help(); exit(SGS_EXIT_OK);
 		case 'i': a->maps_dir = optarg; break;
@@ -153,11 +160,22 @@ static void parse_args(int argc, char **argv, struct depth_args *a)
 	}
 }
 
-/* -m mvs: where the plane-sweep library will be called. */
+/* -m mvs: the plane sweep ran over all train views at once (start_job)
+ * and left its depths in the scene; each view's are taken from there. */
 static int prior_mvs(struct depth_job *job, const struct sgs_view *v, float *depth, float *conf)
 {
-	(void)job, (void)v, (void)depth, (void)conf;
-	return sgs_error_set("plane-sweep MVS not implemented yet (use -m import or -m render)");
+	size_t npix = (size_t)v->cam.w * v->cam.h, covered = 0;
+	if (!v->depth_prior || !v->depth_conf)
+		return sgs_error_set("view '%s': no depth from the plane sweep", v->name);
+	memcpy(depth, v->depth_prior, npix * sizeof(float));
+	memcpy(conf, v->depth_conf, npix * sizeof(float));
+	if (job->a->verbose) {
+		for (size_t i = 0; i < npix; i++)
+			covered += conf[i] > 0.0f;
+		fprintf(stderr, "%s: %s: %.1f%% of the pixels with a consistent depth\n",
+			sgs_cli_name(), v->name, 100.0 * (double)covered / (double)npix);
+	}
+	return 0;
 }
 
 /* -m import: the view's map aligned to the scene; the fit is reported. */
@@ -196,8 +214,13 @@ static int prior_render(struct depth_job *job, const struct sgs_view *v, float *
 
 typedef int (*prior_fn)(struct depth_job *, const struct sgs_view *, float *, float *);
 
-static int start_job(struct depth_job *job)
+static int start_job(struct depth_job *job, struct sgs_scene *scene)
 {
+	if (job->a->mode == MODE_MVS) {
+		struct sgs_mvs_opts o;
+		sgs_mvs_defaults(&o);
+		return sgs_mvs_depth(job->be, scene, &o);
+	}
 	if (job->a->mode != MODE_RENDER)
 		return 0;
 	struct sgs_splats sp;
@@ -278,6 +301,20 @@ static void install_priors(struct view_prior *p, uint32_t n)
 	}
 }
 
+/* --points: the confident depths become the scene's seed points. */
+static int fuse_points(struct sgs_scene *scene, int verbose)
+{
+	struct sgs_mvs_fuse_opts o;
+	uint64_t np = 0;
+	sgs_mvs_fuse_defaults(&o);
+	if (sgs_mvs_fuse_points(scene, &o, &np) != 0)
+		return -1;
+	if (verbose)
+		fprintf(stderr, "%s: %llu seed points fused from the depth priors\n", sgs_cli_name(),
+			(unsigned long long)np);
+	return 0;
+}
+
 /* -i names a folder; checked before the scene is read. */
 static int check_maps_dir(const char *path)
 {
@@ -328,13 +365,15 @@ int main(int argc, char **argv)
 		return SGS_EXIT_FAIL;
 	job.scene = &scene;
 	/* Everything is computed before the first file or byte is written. */
-	if (start_job(&job) != 0 || compute_priors(&job, &scene, &priors, &n) != 0)
+	if (start_job(&job, &scene) != 0 || compute_priors(&job, &scene, &priors, &n) != 0)
 		sgs_cli_fail(NULL);
 	else if (a.preview_dir && write_previews(a.preview_dir, priors, n) != 0)
 		sgs_cli_fail(NULL);
 	else {
 		install_priors(priors, n);
-		if (sgs_scene_save("-", &scene) != 0)
+		if (a.points && fuse_points(&scene, a.verbose) != 0)
+			sgs_cli_fail(NULL);
+		else if (sgs_scene_save("-", &scene) != 0)
 			sgs_cli_fail(NULL);
 		else
 			rc = SGS_EXIT_OK;

@@ -1,9 +1,7 @@
 #!/usr/bin/env bats
 # The command-line dialect every tool shares (sgs(7)): -h, usage errors
 # with exit 2, a message, the usage synopsis and nothing on stdout, option
-# errors worded alike in every tool, checked numbers, -b, and the
-# "not implemented yet" of what has no implementation (sgs-depth -m mvs in
-# this release).
+# errors worded alike in every tool, checked numbers and -b.
 load helper
 bats_require_minimum_version 1.5.0
 
@@ -59,18 +57,6 @@ check_bad_arg() {
 	shift 2
 	check_usage_error "$tool" "$@"
 	[[ "$stderr" == "$tool: $opt: "* ]] || fail "message does not name $opt: $stderr"
-	assert_no_output_file out
-}
-
-# $1 = tool, $2... = a valid command line for something not implemented
-# yet: it says so, exits 1, and writes nothing to stdout or to -o.
-check_stub() {
-	local tool=$1
-	shift
-	run --separate-stderr "$tool" "$@"
-	assert_equal "$status" 1
-	assert_equal "$output" ''
-	[[ "$stderr" == "$tool: "*"not implemented yet"* ]] || fail "unexpected stderr: $stderr"
 	assert_no_output_file out
 }
 
@@ -224,13 +210,6 @@ check_stub() {
 	check_usage_error sgs-eval
 	check_bad_arg sgs-eval -s -s bogus in.sgs
 	check_bad_arg sgs-eval -m -m maybe in.sgs
-}
-
-@test "sgs-depth -m mvs (the default) is a stub: exit 1, 'not implemented yet', no output" {
-	sgs-init -f synthetic -W 16 -H 16 -N 3 -o in.sgs
-	check_stub sgs-depth -o out in.sgs
-	check_stub sgs-depth -m mvs in.sgs
-	check_stub sgs-depth -b cpu -S 3 -v - < in.sgs
 }
 
 @test "every -b tool: an unknown backend is a usage error listing the valid ones" {
