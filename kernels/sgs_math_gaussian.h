@@ -100,7 +100,8 @@ static inline SGS_HD int sgs_splat_tile_count(const struct sgs_splat2d *s, int h
 /* Gradients of one visible Gaussian's raw parameters from the gradients
  * of its screen-space result.  dmean, dls, dquat, dlogit and dsh (k <
  * (deg+1)^2) are written; dR, dt, dcampos are ADDED to (camera pose
- * gradient; turn dcampos into dR, dt once with sgs_campos_vjp). */
+ * gradient; turn dcampos into dR, dt once with sgs_campos_vjp), or all
+ * NULL when no pose gradient is wanted. */
 static inline SGS_HD void sgs_project_gaussian_vjp(
 	const struct sgs_cam *cam, const float campos[3], int antialias, const float mean[3],
 	const float log_scale[3], const float quat[4], float logit, const float *sh, int deg,
@@ -126,7 +127,7 @@ static inline SGS_HD void sgs_project_gaussian_vjp(
 	float dcovd[3], dcov2[3], dJ[6], dW[9], dcov3[9];
 	sgs_conic_vjp(covd, d->conic, dcovd);
 	sgs_cov2d_dilate_vjp(cov2, antialias, dcovd, dfactor, dcov2);
-	sgs_cov2d_vjp(J, cam->R, cov3, dcov2, dJ, dW, dcov3);
+	sgs_cov2d_vjp(J, cam->R, cov3, dcov2, dJ, dR ? dW : NULL, dcov3);
 	sgs_cov3d_vjp(log_scale, quat, dcov3, dls, dquat);
 
 	/* camera-space point: from the 2D mean, the depth and J */
@@ -139,7 +140,7 @@ static inline SGS_HD void sgs_project_gaussian_vjp(
 
 	/* p = R mean + t */
 	sgs_mat3t_vec(cam->R, dp, dmean);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; dR && i < 3; i++) {
 		dt[i] += dp[i];
 		for (int j = 0; j < 3; j++)
 			dR[3 * i + j] += dp[i] * mean[j] + dW[3 * i + j];
@@ -151,7 +152,8 @@ static inline SGS_HD void sgs_project_gaussian_vjp(
 	sgs_sh_color_vjp(deg, sh, dir, clamped, d->color, dsh, ddir);
 	for (int i = 0; i < 3; i++) {
 		dmean[i] += ddir[i];
-		dcampos[i] -= ddir[i];
+		if (dcampos)
+			dcampos[i] -= ddir[i];
 	}
 }
 

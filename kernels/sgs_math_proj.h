@@ -80,7 +80,7 @@ static inline SGS_HD void sgs_cov2d(const float J[6], const float W[9], const fl
 	cov2[2] = TS[3] * T[3] + TS[4] * T[4] + TS[5] * T[5];
 }
 
-/* dJ, dW, dcov3 (all written) from dcov2. */
+/* dJ, dW, dcov3 (all written; dW may be NULL) from dcov2. */
 static inline SGS_HD void sgs_cov2d_vjp(const float J[6], const float W[9], const float cov3[9],
 					const float dcov2[3], float dJ[6], float dW[9],
 					float dcov3[9])
@@ -107,6 +107,8 @@ static inline SGS_HD void sgs_cov2d_vjp(const float J[6], const float W[9], cons
 		for (int k = 0; k < 3; k++)
 			dJ[3 * i + k] = dT[3 * i] * W[3 * k] + dT[3 * i + 1] * W[3 * k + 1] +
 					dT[3 * i + 2] * W[3 * k + 2];
+	if (!dW) /* no pose gradient wanted */
+		return;
 	for (int k = 0; k < 3; k++)
 		for (int j = 0; j < 3; j++)
 			dW[3 * k + j] = J[k] * dT[j] + J[3 + k] * dT[3 + j];

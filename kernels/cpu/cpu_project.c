@@ -152,7 +152,8 @@ int cpu_project_backward(struct sgs_raster_ctx *ctx, struct sgs_gaussians *grad,
 						 g->quats + 4 * i, g->opacity[i],
 						 g->sh + (size_t)3 * K * i, g->sh_active,
 						 ctx->clamped + 3 * i, &d, dmean, dls, dq,
-						 grad->opacity + i, dsh, acc, acc + 9, acc + 12);
+						 grad->opacity + i, dsh, dcam ? acc : NULL,
+						 dcam ? acc + 9 : NULL, dcam ? acc + 12 : NULL);
 			if (Ka < K)
 				memset(dsh + 3 * Ka, 0, (size_t)3 * (K - Ka) * sizeof(float));
 			if (grad2d_accum) {
