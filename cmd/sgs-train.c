@@ -28,7 +28,7 @@ struct train_args {
 };
 
 static const char synopsis[] =
-	"usage: sgs-train [-v] [-b backend] [-c every] [-I auto|seeds|random] [-l log]\n"
+	"usage: sgs-train [-v] [-b backend] [-c every] [-I auto|seeds|random|depth] [-l log]\n"
 	"                 [-n iterations] [-N count] [-o file] [-S seed] [--checkpoint file]\n"
 	"                 [--densify from:until:every] [--depth-weight w] [--eval-every n]\n"
 	"                 [--max-gaussians n] [--mcmc] [--no-depth] [--random-bg]\n"
@@ -41,8 +41,9 @@ static void help(void)
 	       "  -c every            write a checkpoint every N iterations\n"
 	       "  --checkpoint file   where (default: <-o file>.ckpt, or sgs-train.ckpt)\n"
 	       "  -I init             auto (default: seeds when the scene has any, else\n"
-	       "                      random), seeds or random\n"
-	       "  -N count            Gaussians for random initialisation (default 100000)\n"
+	       "                      random), seeds, random or depth (prior pixels)\n"
+	       "  -N count            Gaussians for random (and about as many for depth)\n"
+	       "                      initialisation (default 100000)\n"
 	       "  -l log              TSV log: iteration, view, one column per loss term,\n"
 	       "                      l1 ssim loss psnr gaussians seconds [test_psnr test_ssim]\n"
 	       "  -n iterations       default 1000 for at most 9 train views, else 30000\n"
@@ -142,9 +143,11 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 				a->o.init = SGS_INIT_SEEDS;
 			else if (strcmp(optarg, "random") == 0)
 				a->o.init = SGS_INIT_RANDOM;
+			else if (strcmp(optarg, "depth") == 0)
+				a->o.init = SGS_INIT_DEPTH;
 			else {
-				sgs_warnx("-I: unknown initialisation '%s' (expected auto, seeds or random)",
-					  optarg);
+				sgs_warnx("-I: unknown initialisation '%s' (expected auto, seeds, random or "
+					  "depth)", optarg);
 				usage();
 			}
 			a->recipe_given = 1;
@@ -528,7 +531,10 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 			"%s: %u train views, %u Gaussians (%s), %u iterations on %s (%s)\n"
 			"%s: %s densification from %u until %u every %u, cap %u, opacity reset %s\n",
 			sgs_cli_name(), sgs_scene_count(scene, SGS_SPLIT_TRAIN), sgs_trainer_gaussians(*t),
-			o->init == SGS_INIT_SEEDS ? "seed points" : "random", sgs_trainer_iterations(*t),
+			o->init == SGS_INIT_SEEDS   ? "seed points"
+			: o->init == SGS_INIT_DEPTH ? "depth prior pixels"
+						    : "random",
+			sgs_trainer_iterations(*t),
 			be->name, be->device_name, sgs_cli_name(), o->mcmc ? "MCMC" : "Inria",
 			sc->densify_from, sc->densify_until, sc->densify_interval, o->max_gaussians, reset);
 	}

@@ -16,7 +16,7 @@ struct sgs_splats;
 
 /* AUTO: the scene's seed points when it has any, else random points;
  * resolved when the trainer is built (checkpoints store the choice). */
-enum sgs_init_kind { SGS_INIT_SEEDS = 0, SGS_INIT_RANDOM = 1, SGS_INIT_AUTO = 2 };
+enum sgs_init_kind { SGS_INIT_SEEDS = 0, SGS_INIT_RANDOM = 1, SGS_INIT_AUTO = 2, SGS_INIT_DEPTH = 3 };
 
 /* The recipe.  Everything here except inject_nan_at is stored in a
  * checkpoint, so a resumed run follows the same recipe. */
@@ -27,7 +27,8 @@ struct sgs_trainer_opts {
 	uint64_t seed;          /* every random choice derives from it */
 	int sh_degree;          /* storage and final active SH degree, 0..3 (3) */
 	int init;               /* enum sgs_init_kind */
-	uint32_t init_count;    /* Gaussians for SGS_INIT_RANDOM (100000) */
+	uint32_t init_count;    /* Gaussians for SGS_INIT_RANDOM (100000), and
+	                         * about as many for SGS_INIT_DEPTH */
 	int random_bg;          /* random background colour per iteration */
 	uint32_t max_gaussians; /* hard cap for densification; 0: the run's
 	                         * own (sgs_trainer_auto_cap), resolved when
@@ -148,6 +149,17 @@ int sgs_knn_log_scales(const float *xyz, uint64_t n, float *log_scale);
  * [0.2, 2 (distance to the camera centroid) + 3 extent]. */
 int sgs_random_points(const struct sgs_scene *s, uint64_t seed, uint64_t n, float *xyz,
 		      uint8_t *rgb);
+
+/* One point per prior pixel on a stride (CoherentGS-style depth
+ * initialisation): every train view's pixels with a depth prior of
+ * confidence >= SGS_DEPTH_INIT_CONF, on a grid of stride round(sqrt(those
+ * pixels / about)) so that about `about` points result, back-projected
+ * through the pixel centre, coloured from the image.  *n receives the
+ * count; *xyz (3 n) and *rgb (3 n) are malloc'ed.  -1 with a message when
+ * no train view has such a pixel. */
+#define SGS_DEPTH_INIT_CONF 0.25f
+int sgs_depth_points(const struct sgs_scene *s, uint64_t about, float **xyz, uint8_t **rgb,
+		     uint64_t *n);
 
 /* ---- the loop ---- */
 

@@ -200,7 +200,7 @@ static int check_opts(struct sgs_chunk_reader *r, const struct sgs_trainer_opts 
 		return sgs_chunk_error(r, "no iterations");
 	if (o->sh_degree < 0 || o->sh_degree > 3)
 		return sgs_chunk_error(r, "SH degree %d out of range 0..3", o->sh_degree);
-	if (o->init != SGS_INIT_SEEDS && o->init != SGS_INIT_RANDOM)
+	if (o->init != SGS_INIT_SEEDS && o->init != SGS_INIT_RANDOM && o->init != SGS_INIT_DEPTH)
 		return sgs_chunk_error(r, "unknown initialisation kind %d", o->init);
 	if (o->random_bg != 0 && o->random_bg != 1)
 		return sgs_chunk_error(r, "random background flag %d", o->random_bg);

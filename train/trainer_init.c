@@ -259,3 +259,64 @@ int sgs_random_points(const struct sgs_scene *s, uint64_t seed, uint64_t n, floa
 	free(train);
 	return 0;
 }
+
+/* Is pixel i of v a usable prior pixel? */
+static int prior_pixel(const struct sgs_view *v, size_t i)
+{
+	float z = v->depth_prior[i], c = v->depth_conf ? v->depth_conf[i] : 1.0f;
+	return z > 0.0f && z < 1e30f && c >= SGS_DEPTH_INIT_CONF;
+}
+
+int sgs_depth_points(const struct sgs_scene *s, uint64_t about, float **xyz, uint8_t **rgb,
+		     uint64_t *n)
+{
+	uint64_t usable = 0;
+	*xyz = NULL, *rgb = NULL, *n = 0;
+	for (uint32_t k = 0; k < s->nviews; k++) {
+		const struct sgs_view *v = &s->views[k];
+		if (v->split != SGS_SPLIT_TRAIN || !v->depth_prior)
+			continue;
+		for (size_t i = 0; i < (size_t)v->cam.w * v->cam.h; i++)
+			usable += prior_pixel(v, i);
+	}
+	if (usable == 0)
+		return sgs_error_set("no train view has a confident depth prior (run sgs-depth, or "
+				     "use -I random or seeds)");
+	/* the stride whose count comes nearest `about` */
+	double r = about > 0 ? sqrt((double)usable / (double)about) : 1.0;
+	uint32_t stride = r < 1.5 ? 1 : r > 65535.0 ? 65535 : (uint32_t)(r + 0.5);
+	uint64_t cap = usable / ((uint64_t)stride * stride) + s->nviews * 4096u;
+	*xyz = malloc(cap * 3 * sizeof **xyz);
+	*rgb = malloc(cap * 3);
+	if (!*xyz || !*rgb) {
+		free(*xyz), free(*rgb);
+		*xyz = NULL, *rgb = NULL;
+		return sgs_error_set("out of memory for %llu depth points", (unsigned long long)cap);
+	}
+	for (uint32_t k = 0; k < s->nviews; k++) {
+		const struct sgs_view *v = &s->views[k];
+		const struct sgs_camera *c = &v->cam;
+		if (v->split != SGS_SPLIT_TRAIN || !v->depth_prior)
+			continue;
+		for (uint32_t y = stride / 2; y < c->h; y += stride)
+			for (uint32_t x = stride / 2; x < c->w && *n < cap; x += stride) {
+				size_t i = (size_t)y * c->w + x;
+				if (!prior_pixel(v, i))
+					continue;
+				/* camera point through the pixel centre at z, then
+				 * world = R^T (p - t) */
+				double z = v->depth_prior[i];
+				double p[3] = {(x + 0.5 - c->cx) / c->fx * z - c->t[0],
+					       (y + 0.5 - c->cy) / c->fy * z - c->t[1], z - c->t[2]};
+				for (int a = 0; a < 3; a++)
+					(*xyz)[3 * *n + a] = (float)(c->R[a] * p[0] + c->R[3 + a] * p[1] +
+								     c->R[6 + a] * p[2]);
+				const struct sgs_image *im = &v->image;
+				const uint8_t *px = (const uint8_t *)im->data + i * (size_t)im->c;
+				for (int a = 0; a < 3; a++)
+					(*rgb)[3 * *n + a] = im->data ? px[a] : 128;
+				(*n)++;
+			}
+	}
+	return 0;
+}

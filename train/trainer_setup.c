@@ -210,6 +210,17 @@ static int init_field(struct sgs_trainer *t, uint32_t k)
 			return sgs_error_set("the scene has no seed points; use -I random (with -N count)");
 		return field_from_points(f, t->be, t->o.sh_degree, s->seed_xyz, s->seed_rgb, s->nseeds);
 	}
+	if (t->o.init == SGS_INIT_DEPTH) {
+		float *pxyz;
+		uint8_t *prgb;
+		uint64_t np;
+		if (sgs_depth_points(s, t->o.init_count, &pxyz, &prgb, &np) != 0)
+			return -1;
+		int r = field_from_points(f, t->be, t->o.sh_degree, pxyz, prgb, np);
+		free(pxyz);
+		free(prgb);
+		return r;
+	}
 	uint64_t n = t->o.init_count;
 	float *xyz = malloc((n ? n : 1) * 3 * sizeof *xyz);
 	uint8_t *rgb = malloc((n ? n : 1) * 3);

@@ -142,6 +142,64 @@ static double train(const struct sgs_scene *s, float weight, int *has_term, doub
 	return e;
 }
 
+/* -I depth's points: with the prior on one train view only, every point
+ * projects back onto a pixel centre of that view at the prior's depth,
+ * and there are about as many as asked for. */
+static void test_depth_points(struct sgs_scene *s)
+{
+	uint32_t keep = UINT32_MAX;
+	for (uint32_t i = 0; i < s->nviews; i++)
+		if (s->views[i].split == SGS_SPLIT_TRAIN && keep == UINT32_MAX)
+			keep = i;
+	struct sgs_view *v = &s->views[keep];
+	float **saved = calloc(s->nviews, sizeof *saved);
+	if (!saved) {
+		ok(0, "allocate");
+		return;
+	}
+	for (uint32_t i = 0; i < s->nviews; i++)
+		if (i != keep) {
+			saved[i] = s->views[i].depth_prior;
+			s->views[i].depth_prior = NULL;
+		}
+	float *xyz;
+	uint8_t *rgb;
+	uint64_t n;
+	int rc = sgs_depth_points(s, 500, &xyz, &rgb, &n);
+	double worst = 0;
+	size_t usable = 0;
+	for (size_t p = 0; p < (size_t)v->cam.w * v->cam.h; p++)
+		usable += v->depth_prior[p] > 0;
+	for (uint64_t k = 0; rc == 0 && k < n; k++) {
+		const struct sgs_camera *c = &v->cam;
+		double q[3];
+		for (int a = 0; a < 3; a++)
+			q[a] = c->R[3 * a] * xyz[3 * k] + c->R[3 * a + 1] * xyz[3 * k + 1] +
+			       c->R[3 * a + 2] * xyz[3 * k + 2] + c->t[a];
+		double u = c->fx * q[0] / q[2] + c->cx, w = c->fy * q[1] / q[2] + c->cy;
+		long x = lround(u - 0.5), y = lround(w - 0.5);
+		double e = fabs(u - (x + 0.5)) + fabs(w - (y + 0.5));
+		if (x >= 0 && y >= 0 && x < (long)c->w && y < (long)c->h)
+			e += fabs(q[2] - v->depth_prior[y * c->w + x]) / q[2];
+		else
+			e = INFINITY;
+		worst = fmax(worst, e);
+	}
+	ok(rc == 0 && n >= 350 && n <= 700 && worst < 1e-3,
+	   "-I depth: %llu points for about 500 from %zu prior pixels, each on a pixel centre at "
+	   "its depth (worst %.1e)", (unsigned long long)n, usable, worst);
+	if (rc == 0)
+		free(xyz), free(rgb);
+	saved[keep] = v->depth_prior;
+	v->depth_prior = NULL;
+	ok(sgs_depth_points(s, 500, &xyz, &rgb, &n) != 0 &&
+		   strstr(sgs_error_get(), "no train view has a confident depth prior"),
+	   "-I depth without priors: %s", sgs_error_get());
+	for (uint32_t i = 0; i < s->nviews; i++)
+		s->views[i].depth_prior = saved[i];
+	free(saved);
+}
+
 int main(void)
 {
 	struct sgs_scene s;
@@ -165,6 +223,7 @@ int main(void)
 	ok(l1 < 0.5 * f1, "the depth term falls: %.4f -> %.4f", f1, l1);
 	ok(on < 0.5 * off, "the prior brings the train views' depth to the truth: %.4f against %.4f",
 	   on, off);
+	test_depth_points(&s);
 	sgs_scene_free(&s);
 	return tap_done();
 }
