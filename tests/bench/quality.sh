@@ -5,6 +5,7 @@
 #   random  the scene as imported (no seed points: random initialisation)
 #   mvs     sgs-depth --points first: plane-sweep depth priors (the depth
 #           loss term) and the fused points as seeds
+#   mvs-depth  the same scene, initialised from the prior pixels (-I depth)
 # Resumable: every stage writes its output under a temporary name and
 # renames it, finished stages are skipped, and training checkpoints every
 # 250 iterations and resumes from there, so a stopped run loses at most a
@@ -12,7 +13,7 @@
 # configuration and scene, with the machine named.
 #   SGS_DATA (../shared/data)      where the captures are
 #   SGS_BENCH_SCENES               subset, e.g. "fern dtu"
-#   SGS_BENCH_CONFIGS              subset, e.g. "mvs" (default "random mvs")
+#   SGS_BENCH_CONFIGS              subset, e.g. "mvs" (default "random mvs mvs-depth")
 #   SGS_BENCH_ARGS                 extra sgs-train options (e.g. "-n 2000")
 #   SGS_BENCH_OUT (bench-out/quality)
 #   SGS_BIN (bin)                   where the tools are
@@ -21,7 +22,7 @@ cd "$(dirname "$0")/../.."
 data=${SGS_DATA:-../shared/data}
 out=${SGS_BENCH_OUT:-bench-out/quality}
 scenes=${SGS_BENCH_SCENES:-fern lego dtu}
-configs=${SGS_BENCH_CONFIGS:-random mvs}
+configs=${SGS_BENCH_CONFIGS:-random mvs mvs-depth}
 args=${SGS_BENCH_ARGS:-}
 bin=${SGS_BIN:-bin}
 if [ ! -d "$data" ]; then
@@ -46,7 +47,7 @@ scene_args() {
 config_scene() {
 	case $1 in
 	random) echo "$2/scene.sgs" ;;
-	mvs)
+	mvs | mvs-depth)
 		[ -s "$2/mvs.sgs" ] || { echo "bench-quality: plane sweep for $2" >&2 &&
 			"$bin"/sgs-depth -v --points "$2/scene.sgs" > "$2/mvs.sgs.tmp" 2>> "$2/depth.err" &&
 			mv "$2/mvs.sgs.tmp" "$2/mvs.sgs"; } || return 1
@@ -65,12 +66,15 @@ for s in $scenes; do
 		d=$out/$c/$s
 		mkdir -p "$d"
 		sc=$(config_scene "$c" "$sd")
+		cargs=
+		[ "$c" = mvs-depth ] && cargs="-I depth"
 		if [ ! -s "$d/model.ply" ]; then
 			resume=
 			[ -s "$d/train.ckpt" ] && resume="--resume $d/train.ckpt"
 			echo "bench-quality: training $s ($c)${resume:+ (resuming)}" >&2
 			# shellcheck disable=SC2086
-			"$bin"/sgs-train -b cpu -v $args $resume -c 250 --checkpoint "$d/train.ckpt" \
+			[ -n "$resume" ] && cargs=
+			"$bin"/sgs-train -b cpu -v $cargs $args $resume -c 250 --checkpoint "$d/train.ckpt" \
 				-l "$d/train.tsv" -o "$d/model.ply" "$sc" 2>>"$d/train.err"
 			rm -f "$d/train.ckpt"
 		fi
