@@ -16,6 +16,8 @@ struct sgs_splats;
 
 /* AUTO: the scene's seed points when it has any, else random points;
  * resolved when the trainer is built (checkpoints store the choice). */
+/* AUTO resolves to DEPTH when a train view has a confident depth prior,
+ * else SEEDS when the scene has seed points, else RANDOM. */
 enum sgs_init_kind { SGS_INIT_SEEDS = 0, SGS_INIT_RANDOM = 1, SGS_INIT_AUTO = 2, SGS_INIT_DEPTH = 3 };
 
 /* The recipe.  Everything here except inject_nan_at is stored in a
@@ -158,6 +160,8 @@ int sgs_random_points(const struct sgs_scene *s, uint64_t seed, uint64_t n, floa
  * count; *xyz (3 n) and *rgb (3 n) are malloc'ed.  -1 with a message when
  * no train view has such a pixel. */
 #define SGS_DEPTH_INIT_CONF 0.25f
+/* Does a train view of s have a prior pixel sgs_depth_points would use? */
+int sgs_scene_has_depth_prior(const struct sgs_scene *s);
 int sgs_depth_points(const struct sgs_scene *s, uint64_t about, float **xyz, uint8_t **rgb,
 		     uint64_t *n);
 

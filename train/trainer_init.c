@@ -267,6 +267,19 @@ static int prior_pixel(const struct sgs_view *v, size_t i)
 	return z > 0.0f && z < 1e30f && c >= SGS_DEPTH_INIT_CONF;
 }
 
+int sgs_scene_has_depth_prior(const struct sgs_scene *s)
+{
+	for (uint32_t k = 0; k < s->nviews; k++) {
+		const struct sgs_view *v = &s->views[k];
+		if (v->split != SGS_SPLIT_TRAIN || !v->depth_prior)
+			continue;
+		for (size_t i = 0; i < (size_t)v->cam.w * v->cam.h; i++)
+			if (prior_pixel(v, i))
+				return 1;
+	}
+	return 0;
+}
+
 int sgs_depth_points(const struct sgs_scene *s, uint64_t about, float **xyz, uint8_t **rgb,
 		     uint64_t *n)
 {

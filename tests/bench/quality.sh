@@ -4,8 +4,9 @@
 # held-out views, in named configurations:
 #   random  the scene as imported (no seed points: random initialisation)
 #   mvs     sgs-depth --points first: plane-sweep depth priors (the depth
-#           loss term) and the fused points as seeds
-#   mvs-depth  the same scene, initialised from the prior pixels (-I depth)
+#           loss term), initialised from the fused points (-I seeds)
+#   mvs-depth  the same scene initialised from the prior pixels (-I depth,
+#           what -I auto chooses for a scene with priors)
 # Resumable: every stage writes its output under a temporary name and
 # renames it, finished stages are skipped, and training checkpoints every
 # 250 iterations and resumes from there, so a stopped run loses at most a
@@ -67,6 +68,7 @@ for s in $scenes; do
 		mkdir -p "$d"
 		sc=$(config_scene "$c" "$sd")
 		cargs=
+		[ "$c" = mvs ] && cargs="-I seeds"
 		[ "$c" = mvs-depth ] && cargs="-I depth"
 		if [ ! -s "$d/model.ply" ]; then
 			resume=

@@ -224,6 +224,20 @@ int main(void)
 	ok(on < 0.5 * off, "the prior brings the train views' depth to the truth: %.4f against %.4f",
 	   on, off);
 	test_depth_points(&s);
+
+	/* -I auto takes the prior's pixels when a train view has a prior */
+	struct sgs_trainer_opts o;
+	struct sgs_trainer *t;
+	sgs_trainer_defaults(&o);
+	o.iterations = 10;
+	o.init_count = 2000;
+	int rc = sgs_trainer_new(sgs_backend_cpu(), &s, &o, &t);
+	ok(rc == 0 && sgs_trainer_get_opts(t)->init == SGS_INIT_DEPTH &&
+		   sgs_trainer_gaussians(t) > 1000 && sgs_trainer_gaussians(t) < 4000,
+	   "-I auto with priors: initialised from %u prior pixels",
+	   rc == 0 ? sgs_trainer_gaussians(t) : 0);
+	if (rc == 0)
+		sgs_trainer_free(t);
 	sgs_scene_free(&s);
 	return tap_done();
 }
