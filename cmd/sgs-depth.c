@@ -315,38 +315,6 @@ static int fuse_points(struct sgs_scene *scene, int verbose)
 	return 0;
 }
 
-/* -i names a folder; checked before the scene is read. */
-static int check_maps_dir(const char *path)
-{
-	struct stat st;
-	if (stat(path, &st) != 0) {
-		sgs_warnx("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		sgs_warnx("%s: not a directory", path);
-		return -1;
-	}
-	return 0;
-}
-
-/* A valid scene with train views; nothing to free on failure. */
-static int load_scene(const char *path, struct sgs_scene *scene)
-{
-	int rc = 0;
-	if (sgs_scene_load(path, scene) != 0)
-		return sgs_cli_fail(NULL);
-	if (sgs_scene_validate(scene) != 0)
-		rc = sgs_cli_fail("%s", path);
-	else if (sgs_scene_count(scene, SGS_SPLIT_TRAIN) == 0) {
-		sgs_warnx("%s: the scene has no train views", path);
-		rc = SGS_EXIT_FAIL;
-	}
-	if (rc != 0)
-		sgs_scene_free(scene);
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
 	struct depth_args a = {.backend = "auto", .scene_path = "-", .mode = MODE_MVS, .seed = 1};
@@ -361,7 +329,8 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &a);
 	/* Settled before any work, as the other tools do. */
 	job.be = sgs_backend_opt(a.backend, usage);
-	if ((a.maps_dir && check_maps_dir(a.maps_dir) != 0) || load_scene(a.scene_path, &scene) != 0)
+	if ((a.maps_dir && sgs_cli_check_dir(a.maps_dir) != 0) ||
+	    sgs_cli_load_train_scene(a.scene_path, &scene) != 0)
 		return SGS_EXIT_FAIL;
 	job.scene = &scene;
 	/* Everything is computed before the first file or byte is written. */

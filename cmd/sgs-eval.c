@@ -328,6 +328,20 @@ static const char *split_word(uint32_t s)
 	return s == SGS_SPLIT_TRAIN ? "train" : s == SGS_SPLIT_TEST ? "test" : "all";
 }
 
+/* Print a JSON document on stdout and free it. */
+static int print_document(cJSON *root)
+{
+	char *text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text) {
+		sgs_warnx("out of memory");
+		return -1;
+	}
+	puts(text);
+	free(text);
+	return 0;
+}
+
 /* Non-finite numbers (PSNR of identical images) become null: JSON has no inf. */
 static int print_json(const struct eval_opts *o, const struct view_result *r, uint32_t n)
 {
@@ -370,15 +384,7 @@ static int print_json(const struct eval_opts *o, const struct view_result *r, ui
 	}
 	cJSON_AddNumberToObject(mean, "views", n);
 	cJSON_AddNumberToObject(mean, "masked_views", m.nmasked);
-	char *text = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!text) {
-		sgs_warnx("out of memory");
-		return -1;
-	}
-	puts(text);
-	free(text);
-	return 0;
+	return print_document(root);
 }
 
 /* --prior: one view's prior scores; has is 0 where the view lacks a
@@ -465,15 +471,7 @@ static int print_prior_json(const struct eval_opts *o, const struct prior_result
 	add_number_or_null(mean, "completeness", m.completeness);
 	cJSON_AddNumberToObject(mean, "views", n);
 	cJSON_AddNumberToObject(mean, "prior_views", m.scored);
-	char *text = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!text) {
-		sgs_warnx("out of memory");
-		return -1;
-	}
-	puts(text);
-	free(text);
-	return 0;
+	return print_document(root);
 }
 
 /* --prior: every view of the split that has both a prior and ground
@@ -566,20 +564,6 @@ static int evaluate(const struct eval_opts *o, const struct sgs_scene *gt,
 	return rc;
 }
 
-static int check_dir(const char *path)
-{
-	struct stat st;
-	if (stat(path, &st) != 0) {
-		sgs_warnx("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		sgs_warnx("%s: not a directory", path);
-		return -1;
-	}
-	return 0;
-}
-
 static void parse_args(int argc, char **argv, struct eval_opts *o)
 {
 	enum { OPT_SSIM_CROP = 256, OPT_PRIOR };
@@ -645,7 +629,8 @@ static void parse_args(int argc, char **argv, struct eval_opts *o)
 /* The folders named on the command line, checked before the work. */
 static int check_dirs(const struct eval_opts *o)
 {
-	if ((o->renders && check_dir(o->renders) != 0) || (o->depthdir && check_dir(o->depthdir) != 0))
+	if ((o->renders && sgs_cli_check_dir(o->renders) != 0) ||
+	    (o->depthdir && sgs_cli_check_dir(o->depthdir) != 0))
 		return -1;
 	if (o->errdir && sgs_mkdir_p(o->errdir) != 0)
 		return sgs_cli_fail(NULL);

@@ -495,23 +495,6 @@ static int write_model(const struct sgs_trainer *t, const char *outpath)
 	return 0;
 }
 
-/* A valid scene with train views; nothing to free on failure. */
-static int load_scene(const char *path, struct sgs_scene *scene)
-{
-	int rc = 0;
-	if (sgs_scene_load(path, scene) != 0)
-		return sgs_cli_fail(NULL);
-	if (sgs_scene_validate(scene) != 0)
-		rc = sgs_cli_fail("%s", path);
-	else if (sgs_scene_count(scene, SGS_SPLIT_TRAIN) == 0) {
-		sgs_warnx("%s: the scene has no train views", path);
-		rc = SGS_EXIT_FAIL;
-	}
-	if (rc != 0)
-		sgs_scene_free(scene);
-	return rc;
-}
-
 /* A new trainer, or one resumed from --resume's checkpoint. */
 static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *scene,
 			 const struct train_args *a, struct sgs_trainer **t)
@@ -556,7 +539,7 @@ int main(int argc, char **argv)
 	sgs_trainer_defaults(&a.o);
 	parse_args(argc, argv, &a);
 	be = sgs_backend_opt(a.backend, usage);
-	if (load_scene(a.scene_path, &scene) != 0)
+	if (sgs_cli_load_train_scene(a.scene_path, &scene) != 0)
 		return SGS_EXIT_FAIL;
 	if (start_trainer(be, &scene, &a, &t) != 0)
 		goto done;

@@ -5,7 +5,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "sgs_scene.h"
 
 static const char *progname = "sgs";
 
@@ -199,3 +202,33 @@ int sgs_parse_longs(const char *s, long lo, long hi, int max, const char *opt, l
 	}
 }
 
+
+int sgs_cli_check_dir(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		sgs_warnx("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		sgs_warnx("%s: not a directory", path);
+		return -1;
+	}
+	return 0;
+}
+
+int sgs_cli_load_train_scene(const char *path, struct sgs_scene *scene)
+{
+	int rc = 0;
+	if (sgs_scene_load(path, scene) != 0)
+		return sgs_cli_fail(NULL);
+	if (sgs_scene_validate(scene) != 0)
+		rc = sgs_cli_fail("%s", path);
+	else if (sgs_scene_count(scene, SGS_SPLIT_TRAIN) == 0) {
+		sgs_warnx("%s: the scene has no train views", path);
+		rc = SGS_EXIT_FAIL;
+	}
+	if (rc != 0)
+		sgs_scene_free(scene);
+	return rc;
+}

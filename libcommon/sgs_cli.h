@@ -25,6 +25,14 @@ void sgs_cli_init(const char *argv0);
  * Spinning took 7 % of a training run's cycles next to another job on a
  * two-core machine and gained nothing measurable alone. */
 void sgs_cli_passive_threads(char **argv);
+
+/* 0 when path is a folder; else -1 with "tool: path: why" on stderr. */
+int sgs_cli_check_dir(const char *path);
+
+struct sgs_scene;
+/* Load and validate the scene at path ("-": stdin) and insist on train
+ * views: 0, or the exit status after the message (nothing to free). */
+int sgs_cli_load_train_scene(const char *path, struct sgs_scene *scene);
 const char *sgs_cli_name(void);
 
 /* getopt_long() in the tools' dialect; optstring without a leading ':'.

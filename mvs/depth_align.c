@@ -4,6 +4,7 @@
 
 #include "depth_align.h"
 #include "sgs_error.h"
+#include "sgs_math_rng.h"
 
 void sgs_align_defaults(struct sgs_align_opts *o)
 {
@@ -12,15 +13,6 @@ void sgs_align_defaults(struct sgs_align_opts *o)
 	o->iterations = 1000;
 	o->min_anchors = SGS_ALIGN_MIN_ANCHORS;
 	o->seed = 1;
-}
-
-/* splitmix64: small, good enough for drawing pairs, same on every host. */
-static uint64_t next_random(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
 }
 
 float sgs_align_apply(const struct sgs_align_fit *fit, int disparity, float m)
@@ -103,11 +95,12 @@ static double errors_and_median(const float *m, const float *z, size_t n, double
 static int ransac(const float *m, const double *y, const float *z, size_t n,
 		  const struct sgs_align_opts *o, double *best_s, double *best_t)
 {
-	uint64_t state = o->seed;
 	size_t best = 0;
 	double best_cost = INFINITY;
 	for (uint32_t it = 0; it < o->iterations; it++) {
-		size_t i = (size_t)(next_random(&state) % n), j = (size_t)(next_random(&state) % n);
+		/* draw (it, 0|1) of the project's counter-based generator */
+		size_t i = (size_t)(sgs_rng_bits(o->seed, it, 0, 0) % n);
+		size_t j = (size_t)(sgs_rng_bits(o->seed, it, 0, 1) % n);
 		double dm = (double)m[i] - m[j];
 		if (i == j || !(fabs(dm) > 0))
 			continue;
