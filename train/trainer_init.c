@@ -280,6 +280,24 @@ int sgs_scene_has_depth_prior(const struct sgs_scene *s)
 	return 0;
 }
 
+/* The world point of pixel (x, y) of v at its prior's depth, through the
+ * pixel centre (world = R^T (camera point - t)), and its colour. */
+static void back_project(const struct sgs_view *v, uint32_t x, uint32_t y, float xyz[3],
+			 uint8_t rgb[3])
+{
+	const struct sgs_camera *c = &v->cam;
+	size_t i = (size_t)y * c->w + x;
+	double z = v->depth_prior[i];
+	double p[3] = {(x + 0.5 - c->cx) / c->fx * z - c->t[0],
+		       (y + 0.5 - c->cy) / c->fy * z - c->t[1], z - c->t[2]};
+	for (int a = 0; a < 3; a++)
+		xyz[a] = (float)(c->R[a] * p[0] + c->R[3 + a] * p[1] + c->R[6 + a] * p[2]);
+	const struct sgs_image *im = &v->image;
+	const uint8_t *px = im->data ? (const uint8_t *)im->data + i * (size_t)im->c : NULL;
+	for (int a = 0; a < 3; a++)
+		rgb[a] = px ? px[a] : 128;
+}
+
 int sgs_depth_points(const struct sgs_scene *s, uint64_t about, float **xyz, uint8_t **rgb,
 		     uint64_t *n)
 {
@@ -298,38 +316,34 @@ int sgs_depth_points(const struct sgs_scene *s, uint64_t about, float **xyz, uin
 	/* the stride whose count comes nearest `about` */
 	double r = about > 0 ? sqrt((double)usable / (double)about) : 1.0;
 	uint32_t stride = r < 1.5 ? 1 : r > 65535.0 ? 65535 : (uint32_t)(r + 0.5);
-	uint64_t cap = usable / ((uint64_t)stride * stride) + s->nviews * 4096u;
-	*xyz = malloc(cap * 3 * sizeof **xyz);
-	*rgb = malloc(cap * 3);
-	if (!*xyz || !*rgb) {
-		free(*xyz), free(*rgb);
-		*xyz = NULL, *rgb = NULL;
-		return sgs_error_set("out of memory for %llu depth points", (unsigned long long)cap);
-	}
-	for (uint32_t k = 0; k < s->nviews; k++) {
-		const struct sgs_view *v = &s->views[k];
-		const struct sgs_camera *c = &v->cam;
-		if (v->split != SGS_SPLIT_TRAIN || !v->depth_prior)
-			continue;
-		for (uint32_t y = stride / 2; y < c->h; y += stride)
-			for (uint32_t x = stride / 2; x < c->w && *n < cap; x += stride) {
-				size_t i = (size_t)y * c->w + x;
-				if (!prior_pixel(v, i))
-					continue;
-				/* camera point through the pixel centre at z, then
-				 * world = R^T (p - t) */
-				double z = v->depth_prior[i];
-				double p[3] = {(x + 0.5 - c->cx) / c->fx * z - c->t[0],
-					       (y + 0.5 - c->cy) / c->fy * z - c->t[1], z - c->t[2]};
-				for (int a = 0; a < 3; a++)
-					(*xyz)[3 * *n + a] = (float)(c->R[a] * p[0] + c->R[3 + a] * p[1] +
-								     c->R[6 + a] * p[2]);
-				const struct sgs_image *im = &v->image;
-				const uint8_t *px = (const uint8_t *)im->data + i * (size_t)im->c;
-				for (int a = 0; a < 3; a++)
-					(*rgb)[3 * *n + a] = im->data ? px[a] : 128;
-				(*n)++;
+	/* count the grid's usable pixels, then fill exactly that many */
+	uint64_t count = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			*xyz = malloc(count * 3 * sizeof **xyz);
+			*rgb = malloc(count * 3);
+			if (!*xyz || !*rgb) {
+				free(*xyz), free(*rgb);
+				*xyz = NULL, *rgb = NULL;
+				return sgs_error_set("out of memory for %llu depth points",
+						     (unsigned long long)count);
 			}
+		}
+		for (uint32_t k = 0; k < s->nviews; k++) {
+			const struct sgs_view *v = &s->views[k];
+			if (v->split != SGS_SPLIT_TRAIN || !v->depth_prior)
+				continue;
+			for (uint32_t y = stride / 2; y < v->cam.h; y += stride)
+				for (uint32_t x = stride / 2; x < v->cam.w; x += stride) {
+					size_t i = (size_t)y * v->cam.w + x;
+					if (!prior_pixel(v, i))
+						continue;
+					if (pass == 1)
+						back_project(v, x, y, *xyz + 3 * *n, *rgb + 3 * *n), (*n)++;
+					else
+						count++;
+				}
+		}
 	}
 	return 0;
 }
