@@ -252,9 +252,11 @@ static inline void fwd_soa_init(struct fwd_soa *st, int width)
 
 /* Blend splat s (tile position jrel; jrel + 1 is recorded as last
  * contributor) into tile row yr (pixel centre y + 0.5 = yc), columns
- * [ca, cb] (centres in cols).  extras: also depth, median depth
- * and the contributor count (only when an output wants them).  Returns
- * how many pixels saturated (T would drop below 1e-4). */
+ * [ca, cb] (centres in cols).  extras: FWD_DEPTH also accumulates the
+ * expected depth, FWD_MEDIAN_COUNT the median depth and the contributor
+ * count (each only when an output wants it).  Returns how many pixels
+ * saturated (T would drop below 1e-4). */
+enum { FWD_DEPTH = 1, FWD_MEDIAN_COUNT = 2 };
 static inline __attribute__((always_inline)) int
 fwd_row(struct fwd_soa *st, const struct cpu_splat *s, int yr, float yc, const struct vcols *cols,
 	int ca, int cb, int32_t jrel, const int extras)
@@ -277,8 +279,9 @@ fwd_row(struct fwd_soa *st, const struct cpu_splat *s, int yr, float yc, const s
 		vst(st->r + p, vsel(upd, vfma(vsplat(s->rgb[0]), w, vld(st->r + p)), vld(st->r + p)));
 		vst(st->g + p, vsel(upd, vfma(vsplat(s->rgb[1]), w, vld(st->g + p)), vld(st->g + p)));
 		vst(st->b + p, vsel(upd, vfma(vsplat(s->rgb[2]), w, vld(st->b + p)), vld(st->b + p)));
-		if (extras) {
+		if (extras & FWD_DEPTH)
 			vst(st->d + p, vsel(upd, vfma(vsplat(s->z), w, vld(st->d + p)), vld(st->d + p)));
+		if (extras & FWD_MEDIAN_COUNT) {
 			const vi cross = upd & (T >= 0.5f) & (nt < 0.5f);
 			vst(st->med + p, vsel(cross, vsplat(s->z), vld(st->med + p)));
 			vsti(st->cnt + p, vldi(st->cnt + p) - upd);

@@ -72,10 +72,15 @@ raster_tile_impl(struct sgs_raster_ctx *ctx, long t, const struct sgs_render_out
 void CPU_TILES_FN(cpu_raster_tile)(struct sgs_raster_ctx *ctx, long t,
 				   const struct sgs_render_out *out)
 {
-	if (out->depth || out->median_depth || out->n_contrib)
-		raster_tile_impl(ctx, t, out, 1);
-	else
-		raster_tile_impl(ctx, t, out, 0);
+	/* one copy of the loop per set of wanted outputs (training wants
+	 * colour, or colour and depth) */
+	const int extras = (out->depth ? FWD_DEPTH : 0) |
+			   (out->median_depth || out->n_contrib ? FWD_MEDIAN_COUNT : 0);
+	switch (extras) {
+	case 0: raster_tile_impl(ctx, t, out, 0); break;
+	case FWD_DEPTH: raster_tile_impl(ctx, t, out, FWD_DEPTH); break;
+	default: raster_tile_impl(ctx, t, out, FWD_DEPTH | FWD_MEDIAN_COUNT); break;
+	}
 }
 
 static inline __attribute__((always_inline)) void

@@ -202,7 +202,8 @@ int main(void)
 		for (int j = 0; j < 60; j++) {
 			random_splat(&r, sp + j);
 			int xa = (int)trng_range(&r, 0, 15.99), nx = 1 + (int)trng_range(&r, 0, 15.99 - xa);
-			fwd_row(&fs, sp + j, 0, 0.5f, &cols0, xa, xa + nx - 1, j, 1);
+			fwd_row(&fs, sp + j, 0, 0.5f, &cols0, xa, xa + nx - 1, j,
+				FWD_DEPTH | FWD_MEDIAN_COUNT);
 			for (int x = xa; x < xa + nx; x++) {
 				float G, dx = sp[j].x - ((float)x + 0.5f);
 				float a = sgs_blend_alpha(sp[j].o, sgs_gauss_power(sp[j].con, dx,
