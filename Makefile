@@ -55,11 +55,13 @@ endif
 NVCCFLAGS ?= -O3 -lineinfo
 SGS_NVCCFLAGS = -std=c++17 -arch=$(CUDA_ARCH) -Ilibcommon -Ikernels -DSGS_WITH_CUDA=1 -Xcompiler -Wall,-fPIC
 
-# The AVX2 loops (kernels/cpu/cpu_simd_avx2.c) are built on x86-64 and
-# chosen at run time when the CPU has AVX2 and FMA.
+# The AVX2 and AVX-512 loops (kernels/cpu/cpu_simd_avx2.c,
+# cpu_simd_avx512.c) are built on x86-64 and chosen at run time from the
+# CPU's features (AVX-512 F+DQ+VL, else AVX2 + FMA, else portable).
 ifeq ($(shell uname -m),x86_64)
-  SGS_CFLAGS += -DSGS_CPU_AVX2=1
+  SGS_CFLAGS += -DSGS_CPU_AVX2=1 -DSGS_CPU_AVX512=1
 $(B)/kernels/cpu/cpu_simd_avx2.o: FILE_CFLAGS = -mavx2 -mfma
+$(B)/kernels/cpu/cpu_simd_avx512.o: FILE_CFLAGS = -mavx512f -mavx512dq -mavx512vl -mavx2 -mfma
 endif
 
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
@@ -114,7 +116,7 @@ $(B)/tests/%: tests/tools/%.c $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
 
-unit: $(UNIT_BINS) $(TOOL_BINS)
+unit: $(UNIT_BINS) $(TOOL_BINS) $(B)/tests/bench_simd_path
 
 check: all unit
 	@sh tests/run.sh $(UNIT_BINS)

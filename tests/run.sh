@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs every C unit test program given as an argument (the rasterizer's
-# twice: also on the CPU's portable tile loops) and every Bats suite
+# again on the CPU's other vector loops) and every Bats suite
 # in tests/bats, all producing TAP, then lints the man pages and checks the
 # include layering (tests/layers.sh), one count each; ends with one summary line.
 # Per-program output goes to build/test-logs/; failures are echoed.
@@ -28,13 +28,18 @@ for t in "$@"; do
 	count "$logs/$name.tap" $? "$name"
 done
 
-# The CPU backend's portable loops, which the AVX2 ones replace on most
-# x86-64 machines, run the rasterizer and training-op tests again.
-for t in "$@"; do
-	name=$(basename "$t")
-	case $name in test_raster_*|test_train_ops|test_backend_ops) ;; *) continue ;; esac
-	SGS_CPU_SIMD=portable "$t" > "$logs/$name-portable.tap" 2>&1
-	count "$logs/$name-portable.tap" $? "$name (portable)"
+# The CPU backend's other vector loops (the widest the CPU runs is the
+# default above) run the rasterizer and training-op tests again: the
+# portable ones, and AVX2 where the default is AVX-512.
+simd_default=$(env -u SGS_CPU_SIMD "$(dirname "$1")/bench_simd_path" 2>/dev/null || echo unknown)
+for path in portable avx2; do
+	[ "$path" = avx2 ] && [ "$simd_default" != avx512 ] && continue
+	for t in "$@"; do
+		name=$(basename "$t")
+		case $name in test_raster_*|test_train_ops|test_backend_ops) ;; *) continue ;; esac
+		SGS_CPU_SIMD=$path "$t" > "$logs/$name-$path.tap" 2>&1
+		count "$logs/$name-$path.tap" $? "$name ($path)"
+	done
 done
 
 if command -v bats >/dev/null 2>&1; then

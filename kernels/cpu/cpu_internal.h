@@ -56,7 +56,7 @@ int cpu_reserve_pose(struct sgs_raster_ctx *ctx, size_t n);
 int cpu_reserve_pixels(struct sgs_raster_ctx *ctx, size_t pixels, size_t tiles);
 
 /* The CPU backend's vectorised loops, one table per code path
- * (cpu_simd_portable.c, cpu_simd_avx2.c): one tile of the forward and
+ * (cpu_simd_portable.c, cpu_simd_avx2.c, cpu_simd_avx512.c): one tile of the forward and
  * backward tile loops (cpu_tiles.h), Adam and the SSIM filters
  * (cpu_vec_ops.h). */
 struct cpu_simd {
@@ -81,11 +81,13 @@ struct cpu_simd {
 				const float *wt);
 CPU_SIMD_DECLARE(portable)
 CPU_SIMD_DECLARE(avx2)
-/* The path chosen once per process: AVX2 when the CPU has AVX2 and FMA
- * and the build has the AVX2 loops, unless SGS_CPU_SIMD=portable. */
+CPU_SIMD_DECLARE(avx512)
+/* The path chosen once per process: the widest the CPU and the build
+ * have (AVX-512, AVX2 + FMA, portable), or the one SGS_CPU_SIMD names
+ * when it can run here. */
 const struct cpu_simd *cpu_simd(void);
-/* Switch paths ("portable" or "avx2"), for tests comparing them; -1 when
- * that path cannot run here. */
+/* Switch paths ("portable", "avx2" or "avx512"), for tests comparing
+ * them; -1 when that path cannot run here. */
 int cpu_simd_select(const char *name);
 
 int cpu_project(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,

@@ -9,8 +9,12 @@
  *   8  with CPU_SIMD_AVX2 set, in a file compiled for AVX2 and FMA: the
  *      same operations eight lanes wide, with fused multiply-adds where
  *      the scalar code multiplies and adds (one rounding instead of two,
- *      so results differ from the scalar ones by float rounding).
- * test_raster_simd.c checks both. */
+ *      so results differ from the scalar ones by float rounding);
+ *  16  with CPU_SIMD_AVX512 set, in a file compiled for AVX-512 (F, DQ,
+ *      VL): the AVX2 path's operations sixteen lanes wide, a whole tile
+ *      row per vector, with 32 registers (the backward pass's gradient
+ *      sums stay in registers).
+ * test_raster_simd.c checks them all against the portable path. */
 #ifndef SGS_CPU_SIMD_H
 #define SGS_CPU_SIMD_H
 
@@ -23,16 +27,27 @@
 #if !defined(__GNUC__)
 #error "the CPU backend needs GCC or Clang vector extensions"
 #endif
-#if !defined(VW) || (VW != 4 && VW != 8)
-#error "define VW (4 or 8) before including cpu_simd.h"
+#if !defined(VW) || (VW != 4 && VW != 8 && VW != 16)
+#error "define VW (4, 8 or 16) before including cpu_simd.h"
 #endif
 #if defined(CPU_SIMD_AVX2) && (VW != 8 || !defined(__AVX2__) || !defined(__FMA__))
 #error "CPU_SIMD_AVX2 needs VW 8 and a file compiled with -mavx2 -mfma"
 #endif
+#if defined(CPU_SIMD_AVX512) &&                                                                   \
+	(VW != 16 || !defined(__AVX512F__) || !defined(__AVX512DQ__) || !defined(__FMA__))
+#error "CPU_SIMD_AVX512 needs VW 16 and a file compiled with -mavx512f -mavx512dq -mfma"
+#endif
+#if VW == 16 && !defined(CPU_SIMD_AVX512)
+#error "VW 16 is the AVX-512 path"
+#endif
+/* the paths with fused multiply-adds */
+#if defined(CPU_SIMD_AVX2) || defined(CPU_SIMD_AVX512)
+#define CPU_SIMD_FMA 1
+#endif
 #if SGS_TILE % VW
 #error "tile rows must hold whole vectors"
 #endif
-#if defined(CPU_SIMD_AVX2) || defined(__SSE2__)
+#if defined(CPU_SIMD_FMA) || defined(__SSE2__)
 #include <immintrin.h>
 #endif
 
@@ -53,7 +68,11 @@ static inline vi vldi(const int32_t *p)
 }
 static inline void vst(float *p, vf v) { memcpy(p, &v, sizeof v); }
 static inline void vsti(int32_t *p, vi v) { memcpy(p, &v, sizeof v); }
-#if VW == 8
+#if VW == 16
+static inline vf vsplat(float x) { return (vf){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
+static inline vi vsplati(int32_t x) { return (vi){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
+static inline vi vlanes(void) { return (vi){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}; }
+#elif VW == 8
 static inline vf vsplat(float x) { return (vf){x, x, x, x, x, x, x, x}; }
 static inline vi vsplati(int32_t x) { return (vi){x, x, x, x, x, x, x, x}; }
 static inline vi vlanes(void) { return (vi){0, 1, 2, 3, 4, 5, 6, 7}; }
@@ -83,7 +102,9 @@ static inline vi vseli(vi m, vi a, vi b)
 /* The lanes of a mask as bits. */
 static inline unsigned vbits(vi m)
 {
-#ifdef CPU_SIMD_AVX2
+#ifdef CPU_SIMD_AVX512
+	return (unsigned)_mm512_movepi32_mask((__m512i)m);
+#elif defined(CPU_SIMD_AVX2)
 	return (unsigned)_mm256_movemask_ps((__m256)m);
 #elif defined(__SSE2__)
 	return (unsigned)_mm_movemask_ps((__m128)m);
@@ -94,11 +115,13 @@ static inline unsigned vbits(vi m)
 	return b;
 #endif
 }
-/* a b + c and c - a b: fused on the AVX2 path, two roundings (as the
+/* a b + c and c - a b: fused on the AVX2 and AVX-512 paths, two roundings (as the
  * scalar code) on the portable one */
 static inline vf vfma(vf a, vf b, vf c)
 {
-#ifdef CPU_SIMD_AVX2
+#ifdef CPU_SIMD_AVX512
+	return (vf)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+#elif defined(CPU_SIMD_AVX2)
 	return (vf)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
 #else
 	return a * b + c;
@@ -106,7 +129,9 @@ static inline vf vfma(vf a, vf b, vf c)
 }
 static inline vf vfnma(vf a, vf b, vf c)
 {
-#ifdef CPU_SIMD_AVX2
+#ifdef CPU_SIMD_AVX512
+	return (vf)_mm512_fnmadd_ps((__m512)a, (__m512)b, (__m512)c);
+#elif defined(CPU_SIMD_AVX2)
 	return (vf)_mm256_fnmadd_ps((__m256)a, (__m256)b, (__m256)c);
 #else
 	return c - a * b;
@@ -115,7 +140,10 @@ static inline vf vfnma(vf a, vf b, vf c)
 /* Sum of the lanes in a fixed order. */
 static inline float vhsum(vf v)
 {
-#if VW == 8
+#if VW == 16
+	return (((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))) +
+	       (((v[8] + v[9]) + (v[10] + v[11])) + ((v[12] + v[13]) + (v[14] + v[15])));
+#elif VW == 8
 	return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
 #else
 	return (v[0] + v[1]) + (v[2] + v[3]);
@@ -126,10 +154,20 @@ static inline float vhsum(vf v)
  * the AVX2 path eight vectors at once with horizontal adds). */
 static inline void vhsum_rec(const vf *v, float *out)
 {
-#ifdef CPU_SIMD_AVX2
+#ifdef CPU_SIMD_FMA
 	for (int c = 0; c + 4 <= CPU_REC; c += 4) {
+#ifdef CPU_SIMD_AVX512
+		/* the two halves first, then as the AVX2 path */
+		__m256 h[4];
+		for (int k = 0; k < 4; k++)
+			h[k] = _mm256_add_ps(_mm512_castps512_ps256((__m512)v[c + k]),
+					     _mm512_extractf32x8_ps((__m512)v[c + k], 1));
+		__m256 a = _mm256_hadd_ps(h[0], h[1]);
+		__m256 b = _mm256_hadd_ps(h[2], h[3]);
+#else
 		__m256 a = _mm256_hadd_ps((__m256)v[c], (__m256)v[c + 1]);
 		__m256 b = _mm256_hadd_ps((__m256)v[c + 2], (__m256)v[c + 3]);
+#endif
 		__m256 ab = _mm256_hadd_ps(a, b);
 		_mm_storeu_ps(out + c, _mm_add_ps(_mm256_castps256_ps128(ab),
 						  _mm256_extractf128_ps(ab, 1)));
@@ -169,7 +207,7 @@ static inline vf vexpf(vf x)
 /* A splat's Gaussian along one pixel row: dy = mean y - row centre. */
 struct vrow {
 	float dy;
-	float A, B, C; /* power = (A dx + B) dx + C on the AVX2 path */
+	float A, B, C; /* power = (A dx + B) dx + C on the fused paths */
 };
 
 static inline struct vrow vrow_of(const struct cpu_splat *s, float dy)
@@ -185,7 +223,7 @@ static inline struct vrow vrow_of(const struct cpu_splat *s, float dy)
 /* sgs_gauss_power for the lanes' dx (mean x - pixel centre) */
 static inline vf vpower(const struct cpu_splat *s, const struct vrow *r, vf dx)
 {
-#ifdef CPU_SIMD_AVX2
+#ifdef CPU_SIMD_FMA
 	(void)s;
 	return vfma(vfma(vsplat(r->A), dx, vsplat(r->B)), dx, vsplat(r->C));
 #else
@@ -264,10 +302,16 @@ fwd_row(struct fwd_soa *st, const struct cpu_splat *s, int yr, float yc, const s
 	const struct vrow rw = vrow_of(s, s->y - yc);
 	const vi jv = vsplati(jrel + 1);
 	int saturated = 0;
+	/* every vector's alpha first: independent exponentials overlap */
+	vf av[SGS_TILE / VW];
+#pragma GCC unroll 4
+	for (int v = 0; v < SGS_TILE / VW; v++) {
+		vf G;
+		av[v] = valpha(s, &rw, vdx(s, cols, v * VW), &G);
+	}
 	for (int c = ca / VW * VW; c <= cb; c += VW) {
 		const int p = yr * SGS_TILE + c;
-		vf G;
-		const vf a = valpha(s, &rw, vdx(s, cols, c), &G);
+		const vf a = av[c / VW];
 		const vi valid = vinrow(c, ca, cb) & (a != 0.0f) & ~vldi(st->done + p);
 		if (!vbits(valid))
 			continue;

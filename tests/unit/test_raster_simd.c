@@ -3,9 +3,10 @@
  *    VW 4) against the scalar helpers of sgs_math_blend.h that the CUDA
  *    backend uses: every lane must give the same bits, so the math has
  *    one definition even though the CPU runs it in vectors.
- * 2. The AVX2 path (eight lanes, fused multiply-adds) against the
- *    portable one on whole renders and their gradients: equal up to float
- *    rounding (skipped on a CPU without AVX2 and FMA). */
+ * 2. The AVX2 path (eight lanes, fused multiply-adds) and the AVX-512
+ *    path (sixteen) against the portable one on whole renders and their
+ *    gradients: equal up to float rounding (each skipped on a CPU that
+ *    cannot run it). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,10 +71,11 @@ static int run_path(const char *name, const struct sgs_gaussians *g, const struc
 	return rc;
 }
 
-static void compare_paths(void)
+/* The wide path `name` (label `label`) against the portable one. */
+static void compare_paths(const char *name, const char *label)
 {
-	if (cpu_simd_select("avx2") != 0) {
-		skip("this CPU has no AVX2 and FMA", "AVX2 path against the portable one");
+	if (cpu_simd_select(name) != 0) {
+		skip("this CPU cannot run the path", "%s path against the portable one", label);
 		cpu_simd_select("portable");
 		return;
 	}
@@ -104,7 +106,7 @@ static void compare_paths(void)
 		struct run a, p;
 		memset(&a, 0, sizeof a);
 		memset(&p, 0, sizeof p);
-		if (run_path("avx2", &g, &cam, &dout, &a) || run_path("portable", &g, &cam, &dout, &p)) {
+		if (run_path(name, &g, &cam, &dout, &a) || run_path("portable", &g, &cam, &dout, &p)) {
 			ok(0, "seed %llu: render on both paths: %s", (unsigned long long)seed,
 			   sgs_error_get());
 			return;
@@ -132,13 +134,13 @@ static void compare_paths(void)
 		free(drgb), free(dd), free(da);
 	}
 	cpu_simd_select("portable");
-	diag("AVX2 against portable: image %.2e, depth %.2e, gradients %.2e (relative to the "
-	     "largest), contributor counts differ at %zu pixels", worst_img, worst_depth,
+	diag("%s against portable: image %.2e, depth %.2e, gradients %.2e (relative to the "
+	     "largest), contributor counts differ at %zu pixels", label, worst_img, worst_depth,
 	     worst_grad, count_diff);
-	ok(worst_img < 2e-6, "AVX2 images equal the portable ones to %.1e", worst_img);
-	ok(worst_depth < 2e-6, "AVX2 depth equals the portable one to %.1e", worst_depth);
-	ok(worst_grad < 1e-4, "AVX2 gradients equal the portable ones to %.1e", worst_grad);
-	ok(count_diff < 6 * np / 1000, "contributor counts equal but at %zu of %zu pixels",
+	ok(worst_img < 2e-6, "%s images equal the portable ones to %.1e", label, worst_img);
+	ok(worst_depth < 2e-6, "%s depth equals the portable one to %.1e", label, worst_depth);
+	ok(worst_grad < 1e-4, "%s gradients equal the portable ones to %.1e", label, worst_grad);
+	ok(count_diff < 6 * np / 1000, "%s contributor counts equal but at %zu of %zu pixels", label,
 	   count_diff, 6 * np);
 }
 
@@ -267,6 +269,7 @@ int main(void)
 	ok(fbad == 0, "fwd_row state matches sgs_blend_step bit for bit (%d pixels differ)", fbad);
 	ok(bbad == 0, "bwd_row state matches sgs_blend_step_vjp bit for bit (%d pixels differ)", bbad);
 	ok(gbad == 0, "bwd_row gradients match the scalar VJPs bit for bit (%d values differ)", gbad);
-	compare_paths();
+	compare_paths("avx2", "AVX2");
+	compare_paths("avx512", "AVX-512");
 	return tap_done();
 }

@@ -753,12 +753,13 @@ static void test_depth_pearson(void)
 	ok(rc == 0 && fabs(value) < 1e-6, "prior = 0.5 depth + 3: L = %.2e", value);
 }
 
-/* Adam and the fused loss on the CPU's AVX2 path give the portable
- * path's bits (elementwise IEEE operations, nothing fused). */
-static void test_simd_paths(void)
+/* Adam and the fused loss on the CPU's wide path `name` give the
+ * portable path's bits (elementwise IEEE operations, nothing fused). */
+static void test_simd_path(const char *name)
 {
-	if (cpu_simd_select("avx2") != 0) {
-		skip("this CPU has no AVX2 and FMA", "Adam and the loss on both CPU paths");
+	if (cpu_simd_select(name) != 0) {
+		skip("this CPU cannot run the path", "Adam and the loss on the %s and portable paths",
+		     name);
 		cpu_simd_select("portable");
 		return;
 	}
@@ -769,7 +770,7 @@ static void test_simd_paths(void)
 	float *buf[2][4], *img = malloc(np * sizeof(float)), *gt = malloc(np * sizeof(float)),
 			  *dimg[2] = {malloc(np * sizeof(float)), malloc(np * sizeof(float))};
 	double terms[2][4];
-	const char *path[2] = {"avx2", "portable"};
+	const char *path[2] = {name, "portable"};
 	make_pair(img, gt, w, h);
 	for (int k = 0; k < 2; k++) {
 		for (int a = 0; a < 4; a++)
@@ -789,10 +790,10 @@ static void test_simd_paths(void)
 	int same = 1;
 	for (int a = 0; a < 4; a += 2)
 		same &= memcmp(buf[0][a], buf[1][a], n * sizeof(float)) == 0;
-	ok(same, "Adam: AVX2 and portable paths agree bit for bit");
+	ok(same, "Adam: %s and portable paths agree bit for bit", name);
 	ok(memcmp(dimg[0], dimg[1], np * sizeof(float)) == 0 &&
 		   memcmp(terms[0], terms[1], sizeof terms[0]) == 0,
-	   "L1 + SSIM loss and gradient: AVX2 and portable paths agree bit for bit");
+	   "L1 + SSIM loss and gradient: %s and portable paths agree bit for bit", name);
 	for (int k = 0; k < 2; k++) {
 		for (int a = 0; a < 4; a++)
 			free(buf[k][a]);
@@ -811,6 +812,7 @@ int main(void)
 	test_densify_many();
 	test_small_ops();
 	test_depth_pearson();
-	test_simd_paths();
+	test_simd_path("avx2");
+	test_simd_path("avx512");
 	return tap_done();
 }
