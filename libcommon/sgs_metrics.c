@@ -274,7 +274,7 @@ int sgs_prior_metrics(const float *prior, const float *conf, const float *gt, si
 	double rel = 0;
 	size_t ngt = 0, m = 0, close = 0;
 	for (size_t i = 0; i < n; i++) {
-		double g = gt[i], d = prior[i];
+		double g = gt ? gt[i] : 1.0, d = prior[i];
 		if (!(g > 0) || !isfinite(g))
 			continue;
 		ngt++;
@@ -283,6 +283,13 @@ int sgs_prior_metrics(const float *prior, const float *conf, const float *gt, si
 		m++;
 		rel += fabs(d - g) / g;
 		close += (d > g ? d / g : g / d) < 1.25;
+	}
+	if (!gt) { /* coverage only */
+		out->gt_pixels = ngt;
+		out->scored = 0;
+		out->completeness = ngt ? (double)m / (double)ngt : 0.0;
+		out->absrel = out->delta1 = NAN;
+		return 0;
 	}
 	if (ngt == 0)
 		return sgs_error_set("the ground truth has no pixel with a depth");

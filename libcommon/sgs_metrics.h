@@ -73,7 +73,9 @@ int sgs_depth_metrics(const float *pred, const float *gt, size_t n, double *absr
  * (conf > conf_min, depth finite and > 0); over those confident pixels,
  * absrel = mean |d-g|/g and delta1 = the fraction with
  * max(d/g, g/d) < 1.25.  absrel and delta1 are NaN when no pixel is
- * confident; the call fails when the ground truth has no pixel. */
+ * confident; the call fails when the ground truth has no pixel.  gt NULL
+ * (a view without ground truth): completeness over all n pixels, absrel
+ * and delta1 NaN, scored 0. */
 struct sgs_prior_scores {
 	double absrel, delta1, completeness;
 	size_t gt_pixels, scored;

@@ -11,7 +11,8 @@
 # renames it, finished stages are skipped, and training checkpoints every
 # 250 iterations and resumes from there, so a stopped run loses at most a
 # few minutes.  Results go to bench-out/quality/results.tsv, one line per
-# configuration and scene, with the machine named.
+# configuration and scene, with the machine named; the priors' scores
+# go to bench-out/quality/priors.tsv.
 #   SGS_DATA (../shared/data)      where the captures are
 #   SGS_BENCH_SCENES               subset, e.g. "fern dtu"
 #   SGS_BENCH_CONFIGS              subset, e.g. "mvs" (default "random mvs mvs-depth")
@@ -110,3 +111,23 @@ done
 	done
 } > "$out/results.tsv"
 cat "$out/results.tsv"
+
+# The plane-sweep priors the mvs configurations train with: completeness
+# (confident pixels) on every scene, and their errors against ground-truth
+# depth where a scene has it (the synthetic one, 8 train views 45 degrees
+# apart: its 3-view split has no overlap to match; added here for that
+# alone).
+syn=$out/synthetic
+mkdir -p "$syn"
+[ -s "$syn/scene.sgs" ] || { "$bin"/sgs-init -f synthetic -N 12 -n 8 -o "$syn/scene.sgs.tmp" &&
+	mv "$syn/scene.sgs.tmp" "$syn/scene.sgs"; }
+config_scene mvs "$syn" > /dev/null
+{
+	printf 'scene\tprior_absrel\tprior_delta1\tprior_completeness\n'
+	for s in $scenes synthetic; do
+		[ -s "$out/$s/mvs.sgs" ] || continue
+		"$bin"/sgs-eval --prior "$out/$s/mvs.sgs" | awk -F '\t' -v s="$s" \
+			'$1 == "mean" { printf "%s\t%s\t%s\t%s\n", s, $2, $3, $4 }'
+	done
+} > "$out/priors.tsv"
+cat "$out/priors.tsv"

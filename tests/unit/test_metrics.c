@@ -292,6 +292,33 @@ static void test_convert(void)
 	free(rgb);
 }
 
+/* A depth prior's scores: four ground-truth pixels (one without), one
+ * prior pixel not confident, one off by a factor 2; without ground truth
+ * only the completeness over all pixels. */
+static void test_prior(void)
+{
+	const float gt[5] = {1.0f, 2.0f, 4.0f, 8.0f, 0.0f};
+	const float prior[5] = {1.1f, 2.0f, 8.0f, 8.0f, 3.0f};
+	const float conf[5] = {0.9f, 0.9f, 0.9f, 0.2f, 0.9f};
+	struct sgs_prior_scores sc;
+	int rc = sgs_prior_metrics(prior, conf, gt, 5, 0.5f, &sc);
+	ok(rc == 0 && sc.gt_pixels == 4 &&
+		   sc.scored == 3 && fabs(sc.completeness - 0.75) < 1e-12 &&
+		   fabs(sc.absrel - (0.1 + 0.0 + 1.0) / 3.0) < 1e-6 &&
+		   fabs(sc.delta1 - 2.0 / 3.0) < 1e-12,
+	   "prior against ground truth: completeness %.3f, absrel %.4f, delta1 %.3f",
+	   sc.completeness, sc.absrel, sc.delta1);
+	rc = sgs_prior_metrics(prior, conf, NULL, 5, 0.5f, &sc);
+	ok(rc == 0 && sc.gt_pixels == 5 &&
+		   sc.scored == 0 && fabs(sc.completeness - 0.8) < 1e-12 && isnan(sc.absrel) &&
+		   isnan(sc.delta1),
+	   "prior without ground truth: completeness %.3f over all pixels, no errors",
+	   sc.completeness);
+	const float none[2] = {0.0f, -1.0f};
+	ok(sgs_prior_metrics(prior, conf, none, 2, 0.5f, &sc) != 0,
+	   "ground truth without a pixel: refused");
+}
+
 int main(void)
 {
 	test_psnr();
@@ -300,5 +327,6 @@ int main(void)
 	test_depth();
 	test_error_map();
 	test_convert();
+	test_prior();
 	return tap_done();
 }
