@@ -525,7 +525,7 @@ static int scene_setup(struct op_env *e)
 		return sgs_error_set("out of host memory");
 	if (!e->ctx[CPU] || !e->ctx[GPU])
 		return sgs_error_set("no render contexts");
-	sc->opts = (struct sgs_raster_opts){{0.2f, 0.5f, 0.8f}, v->antialias};
+	sc->opts = (struct sgs_raster_opts){.bg = {0.2f, 0.5f, 0.8f}, .antialias = v->antialias};
 	make_camera(v, &sc->cam);
 	sc->drgb = malloc(3 * np * sizeof(float));
 	sc->dalpha = malloc(np * sizeof(float));
@@ -632,7 +632,7 @@ static void project_once(struct op_env *e)
 			continue;
 		struct sgs_gaussians g = {0};
 		struct sgs_cam cam = {0};
-		struct sgs_raster_opts opts = {{0, 0, 0}, 0};
+		struct sgs_raster_opts opts = {.bg = {0, 0, 0}, .antialias = 0};
 		cam.w = cam.h = 16;
 		cam.fx = cam.fy = 10.0f;
 		g.sh_degree = 1;
@@ -764,7 +764,7 @@ static void rasterize_once(struct op_env *e)
 		const struct sgs_backend *be = e->be[s];
 		struct sgs_gaussians g = {0};
 		struct sgs_cam cam = {0};
-		struct sgs_raster_opts opts = {{0, 0, 0}, 0};
+		struct sgs_raster_opts opts = {.bg = {0, 0, 0}, .antialias = 0};
 		struct sgs_render_out none = {0};
 		cam.w = cam.h = 16;
 		cam.fx = cam.fy = 10.0f;

@@ -376,7 +376,7 @@ static void test_scene(const struct sgs_backend *be, const struct grad_scene *sc
 	struct trng r = {sc->seed};
 	struct sgs_cam cam;
 	struct sgs_gaussians g, gr;
-	struct sgs_raster_opts opts = {{0.2f, 0.4f, 0.7f}, sc->antialias};
+	struct sgs_raster_opts opts = {.bg = {0.2f, 0.4f, 0.7f}, .antialias = sc->antialias};
 	random_camera(&r, sc->w, sc->h, 0.9 * sc->w, 4.0, &cam);
 	host_gaussians_alloc(&g, (uint32_t)sc->n, sc->deg);
 	host_gaussians_alloc(&gr, (uint32_t)sc->n, sc->deg);
