@@ -141,6 +141,10 @@ void sgs_schedule_make(uint32_t iterations, uint32_t ntrain, struct sgs_schedule
 /* The schedule of a run: sgs_schedule_make with o's overrides. */
 void sgs_schedule_for(const struct sgs_trainer_opts *o, uint32_t ntrain, struct sgs_schedule *s);
 
+/* DropGaussian's rate at iteration it (1-based) of the run: o->dropout x
+ * it / o->iterations, rising linearly to o->dropout at the last. */
+float sgs_dropout_rate(const struct sgs_trainer_opts *o, uint32_t it);
+
 /* Inria's position learning rate: log-linear from 1.6e-4 x extent at step 0
  * to 1.6e-6 x extent at max_steps (constant afterwards). */
 float sgs_lr_position(float extent, uint32_t step, uint32_t max_steps);

@@ -96,8 +96,7 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 	field_sync_sh(f);
 	struct sgs_raster_opts ro = {.bg = {bg[0], bg[1], bg[2]}, .antialias = 0};
 	if (t->o.dropout > 0.0f) { /* DropGaussian: the rate rises linearly */
-		ro.drop_rate = t->o.dropout * (float)it / (float)t->o.iterations;
-		ro.drop_rate = ro.drop_rate < t->o.dropout ? ro.drop_rate : t->o.dropout;
+		ro.drop_rate = sgs_dropout_rate(&t->o, it);
 		ro.drop_iteration = it;
 		ro.drop_seed = trainer_field_seed(t, k);
 	}

@@ -79,6 +79,15 @@ void sgs_schedule_for(const struct sgs_trainer_opts *o, uint32_t ntrain, struct 
 		s->resets = 0;
 }
 
+float sgs_dropout_rate(const struct sgs_trainer_opts *o, uint32_t it)
+{
+	if (!(o->dropout > 0.0f) || o->iterations == 0)
+		return 0.0f;
+	if (it >= o->iterations)
+		return o->dropout;
+	return (float)((double)o->dropout * it / o->iterations);
+}
+
 float sgs_lr_position(float extent, uint32_t step, uint32_t max_steps)
 {
 	/* Inria's get_expon_lr_func with no delay: exp(lerp(log a, log b, t)) */
