@@ -219,7 +219,7 @@ static int render_all(const struct sgs_backend *be, const struct sgs_splats *sp,
 	struct sgs_raster_ctx *ctx = NULL;
 	struct sgs_render_out out = {0};
 	struct host_frame hf = {0};
-	struct sgs_raster_opts ro = {{o->bg[0], o->bg[1], o->bg[2]}, 0};
+	struct sgs_raster_opts ro = {.bg = {o->bg[0], o->bg[1], o->bg[2]}, .antialias = 0};
 	double total = 0;
 	int rc = -1, cur_w = 0, cur_h = 0;
 

@@ -32,7 +32,10 @@ static const char synopsis[] =
 	"                 [-n iterations] [-N count] [-o file] [-S seed] [--checkpoint file]\n"
 	"                 [--densify from:until:every] [--depth-weight w] [--eval-every n]\n"
 	"                 [--max-gaussians n] [--mcmc] [--no-depth] [--random-bg]\n"
-	"                 [--reset every|never] [--resume file] [--sh degree] [scene]\n";
+	"                 [--reset every|never] [--resume file] [--sh degree]\n"
+	"                 [--dropout rate] [--opacity-decay f] [--prune-floaters s[:k[:m[:c]]]]\n"
+	"                 [--scale-max f] [--scale-max-weight w] [--scale-ratio r]\n"
+	"                 [--scale-ratio-weight w] [scene]\n";
 
 static void help(void)
 {
@@ -65,6 +68,18 @@ static void help(void)
 	       "  --random-bg         random background colour every iteration\n"
 	       "  --resume file       continue from a checkpoint\n"
 	       "  --sh degree         maximum SH degree (0-3, default 3)\n"
+	       "  --dropout rate      DropGaussian: drop Gaussians at a rate rising to\n"
+	       "                      this over the run (e.g. 0.2; default off)\n"
+	       "  --opacity-decay f   opacities x f at each densification step instead\n"
+	       "                      of the opacity resets (e.g. 0.995; default off)\n"
+	       "  --prune-floaters s[:k[:m[:c]]]  at densification steps prune Gaussians\n"
+	       "                      whose mean distance to their k nearest (20) is\n"
+	       "                      above mean + s std, and those nearer than (1 - m)\n"
+	       "                      (0.1) x a depth prior of confidence >= c (0.5)\n"
+	       "  --scale-ratio-weight w  penalise largest / smallest scale above\n"
+	       "  --scale-ratio r         r (default 10); default weight 0\n"
+	       "  --scale-max-weight w    penalise a largest scale above f x the\n"
+	       "  --scale-max f           scene radius (default 0.1); default weight 0\n"
 	       "  -v                  progress lines even when stderr is not a terminal\n");
 }
 
@@ -106,12 +121,68 @@ static int parse_densify(const char *arg, struct sgs_trainer_opts *o)
 	return 0;
 }
 
+/* --prune-floaters s[:k[:m[:c]]]: the outlier threshold in standard
+ * deviations, neighbours, depth margin and confidence; an empty part
+ * keeps its default. */
+static int parse_floaters(const char *arg, struct sgs_trainer_opts *o)
+{
+	static const char *what[4] = {"--prune-floaters std", "--prune-floaters k",
+				      "--prune-floaters margin", "--prune-floaters confidence"};
+	static const double lo[4] = {0, 1, 0, 0}, hi[4] = {100, SGS_KNN_MAX, 0.99, 1e6};
+	double v[4] = {0, SGS_FLOATER_KNN, SGS_FLOATER_MARGIN, SGS_FLOATER_CONF};
+	const char *p = arg;
+	for (int k = 0; k < 4 && p; k++) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char buf[32];
+		if (len >= sizeof buf || (k == 0 && len == 0) || (k == 3 && end)) {
+			sgs_warnx("--prune-floaters: '%s' is not std[:k[:margin[:confidence]]]", arg);
+			return -1;
+		}
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		if (len > 0 && sgs_parse_double(buf, lo[k], hi[k], what[k], &v[k]) != 0)
+			return -1;
+		if (k == 1 && v[1] != floor(v[1])) {
+			sgs_warnx("--prune-floaters k: %g is not a whole number", v[1]);
+			return -1;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	o->floater_std = (float)v[0];
+	o->floater_knn = (uint32_t)v[1];
+	o->floater_margin = (float)v[2];
+	o->floater_conf = (float)v[3];
+	return 0;
+}
+
+/* The regularisers' options with one number (k: their order in
+ * parse_args's enum from OPT_DROPOUT), and --prune-floaters. */
+static int parse_reg(int k, const char *arg, struct sgs_trainer_opts *o)
+{
+	static const char *name[] = {"--dropout", "--opacity-decay", "--prune-floaters",
+				     "--scale-ratio-weight", "--scale-ratio",
+				     "--scale-max-weight", "--scale-max"};
+	static const double lo[] = {0, 0, 0, 0, 1, 0, 1e-6}, hi[] = {0.95, 0.999999, 0, 1e6, 1e6,
+								       1e6, 1000};
+	float *dst[] = {&o->dropout, &o->opacity_decay, NULL, &o->scale_ratio_weight,
+			&o->scale_ratio, &o->scale_max_weight, &o->scale_max};
+	double v;
+	if (k == 2)
+		return parse_floaters(arg, o);
+	if (sgs_parse_double(arg, lo[k], hi[k], name[k], &v) != 0)
+		return -1;
+	*dst[k] = (float)v;
+	return 0;
+}
+
 /* The command line, then what follows from it: the scene operand, stdout
  * for "-o -", the default checkpoint name. */
 static void parse_args(int argc, char **argv, struct train_args *a)
 {
 	enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC, OPT_DENSIFY,
-	       OPT_RESET, OPT_EVAL, OPT_DEPTH_W, OPT_NO_DEPTH };
+	       OPT_RESET, OPT_EVAL, OPT_DEPTH_W, OPT_NO_DEPTH, OPT_DROPOUT, OPT_DECAY,
+	       OPT_FLOATERS, OPT_SCALE_RW, OPT_SCALE_R, OPT_SCALE_MW, OPT_SCALE_M };
 	static const struct option longopts[] = {
 		{"resume", required_argument, NULL, OPT_RESUME},
 		{"sh", required_argument, NULL, OPT_SH},
@@ -124,6 +195,13 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{"eval-every", required_argument, NULL, OPT_EVAL},
 		{"depth-weight", required_argument, NULL, OPT_DEPTH_W},
 		{"no-depth", no_argument, NULL, OPT_NO_DEPTH},
+		{"dropout", required_argument, NULL, OPT_DROPOUT},
+		{"opacity-decay", required_argument, NULL, OPT_DECAY},
+		{"prune-floaters", required_argument, NULL, OPT_FLOATERS},
+		{"scale-ratio-weight", required_argument, NULL, OPT_SCALE_RW},
+		{"scale-ratio", required_argument, NULL, OPT_SCALE_R},
+		{"scale-max-weight", required_argument, NULL, OPT_SCALE_MW},
+		{"scale-max", required_argument, NULL, OPT_SCALE_M},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -221,6 +299,12 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 			a->o.mcmc = 1;
 			a->recipe_given = 1;
 			break;
+		case OPT_DROPOUT: case OPT_DECAY: case OPT_SCALE_RW: case OPT_SCALE_R:
+		case OPT_SCALE_MW: case OPT_SCALE_M: case OPT_FLOATERS:
+			if (parse_reg(ch - OPT_DROPOUT, optarg, &a->o) != 0)
+				usage();
+			a->recipe_given = 1;
+			break;
 		case OPT_MAX_G:
 			if (sgs_parse_long(optarg, 1, 2000000000L, "--max-gaussians", &v) != 0)
 				usage();
@@ -235,7 +319,8 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		usage();
 	if (a->resume && a->recipe_given) {
 		sgs_warnx("--resume: -I, -N, -S, --densify, --depth-weight, --max-gaussians, --mcmc, "
-			  "--no-depth, --random-bg, --reset and --sh come from the checkpoint");
+			  "--no-depth, --random-bg, --reset, --sh and the regularisers' options "
+			  "come from the checkpoint");
 		usage();
 	}
 	const char *env = getenv("SGS_TEST_INJECT_NAN_AT");
@@ -466,6 +551,10 @@ static int train(struct sgs_trainer *t, const struct train_args *a, FILE *log)
 		if (scored && ev.views && p.on && (progress_clear(&p), 1))
 			fprintf(stderr, "%s: iteration %u: %u test views: PSNR %.2f dB, SSIM %.4f\n",
 				sgs_cli_name(), in.iteration, ev.views, ev.psnr, ev.ssim);
+		if (in.floater_pass && p.on && (progress_clear(&p), 1))
+			fprintf(stderr, "%s: iteration %u: floaters: %u kNN outliers, %u in front of "
+				"the depth prior\n", sgs_cli_name(), in.iteration, in.floaters[0],
+				in.floaters[1]);
 		pace_check(&pc, t, &in, &p);
 		/* the log is flushed with each checkpoint: a resumed run finds
 		 * every row up to it */
@@ -495,6 +584,30 @@ static int write_model(const struct sgs_trainer *t, const char *outpath)
 	return 0;
 }
 
+/* -v: the regularisers that are on, one line. */
+static void print_regularisers(const struct sgs_trainer_opts *o)
+{
+	char buf[512];
+	int n = 0;
+#define ADD(...) (n += snprintf(buf + n, n < (int)sizeof buf ? sizeof buf - n : 0, __VA_ARGS__))
+	if (o->dropout > 0)
+		ADD(", dropout rising to %g", o->dropout);
+	if (o->opacity_decay > 0)
+		ADD(", opacity decay %g", o->opacity_decay);
+	if (o->scale_ratio_weight > 0)
+		ADD(", scale ratio above %g (weight %g)", o->scale_ratio, o->scale_ratio_weight);
+	if (o->scale_max_weight > 0)
+		ADD(", largest scale above %g x radius (weight %g)", o->scale_max, o->scale_max_weight);
+	if (o->floater_std > 0)
+		ADD(", floaters: %u-NN distance above mean + %g std", o->floater_knn, o->floater_std);
+	if (o->floater_margin > 0)
+		ADD(", floaters: %g in front of priors of confidence %g", o->floater_margin,
+		    o->floater_conf);
+#undef ADD
+	if (n > 0)
+		fprintf(stderr, "%s: regularisers: %s\n", sgs_cli_name(), buf + 2);
+}
+
 /* A new trainer, or one resumed from --resume's checkpoint. */
 static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *scene,
 			 const struct train_args *a, struct sgs_trainer **t)
@@ -508,8 +621,10 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 	if (a->verbose) {
 		const struct sgs_trainer_opts *o = sgs_trainer_get_opts(*t);
 		const struct sgs_schedule *sc = sgs_trainer_schedule(*t);
-		char reset[32] = "never";
-		if (sc->reset_interval != SGS_NEVER)
+		char reset[48] = "never";
+		if (!sc->resets)
+			snprintf(reset, sizeof reset, "never (opacity decay %g)", o->opacity_decay);
+		else if (sc->reset_interval != SGS_NEVER)
 			snprintf(reset, sizeof reset, "every %u", sc->reset_interval);
 		fprintf(stderr,
 			"%s: %u train views, %u Gaussians (%s), %u iterations on %s (%s)\n"
@@ -521,6 +636,7 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 			sgs_trainer_iterations(*t),
 			be->name, be->device_name, sgs_cli_name(), o->mcmc ? "MCMC" : "Inria",
 			sc->densify_from, sc->densify_until, sc->densify_interval, o->max_gaussians, reset);
+		print_regularisers(o);
 	}
 	return 0;
 }

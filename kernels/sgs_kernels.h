@@ -59,6 +59,14 @@ struct sgs_raster_opts {
 	float bg[3];   /* background colour added with the final transmittance */
 	int antialias; /* 1: scale opacity by sqrt(det(cov)/det(cov + 0.3 I))
 	                * (Mip-Splatting / Inria's antialiasing flag), 0: off */
+	/* Gaussian dropout (training only; 0, the default, is off): project()
+	 * multiplies Gaussian i's opacity by sgs_dropout_scale(drop_rate,
+	 * drop_seed, drop_iteration, i) (sgs_math_reg.h), 0 with probability
+	 * drop_rate -- the Gaussian is then culled (radius 0) -- else
+	 * 1 / (1 - drop_rate); project_backward() scales its gradient alike. */
+	float drop_rate; /* [0, 1) */
+	uint32_t drop_iteration;
+	uint64_t drop_seed;
 };
 
 /* Forward outputs: backend buffers of w*h pixels (rgb 3*w*h), allocated by
@@ -145,6 +153,7 @@ struct sgs_train_state;
 struct sgs_densify_params;
 struct sgs_densify_stats;
 struct sgs_mcmc_params;
+struct sgs_scale_reg;
 
 /* Loss, optimiser and densification on a backend's buffers: the `train`
  * member of struct sgs_backend (sgs_train_ops.h documents adam, densify
@@ -187,6 +196,14 @@ struct sgs_train_ops {
 	/* Adds the gradients of opacity_w mean(sigmoid(opacity)) + scale_w
 	 * mean(exp(log_scale)) (means over n and 3n elements) to st->grads. */
 	int (*mcmc_regularise)(struct sgs_train_state *st, float opacity_w, float scale_w);
+	/* ---- sparse-view regularisers (sgs_math_reg.h) ---- */
+	/* Opacity decay: opacity = logit(factor x sigmoid(opacity)) for every
+	 * Gaussian, factor in (0, 1); the Adam moments are kept. */
+	int (*decay_opacity)(struct sgs_train_state *st, float factor);
+	/* The scale regularisers (struct sgs_scale_reg): ADDS the gradient of
+	 * L = mean over the Gaussians of sgs_scale_reg_one to
+	 * st->grads.log_scales and writes L into *value (host). */
+	int (*reg_scale)(struct sgs_train_state *st, const struct sgs_scale_reg *p, double *value);
 };
 
 /* One reference/source pair of the plane-sweep matching cost (mvs_cost).

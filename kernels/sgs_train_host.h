@@ -64,6 +64,11 @@ int sgs_state_plan(const struct sgs_backend *be, struct sgs_train_state *st, uin
 		   uint32_t max_gaussians, struct sgs_state_array *arr, float **fresh,
 		   struct sgs_state_plan *plan);
 
+/* The argument checks of decay_opacity and reg_scale. */
+int sgs_decay_check(const struct sgs_train_state *st, float factor);
+int sgs_scale_reg_check(const struct sgs_train_state *st, const struct sgs_scale_reg *p,
+			const double *value);
+
 #ifdef __cplusplus
 }
 #endif

@@ -108,6 +108,18 @@ struct sgs_mcmc_params {
 #define SGS_MCMC_DRAW 128u
 #define SGS_MCMC_NOISE_DRAW 64u
 
+/* The scale regularisers against needles (reg_scale), per Gaussian with
+ * s its three scales (exp of the log-scales):
+ *   ratio_weight (max(s_max / s_min, ratio_max) - ratio_max)
+ *       (PhysGaussian's anisotropy term, Xie et al. 2024; ratio_max >= 1)
+ *   + max_weight (max(s_max / max_scale, 1) - 1)
+ * (max_scale > 0: a fraction of the scene radius).  A weight of 0 leaves
+ * its part out. */
+struct sgs_scale_reg {
+	float ratio_weight, ratio_max;
+	float max_weight, max_scale;
+};
+
 #ifdef __cplusplus
 }
 #endif

@@ -102,3 +102,30 @@ int sgs_state_plan(const struct sgs_backend *be, struct sgs_train_state *st, uin
 							plan->capacity);
 	return 0;
 }
+
+int sgs_decay_check(const struct sgs_train_state *st, float factor)
+{
+	if (!st)
+		return sgs_error_set("decay_opacity: no state");
+	if (!(factor > 0.0f && factor < 1.0f))
+		return sgs_error_set("decay_opacity: factor %g outside (0, 1)", factor);
+	return 0;
+}
+
+int sgs_scale_reg_check(const struct sgs_train_state *st, const struct sgs_scale_reg *p,
+			const double *value)
+{
+	if (!st || !p || !value)
+		return sgs_error_set("reg_scale: missing state, parameters or value");
+	if (!(p->ratio_weight >= 0.0f && p->max_weight >= 0.0f && p->ratio_weight < 1e30f &&
+	      p->max_weight < 1e30f))
+		return sgs_error_set("reg_scale: weights %g, %g: not finite numbers >= 0",
+				     p->ratio_weight, p->max_weight);
+	if (p->ratio_weight > 0.0f && !(p->ratio_max >= 1.0f && p->ratio_max < 1e30f))
+		return sgs_error_set("reg_scale: ratio threshold %g: not a finite number >= 1",
+				     p->ratio_max);
+	if (p->max_weight > 0.0f && !(p->max_scale > 0.0f && p->max_scale < 1e30f))
+		return sgs_error_set("reg_scale: largest scale %g: not a finite number > 0",
+				     p->max_scale);
+	return 0;
+}

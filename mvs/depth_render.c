@@ -50,7 +50,7 @@ int sgs_depth_render(struct sgs_depth_renderer *r, const struct sgs_camera *came
 		     float *conf)
 {
 	const struct sgs_backend *be = r->be;
-	struct sgs_raster_opts ro = {{0, 0, 0}, 0};
+	struct sgs_raster_opts ro = {.bg = {0, 0, 0}, .antialias = 0};
 	struct sgs_cam cam;
 	int w = (int)camera->w, h = (int)camera->h;
 	size_t npix = (size_t)w * h;

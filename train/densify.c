@@ -5,9 +5,7 @@
 #include "sgs_error.h"
 #include "trainer_internal.h"
 
-/* Whether iteration it is a densification step of the schedule (both
- * strategies use the same window and interval). */
-static int densify_due(const struct sgs_schedule *sc, uint32_t it)
+int densify_due(const struct sgs_schedule *sc, uint32_t it)
 {
 	return it < sc->densify_until && it > sc->densify_from && it % sc->densify_interval == 0;
 }
@@ -92,8 +90,8 @@ static int inria_step(struct sgs_trainer *t, struct sgs_field *f, uint32_t field
 		info->densified = 1;
 	}
 	/* Inria resets on white backgrounds once more, when densifying starts;
-	 * --reset never means none at all. */
-	if (sc->reset_interval != SGS_NEVER &&
+	 * --reset never means none at all, and opacity decay replaces them. */
+	if (sc->resets && sc->reset_interval != SGS_NEVER &&
 	    (it % sc->reset_interval == 0 || (t->white_bg && it == sc->densify_from))) {
 		if (t->ops->reset_opacity(&f->st, 0.01f) != 0)
 			return -1;

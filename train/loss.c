@@ -59,9 +59,20 @@ static int add_mcmc_reg(struct loss_eval *e, float w, double *value)
 	return e->ops->mcmc_regularise(&e->field->st, w, w);
 }
 
+/* The scale regularisers against needles (sgs_math_reg.h): both parts
+ * in one op and one log column, their weights inside. */
+static int add_scale_reg(struct loss_eval *e, float w, double *value)
+{
+	const struct sgs_trainer_opts *o = e->o;
+	struct sgs_scale_reg p = {w * o->scale_ratio_weight, o->scale_ratio,
+				  w * o->scale_max_weight, o->scale_max * e->extent};
+	return e->ops->reg_scale(&e->field->st, &p, value);
+}
+
 static const struct loss_term rgb = {"rgb", TERM_IMAGE, 1, weight_one, add_rgb};
 static const struct loss_term depth = {"depth", TERM_IMAGE, 1, weight_depth, add_depth_pearson};
 static const struct loss_term mcmc_reg = {"mcmc_reg", TERM_PARAMS, 0, weight_mcmc, add_mcmc_reg};
+static const struct loss_term scale_reg = {"scale", TERM_PARAMS, 1, weight_one, add_scale_reg};
 
 int loss_terms(const struct sgs_trainer_opts *o, const struct loss_term **out)
 {
@@ -71,6 +82,8 @@ int loss_terms(const struct sgs_trainer_opts *o, const struct loss_term **out)
 		out[n++] = &depth;
 	if (o->mcmc)
 		out[n++] = &mcmc_reg;
+	if (o->scale_ratio_weight > 0.0f || o->scale_max_weight > 0.0f)
+		out[n++] = &scale_reg;
 	return n;
 }
 

@@ -51,7 +51,33 @@ struct sgs_trainer_opts {
 	float depth_weight;     /* weight of the depth prior's Pearson term
 	                         * (SGS_DEPTH_PEARSON_WEIGHT); 0: off.  Resolved
 	                         * to 0 when no train view has a prior */
+	/* Sparse-view regularisers (sgs-train(1)), each off at 0. */
+	float dropout;          /* DropGaussian: the largest drop rate, [0, 1),
+	                         * rising linearly over the run */
+	float opacity_decay;    /* opacity x this at every densification step,
+	                         * (0, 1); replaces the recipe's opacity resets */
+	float scale_ratio_weight, scale_ratio; /* the scale ratio term and its
+	                         * threshold (SGS_SCALE_RATIO) */
+	float scale_max_weight, scale_max; /* the largest-scale term, and the
+	                         * largest scale as a fraction of the scene
+	                         * radius (SGS_SCALE_MAX) */
+	float floater_std;      /* floater pruning at densification steps:
+	                         * mean kNN distance above mean + this x std */
+	uint32_t floater_knn;   /* k (SGS_FLOATER_KNN) */
+	float floater_margin;   /* and in front of a depth prior: z < (1 -
+	                         * margin) prior (0: no depth test; sgs-train's
+	                         * --prune-floaters: SGS_FLOATER_MARGIN), where
+	                         * its confidence is at least floater_conf
+	                         * (SGS_FLOATER_CONF) */
+	float floater_conf;
 };
+
+/* The regularisers' parameters when only their switch is given. */
+#define SGS_SCALE_RATIO 10.0f
+#define SGS_SCALE_MAX 0.1f
+#define SGS_FLOATER_KNN 20u
+#define SGS_FLOATER_MARGIN 0.1f
+#define SGS_FLOATER_CONF 0.5f
 
 /* The depth term's default weight: FSGS's for its global Pearson term,
  * and the best of 0, 0.05, 0.2, 0.5 on fern and DTU with plane-sweep
@@ -108,10 +134,16 @@ struct sgs_schedule {
 	uint32_t densify_interval; /* (100) */
 	uint32_t reset_interval;   /* opacity reset (n/3, 300..3000); also the iteration
 	                            * after which screen-size pruning starts */
+	int resets;                /* 0: no opacity resets (opacity decay replaces
+	                            * the recipe's) */
 };
 void sgs_schedule_make(uint32_t iterations, uint32_t ntrain, struct sgs_schedule *s);
 /* The schedule of a run: sgs_schedule_make with o's overrides. */
 void sgs_schedule_for(const struct sgs_trainer_opts *o, uint32_t ntrain, struct sgs_schedule *s);
+
+/* DropGaussian's rate at iteration it (1-based) of the run: o->dropout x
+ * it / o->iterations, rising linearly to o->dropout at the last. */
+float sgs_dropout_rate(const struct sgs_trainer_opts *o, uint32_t it);
 
 /* Inria's position learning rate: log-linear from 1.6e-4 x extent at step 0
  * to 1.6e-6 x extent at max_steps (constant afterwards). */
@@ -145,6 +177,11 @@ int sgs_scene_radius(const struct sgs_scene *s, float *radius);
  * distance to its (up to) three nearest other points, as Inria's
  * distCUDA2 (exact, with a k-d tree).  n = 1 gives log(sqrt(1e-7)). */
 int sgs_knn_log_scales(const float *xyz, uint64_t n, float *log_scale);
+/* The mean distance from each of n points to its (up to) k nearest other
+ * points, 1 <= k <= SGS_KNN_MAX, with the same k-d tree (floater
+ * pruning's statistic); 0 for a lone point. */
+#define SGS_KNN_MAX 64
+int sgs_knn_mean_distance(const float *xyz, uint64_t n, int k, float *dist);
 
 /* Random points inside the union of the train frusta: view and pixel
  * uniform, depth z with density proportional to z^2 between the view's
@@ -166,6 +203,19 @@ int sgs_scene_has_depth_prior(const struct sgs_scene *s);
 int sgs_depth_points(const struct sgs_scene *s, uint64_t about, float **xyz, uint8_t **rgb,
 		     uint64_t *n);
 
+/* Floater selection on host arrays, as sgs-train's floater pruning makes
+ * it at a densification step (o->floater_*): flags[i] gets bit 0 when the
+ * mean distance of Gaussian i to its floater_knn nearest is above mean +
+ * floater_std x std over all n (floater_std > 0), and bit 1 when its
+ * opacity is at least 1/255 and its centre projects into a train view of
+ * s (NULL: none) nearer than (1 - floater_margin) x that view's depth
+ * prior at the pixel, with a confidence of at least floater_conf
+ * (floater_margin > 0; Gaussians with bit 0 are not tested).  counts
+ * receives the two counts. */
+int sgs_floater_flags(const struct sgs_trainer_opts *o, const struct sgs_scene *s,
+		      const float *xyz, const float *logit_opacity, uint32_t n, uint8_t *flags,
+		      uint32_t counts[2]);
+
 /* ---- the loop ---- */
 
 struct sgs_trainer;
@@ -181,6 +231,10 @@ struct sgs_step_info {
 	uint32_t gaussians; /* count after the iteration */
 	int sh_active;
 	int densified, opacity_reset;
+	int floater_pass;      /* floater pruning ran, and took (set their
+	                        * opacity to nothing, for the strategy to
+	                        * prune or relocate): */
+	uint32_t floaters[2];  /* kNN outliers, Gaussians in front of a prior */
 	struct sgs_densify_stats dstats;
 	double seconds;     /* training time so far, resumed runs included */
 };

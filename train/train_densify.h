@@ -29,4 +29,9 @@ struct densify_strategy {
 
 extern const struct densify_strategy densify_inria, densify_mcmc;
 
+/* Whether iteration it is a densification step of the schedule (both
+ * strategies use the same window and interval). */
+struct sgs_schedule;
+int densify_due(const struct sgs_schedule *sc, uint32_t it);
+
 #endif

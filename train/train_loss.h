@@ -31,6 +31,7 @@ struct loss_eval {
 	const float *depth, *prior, *conf;
 	float *ddepth;
 	int depth_used;
+	float extent;          /* the scene radius (scale regularisers) */
 };
 
 struct loss_term {

@@ -18,7 +18,10 @@
 
 #define CKPT_MAGIC "SGSK"
 #define CKPT_VERSION 2
-#define TOPT_BYTES 64
+#define TOPT_MIN 64    /* the first TOPT; fields past a TOPT's end read as 0 */
+#define TOPT_REG 128   /* the regularisers' fields (40 bytes) */
+#define TOPT_BYTES 192 /* as written */
+#define TOPT_MAX 65536 /* longest accepted; bytes past TOPT_BYTES must be 0 */
 #define TSTA_BYTES 64
 #define FSTA_BYTES 32
 #define BLOCK (1u << 16) /* floats moved between backend and file at once */
@@ -63,6 +66,35 @@ static int put_gaussians(struct sgs_chunk_writer *w, const char *tag, const stru
 	return 0;
 }
 
+/* The regularisers' fields, at TOPT_REG (0 in older checkpoints: off). */
+static void encode_reg(const struct sgs_trainer_opts *o, uint8_t *b)
+{
+	sgs_put_f32(b, o->dropout);
+	sgs_put_f32(b + 4, o->opacity_decay);
+	sgs_put_f32(b + 8, o->scale_ratio_weight);
+	sgs_put_f32(b + 12, o->scale_ratio);
+	sgs_put_f32(b + 16, o->scale_max_weight);
+	sgs_put_f32(b + 20, o->scale_max);
+	sgs_put_f32(b + 24, o->floater_std);
+	sgs_put_u32(b + 28, o->floater_knn);
+	sgs_put_f32(b + 32, o->floater_margin);
+	sgs_put_f32(b + 36, o->floater_conf);
+}
+
+static void decode_reg(const uint8_t *b, struct sgs_trainer_opts *o)
+{
+	o->dropout = sgs_get_f32(b);
+	o->opacity_decay = sgs_get_f32(b + 4);
+	o->scale_ratio_weight = sgs_get_f32(b + 8);
+	o->scale_ratio = sgs_get_f32(b + 12);
+	o->scale_max_weight = sgs_get_f32(b + 16);
+	o->scale_max = sgs_get_f32(b + 20);
+	o->floater_std = sgs_get_f32(b + 24);
+	o->floater_knn = sgs_get_u32(b + 28);
+	o->floater_margin = sgs_get_f32(b + 32);
+	o->floater_conf = sgs_get_f32(b + 36);
+}
+
 static void encode_opts(const struct sgs_trainer_opts *o, uint8_t *b)
 {
 	memset(b, 0, TOPT_BYTES);
@@ -81,6 +113,7 @@ static void encode_opts(const struct sgs_trainer_opts *o, uint8_t *b)
 	sgs_put_u32(b + 52, o->densify_every);
 	sgs_put_u32(b + 56, o->reset_every);
 	sgs_put_f32(b + 60, o->depth_weight); /* 0 in checkpoints older than it */
+	encode_reg(o, b + TOPT_REG);
 }
 
 static void encode_state(const struct sgs_trainer *t, uint8_t *b)
@@ -212,6 +245,37 @@ static int check_opts(struct sgs_chunk_reader *r, const struct sgs_trainer_opts 
 		return sgs_chunk_error(r, "depth weight %g: not a finite number >= 0", o->depth_weight);
 	if (o->fields < 1 || o->fields > SGS_MAX_FIELDS)
 		return sgs_chunk_error(r, "%u Gaussian fields (1 to %d)", o->fields, SGS_MAX_FIELDS);
+	char why[128];
+	if (trainer_check_reg(o, why, sizeof why) != 0)
+		return sgs_chunk_error(r, "%s", why);
+	return 0;
+}
+
+/* TOPT, of any length from TOPT_MIN, into b (TOPT_BYTES): what it lacks
+ * reads as 0, and what this sgs-train does not know must be 0. */
+static int read_topt(struct sgs_chunk_reader *r, uint8_t *b)
+{
+	int rc = sgs_chunk_read_next(r);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 || !sgs_chunk_is(r, "TOPT"))
+		return sgs_error_set("%s: expected a 'TOPT' chunk at offset %llu, found '%s'", r->name,
+				     (unsigned long long)r->offset, r->tagstr);
+	if (r->length < TOPT_MIN || r->length > TOPT_MAX)
+		return sgs_chunk_error(r, "length is %llu, expected %d to %d",
+				       (unsigned long long)r->length, TOPT_MIN, TOPT_MAX);
+	size_t k = r->length < TOPT_BYTES ? (size_t)r->length : TOPT_BYTES;
+	memset(b, 0, TOPT_BYTES);
+	if (sgs_chunk_read_payload(r, b, k) != 0)
+		return -1;
+	for (uint64_t i = k; i < r->length; i++) {
+		uint8_t x;
+		if (sgs_chunk_read_payload(r, &x, 1) != 0)
+			return -1;
+		if (x != 0)
+			return sgs_chunk_error(r, "byte %llu is set: a recipe this sgs-train does not "
+						  "know (made by a newer sgs?)", (unsigned long long)i);
+	}
 	return 0;
 }
 
@@ -224,8 +288,7 @@ static int read_head(struct sgs_chunk_reader *r, struct ckpt_head *h)
 	if (version != CKPT_VERSION)
 		return sgs_error_set("%s: checkpoint version %u, this sgs-train reads %d", r->name,
 				     version, CKPT_VERSION);
-	if (sgs_chunk_read_expect(r, "TOPT", TOPT_BYTES) != 0 ||
-	    sgs_chunk_read_payload(r, b, TOPT_BYTES) != 0)
+	if (read_topt(r, b) != 0)
 		return -1;
 	struct sgs_trainer_opts *o = &h->o;
 	sgs_trainer_defaults(o);
@@ -244,6 +307,7 @@ static int read_head(struct sgs_chunk_reader *r, struct ckpt_head *h)
 	o->densify_every = sgs_get_u32(b + 52);
 	o->reset_every = sgs_get_u32(b + 56);
 	o->depth_weight = sgs_get_f32(b + 60);
+	decode_reg(b + TOPT_REG, o);
 	if (check_opts(r, o) != 0)
 		return -1;
 	if (sgs_chunk_read_expect(r, "TSTA", TSTA_BYTES) != 0 ||

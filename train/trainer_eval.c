@@ -17,7 +17,7 @@ static int score_view(struct sgs_trainer *t, const struct sgs_view *v, float *ho
 			     t->scene->background[2]};
 	size_t np = (size_t)v->cam.w * v->cam.h;
 	struct sgs_cam cam;
-	struct sgs_raster_opts ro = {{bg[0], bg[1], bg[2]}, 0};
+	struct sgs_raster_opts ro = {.bg = {bg[0], bg[1], bg[2]}, .antialias = 0};
 	struct sgs_render_out out;
 	double terms[4];
 	float *dimg = NULL;

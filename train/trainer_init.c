@@ -139,16 +139,17 @@ static void build(struct kdtree *t, uint32_t lo, uint32_t hi)
 	}
 }
 
-struct knn3 {
-	double d[3]; /* ascending squared distances */
-	int found;
+/* The k nearest distances found so far (k <= SGS_KNN_MAX). */
+struct knn {
+	double d[SGS_KNN_MAX]; /* ascending squared distances */
+	int found, k;
 };
 
-static void knn_push(struct knn3 *b, double d)
+static void knn_push(struct knn *b, double d)
 {
-	if (b->found == 3 && d >= b->d[2])
+	if (b->found == b->k && d >= b->d[b->k - 1])
 		return;
-	int i = b->found < 3 ? b->found++ : 2;
+	int i = b->found < b->k ? b->found++ : b->k - 1;
 	while (i > 0 && b->d[i - 1] > d) {
 		b->d[i] = b->d[i - 1];
 		i--;
@@ -157,7 +158,7 @@ static void knn_push(struct knn3 *b, double d)
 }
 
 static void search(const struct kdtree *t, uint32_t lo, uint32_t hi, const float q[3],
-		   uint32_t self, struct knn3 *b)
+		   uint32_t self, struct knn *b)
 {
 	while (hi > lo) {
 		uint32_t mid = lo + (hi - lo) / 2;
@@ -172,31 +173,43 @@ static void search(const struct kdtree *t, uint32_t lo, uint32_t hi, const float
 		uint32_t nlo = diff < 0 ? lo : mid + 1, nhi = diff < 0 ? mid : hi;
 		uint32_t flo = diff < 0 ? mid + 1 : lo, fhi = diff < 0 ? hi : mid;
 		search(t, nlo, nhi, q, self, b);
-		if (b->found == 3 && diff * diff >= b->d[2])
+		if (b->found == b->k && diff * diff >= b->d[b->k - 1])
 			return;
 		lo = flo;
 		hi = fhi;
 	}
 }
 
-int sgs_knn_log_scales(const float *xyz, uint64_t n, float *log_scale)
+/* A tree over n points; free idx and axis afterwards. */
+static int kd_new(const float *xyz, uint64_t n, struct kdtree *t)
 {
 	if (n > UINT32_MAX - 1)
 		return sgs_error_set("%llu points: too many for the neighbour search",
 				     (unsigned long long)n);
-	struct kdtree t = {xyz, malloc((n ? n : 1) * sizeof *t.idx), malloc(n ? n : 1)};
-	if (!t.idx || !t.axis) {
-		free(t.idx);
-		free(t.axis);
+	t->xyz = xyz;
+	t->idx = malloc((n ? n : 1) * sizeof *t->idx);
+	t->axis = malloc(n ? n : 1);
+	if (!t->idx || !t->axis) {
+		free(t->idx);
+		free(t->axis);
 		return sgs_error_set("out of memory for the neighbour search of %llu points",
 				     (unsigned long long)n);
 	}
 	for (uint32_t i = 0; i < n; i++)
-		t.idx[i] = i;
-	build(&t, 0, (uint32_t)n);
+		t->idx[i] = i;
+	build(t, 0, (uint32_t)n);
+	return 0;
+}
+
+int sgs_knn_log_scales(const float *xyz, uint64_t n, float *log_scale)
+{
+	struct kdtree t;
+	if (kd_new(xyz, n, &t) != 0)
+		return -1;
 #pragma omp parallel for schedule(dynamic, 1024)
 	for (int64_t i = 0; i < (int64_t)n; i++) {
-		struct knn3 b = {{0, 0, 0}, 0};
+		struct knn b;
+		b.found = 0, b.k = 3;
 		search(&t, 0, (uint32_t)n, xyz + 3 * i, (uint32_t)i, &b);
 		double mean = 0;
 		for (int k = 0; k < b.found; k++)
@@ -205,6 +218,28 @@ int sgs_knn_log_scales(const float *xyz, uint64_t n, float *log_scale)
 		if (mean < 1e-7)
 			mean = 1e-7;
 		log_scale[i] = (float)log(sqrt(mean));
+	}
+	free(t.idx);
+	free(t.axis);
+	return 0;
+}
+
+int sgs_knn_mean_distance(const float *xyz, uint64_t n, int k, float *dist)
+{
+	struct kdtree t;
+	if (k < 1 || k > SGS_KNN_MAX)
+		return sgs_error_set("%d neighbours: outside 1..%d", k, SGS_KNN_MAX);
+	if (kd_new(xyz, n, &t) != 0)
+		return -1;
+#pragma omp parallel for schedule(dynamic, 1024)
+	for (int64_t i = 0; i < (int64_t)n; i++) {
+		struct knn b;
+		b.found = 0, b.k = k;
+		search(&t, 0, (uint32_t)n, xyz + 3 * i, (uint32_t)i, &b);
+		double mean = 0;
+		for (int j = 0; j < b.found; j++)
+			mean += sqrt(b.d[j]);
+		dist[i] = b.found ? (float)(mean / b.found) : 0.0f;
 	}
 	free(t.idx);
 	free(t.axis);

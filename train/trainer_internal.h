@@ -66,6 +66,9 @@ struct sgs_trainer {
  * buffers for o (the fields are not touched).  t must be zeroed first. */
 int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const struct sgs_scene *s,
 		  const struct sgs_trainer_opts *o);
+/* The regularisers' options (sgs_trainer_opts) in range?  -1 with the
+ * reason in why. */
+int trainer_check_reg(const struct sgs_trainer_opts *o, char *why, size_t n);
 /* The train-view fingerprint (cameras and image bytes). */
 uint64_t trainer_fingerprint(const struct sgs_scene *s);
 /* v's image as floats in [0,1] (3 per pixel): composited on bg, or, when
@@ -73,5 +76,8 @@ uint64_t trainer_fingerprint(const struct sgs_scene *s);
 int trainer_view_rgb(const struct sgs_view *v, const float bg[3], float *rgb, float *alpha);
 /* The seed of field k's own random draws (field 0: the run's seed). */
 uint64_t trainer_field_seed(const struct sgs_trainer *t, uint32_t k);
+/* Floater pruning of field f (train/floaters.c): floaters found get an
+ * opacity the strategy's step then prunes; counts into info. */
+int trainer_floaters(struct sgs_trainer *t, struct sgs_field *f, struct sgs_step_info *info);
 
 #endif

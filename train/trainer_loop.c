@@ -94,7 +94,12 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 	if (it % t->sched.sh_interval == 0 && f->sh_active < t->o.sh_degree)
 		f->sh_active++;
 	field_sync_sh(f);
-	struct sgs_raster_opts ro = {{bg[0], bg[1], bg[2]}, 0};
+	struct sgs_raster_opts ro = {.bg = {bg[0], bg[1], bg[2]}, .antialias = 0};
+	if (t->o.dropout > 0.0f) { /* DropGaussian: the rate rises linearly */
+		ro.drop_rate = sgs_dropout_rate(&t->o, it);
+		ro.drop_iteration = it;
+		ro.drop_seed = trainer_field_seed(t, k);
+	}
 	if (sgs_render(f->ctx, &st->params, &tv->cam, &ro, &t->out) != 0 ||
 	    profile_mark(t, &mark, &pr->forward) != 0)
 		return -1;
@@ -106,7 +111,7 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 			return -1;
 	}
 	struct loss_eval e = {t->ops, &t->o, f, t->out.rgb, gt, tv->w, tv->h, t->dimg, it, 0, 0, 0,
-			      t->out.depth, tv->prior, tv->conf, t->ddepth, 0};
+			      t->out.depth, tv->prior, tv->conf, t->ddepth, 0, t->extent};
 	if (t->ddepth && tv->prior &&
 	    t->be->memset(t->ddepth, 0, (size_t)tv->w * tv->h * sizeof(float)) != 0)
 		return -1;
@@ -131,7 +136,14 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 
 	struct sgs_step_info fi;
 	memset(&fi, 0, sizeof fi);
+	/* floaters first, so that the strategy's step removes them */
+	if (t->o.floater_std + t->o.floater_margin > 0.0f && densify_due(&t->sched, it) &&
+	    trainer_floaters(t, f, &fi) != 0)
+		return -1;
 	if (ds->step(t, f, k, it, &fi) != 0)
+		return -1;
+	if (t->o.opacity_decay > 0.0f && densify_due(&t->sched, it) &&
+	    t->ops->decay_opacity(&f->st, t->o.opacity_decay) != 0)
 		return -1;
 	/* Inria: densifying replaces every parameter tensor (their gradients
 	 * are gone, so that step is skipped) and the last iteration does

@@ -20,6 +20,14 @@ void sgs_trainer_defaults(struct sgs_trainer_opts *o)
 	o->fields = 1;
 	o->depth_weight = SGS_DEPTH_PEARSON_WEIGHT;
 	o->densify_from = o->densify_until = o->densify_every = o->reset_every = SGS_RECIPE;
+	o->dropout = o->opacity_decay = 0.0f;
+	o->scale_ratio_weight = o->scale_max_weight = 0.0f;
+	o->scale_ratio = SGS_SCALE_RATIO;
+	o->scale_max = SGS_SCALE_MAX;
+	o->floater_std = 0.0f;
+	o->floater_knn = SGS_FLOATER_KNN;
+	o->floater_margin = 0.0f; /* SGS_FLOATER_MARGIN with --prune-floaters */
+	o->floater_conf = SGS_FLOATER_CONF;
 }
 
 /* v scaled from a 30000-iteration run to `iterations`, rounded to nearest. */
@@ -53,6 +61,7 @@ void sgs_schedule_make(uint32_t iterations, uint32_t ntrain, struct sgs_schedule
 	s->densify_interval = interval;
 	uint32_t third = iterations / 3;
 	s->reset_interval = third < 300 ? 300 : third > 3000 ? 3000 : third;
+	s->resets = 1;
 }
 
 void sgs_schedule_for(const struct sgs_trainer_opts *o, uint32_t ntrain, struct sgs_schedule *s)
@@ -66,6 +75,17 @@ void sgs_schedule_for(const struct sgs_trainer_opts *o, uint32_t ntrain, struct 
 		s->densify_interval = o->densify_every;
 	if (o->reset_every != SGS_RECIPE)
 		s->reset_interval = o->reset_every;
+	else if (o->opacity_decay > 0.0f) /* decay replaces the recipe's resets */
+		s->resets = 0;
+}
+
+float sgs_dropout_rate(const struct sgs_trainer_opts *o, uint32_t it)
+{
+	if (!(o->dropout > 0.0f) || o->iterations == 0)
+		return 0.0f;
+	if (it >= o->iterations)
+		return o->dropout;
+	return (float)((double)o->dropout * it / o->iterations);
 }
 
 float sgs_lr_position(float extent, uint32_t step, uint32_t max_steps)

@@ -1,6 +1,7 @@
 /* Building a trainer: the train views and their ground truth on the
  * backend, the per-Gaussian state, the initial Gaussians, and teardown. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,9 +132,37 @@ static int upload_view(struct sgs_trainer *t, struct train_view *tv, const struc
 	return t->o.depth_weight > 0.0f && v->depth_prior ? upload_prior(t, tv, v) : 0;
 }
 
+int trainer_check_reg(const struct sgs_trainer_opts *o, char *why, size_t n)
+{
+#define BAD(...) (snprintf(why, n, __VA_ARGS__), -1)
+	if (!(o->dropout >= 0.0f && o->dropout < 1.0f))
+		return BAD("dropout rate %g outside [0, 1)", o->dropout);
+	if (!(o->opacity_decay == 0.0f || (o->opacity_decay > 0.0f && o->opacity_decay < 1.0f)))
+		return BAD("opacity decay %g outside (0, 1)", o->opacity_decay);
+	if (!(o->scale_ratio_weight >= 0.0f && o->scale_ratio_weight < 1e30f &&
+	      o->scale_max_weight >= 0.0f && o->scale_max_weight < 1e30f))
+		return BAD("scale weights %g, %g: not finite numbers >= 0", o->scale_ratio_weight,
+			   o->scale_max_weight);
+	if (o->scale_ratio_weight > 0.0f && !(o->scale_ratio >= 1.0f && o->scale_ratio < 1e30f))
+		return BAD("scale ratio threshold %g: not a finite number >= 1", o->scale_ratio);
+	if (o->scale_max_weight > 0.0f && !(o->scale_max > 0.0f && o->scale_max < 1e30f))
+		return BAD("largest scale %g: not a finite number > 0", o->scale_max);
+	if (!(o->floater_std >= 0.0f && o->floater_std < 1e30f))
+		return BAD("floater threshold %g: not a finite number >= 0", o->floater_std);
+	if (o->floater_std > 0.0f && (o->floater_knn < 1 || o->floater_knn > SGS_KNN_MAX))
+		return BAD("%u floater neighbours (1 to %d)", o->floater_knn, SGS_KNN_MAX);
+	if (!(o->floater_margin >= 0.0f && o->floater_margin < 1.0f))
+		return BAD("floater depth margin %g outside [0, 1)", o->floater_margin);
+	if (!(o->floater_conf >= 0.0f && o->floater_conf < 1e30f))
+		return BAD("floater confidence %g: not a finite number >= 0", o->floater_conf);
+	return 0;
+#undef BAD
+}
+
 int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const struct sgs_scene *s,
 		  const struct sgs_trainer_opts *o)
 {
+	char why[128];
 	size_t maxpix = 0;
 	t->be = be;
 	t->ops = &be->train;
@@ -147,6 +176,8 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const str
 	t->densify = o->mcmc ? &densify_mcmc : &densify_inria;
 	if (!(o->depth_weight >= 0.0f && o->depth_weight < 1e30f))
 		return sgs_error_set("depth weight %g: not a finite number >= 0", o->depth_weight);
+	if (trainer_check_reg(o, why, sizeof why) != 0)
+		return sgs_error_set("%s", why);
 	if (t->o.iterations == 0) /* the recipe's length for this many views */
 		t->o.iterations = sgs_trainer_auto_iterations(sgs_scene_count(s, SGS_SPLIT_TRAIN));
 	if (sgs_scene_radius(s, &t->extent) != 0)

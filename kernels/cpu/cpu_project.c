@@ -9,6 +9,7 @@
 #include "cpu_internal.h"
 #include "sgs_error.h"
 #include "sgs_math_gaussian.h"
+#include "sgs_math_reg.h"
 
 /* Gaussians per block of the pose-gradient reduction: a fixed size, so
  * the sum's rounding does not depend on the thread count. */
@@ -75,6 +76,12 @@ int cpu_project(struct sgs_raster_ctx *ctx, const struct sgs_gaussians *g,
 					       g->log_scales + 3 * i, g->quats + 4 * i,
 					       g->opacity[i], g->sh + (size_t)3 * K * i,
 					       g->sh_active, &s);
+		if (vis) { /* Gaussian dropout: 1 when off */
+			const float keep = sgs_dropout_scale(opts->drop_rate, opts->drop_seed,
+							     opts->drop_iteration, (uint32_t)i);
+			vis = keep != 0.0f;
+			s.opacity *= keep;
+		}
 		ctx->radii[i] = vis ? s.radius : 0;
 		pv->rowoff[i] = 0;
 		if (!vis)
@@ -146,7 +153,9 @@ int cpu_project_backward(struct sgs_raster_ctx *ctx, struct sgs_gaussians *grad,
 				d.conic[k] = ctx->d_conic[3 * i + k];
 				d.color[k] = ctx->d_color[3 * i + k];
 			}
-			d.opacity = ctx->d_opacity[i];
+			d.opacity = ctx->d_opacity[i] *
+				    sgs_dropout_scale(ctx->opts.drop_rate, ctx->opts.drop_seed,
+						      ctx->opts.drop_iteration, (uint32_t)i);
 			sgs_project_gaussian_vjp(cam, ctx->campos, ctx->opts.antialias,
 						 g->means + 3 * i, g->log_scales + 3 * i,
 						 g->quats + 4 * i, g->opacity[i],

@@ -20,6 +20,8 @@ int cpu_mcmc_relocate(const struct sgs_backend *be, struct sgs_train_state *st,
 		      const struct sgs_mcmc_params *p, struct sgs_densify_stats *stats);
 int cpu_mcmc_noise(struct sgs_train_state *st, float scale, uint64_t seed, uint32_t iteration);
 int cpu_mcmc_regularise(struct sgs_train_state *st, float opacity_w, float scale_w);
+int cpu_decay_opacity(struct sgs_train_state *st, float factor);
+int cpu_reg_scale(struct sgs_train_state *st, const struct sgs_scale_reg *p, double *value);
 
 /* The CPU training operations by name, one list for both tables. */
 #define CPU_TRAIN_OPS                                      \
@@ -33,6 +35,8 @@ int cpu_mcmc_regularise(struct sgs_train_state *st, float opacity_w, float scale
 		.mcmc_relocate = cpu_mcmc_relocate,        \
 		.mcmc_noise = cpu_mcmc_noise,              \
 		.mcmc_regularise = cpu_mcmc_regularise,    \
+		.decay_opacity = cpu_decay_opacity,        \
+		.reg_scale = cpu_reg_scale,                \
 	}
 
 #endif

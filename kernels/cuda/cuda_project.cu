@@ -6,12 +6,16 @@
 
 #include "cuda_internal.h"
 #include "sgs_math_gaussian.h"
+#include "sgs_math_reg.h"
 
 /* The parameters of one render as the kernels read them. */
 struct proj_params {
 	struct sgs_cam cam;
 	float campos[3];
 	int antialias;
+	float drop_rate; /* Gaussian dropout (sgs_raster_opts) */
+	uint32_t drop_iteration;
+	uint64_t drop_seed;
 	uint32_t n;
 	int K;   /* SH coefficients stored per Gaussian */
 	int deg; /* active SH degree */
@@ -24,6 +28,9 @@ static struct proj_params proj_params_of(const struct sgs_raster_ctx *ctx)
 	p.cam = ctx->cam;
 	memcpy(p.campos, ctx->campos, sizeof p.campos);
 	p.antialias = ctx->opts.antialias;
+	p.drop_rate = ctx->opts.drop_rate;
+	p.drop_iteration = ctx->opts.drop_iteration;
+	p.drop_seed = ctx->opts.drop_seed;
 	p.n = ctx->g.n;
 	p.K = sgs_sh_coeffs(ctx->g.sh_degree);
 	p.deg = ctx->g.sh_active;
@@ -52,6 +59,11 @@ project_kernel(const struct proj_params p, const struct proj_out o)
 	int vis = sgs_project_gaussian(&p.cam, p.campos, p.antialias, p.means + 3 * (size_t)i,
 				       p.log_scales + 3 * (size_t)i, p.quats + 4 * (size_t)i,
 				       p.opacity[i], p.sh + (size_t)3 * p.K * i, p.deg, &s);
+	if (vis) { /* Gaussian dropout: 1 when off */
+		const float keep = sgs_dropout_scale(p.drop_rate, p.drop_seed, p.drop_iteration, i);
+		vis = keep != 0.0f;
+		s.opacity *= keep;
+	}
 	o.radii[i] = vis ? s.radius : 0;
 	o.tiles_touched[i] = vis ? (uint32_t)sgs_splat_tile_count(&s, p.cam.h) : 0u;
 	if (!vis)
@@ -144,7 +156,8 @@ project_backward_kernel(const struct proj_params p, const struct proj_grad o)
 				d.conic[k] = o.d_conic[3 * i + k];
 				d.color[k] = o.d_color[3 * i + k];
 			}
-			d.opacity = o.d_opacity[i];
+			d.opacity = o.d_opacity[i] *
+				    sgs_dropout_scale(p.drop_rate, p.drop_seed, p.drop_iteration, i);
 			uint8_t clamped[3] = {o.clamped[3 * i], o.clamped[3 * i + 1],
 					      o.clamped[3 * i + 2]};
 			float dmean[3], dls[3], dq[4], dlogit;

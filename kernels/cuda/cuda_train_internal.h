@@ -22,6 +22,8 @@ int cuda_mcmc_relocate(const struct sgs_backend *be, struct sgs_train_state *st,
 		       const struct sgs_mcmc_params *p, struct sgs_densify_stats *stats);
 int cuda_mcmc_noise(struct sgs_train_state *st, float scale, uint64_t seed, uint32_t iteration);
 int cuda_mcmc_regularise(struct sgs_train_state *st, float opacity_w, float scale_w);
+int cuda_decay_opacity(struct sgs_train_state *st, float factor);
+int cuda_reg_scale(struct sgs_train_state *st, const struct sgs_scale_reg *p, double *value);
 
 /* Blocks for a grid-stride loop over n items (n > 0), capped so the
  * count fits any launch. */

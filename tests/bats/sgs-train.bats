@@ -212,3 +212,53 @@ setup_file() {
 	run sh -c "sgs-train -b cpu -I random -N 300 -n 3 -l /dev/stdout -o m.ply '$FIX/scene.sgs' | head -n 1"
 	assert_output "$(printf 'iteration\tview\trgb\tl1\tssim\tloss\tpsnr\tgaussians\tseconds')"
 }
+
+@test "the regularisers: -v names them, floater passes, a scale log column" {
+	run sh -c "sgs-train -v -b cpu -I random -N 500 -n 30 --densify 5:25:10 --dropout 0.3 \
+		--opacity-decay 0.9 --scale-ratio-weight 0.01 --scale-max-weight 0.1 \
+		--prune-floaters 2:8 -l log.tsv -o m.ply '$FIX/scene.sgs' 2>&1 >/dev/null |
+		grep -E 'regularisers|floaters|opacity reset'"
+	assert_success
+	assert_line --index 0 --partial 'opacity reset never (opacity decay 0.9)'
+	assert_line --index 1 'sgs-train: regularisers: dropout rising to 0.3, opacity decay 0.9, scale ratio above 10 (weight 0.01), largest scale above 0.1 x radius (weight 0.1), floaters: 8-NN distance above mean + 2 std, floaters: 0.1 in front of priors of confidence 0.5'
+	assert_line --index 2 --regexp '^sgs-train: iteration 10: floaters: [0-9]+ kNN outliers, 0 in front of the depth prior$'
+	assert_line --index 3 --regexp '^sgs-train: iteration 20: floaters: '
+	run head -n 1 log.tsv
+	assert_output "$(printf 'iteration\tview\trgb\tscale\tl1\tssim\tloss\tpsnr\tgaussians\tseconds')"
+	run sh -c "awk -F'\t' 'NR > 1 && (NF != 10 || \$4 < 0 || \$7 - \$3 - \$4 > 1e-5 || \$3 + \$4 - \$7 > 1e-5) { bad++ }
+		END { print NR - 1, bad + 0 }' log.tsv"
+	assert_output '30 0'
+}
+
+@test "-c and --resume with every regulariser on give the bytes of an uninterrupted run" {
+	reg="--dropout 0.3 --opacity-decay 0.95 --scale-ratio-weight 0.01 --scale-max-weight 0.1 --prune-floaters 2:8"
+	# shellcheck disable=SC2086
+	sgs-train -b cpu -I random -N 800 -n 100 -S 4 --densify 5:90:20 $reg -o a.ply "$FIX/scene.sgs"
+	# shellcheck disable=SC2086
+	SGS_TEST_INJECT_NAN_AT=70 run sgs-train -b cpu -I random -N 800 -n 100 -S 4 --densify 5:90:20 \
+		$reg -c 50 -o b.ply "$FIX/scene.sgs"
+	assert_failure 1
+	run sgs-train -b cpu --resume b.ply.ckpt -o b.ply "$FIX/scene.sgs"
+	assert_success
+	run cmp a.ply b.ply
+	assert_success
+	run sgs-train -b cpu --resume b.ply.ckpt --dropout 0.1 -o c.ply "$FIX/scene.sgs"
+	assert_failure 2
+	assert_output --partial 'come from the checkpoint'
+}
+
+@test "regulariser options out of range are usage errors" {
+	for bad in "--dropout 1" "--dropout -0.1" "--opacity-decay 1" "--scale-ratio 0.5" \
+		"--scale-max 0" "--scale-ratio-weight x" "--prune-floaters x" "--prune-floaters :8" \
+		"--prune-floaters 2:0" "--prune-floaters 2:8.5" "--prune-floaters 2:8:1" \
+		"--prune-floaters 2:8:0.1:0.5:9" "--prune-floaters 2:65"; do
+		# shellcheck disable=SC2086
+		run sgs-train -b cpu $bad -o m.ply "$FIX/scene.sgs"
+		assert_failure 2
+		assert_line --index 0 --partial "sgs-train: ${bad%% *}"
+		assert_line --index 1 --partial 'usage: sgs-train'
+	done
+	run sgs-train -b cpu -I random -N 300 -n 3 --prune-floaters 0::0.2:0.9 --opacity-decay 0 \
+		-o m.ply "$FIX/scene.sgs"
+	assert_success
+}

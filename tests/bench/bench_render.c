@@ -52,7 +52,7 @@ static int bench(const struct sgs_backend *be, uint32_t n, int w, int h, int run
 	struct sgs_gaussians host, dev, grad;
 	struct sgs_cam cam;
 	struct sgs_render_out ro;
-	struct sgs_raster_opts opts = {{0.0f, 0.0f, 0.0f}, 0};
+	struct sgs_raster_opts opts = {.bg = {0.0f, 0.0f, 0.0f}, .antialias = 0};
 	size_t np = (size_t)w * h;
 	int rc = -1;
 	if (host_gaussians_alloc(&host, n, 3))

@@ -7,6 +7,11 @@
 #           loss term), initialised from the fused points (-I seeds)
 #   mvs-depth  the same scene initialised from the prior pixels (-I depth,
 #           what -I auto chooses for a scene with priors)
+#   mvs-depth+dropout, mvs-depth+decay, mvs-depth+scale, mvs-depth+floaters
+#           mvs-depth with one regulariser of sgs-train(1) on (not in the
+#           default list; name them in SGS_BENCH_CONFIGS): --dropout 0.2,
+#           --opacity-decay 0.995, --scale-ratio-weight 0.01
+#           --scale-max-weight 0.1, --prune-floaters 3
 # Resumable: every stage writes its output under a temporary name and
 # renames it, finished stages are skipped, and training checkpoints every
 # 250 iterations and resumes from there, so a stopped run loses at most a
@@ -49,11 +54,25 @@ scene_args() {
 config_scene() {
 	case $1 in
 	random) echo "$2/scene.sgs" ;;
-	mvs | mvs-depth)
+	mvs | mvs-depth | mvs-depth+*)
 		[ -s "$2/mvs.sgs" ] || { echo "bench-quality: plane sweep for $2" >&2 &&
 			"$bin"/sgs-depth -v --points "$2/scene.sgs" > "$2/mvs.sgs.tmp" 2>> "$2/depth.err" &&
 			mv "$2/mvs.sgs.tmp" "$2/mvs.sgs"; } || return 1
 		echo "$2/mvs.sgs" ;;
+	*) echo "bench-quality: unknown configuration $1" >&2; return 2 ;;
+	esac
+}
+
+# $1 = configuration: its sgs-train options
+config_args() {
+	case $1 in
+	random) echo "" ;;
+	mvs) echo "-I seeds" ;;
+	mvs-depth) echo "-I depth" ;;
+	mvs-depth+dropout) echo "-I depth --dropout 0.2" ;;
+	mvs-depth+decay) echo "-I depth --opacity-decay 0.995" ;;
+	mvs-depth+scale) echo "-I depth --scale-ratio-weight 0.01 --scale-max-weight 0.1" ;;
+	mvs-depth+floaters) echo "-I depth --prune-floaters 3" ;;
 	*) echo "bench-quality: unknown configuration $1" >&2; return 2 ;;
 	esac
 }
@@ -68,15 +87,13 @@ for s in $scenes; do
 		d=$out/$c/$s
 		mkdir -p "$d"
 		sc=$(config_scene "$c" "$sd")
-		cargs=
-		[ "$c" = mvs ] && cargs="-I seeds"
-		[ "$c" = mvs-depth ] && cargs="-I depth"
+		cargs=$(config_args "$c") || exit 2
 		if [ ! -s "$d/model.ply" ]; then
 			resume=
 			[ -s "$d/train.ckpt" ] && resume="--resume $d/train.ckpt"
 			echo "bench-quality: training $s ($c)${resume:+ (resuming)}" >&2
+			[ -n "$resume" ] && cargs= # the checkpoint has them
 			# shellcheck disable=SC2086
-			[ -n "$resume" ] && cargs=
 			"$bin"/sgs-train -b cpu -v $cargs $args $resume -c 250 --checkpoint "$d/train.ckpt" \
 				-l "$d/train.tsv" -o "$d/model.ply" "$sc" 2>>"$d/train.err"
 			rm -f "$d/train.ckpt"

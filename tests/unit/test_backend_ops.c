@@ -93,7 +93,8 @@ struct variant {
 	int active;     /* scenes: SH degree used for colour */
 	int antialias;  /* scenes */
 	int w, h;       /* image */
-	float x;        /* loss: lambda; densify: max screen size */
+	float x;        /* loss: lambda; densify: max screen size; scenes:
+	                 * Gaussian dropout rate */
 	uint32_t cap;   /* densify, MCMC: max_gaussians */
 };
 
@@ -525,7 +526,9 @@ static int scene_setup(struct op_env *e)
 		return sgs_error_set("out of host memory");
 	if (!e->ctx[CPU] || !e->ctx[GPU])
 		return sgs_error_set("no render contexts");
-	sc->opts = (struct sgs_raster_opts){{0.2f, 0.5f, 0.8f}, v->antialias};
+	sc->opts = (struct sgs_raster_opts){.bg = {0.2f, 0.5f, 0.8f}, .antialias = v->antialias,
+					    .drop_rate = v->x, .drop_iteration = 5,
+					    .drop_seed = v->seed};
 	make_camera(v, &sc->cam);
 	sc->drgb = malloc(3 * np * sizeof(float));
 	sc->dalpha = malloc(np * sizeof(float));
@@ -632,7 +635,7 @@ static void project_once(struct op_env *e)
 			continue;
 		struct sgs_gaussians g = {0};
 		struct sgs_cam cam = {0};
-		struct sgs_raster_opts opts = {{0, 0, 0}, 0};
+		struct sgs_raster_opts opts = {.bg = {0, 0, 0}, .antialias = 0};
 		cam.w = cam.h = 16;
 		cam.fx = cam.fy = 10.0f;
 		g.sh_degree = 1;
@@ -764,7 +767,7 @@ static void rasterize_once(struct op_env *e)
 		const struct sgs_backend *be = e->be[s];
 		struct sgs_gaussians g = {0};
 		struct sgs_cam cam = {0};
-		struct sgs_raster_opts opts = {{0, 0, 0}, 0};
+		struct sgs_raster_opts opts = {.bg = {0, 0, 0}, .antialias = 0};
 		struct sgs_render_out none = {0};
 		cam.w = cam.h = 16;
 		cam.fx = cam.fy = 10.0f;
@@ -1487,6 +1490,110 @@ static void reset_free(struct op_env *e)
 	free_own(e);
 }
 
+/* ================= row decay_opacity (on reset_opacity's inputs) ================= */
+
+static int decay_run(struct op_env *e, int side)
+{
+	struct reset_io *io = e->own;
+	return e->be[side]->train.decay_opacity(&io->st[side], 0.995f);
+}
+
+/* Computed in double on both sides: equal but for a rare last bit. */
+static int decay_compare(struct op_env *e)
+{
+	const struct reset_io *io = e->own;
+	const uint32_t n = e->v->n;
+	float *h[2][2];
+	int bad = 0;
+	for (int s = 0; s < 2; s++) {
+		h[s][0] = fetch(e->be[s], io->st[s].params.opacity, n * 4);
+		h[s][1] = fetch(e->be[s], io->st[s].m.opacity, n * 4);
+		bad |= !h[s][0] || !h[s][1];
+	}
+	if (bad) {
+		fail(e, "fetch outputs");
+	} else {
+		int kept = 1;
+		for (int s = 0; s < 2; s++)
+			for (uint32_t i = 0; i < n; i++)
+				kept &= h[s][1][i] == 1.0f;
+		ok(kept, "decay_opacity [%s] moments kept", e->v->name);
+		check_below(e, "opacity logits", rel_err(h[CPU][0], h[GPU][0], n, 1, NULL, 1.0),
+			    TOL_ADAM);
+	}
+	for (int s = 0; s < 2; s++)
+		free(h[s][0]), free(h[s][1]);
+	return bad ? -1 : 0;
+}
+
+/* ================= row reg_scale ================= */
+
+struct scale_io {
+	struct sgs_train_state st[2]; /* log-scales and their gradients only */
+	double value[2];
+};
+
+static const struct sgs_scale_reg scale_p = {0.5f, 10.0f, 0.3f, 0.1f};
+
+static int scale_setup(struct op_env *e)
+{
+	const uint32_t n = e->v->n;
+	struct scale_io *io = calloc(1, sizeof *io);
+	float *ls = malloc(3 * n * 4), *g = malloc(3 * n * 4);
+	int err = !(e->own = io) || !ls || !g;
+	if (!err) {
+		/* scales 0.002 to 0.5: ratios to 250, some past the largest */
+		for (uint32_t i = 0; i < 3 * n; i++) {
+			ls[i] = (float)urange(log(0.002), log(0.5));
+			g[i] = (float)urange(-1.0, 1.0);
+		}
+		for (int s = 0; s < 2; s++) {
+			struct sgs_train_state *st = &io->st[s];
+			st->params.n = st->grads.n = n;
+			st->params.log_scales = side_buf(e->be[s], ls, 3 * n * 4, &err);
+			st->grads.log_scales = side_buf(e->be[s], g, 3 * n * 4, &err);
+		}
+	}
+	free(ls), free(g);
+	return err ? sgs_error_prefix("reg_scale inputs") : 0;
+}
+
+static int scale_run(struct op_env *e, int side)
+{
+	struct scale_io *io = e->own;
+	return e->be[side]->train.reg_scale(&io->st[side], &scale_p, &io->value[side]);
+}
+
+static int scale_compare(struct op_env *e)
+{
+	const struct scale_io *io = e->own;
+	const size_t n = 3 * (size_t)e->v->n;
+	double d = fabs(io->value[GPU] - io->value[CPU]) / fmax(fabs(io->value[CPU]), 1e-12);
+	diag("[%s] reg_scale value cpu %.9g cuda %.9g", e->v->name, io->value[CPU], io->value[GPU]);
+	check_below(e, "value", isnan(d) ? INFINITY : d, TOL_LOSS);
+	float *c = fetch(e->be[CPU], io->st[CPU].grads.log_scales, n * 4);
+	float *g = fetch(e->be[GPU], io->st[GPU].grads.log_scales, n * 4);
+	int rc = 0;
+	if (!c || !g)
+		rc = fail(e, "fetch gradients");
+	else
+		check_below(e, "log-scale gradients, of their largest", rel_err(c, g, n, 1, NULL, 0.0),
+			    TOL_LOSS_GRAD);
+	free(c), free(g);
+	return rc;
+}
+
+static void scale_free(struct op_env *e)
+{
+	struct scale_io *io = e->own;
+	if (io)
+		for (int s = 0; s < 2; s++) {
+			e->be[s]->free(io->st[s].params.log_scales);
+			e->be[s]->free(io->st[s].grads.log_scales);
+		}
+	free_own(e);
+}
+
 /* ========== the training state densify and the MCMC rows work on ========== */
 
 struct states {
@@ -1749,6 +1856,8 @@ static const struct variant scene_v[] = {
 	 .antialias = 1, .seed = 7, .big = 1},
 	{.name = "400 sh3 67x45 reused", .n = 400, .w = 67, .h = 45, .deg = 3, .active = 3,
 	 .seed = 8},
+	{.name = "300 sh1 dropout 0.3 67x45", .n = 300, .w = 67, .h = 45, .deg = 1, .active = 1,
+	 .x = 0.3f, .seed = 10},
 };
 static const struct variant_set scenes = {"scenes", scene_v, COUNT(scene_v), scene_setup,
 					  scene_free};
@@ -1788,6 +1897,12 @@ static const struct variant_set radii = {"radii", radii_v, COUNT(radii_v), NULL,
 static const struct variant opacity_v[] = {{.name = "5000 Gaussians", .n = 5000, .seed = 41}};
 static const struct variant_set opacities = {"opacities", opacity_v, COUNT(opacity_v), NULL,
 					     NULL};
+
+static const struct variant scale_v[] = {
+	{.name = "20000 Gaussians", .n = 20000, .seed = 81},
+	{.name = "1 Gaussian", .n = 1, .seed = 82},
+};
+static const struct variant_set scale_sets = {"log-scales", scale_v, COUNT(scale_v), NULL, NULL};
 
 static const struct variant densify_v[] = {
 	{.name = "20000 deg 3, screen 20", .n = 20000, .deg = 3, .x = 20.0f, .seed = 51, .big = 1},
@@ -1850,6 +1965,11 @@ static const struct op_case rows[] = {
 	 .setup = radii_setup, .run = radii_run, .compare = radii_compare, .free = radii_free},
 	{.name = "reset_opacity", .tol = "exact", .counts = 1, .on = &opacities,
 	 .setup = reset_setup, .run = reset_run, .compare = reset_compare, .free = reset_free},
+	{.name = "decay_opacity", .tol = "moments kept; logits " STR(TOL_ADAM), .on = &opacities,
+	 .setup = reset_setup, .run = decay_run, .compare = decay_compare, .free = reset_free},
+	{.name = "reg_scale", .tol = "value " STR(TOL_LOSS) "; gradients " STR(TOL_LOSS_GRAD),
+	 .on = &scale_sets, .setup = scale_setup, .run = scale_run, .compare = scale_compare,
+	 .free = scale_free},
 	{.name = "densify", .tol = "counts exact; state " STR(TOL_STATE), .on = &densify_states,
 	 .run = densify_run, .compare = densify_compare},
 	/* MCMC: each backend continues its own state */

@@ -25,7 +25,7 @@ struct result {
 static int run(const struct sgs_backend *be, const struct sgs_gaussians *g,
 	       const struct sgs_cam *cam, int threads, struct result *res)
 {
-	struct sgs_raster_opts opts = {{0.3f, 0.2f, 0.1f}, 1};
+	struct sgs_raster_opts opts = {.bg = {0.3f, 0.2f, 0.1f}, .antialias = 1};
 	struct sgs_render_out out;
 	size_t np = (size_t)W * H;
 	omp_set_num_threads(threads);

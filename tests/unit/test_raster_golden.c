@@ -113,7 +113,7 @@ int main(void)
 	struct sgs_gaussians g;
 	struct sgs_cam cam;
 	struct sgs_render_out out;
-	struct sgs_raster_opts opts = {{0.05f, 0.05f, 0.1f}, 0};
+	struct sgs_raster_opts opts = {.bg = {0.05f, 0.05f, 0.1f}, .antialias = 0};
 	if (!be || host_gaussians_alloc(&g, 4000, 3) || sgs_render_out_alloc(be, &out, W, H, 1)) {
 		ok(0, "setup: %s", sgs_error_get());
 		return tap_done();

@@ -15,6 +15,7 @@
 #include "sgs_kernels.h"
 #include "sgs_math_blend.h"
 #include "sgs_math_gaussian.h"
+#include "sgs_math_rng.h"
 #include "tap.h"
 #include "test_raster_util.h"
 
@@ -369,6 +370,7 @@ static double twist_loss(struct ref_params *p, const struct weights *w, struct r
 struct grad_scene {
 	uint64_t seed;
 	int w, h, n, deg, active, antialias;
+	float drop; /* Gaussian dropout rate (the multiplier from sgs_math_rng.h) */
 };
 
 static void test_scene(const struct sgs_backend *be, const struct grad_scene *sc)
@@ -376,7 +378,9 @@ static void test_scene(const struct sgs_backend *be, const struct grad_scene *sc
 	struct trng r = {sc->seed};
 	struct sgs_cam cam;
 	struct sgs_gaussians g, gr;
-	struct sgs_raster_opts opts = {{0.2f, 0.4f, 0.7f}, sc->antialias};
+	struct sgs_raster_opts opts = {.bg = {0.2f, 0.4f, 0.7f}, .antialias = sc->antialias,
+				       .drop_rate = sc->drop, .drop_iteration = 7,
+				       .drop_seed = sc->seed};
 	random_camera(&r, sc->w, sc->h, 0.9 * sc->w, 4.0, &cam);
 	host_gaussians_alloc(&g, (uint32_t)sc->n, sc->deg);
 	host_gaussians_alloc(&gr, (uint32_t)sc->n, sc->deg);
@@ -416,19 +420,40 @@ static void test_scene(const struct sgs_backend *be, const struct grad_scene *sc
 	sgs_render_out_alloc(be, &out, sc->w, sc->h, 1);
 	int rc = sgs_render(ctx, &g, &cam, &opts, &out);
 	rc = rc || sgs_render_backward(ctx, &dout, &gr, dbg, &dcam, acc, cnt);
-	ok(rc == 0, "seed %llu: forward + backward (%dx%d, %d Gaussians, SH %d of %d, aa %d)",
-	   (unsigned long long)sc->seed, sc->w, sc->h, sc->n, sc->active, sc->deg, sc->antialias);
-	int visible = 0;
+	ok(rc == 0, "seed %llu: forward + backward (%dx%d, %d Gaussians, SH %d of %d, aa %d, "
+	   "dropout %g)", (unsigned long long)sc->seed, sc->w, sc->h, sc->n, sc->active, sc->deg,
+	   sc->antialias, sc->drop);
+	/* the reference takes the dropout multipliers from the generator */
+	double *opmul = NULL;
+	int visible = 0, dropped = 0, culled_ok = 1;
+	if (sc->drop > 0) {
+		opmul = malloc((size_t)sc->n * sizeof *opmul);
+		for (int i = 0; i < sc->n; i++) {
+			int keep = sgs_rng_uniform(sc->seed, 7, (uint64_t)i, 192u) >= sc->drop;
+			opmul[i] = keep ? 1.0 / (1.0 - sc->drop) : 0.0;
+			dropped += !keep;
+			culled_ok &= keep || (ctx->radii[i] == 0 && gr.opacity[i] == 0 &&
+					      gr.means[3 * i] == 0 && gr.log_scales[3 * i] == 0);
+		}
+	}
 	for (int i = 0; i < sc->n; i++)
 		visible += ctx->radii[i] > 0;
-	ok(visible == sc->n && ctx->radii[0] > 0, "seed %llu: all %d Gaussians visible, "
-	   "including the one beyond the clamp", (unsigned long long)sc->seed, visible);
+	ok(visible == sc->n - dropped && (ctx->radii[0] > 0 || opmul), "seed %llu: all %d Gaussians "
+	   "visible, including the one beyond the clamp", (unsigned long long)sc->seed,
+	   sc->n - dropped);
+	if (sc->drop > 0)
+		ok(dropped > 0 && culled_ok, "seed %llu: the %d dropped Gaussians are culled, with no "
+		   "gradient", (unsigned long long)sc->seed, dropped);
 
 	/* grad2d accumulator: Inria's NDC units, +1 per visible Gaussian */
 	int acc_ok = 1;
 	for (int i = 0; i < sc->n; i++) {
 		double gx = ctx->d_xy[2 * i] * 0.5 * sc->w, gy = ctx->d_xy[2 * i + 1] * 0.5 * sc->h;
-		acc_ok &= fabs(acc[i] - sqrt(gx * gx + gy * gy)) <= 1e-5 * (1 + acc[i]) && cnt[i] == 1;
+		if (ctx->radii[i] == 0)
+			acc_ok &= acc[i] == 0 && cnt[i] == 0;
+		else
+			acc_ok &= fabs(acc[i] - sqrt(gx * gx + gy * gy)) <= 1e-5 * (1 + acc[i]) &&
+				  cnt[i] == 1;
 	}
 	ok(acc_ok, "seed %llu: 2D gradient accumulator and count", (unsigned long long)sc->seed);
 
@@ -436,6 +461,7 @@ static void test_scene(const struct sgs_backend *be, const struct grad_scene *sc
 	struct ref_params p;
 	struct ref_out o;
 	ref_params_from(&g, &cam, opts.bg, sc->antialias, &p);
+	p.opmul = opmul;
 	ref_out_alloc(&o, sc->w, sc->h);
 	struct kind kinds[] = {
 		/* float kernels against double differences: the errors seen
@@ -522,11 +548,14 @@ int main(void)
 		return tap_done();
 	}
 	static const struct grad_scene scenes[] = {
-		{11, 32, 32, 12, 3, 3, 0},
-		{12, 40, 24, 10, 3, 1, 1},
-		{13, 24, 36, 14, 2, 2, 0},
-		{14, 48, 40, 20, 3, 3, 1},
-		{15, 33, 17, 8, 1, 1, 0},
+		{11, 32, 32, 12, 3, 3, 0, 0.0f},
+		{12, 40, 24, 10, 3, 1, 1, 0.0f},
+		{13, 24, 36, 14, 2, 2, 0, 0.0f},
+		{14, 48, 40, 20, 3, 3, 1, 0.0f},
+		{15, 33, 17, 8, 1, 1, 0, 0.0f},
+		/* Gaussian dropout: the kept Gaussians' opacities x 1 / (1 - rate) */
+		{16, 40, 32, 16, 3, 3, 0, 0.4f},
+		{17, 36, 28, 14, 2, 2, 1, 0.3f},
 	};
 	for (size_t i = 0; i < sizeof scenes / sizeof scenes[0]; i++)
 		test_scene(be, scenes + i);

@@ -45,7 +45,7 @@ static void run_scene(const struct sgs_backend *be, const struct scene_spec *sp)
 	struct trng r = {sp->seed};
 	struct sgs_cam cam;
 	struct sgs_gaussians g;
-	struct sgs_raster_opts opts = {{0.1f, 0.5f, 0.9f}, sp->antialias};
+	struct sgs_raster_opts opts = {.bg = {0.1f, 0.5f, 0.9f}, .antialias = sp->antialias};
 	random_camera(&r, sp->w, sp->h, 0.9 * sp->w, 5.0, &cam);
 	if (host_gaussians_alloc(&g, (uint32_t)sp->n, sp->deg)) {
 		ok(0, "allocate scene");
@@ -143,7 +143,7 @@ static void test_empty(const struct sgs_backend *be)
 	struct trng r = {7};
 	struct sgs_cam cam;
 	struct sgs_gaussians g;
-	struct sgs_raster_opts opts = {{0.25f, 0.5f, 0.75f}, 0};
+	struct sgs_raster_opts opts = {.bg = {0.25f, 0.5f, 0.75f}, .antialias = 0};
 	struct sgs_render_out out;
 	struct sgs_raster_ctx *ctx = be->ctx_new();
 	random_camera(&r, 37, 21, 30, 5.0, &cam);

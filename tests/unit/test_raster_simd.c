@@ -57,7 +57,7 @@ static int run_path(const char *name, const struct sgs_gaussians *g, const struc
 		    const struct sgs_render_dout *dout, struct run *r)
 {
 	const struct sgs_backend *be = sgs_backend_cpu();
-	struct sgs_raster_opts opts = {{0.1f, 0.5f, 0.9f}, 1};
+	struct sgs_raster_opts opts = {.bg = {0.1f, 0.5f, 0.9f}, .antialias = 1};
 	struct sgs_raster_ctx *ctx = be->ctx_new();
 	int rc = ctx && cpu_simd_select(name) == 0 &&
 			 sgs_render_out_alloc(be, &r->out, cam->w, cam->h, 1) == 0 &&

@@ -135,6 +135,8 @@ static inline void random_gaussians(struct trng *r, const struct sgs_cam *cam, d
 struct ref_params {
 	int n, deg, K, antialias;
 	double *means, *ls, *q, *op, *sh; /* same layouts as sgs_gaussians */
+	double *opmul; /* n opacity multipliers (Gaussian dropout), 0: culled;
+	                * NULL: none (ref_params_free frees it) */
 	double bg[3];
 	int w, h;
 	double fx, fy, cx, cy, R[9], t[3], znear;
@@ -185,7 +187,7 @@ static inline int ref_params_from(const struct sgs_gaussians *g, const struct sg
 
 static inline void ref_params_free(struct ref_params *p)
 {
-	free(p->means), free(p->ls), free(p->q), free(p->op), free(p->sh);
+	free(p->means), free(p->ls), free(p->q), free(p->op), free(p->sh), free(p->opmul);
 }
 
 static inline int ref_out_alloc(struct ref_out *o, int w, int h)
@@ -314,6 +316,11 @@ static inline void ref_project(const struct ref_params *p, int i, struct ref_spl
 		return;
 	s->A = c / det, s->B = -b / det, s->C = a / det;
 	s->o = factor / (1.0 + exp(-p->op[i]));
+	if (p->opmul) {
+		if (p->opmul[i] == 0)
+			return;
+		s->o *= p->opmul[i];
+	}
 	/* colour seen from the camera centre -R^T t */
 	double cp[3], d[3];
 	for (int k = 0; k < 3; k++)

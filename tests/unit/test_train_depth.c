@@ -63,7 +63,7 @@ static double depth_error(const struct sgs_scene *s, const struct sgs_splats *m,
 			continue;
 		struct sgs_cam cam;
 		struct sgs_render_out out;
-		struct sgs_raster_opts ro = {{0, 0, 0}, 0};
+		struct sgs_raster_opts ro = {.bg = {0, 0, 0}, .antialias = 0};
 		sgs_cam_from_camera(&v->cam, &cam);
 		size_t np = (size_t)v->cam.w * v->cam.h;
 		if (sgs_render_out_alloc(be, &out, (int)v->cam.w, (int)v->cam.h, 1) != 0 ||
