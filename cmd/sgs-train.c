@@ -35,7 +35,9 @@ static const char synopsis[] =
 	"                 [--reset every|never] [--resume file] [--sh degree]\n"
 	"                 [--dropout rate] [--opacity-decay f] [--prune-floaters s[:k[:m[:c]]]]\n"
 	"                 [--scale-max f] [--scale-max-weight w] [--scale-ratio r]\n"
-	"                 [--scale-ratio-weight w] [scene]\n";
+	"                 [--scale-ratio-weight w] [--coreg] [--coreg-start it]\n"
+	"                 [--coreg-weight w] [--coprune every[:m[:d]]|never]\n"
+	"                 [--unpool t[:k[:until]]] [scene]\n";
 
 static void help(void)
 {
@@ -80,6 +82,17 @@ static void help(void)
 	       "  --scale-ratio r         r (default 10); default weight 0\n"
 	       "  --scale-max-weight w    penalise a largest scale above f x the\n"
 	       "  --scale-max f           scene radius (default 0.1); default weight 0\n"
+	       "  --coreg             CoR-GS: two fields, pseudo-view co-regularisation and\n"
+	       "                      co-pruning (the model written is the first field)\n"
+	       "  --coreg-weight w    weight of the pseudo-view term (default 1)\n"
+	       "  --coreg-start it    pseudo views from iteration it (default a fifth)\n"
+	       "  --coprune every[:m[:d]]  co-prune every N iterations (500) Gaussians with\n"
+	       "                      no counterpart within m (5) x the median nearest-\n"
+	       "                      neighbour distance, or within d; or never\n"
+	       "  --unpool t[:k[:until]]  FSGS unpooling at densification steps (until\n"
+	       "                      the window's end): midpoints to the k (3) nearest\n"
+	       "                      farther than t x the median gap (t >= 1) or the\n"
+	       "                      t-quantile of the gaps (t < 1)\n"
 	       "  -v                  progress lines even when stderr is not a terminal\n");
 }
 
@@ -176,13 +189,85 @@ static int parse_reg(int k, const char *arg, struct sgs_trainer_opts *o)
 	return 0;
 }
 
+/* "a[:b[:c]]" into up to three numbers within [lo, hi] (v keeps its
+ * value for an empty or absent part; the first part is required); wholes
+ * flags the parts that must be whole numbers. */
+static int parse_parts(const char *opt, const char *arg, const char *form, const double *lo,
+		       const double *hi, int wholes, double v[3])
+{
+	const char *p = arg;
+	for (int k = 0; k < 3 && p; k++) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char buf[32], what[64];
+		if (len >= sizeof buf || (k == 0 && len == 0) || (k == 2 && end)) {
+			sgs_warnx("%s: '%s' is not %s", opt, arg, form);
+			return -1;
+		}
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		snprintf(what, sizeof what, "%s part %d", opt, k + 1);
+		if (len > 0 && sgs_parse_double(buf, lo[k], hi[k], what, &v[k]) != 0)
+			return -1;
+		if ((wholes >> k & 1) && v[k] != floor(v[k])) {
+			sgs_warnx("%s: %g is not a whole number", what, v[k]);
+			return -1;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+/* --coreg-weight, --coreg-start, --coprune and --unpool (k: their order
+ * in parse_args's enum from OPT_COREG_W). */
+static int parse_coreg(int k, const char *arg, struct sgs_trainer_opts *o)
+{
+	double v[3];
+	if (k == 0) {
+		if (sgs_parse_double(arg, 0, 1e6, "--coreg-weight", &v[0]) != 0)
+			return -1;
+		o->coreg_weight = (float)v[0];
+		return 0;
+	}
+	if (k == 1) {
+		long it;
+		if (sgs_parse_long(arg, 0, 100000000L, "--coreg-start", &it) != 0)
+			return -1;
+		o->coreg_start = (uint32_t)it;
+		return 0;
+	}
+	if (k == 2) {
+		static const double lo[3] = {1, 1e-6, 0}, hi[3] = {1e8, 1e6, 1e30};
+		if (strcmp(arg, "never") == 0) {
+			o->coprune_every = SGS_NEVER;
+			return 0;
+		}
+		v[0] = SGS_COPRUNE_EVERY, v[1] = o->coprune_mult, v[2] = o->coprune_dist;
+		if (parse_parts("--coprune", arg, "every[:multiple[:distance]]", lo, hi, 1, v) != 0)
+			return -1;
+		o->coprune_every = (uint32_t)v[0];
+		o->coprune_mult = (float)v[1];
+		o->coprune_dist = (float)v[2];
+		return 0;
+	}
+	static const double lo[3] = {1e-6, 1, 0}, hi[3] = {1e6, SGS_KNN_MAX, 1e8};
+	v[0] = 0, v[1] = SGS_UNPOOL_KNN, v[2] = -1;
+	if (parse_parts("--unpool", arg, "threshold[:k[:until]]", lo, hi, 6, v) != 0)
+		return -1;
+	o->unpool = (float)v[0];
+	o->unpool_knn = (uint32_t)v[1];
+	o->unpool_until = v[2] < 0 ? SGS_RECIPE : (uint32_t)v[2];
+	return 0;
+}
+
 /* The command line, then what follows from it: the scene operand, stdout
  * for "-o -", the default checkpoint name. */
 static void parse_args(int argc, char **argv, struct train_args *a)
 {
 	enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC, OPT_DENSIFY,
 	       OPT_RESET, OPT_EVAL, OPT_DEPTH_W, OPT_NO_DEPTH, OPT_DROPOUT, OPT_DECAY,
-	       OPT_FLOATERS, OPT_SCALE_RW, OPT_SCALE_R, OPT_SCALE_MW, OPT_SCALE_M };
+	       OPT_FLOATERS, OPT_SCALE_RW, OPT_SCALE_R, OPT_SCALE_MW, OPT_SCALE_M, OPT_COREG,
+	       OPT_COREG_W, OPT_COREG_START, OPT_COPRUNE, OPT_UNPOOL };
 	static const struct option longopts[] = {
 		{"resume", required_argument, NULL, OPT_RESUME},
 		{"sh", required_argument, NULL, OPT_SH},
@@ -202,11 +287,16 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{"scale-ratio", required_argument, NULL, OPT_SCALE_R},
 		{"scale-max-weight", required_argument, NULL, OPT_SCALE_MW},
 		{"scale-max", required_argument, NULL, OPT_SCALE_M},
+		{"coreg", no_argument, NULL, OPT_COREG},
+		{"coreg-weight", required_argument, NULL, OPT_COREG_W},
+		{"coreg-start", required_argument, NULL, OPT_COREG_START},
+		{"coprune", required_argument, NULL, OPT_COPRUNE},
+		{"unpool", required_argument, NULL, OPT_UNPOOL},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	long v;
-	int ch;
+	int ch, coreg_opts = 0;
 	while ((ch = sgs_cli_getopt(argc, argv, "b:c:hI:l:n:N:o:S:v", longopts)) != -1) {
 		switch (ch) {
 		case 'b': a->backend = optarg; break;
@@ -305,6 +395,17 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 				usage();
 			a->recipe_given = 1;
 			break;
+		case OPT_COREG:
+			a->o.coreg = 1;
+			a->o.fields = 2;
+			a->recipe_given = 1;
+			break;
+		case OPT_COREG_W: case OPT_COREG_START: case OPT_COPRUNE: case OPT_UNPOOL:
+			if (parse_coreg(ch - OPT_COREG_W, optarg, &a->o) != 0)
+				usage();
+			coreg_opts |= ch != OPT_UNPOOL;
+			a->recipe_given = 1;
+			break;
 		case OPT_MAX_G:
 			if (sgs_parse_long(optarg, 1, 2000000000L, "--max-gaussians", &v) != 0)
 				usage();
@@ -317,10 +418,14 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 	}
 	if (sgs_cli_operands(argc, argv, 0, 1) != 0)
 		usage();
+	if (coreg_opts && !a->o.coreg) {
+		sgs_warnx("--coreg-weight, --coreg-start and --coprune need --coreg");
+		usage();
+	}
 	if (a->resume && a->recipe_given) {
 		sgs_warnx("--resume: -I, -N, -S, --densify, --depth-weight, --max-gaussians, --mcmc, "
 			  "--no-depth, --random-bg, --reset, --sh and the regularisers' options "
-			  "come from the checkpoint");
+			  "(--coreg and --unpool too) come from the checkpoint");
 		usage();
 	}
 	const char *env = getenv("SGS_TEST_INJECT_NAN_AT");
@@ -551,6 +656,13 @@ static int train(struct sgs_trainer *t, const struct train_args *a, FILE *log)
 		if (scored && ev.views && p.on && (progress_clear(&p), 1))
 			fprintf(stderr, "%s: iteration %u: %u test views: PSNR %.2f dB, SSIM %.4f\n",
 				sgs_cli_name(), in.iteration, ev.views, ev.psnr, ev.ssim);
+		if (in.coprune_pass && p.on && (progress_clear(&p), 1))
+			fprintf(stderr, "%s: iteration %u: co-pruning: %u and %u Gaussians without a "
+				"counterpart\n", sgs_cli_name(), in.iteration, in.copruned[0],
+				in.copruned[1]);
+		if (in.unpooled && p.on && (progress_clear(&p), 1))
+			fprintf(stderr, "%s: iteration %u: unpooling: %u Gaussians added\n",
+				sgs_cli_name(), in.iteration, in.unpooled);
 		if (in.floater_pass && p.on && (progress_clear(&p), 1))
 			fprintf(stderr, "%s: iteration %u: floaters: %u kNN outliers, %u in front of "
 				"the depth prior\n", sgs_cli_name(), in.iteration, in.floaters[0],
@@ -587,7 +699,7 @@ static int write_model(const struct sgs_trainer *t, const char *outpath)
 /* -v: the regularisers that are on, one line. */
 static void print_regularisers(const struct sgs_trainer_opts *o)
 {
-	char buf[512];
+	char buf[1024];
 	int n = 0;
 #define ADD(...) (n += snprintf(buf + n, n < (int)sizeof buf ? sizeof buf - n : 0, __VA_ARGS__))
 	if (o->dropout > 0)
@@ -603,6 +715,23 @@ static void print_regularisers(const struct sgs_trainer_opts *o)
 	if (o->floater_margin > 0)
 		ADD(", floaters: %g in front of priors of confidence %g", o->floater_margin,
 		    o->floater_conf);
+	if (o->coreg) {
+		ADD(", co-regularisation: pseudo views from iteration %u (weight %g)",
+		    sgs_coreg_start(o), o->coreg_weight);
+		if (o->coprune_every == SGS_NEVER)
+			ADD(", no co-pruning");
+		else if (o->coprune_dist > 0)
+			ADD(", co-pruning every %u beyond %g", o->coprune_every, o->coprune_dist);
+		else
+			ADD(", co-pruning every %u beyond %g x the median spacing", o->coprune_every,
+			    o->coprune_mult);
+	}
+	if (o->unpool >= 1)
+		ADD(", unpooling: midpoints to the %u nearest beyond %g x the median gap",
+		    o->unpool_knn, o->unpool);
+	else if (o->unpool > 0)
+		ADD(", unpooling: midpoints to the %u nearest beyond the %g quantile of the gaps",
+		    o->unpool_knn, o->unpool);
 #undef ADD
 	if (n > 0)
 		fprintf(stderr, "%s: regularisers: %s\n", sgs_cli_name(), buf + 2);

@@ -204,6 +204,9 @@ struct sgs_train_ops {
 	 * L = mean over the Gaussians of sgs_scale_reg_one to
 	 * st->grads.log_scales and writes L into *value (host). */
 	int (*reg_scale)(struct sgs_train_state *st, const struct sgs_scale_reg *p, double *value);
+	/* y[i] += a x[i] for count floats (sgs_add_scaled_one): a gradient
+	 * computed apart (CoR-GS's pseudo views) added to a field's. */
+	int (*add_scaled)(float *y, const float *x, size_t count, float a);
 };
 
 /* One reference/source pair of the plane-sweep matching cost (mvs_cost).

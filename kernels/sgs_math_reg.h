@@ -37,6 +37,17 @@ static inline SGS_HD float sgs_decay_logit(float logit, float factor)
 	return (float)log(y / (1.0 - y));
 }
 
+/* add_scaled's element: y + a x, the product rounded before the sum on
+ * both backends (no fused multiply-add), so they agree bit for bit. */
+static inline SGS_HD float sgs_add_scaled_one(float y, float x, float a)
+{
+#ifdef __CUDA_ARCH__
+	return __fadd_rn(y, __fmul_rn(a, x));
+#else
+	return y + a * x; /* -std=c11: no contraction */
+#endif
+}
+
 /* Log-ratios above this are taken as this (a ratio of 2.4e17), so that
  * the term and its gradient stay finite. */
 #define SGS_SCALE_LOG_RATIO_MAX 40.0f

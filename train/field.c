@@ -1,9 +1,11 @@
 /* A Gaussian field's storage, initialisation and optimiser step. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sgs_error.h"
 #include "sgs_splat.h"
+#include "sgs_train_host.h"
 #include "sgs_trainer.h"
 #include "train_field.h"
 
@@ -127,5 +129,83 @@ int field_optimise(struct sgs_field *f, const struct sgs_train_ops *ops, float l
 	if (!skip_opacity &&
 	    adam_group(f, ops, GRP_OPACITY, SGS_LR_OPACITY, SGS_LR_OPACITY, 0, 0) != 0)
 		return -1;
+	return 0;
+}
+
+/* The state's arrays (sgs_train_host.h): the parameter set's five first,
+ * in field_arrays' order. */
+static void set_n(struct sgs_train_state *st, uint32_t n)
+{
+	st->params.n = st->grads.n = st->m.n = st->v.n = n;
+}
+
+int field_compact(struct sgs_field *f, const struct sgs_backend *be, const uint8_t *drop)
+{
+	struct sgs_train_state *st = &f->st;
+	struct sgs_state_array arr[SGS_STATE_ARRAYS];
+	const uint32_t n = st->params.n;
+	int count = sgs_state_arrays(st, arr);
+	size_t wide = 0;
+	uint32_t keep = 0;
+	for (uint32_t i = 0; i < n; i++)
+		keep += !drop[i];
+	for (int k = 0; k < count; k++)
+		wide = arr[k].stride > wide ? arr[k].stride : wide;
+	float *h = malloc(((size_t)n * wide + 1) * sizeof *h);
+	if (!h)
+		return sgs_error_set("out of memory for %u Gaussians", n);
+	for (int k = 0; k < count && n; k++) {
+		const size_t w = arr[k].stride;
+		if (be->download(h, *arr[k].p, n * w * sizeof *h) != 0) {
+			free(h);
+			return -1;
+		}
+		for (uint32_t i = 0, o = 0; i < n; i++)
+			if (!drop[i])
+				memmove(h + (size_t)o++ * w, h + (size_t)i * w, w * sizeof *h);
+		if (keep && be->upload(*arr[k].p, h, keep * w * sizeof *h) != 0) {
+			free(h);
+			return -1;
+		}
+	}
+	free(h);
+	set_n(st, keep);
+	return 0;
+}
+
+int field_append(struct sgs_field *f, const struct sgs_backend *be, uint32_t max_gaussians,
+		 const struct sgs_gaussians *add)
+{
+	struct sgs_train_state *st = &f->st;
+	struct sgs_state_array arr[SGS_STATE_ARRAYS];
+	float *rows[NGROUPS], *fresh[SGS_STATE_ARRAYS] = {0};
+	size_t len[NGROUPS];
+	const uint32_t n = st->params.n, m = add->n;
+	int count = sgs_state_arrays(st, arr);
+	uint32_t cap = sgs_train_capacity(st->capacity, (uint64_t)n + m, max_gaussians);
+	if (cap == 0 || (max_gaussians && (uint64_t)n + m > max_gaussians))
+		return sgs_error_set("%u + %u Gaussians: past the cap", n, m);
+	if (cap != st->capacity) {
+		for (int k = 0; k < count; k++)
+			if (!(fresh[k] = be->alloc((size_t)cap * arr[k].stride * sizeof(float))) ||
+			    (n && be->copy(fresh[k], *arr[k].p, n * arr[k].stride * sizeof(float)) != 0)) {
+				for (int j = 0; j <= k; j++)
+					be->free(fresh[j]);
+				return sgs_error_prefix("growing to %u Gaussians", cap);
+			}
+		for (int k = 0; k < count; k++) {
+			be->free(*arr[k].p);
+			*arr[k].p = fresh[k];
+		}
+		st->capacity = cap;
+	}
+	field_arrays(add, rows, len);
+	for (int k = 0; k < count && m; k++) {
+		float *dst = *arr[k].p + (size_t)n * arr[k].stride;
+		size_t bytes = (size_t)m * arr[k].stride * sizeof(float);
+		if (k < NGROUPS ? be->upload(dst, rows[k], bytes) : be->memset(dst, 0, bytes))
+			return -1;
+	}
+	set_n(st, n + m);
 	return 0;
 }

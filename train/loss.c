@@ -69,10 +69,34 @@ static int add_scale_reg(struct loss_eval *e, float w, double *value)
 	return e->ops->reg_scale(&e->field->st, &p, value);
 }
 
+static float weight_coreg(const struct sgs_trainer_opts *o, uint32_t it)
+{
+	return it >= sgs_coreg_start(o) ? o->coreg_weight : 0.0f;
+}
+
+/* CoR-GS's pseudo-view term: w x the gradient trainer_coreg_pseudo took
+ * of L1 + D-SSIM against the other field's render (a constant). */
+static int add_coreg(struct loss_eval *e, float w, double *value)
+{
+	float *y[NGROUPS], *x[NGROUPS];
+	size_t len[NGROUPS];
+	*value = 0.0;
+	if (!e->pseudo_grad || !(w > 0.0f))
+		return 0;
+	*value = e->pseudo_value;
+	field_arrays(&e->field->st.grads, y, len);
+	field_arrays(e->pseudo_grad, x, len);
+	for (int i = 0; i < NGROUPS; i++)
+		if (e->ops->add_scaled(y[i], x[i], len[i], w) != 0)
+			return -1;
+	return 0;
+}
+
 static const struct loss_term rgb = {"rgb", TERM_IMAGE, 1, weight_one, add_rgb};
 static const struct loss_term depth = {"depth", TERM_IMAGE, 1, weight_depth, add_depth_pearson};
 static const struct loss_term mcmc_reg = {"mcmc_reg", TERM_PARAMS, 0, weight_mcmc, add_mcmc_reg};
 static const struct loss_term scale_reg = {"scale", TERM_PARAMS, 1, weight_one, add_scale_reg};
+static const struct loss_term coreg = {"coreg", TERM_PARAMS, 1, weight_coreg, add_coreg};
 
 int loss_terms(const struct sgs_trainer_opts *o, const struct loss_term **out)
 {
@@ -84,6 +108,8 @@ int loss_terms(const struct sgs_trainer_opts *o, const struct loss_term **out)
 		out[n++] = &mcmc_reg;
 	if (o->scale_ratio_weight > 0.0f || o->scale_max_weight > 0.0f)
 		out[n++] = &scale_reg;
+	if (o->coreg)
+		out[n++] = &coreg;
 	return n;
 }
 

@@ -70,6 +70,21 @@ struct sgs_trainer_opts {
 	                         * its confidence is at least floater_conf
 	                         * (SGS_FLOATER_CONF) */
 	float floater_conf;
+	/* CoR-GS co-regularisation (needs fields = 2) and FSGS unpooling,
+	 * sgs-train(1); off at 0. */
+	int coreg;              /* pseudo views and co-pruning between the fields */
+	float coreg_weight;     /* weight of the pseudo-view term (1) */
+	uint32_t coreg_start;   /* pseudo views from this iteration on (SGS_RECIPE:
+	                         * a fifth of the run, sgs_coreg_start) */
+	uint32_t coprune_every; /* co-prune every N iterations (500; SGS_NEVER) */
+	float coprune_mult;     /* no counterpart within this x the field's median
+	                         * nearest-neighbour distance (SGS_COPRUNE_MULT) */
+	float coprune_dist;     /* or within this absolute distance (0: the multiple) */
+	float unpool;           /* unpooling's gap threshold: >= 1 a multiple of the
+	                         * median k-NN gap, < 1 a quantile of the gaps; 0 off */
+	uint32_t unpool_knn;    /* k (SGS_UNPOOL_KNN) */
+	uint32_t unpool_until;  /* at densification steps up to here (SGS_RECIPE: the
+	                         * densification window's end) */
 };
 
 /* The regularisers' parameters when only their switch is given. */
@@ -78,6 +93,9 @@ struct sgs_trainer_opts {
 #define SGS_FLOATER_KNN 20u
 #define SGS_FLOATER_MARGIN 0.1f
 #define SGS_FLOATER_CONF 0.5f
+#define SGS_COPRUNE_EVERY 500u
+#define SGS_COPRUNE_MULT 5.0f
+#define SGS_UNPOOL_KNN 3u
 
 /* The depth term's default weight: FSGS's for its global Pearson term,
  * and the best of 0, 0.05, 0.2, 0.5 on fern and DTU with plane-sweep
@@ -216,6 +234,45 @@ int sgs_floater_flags(const struct sgs_trainer_opts *o, const struct sgs_scene *
 		      const float *xyz, const float *logit_opacity, uint32_t n, uint8_t *flags,
 		      uint32_t counts[2]);
 
+/* ---- CoR-GS co-regularisation and FSGS unpooling (train/coreg.c) ---- */
+
+/* For each of nq query points the distance to the nearest of nref
+ * reference points (the k-d tree above); query == ref skips each point
+ * itself.  INFINITY where there is none. */
+int sgs_knn_nearest(const float *ref, uint64_t nref, const float *query, uint64_t nq,
+		    float *dist);
+/* The k (1..SGS_KNN_MAX) nearest other points of each of n points,
+ * nearest first: idx[k i + j], dist[k i + j]; UINT32_MAX and INFINITY
+ * past the points there are. */
+int sgs_knn_neighbours(const float *xyz, uint64_t n, int k, uint32_t *idx, float *dist);
+
+/* The iteration pseudo views start at: o->coreg_start, or a fifth of the
+ * run for SGS_RECIPE. */
+uint32_t sgs_coreg_start(const struct sgs_trainer_opts *o);
+
+/* A camera between a and b: rotation slerped (world-to-camera, the short
+ * way) and centre interpolated at s in [0, 1], then turned by the
+ * rotation vector drot (radians, left-multiplied) and moved by dcentre;
+ * a's intrinsics. */
+void sgs_pseudo_cam(const struct sgs_cam *a, const struct sgs_cam *b, double s,
+		    const double dcentre[3], const double drot[3], struct sgs_cam *out);
+
+/* Co-pruning's test on host arrays: drop[i] = 1 for each of field a's na
+ * points with no point of field b (nb) within the threshold, o->coprune_dist
+ * or o->coprune_mult x the median distance of a's points to their nearest
+ * other one (written to *threshold); *count the dropped. */
+int sgs_coprune_flags(const struct sgs_trainer_opts *o, const float *xa, uint32_t na,
+		      const float *xb, uint32_t nb, uint8_t *drop, float *threshold,
+		      uint32_t *count);
+
+/* Unpooling's plan on host arrays: the pairs (source i, neighbour j), j
+ * one of i's o->unpool_knn nearest, whose distance is above the
+ * threshold (o->unpool; written to *threshold), each pair once, at most
+ * `budget` of them (the largest gaps first, then by index), into
+ * pairs[2 m] (malloc'ed, *npairs = m). */
+int sgs_unpool_pairs(const struct sgs_trainer_opts *o, const float *xyz, uint32_t n,
+		     uint32_t budget, uint32_t **pairs, uint32_t *npairs, float *threshold);
+
 /* ---- the loop ---- */
 
 struct sgs_trainer;
@@ -235,6 +292,9 @@ struct sgs_step_info {
 	                        * opacity to nothing, for the strategy to
 	                        * prune or relocate): */
 	uint32_t floaters[2];  /* kNN outliers, Gaussians in front of a prior */
+	int coprune_pass;      /* co-pruning ran before the iteration and */
+	uint32_t copruned[2];  /* dropped this many Gaussians of each field */
+	uint32_t unpooled;     /* Gaussians unpooling added (the first field) */
 	struct sgs_densify_stats dstats;
 	double seconds;     /* training time so far, resumed runs included */
 };
@@ -290,8 +350,14 @@ struct sgs_eval_result {
 int sgs_trainer_evaluate(struct sgs_trainer *t, int split, struct sgs_eval_result *r);
 
 /* The current model (the first field) as host arrays (sgs_splats_alloc'ed
- * into out). */
+ * into out); _field: field k's. */
 int sgs_trainer_export(const struct sgs_trainer *t, struct sgs_splats *out);
+int sgs_trainer_export_field(const struct sgs_trainer *t, uint32_t k, struct sgs_splats *out);
+/* Iteration it's pseudo view (CoR-GS): train views a and b (indices among
+ * the train views) and s drawn from the seed and it, noise added
+ * (sgs-train(1)). */
+void sgs_trainer_pseudo_cam(const struct sgs_trainer *t, uint32_t it, struct sgs_cam *cam,
+			    uint32_t *a, uint32_t *b, double *s);
 /* Everything that decides the rest of the run, written atomically (a
  * temporary file renamed into place); format in sgs-train(1). */
 int sgs_trainer_checkpoint(const struct sgs_trainer *t, const char *path);

@@ -32,6 +32,15 @@ void field_free(struct sgs_field *f, const struct sgs_backend *be);
 int field_from_points(struct sgs_field *f, const struct sgs_backend *be, int deg,
 		      const float *xyz, const uint8_t *rgb, uint64_t n);
 
+/* Host-side edits of the whole state (parameters, moments, gradients,
+ * statistics): drop the Gaussians with drop[i] set, keeping the order;
+ * append add->n Gaussians with add's (host) parameters and zero
+ * moments, gradients and statistics, growing the buffers up to
+ * max_gaussians (0: no cap) as densify does. */
+int field_compact(struct sgs_field *f, const struct sgs_backend *be, const uint8_t *drop);
+int field_append(struct sgs_field *f, const struct sgs_backend *be, uint32_t max_gaussians,
+		 const struct sgs_gaussians *add);
+
 /* Propagate sh_active to every set of the state (kernels read it). */
 void field_sync_sh(struct sgs_field *f);
 

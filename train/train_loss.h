@@ -32,6 +32,10 @@ struct loss_eval {
 	float *ddepth;
 	int depth_used;
 	float extent;          /* the scene radius (scale regularisers) */
+	/* CoR-GS: the field's gradient towards the other field's render of a
+	 * pseudo view and its loss (NULL when none this iteration) */
+	const struct sgs_gaussians *pseudo_grad;
+	double pseudo_value;
 };
 
 struct loss_term {

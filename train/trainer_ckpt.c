@@ -20,7 +20,8 @@
 #define CKPT_VERSION 2
 #define TOPT_MIN 64    /* the first TOPT; fields past a TOPT's end read as 0 */
 #define TOPT_REG 128   /* the regularisers' fields (40 bytes) */
-#define TOPT_BYTES 192 /* as written */
+#define TOPT_COREG 192 /* co-regularisation and unpooling (40 bytes) */
+#define TOPT_BYTES 256 /* as written */
 #define TOPT_MAX 65536 /* longest accepted; bytes past TOPT_BYTES must be 0 */
 #define TSTA_BYTES 64
 #define FSTA_BYTES 32
@@ -95,6 +96,34 @@ static void decode_reg(const uint8_t *b, struct sgs_trainer_opts *o)
 	o->floater_conf = sgs_get_f32(b + 36);
 }
 
+/* Co-regularisation and unpooling, at TOPT_COREG (0 in older checkpoints:
+ * off). */
+static void encode_coreg(const struct sgs_trainer_opts *o, uint8_t *b)
+{
+	sgs_put_u32(b, o->coreg ? 1u : 0u);
+	sgs_put_f32(b + 4, o->coreg_weight);
+	sgs_put_u32(b + 8, o->coreg_start);
+	sgs_put_u32(b + 12, o->coprune_every);
+	sgs_put_f32(b + 16, o->coprune_mult);
+	sgs_put_f32(b + 20, o->coprune_dist);
+	sgs_put_f32(b + 24, o->unpool);
+	sgs_put_u32(b + 28, o->unpool_knn);
+	sgs_put_u32(b + 32, o->unpool_until);
+}
+
+static void decode_coreg(const uint8_t *b, struct sgs_trainer_opts *o)
+{
+	o->coreg = (int)sgs_get_u32(b);
+	o->coreg_weight = sgs_get_f32(b + 4);
+	o->coreg_start = sgs_get_u32(b + 8);
+	o->coprune_every = sgs_get_u32(b + 12);
+	o->coprune_mult = sgs_get_f32(b + 16);
+	o->coprune_dist = sgs_get_f32(b + 20);
+	o->unpool = sgs_get_f32(b + 24);
+	o->unpool_knn = sgs_get_u32(b + 28);
+	o->unpool_until = sgs_get_u32(b + 32);
+}
+
 static void encode_opts(const struct sgs_trainer_opts *o, uint8_t *b)
 {
 	memset(b, 0, TOPT_BYTES);
@@ -114,6 +143,7 @@ static void encode_opts(const struct sgs_trainer_opts *o, uint8_t *b)
 	sgs_put_u32(b + 56, o->reset_every);
 	sgs_put_f32(b + 60, o->depth_weight); /* 0 in checkpoints older than it */
 	encode_reg(o, b + TOPT_REG);
+	encode_coreg(o, b + TOPT_COREG);
 }
 
 static void encode_state(const struct sgs_trainer *t, uint8_t *b)
@@ -245,6 +275,8 @@ static int check_opts(struct sgs_chunk_reader *r, const struct sgs_trainer_opts 
 		return sgs_chunk_error(r, "depth weight %g: not a finite number >= 0", o->depth_weight);
 	if (o->fields < 1 || o->fields > SGS_MAX_FIELDS)
 		return sgs_chunk_error(r, "%u Gaussian fields (1 to %d)", o->fields, SGS_MAX_FIELDS);
+	if (o->coreg != 0 && o->coreg != 1)
+		return sgs_chunk_error(r, "co-regularisation flag %d", o->coreg);
 	char why[128];
 	if (trainer_check_reg(o, why, sizeof why) != 0)
 		return sgs_chunk_error(r, "%s", why);
@@ -308,6 +340,7 @@ static int read_head(struct sgs_chunk_reader *r, struct ckpt_head *h)
 	o->reset_every = sgs_get_u32(b + 56);
 	o->depth_weight = sgs_get_f32(b + 60);
 	decode_reg(b + TOPT_REG, o);
+	decode_coreg(b + TOPT_COREG, o);
 	if (check_opts(r, o) != 0)
 		return -1;
 	if (sgs_chunk_read_expect(r, "TSTA", TSTA_BYTES) != 0 ||

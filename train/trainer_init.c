@@ -142,19 +142,23 @@ static void build(struct kdtree *t, uint32_t lo, uint32_t hi)
 /* The k nearest distances found so far (k <= SGS_KNN_MAX). */
 struct knn {
 	double d[SGS_KNN_MAX]; /* ascending squared distances */
+	uint32_t id[SGS_KNN_MAX]; /* their points (equal distances: lower index first) */
 	int found, k;
 };
 
-static void knn_push(struct knn *b, double d)
+static void knn_push(struct knn *b, double d, uint32_t id)
 {
-	if (b->found == b->k && d >= b->d[b->k - 1])
+	if (b->found == b->k &&
+	    (d > b->d[b->k - 1] || (d == b->d[b->k - 1] && id >= b->id[b->k - 1])))
 		return;
 	int i = b->found < b->k ? b->found++ : b->k - 1;
-	while (i > 0 && b->d[i - 1] > d) {
+	while (i > 0 && (b->d[i - 1] > d || (b->d[i - 1] == d && b->id[i - 1] > id))) {
 		b->d[i] = b->d[i - 1];
+		b->id[i] = b->id[i - 1];
 		i--;
 	}
 	b->d[i] = d;
+	b->id[i] = id;
 }
 
 static void search(const struct kdtree *t, uint32_t lo, uint32_t hi, const float q[3],
@@ -166,14 +170,14 @@ static void search(const struct kdtree *t, uint32_t lo, uint32_t hi, const float
 		if (p != self) {
 			const float *x = t->xyz + 3 * (size_t)p;
 			double dx = x[0] - q[0], dy = x[1] - q[1], dz = x[2] - q[2];
-			knn_push(b, dx * dx + dy * dy + dz * dz);
+			knn_push(b, dx * dx + dy * dy + dz * dz, p);
 		}
 		int ax = t->axis[mid];
 		double diff = (double)q[ax] - t->xyz[3 * (size_t)p + ax];
 		uint32_t nlo = diff < 0 ? lo : mid + 1, nhi = diff < 0 ? mid : hi;
 		uint32_t flo = diff < 0 ? mid + 1 : lo, fhi = diff < 0 ? hi : mid;
 		search(t, nlo, nhi, q, self, b);
-		if (b->found == b->k && diff * diff >= b->d[b->k - 1])
+		if (b->found == b->k && diff * diff > b->d[b->k - 1])
 			return;
 		lo = flo;
 		hi = fhi;
@@ -240,6 +244,47 @@ int sgs_knn_mean_distance(const float *xyz, uint64_t n, int k, float *dist)
 		for (int j = 0; j < b.found; j++)
 			mean += sqrt(b.d[j]);
 		dist[i] = b.found ? (float)(mean / b.found) : 0.0f;
+	}
+	free(t.idx);
+	free(t.axis);
+	return 0;
+}
+
+int sgs_knn_nearest(const float *ref, uint64_t nref, const float *query, uint64_t nq,
+		    float *dist)
+{
+	struct kdtree t;
+	if (kd_new(ref, nref, &t) != 0)
+		return -1;
+	const uint32_t none = UINT32_MAX; /* never an index (kd_new) */
+#pragma omp parallel for schedule(dynamic, 1024)
+	for (int64_t i = 0; i < (int64_t)nq; i++) {
+		struct knn b;
+		b.found = 0, b.k = 1;
+		search(&t, 0, (uint32_t)nref, query + 3 * i, query == ref ? (uint32_t)i : none, &b);
+		dist[i] = b.found ? (float)sqrt(b.d[0]) : INFINITY;
+	}
+	free(t.idx);
+	free(t.axis);
+	return 0;
+}
+
+int sgs_knn_neighbours(const float *xyz, uint64_t n, int k, uint32_t *idx, float *dist)
+{
+	struct kdtree t;
+	if (k < 1 || k > SGS_KNN_MAX)
+		return sgs_error_set("%d neighbours: outside 1..%d", k, SGS_KNN_MAX);
+	if (kd_new(xyz, n, &t) != 0)
+		return -1;
+#pragma omp parallel for schedule(dynamic, 1024)
+	for (int64_t i = 0; i < (int64_t)n; i++) {
+		struct knn b;
+		b.found = 0, b.k = k;
+		search(&t, 0, (uint32_t)n, xyz + 3 * i, (uint32_t)i, &b);
+		for (int j = 0; j < k; j++) {
+			idx[(size_t)k * i + j] = j < b.found ? b.id[j] : UINT32_MAX;
+			dist[(size_t)k * i + j] = j < b.found ? (float)sqrt(b.d[j]) : INFINITY;
+		}
 	}
 	free(t.idx);
 	free(t.axis);

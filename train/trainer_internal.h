@@ -25,6 +25,17 @@ struct train_view {
 	                * the depth term is off */
 };
 
+/* CoR-GS's pseudo views (train/coreg.c): scratch, rebuilt every
+ * iteration. */
+struct trainer_coreg {
+	float *rgb[SGS_MAX_FIELDS];           /* each field's render, 3 x largest view */
+	struct sgs_gaussians grad[SGS_MAX_FIELDS]; /* its gradient towards the other's */
+	uint32_t cap[SGS_MAX_FIELDS];         /* Gaussians grad[k] has room for */
+	double value[SGS_MAX_FIELDS];         /* its loss (L1 + D-SSIM) */
+	int ready;                            /* computed for this iteration */
+	float cam_extent;                     /* sgs_scene_extent: the noise's scale */
+};
+
 struct sgs_trainer {
 	const struct sgs_backend *be;
 	const struct sgs_train_ops *ops; /* &be->train */
@@ -60,6 +71,7 @@ struct sgs_trainer {
 	double seconds;            /* training time, resumed runs included */
 	int profiling;
 	struct sgs_trainer_profile prof;
+	struct trainer_coreg coreg;
 };
 
 /* Views, GT images, extent, fingerprint, strategy, loss terms and scratch
@@ -79,5 +91,18 @@ uint64_t trainer_field_seed(const struct sgs_trainer *t, uint32_t k);
 /* Floater pruning of field f (train/floaters.c): floaters found get an
  * opacity the strategy's step then prunes; counts into info. */
 int trainer_floaters(struct sgs_trainer *t, struct sgs_field *f, struct sgs_step_info *info);
+
+/* CoR-GS and FSGS (train/coreg.c): scratch for o (maxpix: the largest
+ * view) and its release; both fields' pseudo views of iteration it and
+ * their gradients (coreg.ready); co-pruning before iteration it when due
+ * (counts per field); unpooling of field f at a densification step
+ * (info->unpooled). */
+int trainer_coreg_setup(struct sgs_trainer *t, size_t maxpix);
+void trainer_coreg_free(struct sgs_trainer *t);
+int trainer_coreg_pseudo(struct sgs_trainer *t, uint32_t it, const float bg[3]);
+int trainer_coprune_due(const struct sgs_trainer *t, uint32_t it);
+int trainer_coprune(struct sgs_trainer *t, uint32_t counts[2]);
+int trainer_unpool_due(const struct sgs_trainer *t, uint32_t it);
+int trainer_unpool(struct sgs_trainer *t, struct sgs_field *f, struct sgs_step_info *info);
 
 #endif

@@ -111,7 +111,9 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 			return -1;
 	}
 	struct loss_eval e = {t->ops, &t->o, f, t->out.rgb, gt, tv->w, tv->h, t->dimg, it, 0, 0, 0,
-			      t->out.depth, tv->prior, tv->conf, t->ddepth, 0, t->extent};
+			      t->out.depth, tv->prior, tv->conf, t->ddepth, 0, t->extent,
+			      /* CoR-GS: this field's pull towards the other's render */
+			      t->coreg.ready ? &t->coreg.grad[k] : NULL, t->coreg.value[k]};
 	if (t->ddepth && tv->prior &&
 	    t->be->memset(t->ddepth, 0, (size_t)tv->w * tv->h * sizeof(float)) != 0)
 		return -1;
@@ -141,6 +143,8 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 	    trainer_floaters(t, f, &fi) != 0)
 		return -1;
 	if (ds->step(t, f, k, it, &fi) != 0)
+		return -1;
+	if (trainer_unpool_due(t, it) && trainer_unpool(t, f, &fi) != 0)
 		return -1;
 	if (t->o.opacity_decay > 0.0f && densify_due(&t->sched, it) &&
 	    t->ops->decay_opacity(&f->st, t->o.opacity_decay) != 0)
@@ -175,6 +179,10 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 static int run_step(struct sgs_trainer *t, uint32_t it, struct sgs_step_info *info)
 {
 	float bg[3];
+	uint32_t copruned[2] = {0, 0};
+	int coprune = trainer_coprune_due(t, it);
+	if (coprune && trainer_coprune(t, copruned) != 0)
+		return -1;
 	const struct train_view *tv = &t->views[next_view(t)];
 	if (t->o.random_bg)
 		for (int c = 0; c < 3; c++)
@@ -182,11 +190,13 @@ static int run_step(struct sgs_trainer *t, uint32_t it, struct sgs_step_info *in
 	else
 		memcpy(bg, t->scene->background, sizeof bg);
 	const float *gt = ground_truth(t, tv, bg);
-	if (!gt)
+	if (!gt || trainer_coreg_pseudo(t, it, bg) != 0)
 		return -1;
 	for (uint32_t k = 0; k < t->nfields; k++)
 		if (field_step(t, k, it, tv, gt, bg, info) != 0)
 			return t->nfields > 1 ? sgs_error_prefix("field %u", k) : -1;
+	info->coprune_pass = coprune;
+	memcpy(info->copruned, copruned, sizeof copruned);
 	info->iteration = it;
 	info->view = tv->scene_index;
 	info->psnr = info->mse > 0 ? -10.0 * log10(info->mse) : INFINITY;

@@ -28,6 +28,13 @@ void sgs_trainer_defaults(struct sgs_trainer_opts *o)
 	o->floater_knn = SGS_FLOATER_KNN;
 	o->floater_margin = 0.0f; /* SGS_FLOATER_MARGIN with --prune-floaters */
 	o->floater_conf = SGS_FLOATER_CONF;
+	o->coreg = 0;
+	o->coreg_weight = 1.0f;
+	o->coreg_start = o->unpool_until = SGS_RECIPE;
+	o->coprune_every = SGS_COPRUNE_EVERY;
+	o->coprune_mult = SGS_COPRUNE_MULT;
+	o->coprune_dist = o->unpool = 0.0f;
+	o->unpool_knn = SGS_UNPOOL_KNN;
 }
 
 /* v scaled from a 30000-iteration run to `iterations`, rounded to nearest. */

@@ -155,6 +155,18 @@ int trainer_check_reg(const struct sgs_trainer_opts *o, char *why, size_t n)
 		return BAD("floater depth margin %g outside [0, 1)", o->floater_margin);
 	if (!(o->floater_conf >= 0.0f && o->floater_conf < 1e30f))
 		return BAD("floater confidence %g: not a finite number >= 0", o->floater_conf);
+	if (o->coreg && o->fields != 2)
+		return BAD("co-regularisation needs two fields, not %u", o->fields);
+	if (o->coreg && !(o->coreg_weight >= 0.0f && o->coreg_weight < 1e30f))
+		return BAD("co-regularisation weight %g: not a finite number >= 0", o->coreg_weight);
+	if (o->coreg && !(o->coprune_dist >= 0.0f && o->coprune_dist < 1e30f &&
+			  (o->coprune_dist > 0.0f || (o->coprune_mult > 0.0f && o->coprune_mult < 1e30f))))
+		return BAD("co-pruning distance %g, multiple %g: not finite numbers > 0",
+			   o->coprune_dist, o->coprune_mult);
+	if (!(o->unpool >= 0.0f && o->unpool < 1e30f))
+		return BAD("unpooling threshold %g: not a finite number >= 0", o->unpool);
+	if (o->unpool > 0.0f && (o->unpool_knn < 1 || o->unpool_knn > SGS_KNN_MAX))
+		return BAD("%u unpooling neighbours (1 to %d)", o->unpool_knn, SGS_KNN_MAX);
 	return 0;
 #undef BAD
 }
@@ -223,7 +235,7 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const str
 		return -1;
 	if (!(t->host_scratch = malloc(3 * maxpix * sizeof(float))))
 		return sgs_error_set("out of memory");
-	return 0;
+	return trainer_coreg_setup(t, maxpix);
 }
 
 uint64_t trainer_field_seed(const struct sgs_trainer *t, uint32_t k)
@@ -312,6 +324,7 @@ void sgs_trainer_free(struct sgs_trainer *t)
 		be->free(t->dimg);
 		be->free(t->ddepth);
 		be->free(t->gt_scratch);
+		trainer_coreg_free(t);
 	}
 	for (uint32_t i = 0; t->views && i < t->ntrain; i++) {
 		free(t->views[i].alpha);
@@ -325,7 +338,14 @@ void sgs_trainer_free(struct sgs_trainer *t)
 
 int sgs_trainer_export(const struct sgs_trainer *t, struct sgs_splats *out)
 {
-	const struct sgs_gaussians *g = &t->fields[0].st.params;
+	return sgs_trainer_export_field(t, 0, out);
+}
+
+int sgs_trainer_export_field(const struct sgs_trainer *t, uint32_t k, struct sgs_splats *out)
+{
+	if (k >= t->nfields)
+		return sgs_error_set("field %u of %u", k, t->nfields);
+	const struct sgs_gaussians *g = &t->fields[k].st.params;
 	sgs_splats_init(out);
 	if (sgs_splats_alloc(out, g->n, (uint32_t)g->sh_degree) != 0)
 		return -1;

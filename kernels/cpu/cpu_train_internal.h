@@ -21,6 +21,7 @@ int cpu_mcmc_relocate(const struct sgs_backend *be, struct sgs_train_state *st,
 int cpu_mcmc_noise(struct sgs_train_state *st, float scale, uint64_t seed, uint32_t iteration);
 int cpu_mcmc_regularise(struct sgs_train_state *st, float opacity_w, float scale_w);
 int cpu_decay_opacity(struct sgs_train_state *st, float factor);
+int cpu_add_scaled(float *y, const float *x, size_t count, float a);
 int cpu_reg_scale(struct sgs_train_state *st, const struct sgs_scale_reg *p, double *value);
 
 /* The CPU training operations by name, one list for both tables. */
@@ -37,6 +38,7 @@ int cpu_reg_scale(struct sgs_train_state *st, const struct sgs_scale_reg *p, dou
 		.mcmc_regularise = cpu_mcmc_regularise,    \
 		.decay_opacity = cpu_decay_opacity,        \
 		.reg_scale = cpu_reg_scale,                \
+		.add_scaled = cpu_add_scaled,              \
 	}
 
 #endif

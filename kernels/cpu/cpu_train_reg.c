@@ -1,4 +1,4 @@
-/* Twin: kernels/cuda/cuda_train_reg.cu · math: sgs_math_reg.h · test: tests/unit/test_train_reg.c, test_backend_ops.c (rows decay_opacity, reg_scale) */
+/* Twin: kernels/cuda/cuda_train_reg.cu · math: sgs_math_reg.h · test: tests/unit/test_train_reg.c, test_backend_ops.c (rows decay_opacity, reg_scale, add_scaled) */
 /* The sparse-view regularisers on the CPU: opacity decay and the scale
  * regularisers against needles.  The value is summed in double per block
  * of a fixed size and the blocks added in order, so it does not depend
@@ -53,5 +53,16 @@ int cpu_reg_scale(struct sgs_train_state *st, const struct sgs_scale_reg *p, dou
 		sum += part[b];
 	free(part);
 	*value = sum / (double)n;
+	return 0;
+}
+
+int cpu_add_scaled(float *y, const float *x, size_t count, float a)
+{
+	if (count && (!y || !x))
+		return sgs_error_set("add_scaled: missing buffer");
+	const long n = (long)count;
+#pragma omp parallel for schedule(static)
+	for (long i = 0; i < n; i++)
+		y[i] = sgs_add_scaled_one(y[i], x[i], a);
 	return 0;
 }

@@ -273,6 +273,7 @@ static void cuda_backend_init(void)
 	cuda_table.train.mcmc_regularise = cuda_mcmc_regularise;
 	cuda_table.train.decay_opacity = cuda_decay_opacity;
 	cuda_table.train.reg_scale = cuda_reg_scale;
+	cuda_table.train.add_scaled = cuda_add_scaled;
 	cuda_table.mvs_cost = cuda_mvs_cost;
 	cuda_table.mvs_cost_planes = cuda_mvs_cost_planes;
 }

@@ -24,6 +24,7 @@ int cuda_mcmc_noise(struct sgs_train_state *st, float scale, uint64_t seed, uint
 int cuda_mcmc_regularise(struct sgs_train_state *st, float opacity_w, float scale_w);
 int cuda_decay_opacity(struct sgs_train_state *st, float factor);
 int cuda_reg_scale(struct sgs_train_state *st, const struct sgs_scale_reg *p, double *value);
+int cuda_add_scaled(float *y, const float *x, size_t count, float a);
 
 /* Blocks for a grid-stride loop over n items (n > 0), capped so the
  * count fits any launch. */

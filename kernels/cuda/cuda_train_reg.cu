@@ -1,4 +1,4 @@
-/* Twin: kernels/cpu/cpu_train_reg.c · math: sgs_math_reg.h · test: tests/unit/test_backend_ops.c (rows decay_opacity, reg_scale) */
+/* Twin: kernels/cpu/cpu_train_reg.c · math: sgs_math_reg.h · test: tests/unit/test_backend_ops.c (rows decay_opacity, reg_scale, add_scaled) */
 /* The sparse-view regularisers on the GPU: opacity decay (one thread per
  * Gaussian) and the scale regularisers (one thread per Gaussian adds its
  * gradient; each block sums its values in double, the host adds the
@@ -113,4 +113,23 @@ int cuda_reg_scale(struct sgs_train_state *st, const struct sgs_scale_reg *p, do
 	int rc = run_scale_reg(st, p, value);
 	pthread_mutex_unlock(&part.lock);
 	return rc;
+}
+
+static __global__ void __launch_bounds__(CUDA_BLOCK)
+add_scaled_kernel(size_t n, float *y, const float *x, float a)
+{
+	const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+	if (i < n)
+		y[i] = sgs_add_scaled_one(y[i], x[i], a);
+}
+
+int cuda_add_scaled(float *y, const float *x, size_t count, float a)
+{
+	if (count && (!y || !x))
+		return sgs_error_set("add_scaled: missing buffer");
+	if (!count)
+		return 0;
+	add_scaled_kernel<<<(unsigned)cuda_blocks(count), CUDA_BLOCK>>>(count, y, x, a);
+	CUDA_TRY_LAUNCH("add_scaled_kernel");
+	return 0;
 }

@@ -1526,6 +1526,35 @@ static int decay_compare(struct op_env *e)
 	return bad ? -1 : 0;
 }
 
+/* ================= row add_scaled (on reset_opacity's inputs) ================= */
+
+static int add_scaled_run(struct op_env *e, int side)
+{
+	struct reset_io *io = e->own;
+	const struct sgs_train_state *st = &io->st[side];
+	return e->be[side]->train.add_scaled(st->params.opacity, st->m.opacity, e->v->n, 0.37f);
+}
+
+/* Product rounded before the sum on both sides: identical. */
+static int add_scaled_compare(struct op_env *e)
+{
+	const struct reset_io *io = e->own;
+	const uint32_t n = e->v->n;
+	float *h[2];
+	for (int s = 0; s < 2; s++)
+		h[s] = fetch(e->be[s], io->st[s].params.opacity, n * 4);
+	int bad = !h[0] || !h[1];
+	if (bad) {
+		fail(e, "fetch outputs");
+	} else {
+		size_t d = count_diff_bytes(h[CPU], h[GPU], n, 4);
+		note((double)d, 0.0);
+		ok(d == 0, "add_scaled [%s] identical (%zu of %u differ)", e->v->name, d, n);
+	}
+	free(h[0]), free(h[1]);
+	return bad ? -1 : 0;
+}
+
 /* ================= row reg_scale ================= */
 
 struct scale_io {
@@ -1967,6 +1996,9 @@ static const struct op_case rows[] = {
 	 .setup = reset_setup, .run = reset_run, .compare = reset_compare, .free = reset_free},
 	{.name = "decay_opacity", .tol = "moments kept; logits " STR(TOL_ADAM), .on = &opacities,
 	 .setup = reset_setup, .run = decay_run, .compare = decay_compare, .free = reset_free},
+	{.name = "add_scaled", .tol = "exact", .counts = 1, .on = &opacities,
+	 .setup = reset_setup, .run = add_scaled_run, .compare = add_scaled_compare,
+	 .free = reset_free},
 	{.name = "reg_scale", .tol = "value " STR(TOL_LOSS) "; gradients " STR(TOL_LOSS_GRAD),
 	 .on = &scale_sets, .setup = scale_setup, .run = scale_run, .compare = scale_compare,
 	 .free = scale_free},
