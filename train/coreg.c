@@ -225,14 +225,14 @@ int sgs_coprune_flags(const struct sgs_trainer_opts *o, const float *xa, uint32_
 	if (o->coprune_dist > 0.0f) {
 		*threshold = o->coprune_dist;
 	} else if (na > 1) {
-		if (sgs_knn_nearest(xa, na, xa, na, d) != 0) {
+		if (sgs_knn_mean_distance(xa, na, SGS_COPRUNE_KNN, d) != 0) {
 			free(d);
 			return -1;
 		}
 		qsort(d, na, sizeof *d, cmp_float);
 		*threshold = o->coprune_mult * d[(na - 1) / 2];
 	}
-	if (sgs_knn_nearest(xb, nb, xa, na, d) != 0) {
+	if (sgs_knn_nearest(xb, nb, xa, na, 0, d) != 0) {
 		free(d);
 		return -1;
 	}

@@ -77,8 +77,9 @@ struct sgs_trainer_opts {
 	uint32_t coreg_start;   /* pseudo views from this iteration on (SGS_RECIPE:
 	                         * a fifth of the run, sgs_coreg_start) */
 	uint32_t coprune_every; /* co-prune every N iterations (500; SGS_NEVER) */
-	float coprune_mult;     /* no counterpart within this x the field's median
-	                         * nearest-neighbour distance (SGS_COPRUNE_MULT) */
+	float coprune_mult;     /* no counterpart within this x the field's spacing,
+	                         * the median over its Gaussians of the mean distance
+	                         * to the SGS_COPRUNE_KNN nearest (SGS_COPRUNE_MULT) */
 	float coprune_dist;     /* or within this absolute distance (0: the multiple) */
 	float unpool;           /* unpooling's gap threshold: >= 1 a multiple of the
 	                         * median k-NN gap, < 1 a quantile of the gaps; 0 off */
@@ -95,6 +96,7 @@ struct sgs_trainer_opts {
 #define SGS_FLOATER_CONF 0.5f
 #define SGS_COPRUNE_EVERY 500u
 #define SGS_COPRUNE_MULT 5.0f
+#define SGS_COPRUNE_KNN 8
 #define SGS_UNPOOL_KNN 3u
 
 /* The depth term's default weight: FSGS's for its global Pearson term,
@@ -237,10 +239,10 @@ int sgs_floater_flags(const struct sgs_trainer_opts *o, const struct sgs_scene *
 /* ---- CoR-GS co-regularisation and FSGS unpooling (train/coreg.c) ---- */
 
 /* For each of nq query points the distance to the nearest of nref
- * reference points (the k-d tree above); query == ref skips each point
- * itself.  INFINITY where there is none. */
+ * reference points (the k-d tree above); with skip_self (query is ref)
+ * each point's other than itself.  INFINITY where there is none. */
 int sgs_knn_nearest(const float *ref, uint64_t nref, const float *query, uint64_t nq,
-		    float *dist);
+		    int skip_self, float *dist);
 /* The k (1..SGS_KNN_MAX) nearest other points of each of n points,
  * nearest first: idx[k i + j], dist[k i + j]; UINT32_MAX and INFINITY
  * past the points there are. */
@@ -259,8 +261,10 @@ void sgs_pseudo_cam(const struct sgs_cam *a, const struct sgs_cam *b, double s,
 
 /* Co-pruning's test on host arrays: drop[i] = 1 for each of field a's na
  * points with no point of field b (nb) within the threshold, o->coprune_dist
- * or o->coprune_mult x the median distance of a's points to their nearest
- * other one (written to *threshold); *count the dropped. */
+ * or o->coprune_mult x a's spacing: the median of the mean distance of
+ * its points to their SGS_COPRUNE_KNN nearest (the nearest alone is 0 for
+ * Inria's clones, which sit on their source until Adam moves them);
+ * written to *threshold; *count the dropped. */
 int sgs_coprune_flags(const struct sgs_trainer_opts *o, const float *xa, uint32_t na,
 		      const float *xb, uint32_t nb, uint8_t *drop, float *threshold,
 		      uint32_t *count);

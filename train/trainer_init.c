@@ -251,7 +251,7 @@ int sgs_knn_mean_distance(const float *xyz, uint64_t n, int k, float *dist)
 }
 
 int sgs_knn_nearest(const float *ref, uint64_t nref, const float *query, uint64_t nq,
-		    float *dist)
+		    int skip_self, float *dist)
 {
 	struct kdtree t;
 	if (kd_new(ref, nref, &t) != 0)
@@ -261,7 +261,7 @@ int sgs_knn_nearest(const float *ref, uint64_t nref, const float *query, uint64_
 	for (int64_t i = 0; i < (int64_t)nq; i++) {
 		struct knn b;
 		b.found = 0, b.k = 1;
-		search(&t, 0, (uint32_t)nref, query + 3 * i, query == ref ? (uint32_t)i : none, &b);
+		search(&t, 0, (uint32_t)nref, query + 3 * i, skip_self ? (uint32_t)i : none, &b);
 		dist[i] = b.found ? (float)sqrt(b.d[0]) : INFINITY;
 	}
 	free(t.idx);

@@ -262,3 +262,57 @@ setup_file() {
 		-o m.ply "$FIX/scene.sgs"
 	assert_success
 }
+
+@test "--coreg and --unpool: -v names them, co-pruning and unpooling passes, a coreg log column" {
+	run sh -c "sgs-train -v -b cpu -I random -N 500 -n 30 --densify 5:25:10 --coreg --coreg-start 5 \
+		--coprune 10:2 --unpool 2 -l log.tsv -o m.ply '$FIX/scene.sgs' 2>&1 >/dev/null |
+		grep -E 'regularisers|co-pruning:|unpooling:'"
+	assert_success
+	assert_line --index 0 'sgs-train: regularisers: co-regularisation: pseudo views from iteration 5 (weight 1), co-pruning every 10 beyond 2 x the median spacing, unpooling: midpoints to the 3 nearest beyond 2 x the median gap'
+	assert_line --index 1 --regexp '^sgs-train: iteration 10: co-pruning: [0-9]+ and [0-9]+ Gaussians without a counterpart$'
+	assert_line --index 2 --regexp '^sgs-train: iteration 10: unpooling: [1-9][0-9]* Gaussians added$'
+	assert_line --index 3 --regexp '^sgs-train: iteration 20: co-pruning: '
+	run head -n 1 log.tsv
+	assert_output "$(printf 'iteration\tview\trgb\tcoreg\tl1\tssim\tloss\tpsnr\tgaussians\tseconds')"
+	# coreg: 0 before iteration 5, then positive, and part of the loss
+	run sh -c "awk -F'\t' 'NR > 1 && (NF != 10 || (\$1 < 5) != (\$4 == 0) || \$7 - \$3 - \$4 > 1e-5 || \$3 + \$4 - \$7 > 1e-5) { bad++ }
+		END { print NR - 1, bad + 0 }' log.tsv"
+	assert_output '30 0'
+	run sgs-render -b cpu -s train "$FIX/scene.sgs" m.ply -o r
+	assert_success
+}
+
+@test "-c and --resume with --coreg and --unpool give the bytes of an uninterrupted run" {
+	reg="--coreg --coreg-start 20 --coprune 40:2 --unpool 0.95"
+	# shellcheck disable=SC2086
+	sgs-train -b cpu -I random -N 800 -n 100 -S 4 --densify 5:90:20 $reg -o a.ply "$FIX/scene.sgs"
+	# shellcheck disable=SC2086
+	SGS_TEST_INJECT_NAN_AT=70 run sgs-train -b cpu -I random -N 800 -n 100 -S 4 --densify 5:90:20 \
+		$reg -c 50 -o b.ply "$FIX/scene.sgs"
+	assert_failure 1
+	run sgs-train -b cpu --resume b.ply.ckpt -o b.ply "$FIX/scene.sgs"
+	assert_success
+	run cmp a.ply b.ply
+	assert_success
+	run sgs-train -b cpu --resume b.ply.ckpt --unpool 2 -o c.ply "$FIX/scene.sgs"
+	assert_failure 2
+	assert_output --partial 'come from the checkpoint'
+}
+
+@test "co-regularisation and unpooling options out of range are usage errors" {
+	for bad in "--coreg-weight -1" "--coreg-weight x" "--coreg-start -1" "--coprune 0" \
+		"--coprune 10:0" "--coprune 10:2:-1" "--coprune x" "--coprune 10:2:0.1:3" "--unpool 0" \
+		"--unpool 2:0" "--unpool 2:65" "--unpool 2:3.5" "--unpool :3" "--unpool 2:3:1:1"; do
+		# shellcheck disable=SC2086
+		run sgs-train -b cpu --coreg $bad -o m.ply "$FIX/scene.sgs"
+		assert_failure 2
+		assert_line --index 0 --partial "sgs-train: ${bad%% *}"
+		assert_line --index 1 --partial 'usage: sgs-train'
+	done
+	run sgs-train -b cpu --coreg-weight 0.5 -o m.ply "$FIX/scene.sgs"
+	assert_failure 2
+	assert_line --index 0 'sgs-train: --coreg-weight, --coreg-start and --coprune need --coreg'
+	run sgs-train -b cpu -I random -N 300 -n 3 --coreg --coprune never --coreg-weight 0 \
+		-o m.ply "$FIX/scene.sgs"
+	assert_success
+}

@@ -7,11 +7,13 @@
 #           loss term), initialised from the fused points (-I seeds)
 #   mvs-depth  the same scene initialised from the prior pixels (-I depth,
 #           what -I auto chooses for a scene with priors)
-#   mvs-depth+dropout, mvs-depth+decay, mvs-depth+scale, mvs-depth+floaters
+#   mvs-depth+dropout, mvs-depth+decay, mvs-depth+scale, mvs-depth+floaters,
+#   mvs-depth+coreg, mvs-depth+unpool
 #           mvs-depth with one regulariser of sgs-train(1) on (not in the
 #           default list; name them in SGS_BENCH_CONFIGS): --dropout 0.2,
 #           --opacity-decay 0.995, --scale-ratio-weight 0.01
-#           --scale-max-weight 0.1, --prune-floaters 3
+#           --scale-max-weight 0.1, --prune-floaters 3, --coreg (two
+#           fields: about 3.6x the time), --unpool 3
 # Resumable: every stage writes its output under a temporary name and
 # renames it, finished stages are skipped, and training checkpoints every
 # 250 iterations and resumes from there, so a stopped run loses at most a
@@ -73,6 +75,8 @@ config_args() {
 	mvs-depth+decay) echo "-I depth --opacity-decay 0.995" ;;
 	mvs-depth+scale) echo "-I depth --scale-ratio-weight 0.01 --scale-max-weight 0.1" ;;
 	mvs-depth+floaters) echo "-I depth --prune-floaters 3" ;;
+	mvs-depth+coreg) echo "-I depth --coreg" ;;
+	mvs-depth+unpool) echo "-I depth --unpool 3" ;;
 	*) echo "bench-quality: unknown configuration $1" >&2; return 2 ;;
 	esac
 }

@@ -27,10 +27,12 @@
 #include "test_raster_util.h"
 #include "trainer_internal.h"
 
+/* Processor time of the whole process (all threads): steadier than the
+ * wall clock on a shared machine. */
 static double now_s(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -260,21 +262,22 @@ static void test_coprune_flags(void)
 					b[3 * k + i] = p[i] + (float)trng_range(&r, -0.02, 0.02);
 				}
 			}
-	a[3 * N] = 2.5f, a[3 * N + 1] = 0.7f, a[3 * N + 2] = 0.5f; /* the planted one */
+	a[3 * N] = 3.5f, a[3 * N + 1] = 0.7f, a[3 * N + 2] = 0.5f; /* the planted one */
 	sgs_trainer_defaults(&o);
 	float thr;
 	uint32_t count;
 	int rc = sgs_coprune_flags(&o, a, N + 1, b, N, drop, &thr, &count);
-	ok(rc == 0 && count == 1 && drop[N] == 1 && fabsf(thr - 5 * 0.15f) < 1e-5f,
+	/* the spacing: 8 nearest in the lattice, 6 at 0.15 and 2 at 0.212 inside */
+	ok(rc == 0 && count == 1 && drop[N] == 1 && thr > 5 * 0.15f && thr < 5 * 0.2f,
 	   "co-pruning: the planted Gaussian (%d) and no matched one goes (%u dropped; threshold "
-	   "%g, 5 x the median spacing)", drop[N], count, thr);
+	   "%g, 5 x the spacing)", drop[N], count, thr);
 	rc = sgs_coprune_flags(&o, b, N, a, N + 1, drop, &thr, &count);
 	ok(rc == 0 && count == 0, "the other way round, nothing goes (%u)", count);
 	o.coprune_dist = 0.01f;
 	rc = sgs_coprune_flags(&o, a, N + 1, b, N, drop, &thr, &count);
 	uint32_t expect = 0;
 	float *d = malloc((N + 1) * sizeof *d);
-	sgs_knn_nearest(b, N, a, N + 1, d);
+	sgs_knn_nearest(b, N, a, N + 1, 0, d);
 	for (int i = 0; i <= N; i++)
 		expect += d[i] > 0.01f;
 	free(d);
@@ -744,13 +747,17 @@ static void costs(const struct sgs_scene *scene)
 	free(pairs);
 	uint8_t *drop = malloc(n);
 	uint32_t count;
+	float *other = malloc(3 * (size_t)n * sizeof *other);
+	for (size_t i = 0; i < 3 * (size_t)n; i++)
+		other[i] = xyz[i] + (float)(0.01 * trng_normal(&r));
 	t0 = now_s();
-	rc |= sgs_coprune_flags(&o, xyz, n, xyz, n, drop, &thr, &count);
+	rc |= sgs_coprune_flags(&o, xyz, n, other, n, drop, &thr, &count);
 	double dc = now_s() - t0;
-	diag("host side on %u Gaussians: unpooling's plan (k = 3) %.3f s (%u pairs), "
-	     "co-pruning's test of one field %.3f s", n, dt, np, dc);
+	diag("host side on %u Gaussians, processor seconds: unpooling's plan (k = 3) %.3f "
+	     "(%u pairs), co-pruning's test of one field %.3f (%u dropped)", n, dt, np, dc, count);
 	ok(rc == 0, "unpooling plan on 100000 Gaussians %.2f s, co-pruning test %.2f s", dt, dc);
 	free(xyz);
+	free(other);
 	free(drop);
 
 	/* seconds per iteration on the synthetic scene, off and on */
@@ -769,7 +776,7 @@ static void costs(const struct sgs_scene *scene)
 		sec[c] = (now_s() - t0) / 20;
 		sgs_trainer_free(t);
 	}
-	diag("seconds per iteration on the 48x36 synthetic scene, 3000 Gaussians: %.4f without, "
+	diag("processor seconds per iteration on the 48x36 synthetic scene, 3000 Gaussians: %.4f without, "
 	     "%.4f with --coreg (pseudo views every iteration), %.2fx", sec[0], sec[1],
 	     sec[1] / sec[0]);
 	ok(rc, "iteration cost with --coreg: %.2fx", sec[1] / sec[0]);
