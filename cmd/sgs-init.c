@@ -110,8 +110,10 @@ static int summarize(const char *path)
 {
 	struct sgs_scene s;
 	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	if (sgs_scene_load(path, &s) != 0)
-		return sgs_cli_fail(NULL);
+	/* A scene the other tools refuse is refused here too, not summarised
+	 * as if it were fine. */
+	if (sgs_cli_load_scene(path, &s) != 0)
+		return SGS_EXIT_FAIL;
 	print_summary(name, &s);
 	sgs_scene_free(&s);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -102,5 +102,12 @@ int sgs_import(const char *dir, const struct sgs_import_opts *o, struct sgs_scen
 	}
 	rc = sgs_protocol_apply(&d, &opts, s);
 	sgs_dataset_free(&d);
+	/* What the tools would refuse is refused here, blaming the dataset,
+	 * instead of a later tool failing far from the cause. */
+	if (rc == 0 && sgs_scene_validate(s) != 0) {
+		sgs_error_prefix("%s", dir);
+		sgs_scene_free(s);
+		rc = -1;
+	}
 	return rc;
 }

@@ -21,4 +21,14 @@ void sgs_output_abort(struct sgs_output *o);
 /* Make a directory (and parents) if missing. */
 int sgs_mkdir_p(const char *path);
 
+/* View names become file stems ("renders/NAME.png"), so every output
+ * path built from one must stay inside its folder.  0 when `stem` names
+ * a file inside a folder: not empty, no '/', not "." or "..", no control
+ * characters; otherwise -1 with a message. */
+int sgs_stem_check(const char *stem);
+
+/* "dir/stem suffix" in a malloc'd string, after sgs_stem_check(stem);
+ * NULL with a message on failure. */
+char *sgs_stem_path(const char *dir, const char *stem, const char *suffix);
+
 #endif

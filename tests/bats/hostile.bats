@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# Hostile inputs (issue 11): scenes with names that leave the output
+# folder, scenes the tools must all refuse alike, corrupt checkpoints,
+# failing log writes, stale temporary files, binary output to a terminal.
+# Files are damaged with patch_chunk.py, one field at a time.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+setup_file() {
+	export FIX="$BATS_FILE_TMPDIR"
+	sgs-init -f synthetic -W 32 -H 24 -N 6 -o "$FIX/s.sgs"
+	python3 "$BATS_TEST_DIRNAME/make_splat.py" "$FIX/m.ply" 200 1 3
+}
+
+# $1 = output, then TAG[:k] OFFSET TYPE VALUE: $FIX/s.sgs with one field changed.
+patch_scene() {
+	local out=$1
+	shift
+	python3 "$BATS_TEST_DIRNAME/patch_chunk.py" "$FIX/s.sgs" "$out" "$@"
+}
+
+@test "a view name with ../ is refused by every tool; nothing is written outside the folder" {
+	mkdir -p work/r && cd work
+	patch_scene bad.sgs VIEW:0 4 s64 ../../x
+	run --separate-stderr sgs-render -b cpu -o r/a bad.sgs "$FIX/m.ply"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-render: bad.sgs: view 0: view name '../../x' cannot name a file inside a folder"
+	sgs-render -b cpu -o r/a "$FIX/s.sgs" "$FIX/m.ply"
+	run --separate-stderr sgs-eval -e errs/a bad.sgs r/a
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-eval: bad.sgs: view 0: view name '../../x' cannot name a file inside a folder"
+	for t in sgs-train sgs-depth; do
+		run --separate-stderr "$t" -b cpu -o out bad.sgs
+		assert_equal "$status" 1
+		assert_equal "$stderr" "$t: bad.sgs: view 0: view name '../../x' cannot name a file inside a folder"
+	done
+	run sgs-init -i bad.sgs
+	assert_failure 1
+	cd ..
+	[ ! -e x.png ] && [ ! -e x_error.png ] && [ ! -e work/x.png ] && [ ! -e work/x_error.png ]
+	# Nor can a render stream on stdin name a file outside -e's folder.
+	cd work
+	run sh -c "sgs-eval -s all -e errs bad.sgs - < bad.sgs"
+	assert_failure 1
+	run sh -c "sgs-eval -s all -e errs '$FIX/s.sgs' - < bad.sgs"
+	assert_failure 1
+	assert_output "sgs-eval: <stdin>: view 0: view name '../../x' cannot name a file inside a folder"
+	[ ! -e ../x_error.png ] && [ ! -e x_error.png ]
+}
+
+@test "names '', '.', '..', duplicates: refused by sgs-render and sgs-init -i like sgs-train" {
+	patch_scene empty.sgs VIEW:1 4 s64 ''
+	patch_scene dot.sgs VIEW:1 4 s64 .
+	patch_scene dotdot.sgs VIEW:1 4 s64 ..
+	patch_scene dup.sgs VIEW:1 4 s64 view_000
+	local f want
+	for f in empty dot dotdot dup; do
+		case $f in
+		empty) want="view 1: empty view name cannot name a file" ;;
+		dot) want="view 1: view name '.' cannot name a file" ;;
+		dotdot) want="view 1: view name '..' cannot name a file" ;;
+		dup) want="two views are named 'view_000'" ;;
+		esac
+		for t in sgs-render sgs-train sgs-init; do
+			case $t in
+			sgs-render) run --separate-stderr sgs-render -b cpu -s all -o r $f.sgs "$FIX/m.ply" ;;
+			sgs-train) run --separate-stderr sgs-train -b cpu -n 1 -o m.ply $f.sgs ;;
+			sgs-init) run --separate-stderr sgs-init -i $f.sgs ;;
+			esac
+			assert_equal "$status" 1
+			assert_equal "$output" ''
+			assert_equal "$stderr" "$t: $f.sgs: $want"
+		done
+	done
+	[ ! -e r ] || [ -z "$(ls -A r)" ]
+}
+
+@test "a non-rotation R, a NaN background, a negative focal length: every reader refuses, naming the file" {
+	patch_scene rot.sgs VIEW:1 120 f64 2
+	patch_scene bg.sgs HEAD 64 f32 nan
+	patch_scene fx.sgs VIEW:2 88 f64 -30
+	local f want
+	for f in rot bg fx; do
+		case $f in
+		rot) want="view 1 ('view_001'): R is not a rotation" ;;
+		bg) want="background colour is not finite" ;;
+		fx) want="view 2 ('view_002'): focal lengths must be positive (fx -30, fy 36.8)" ;;
+		esac
+		run --separate-stderr sgs-render -b cpu -s all -o r $f.sgs "$FIX/m.ply"
+		assert_equal "$status" 1
+		[[ "$stderr" == "sgs-render: $f.sgs: $want"* ]] || fail "sgs-render: $stderr"
+		run --separate-stderr sgs-init -i $f.sgs
+		assert_equal "$status" 1
+		[[ "$stderr" == "sgs-init: $f.sgs: $want"* ]] || fail "sgs-init -i: $stderr"
+		run --separate-stderr sgs-eval $f.sgs - < "$FIX/s.sgs"
+		assert_equal "$status" 1
+		[[ "$stderr" == "sgs-eval: $f.sgs: $want"* ]] || fail "sgs-eval: $stderr"
+	done
+	[ ! -e r ]
+	# The untouched scene is still fine everywhere.
+	run sgs-init -i "$FIX/s.sgs"
+	assert_success
+}
