@@ -255,27 +255,11 @@ static int pose_from_gl(const struct json_ctx *j, const double m[12], struct sgs
 		X[3 * r + 2] = -m[4 * r + 2];
 		C[r] = m[4 * r + 3];
 	}
-	for (int it = 0; it < 8; it++) {
-		double XtX[9], Y[9], err = 0;
-		for (int a = 0; a < 3; a++)
-			for (int b = 0; b < 3; b++) {
-				XtX[3 * a + b] = X[a] * X[b] + X[3 + a] * X[3 + b] + X[6 + a] * X[6 + b];
-				err = fmax(err, fabs(XtX[3 * a + b] - (a == b)));
-			}
-		if (it == 0 && err > 1e-3)
-			return field_error(j, "transform_matrix", "is not a rotation plus translation");
-		if (err < 1e-15)
-			break;
-		for (int a = 0; a < 3; a++)
-			for (int b = 0; b < 3; b++)
-				Y[3 * a + b] = 1.5 * X[3 * a + b] -
-					       0.5 * (X[3 * a] * XtX[b] + X[3 * a + 1] * XtX[3 + b] +
-						      X[3 * a + 2] * XtX[6 + b]);
-		memcpy(X, Y, sizeof X);
-	}
-	double det = X[0] * (X[4] * X[8] - X[5] * X[7]) - X[1] * (X[3] * X[8] - X[5] * X[6]) +
-		     X[2] * (X[3] * X[7] - X[4] * X[6]);
-	if (det < 0)
+	double err;
+	int snap = sgs_rot_snap(X, 1e-3, &err);
+	if (snap == -1)
+		return field_error(j, "transform_matrix", "is not a rotation plus translation");
+	if (snap == -2)
 		return field_error(j, "transform_matrix", "is a reflection, not a rotation");
 	for (int r = 0; r < 3; r++)
 		for (int c = 0; c < 3; c++)

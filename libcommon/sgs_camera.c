@@ -60,6 +60,37 @@ void sgs_rot_to_quat(const double R[9], double q[4])
 			q[i] = -q[i];
 }
 
+/* Newton-Schulz polar iteration X <- 1.5 X - 0.5 X (X^T X): converges to
+ * the orthonormal factor of X when X is close to one. */
+int sgs_rot_snap(double X[9], double tol, double *err0)
+{
+	for (int it = 0; it < 8; it++) {
+		double XtX[9], Y[9], err = 0;
+		for (int a = 0; a < 3; a++)
+			for (int b = 0; b < 3; b++) {
+				XtX[3 * a + b] = X[a] * X[b] + X[3 + a] * X[3 + b] + X[6 + a] * X[6 + b];
+				double d = fabs(XtX[3 * a + b] - (a == b));
+				err = d > err || d != d ? d : err; /* NaN stays NaN */
+			}
+		if (it == 0) {
+			*err0 = err;
+			if (!(err <= tol))
+				return -1;
+		}
+		if (err < 1e-15)
+			break;
+		for (int a = 0; a < 3; a++)
+			for (int b = 0; b < 3; b++)
+				Y[3 * a + b] = 1.5 * X[3 * a + b] -
+					       0.5 * (X[3 * a] * XtX[b] + X[3 * a + 1] * XtX[3 + b] +
+						      X[3 * a + 2] * XtX[6 + b]);
+		memcpy(X, Y, sizeof Y);
+	}
+	double det = X[0] * (X[4] * X[8] - X[5] * X[7]) - X[1] * (X[3] * X[8] - X[5] * X[6]) +
+		     X[2] * (X[3] * X[7] - X[4] * X[6]);
+	return det > 0 ? 0 : -2;
+}
+
 void sgs_camera_center(const struct sgs_camera *c, double C[3])
 {
 	for (int i = 0; i < 3; i++)

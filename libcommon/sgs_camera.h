@@ -24,6 +24,12 @@ struct sgs_distortion {
 /* Unit quaternion (w, x, y, z) <-> row-major rotation matrix. */
 void sgs_quat_to_rot(const double q[4], double R[9]);
 void sgs_rot_to_quat(const double R[9], double q[4]);
+/* Snap a 3x3 matrix that is a rotation up to the rounding of the file it
+ * came from (float32 values) to the nearest rotation, so that it is
+ * orthonormal to double precision: 0; -1 when |X^T X - I| exceeds tol
+ * (not a rotation at all: a zero column, a scaled axis), -2 for a
+ * reflection.  *err receives |X^T X - I| before snapping. */
+int sgs_rot_snap(double X[9], double tol, double *err);
 /* Camera centre in world coordinates: -R^T t. */
 void sgs_camera_center(const struct sgs_camera *c, double C[3]);
 /* World point -> pixel (pixel centres at +0.5 as in sgs_camera); returns
