@@ -369,7 +369,7 @@ static int load_inputs(const struct render_opts *o, struct sgs_scene *scene, str
 {
 	if (sgs_cli_load_scene(o->scene_path, scene) != 0)
 		return SGS_EXIT_FAIL;
-	if (sgs_splat_load(o->splat_path, sp) != 0 || sgs_splat_validate(sp) != 0) {
+	if (sgs_splat_load_valid(o->splat_path, sp) != 0) {
 		int rc = sgs_cli_fail(NULL);
 		sgs_scene_free(scene);
 		return rc;

@@ -484,15 +484,19 @@ static int train(struct sgs_trainer *t, const struct train_args *a, FILE *log)
 
 static int write_model(const struct sgs_trainer *t, const char *outpath)
 {
+	const char *name = outpath ? outpath : "<stdout>";
 	struct sgs_splats sp;
-	if (sgs_trainer_export(t, &sp) != 0 || sgs_splat_validate(&sp) != 0 ||
-	    sgs_splat_save(outpath ? outpath : "-", &sp) != 0) {
+	int rc = -1;
+	if (sgs_trainer_export(t, &sp) != 0)
 		sgs_cli_fail(NULL);
-		sgs_splats_free(&sp);
-		return -1;
-	}
+	else if (sgs_splat_validate(&sp) != 0) /* a model the run broke */
+		sgs_cli_fail("%s: not written", name);
+	else if (sgs_splat_save(outpath ? outpath : "-", &sp) != 0)
+		sgs_cli_fail(NULL); /* the message names the file */
+	else
+		rc = 0;
 	sgs_splats_free(&sp);
-	return 0;
+	return rc;
 }
 
 /* A new trainer, or one resumed from --resume's checkpoint. */

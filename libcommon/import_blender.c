@@ -410,6 +410,21 @@ int sgs_import_blender(const char *dir, struct sgs_dataset *d)
 
 /* ---- instant-ngp ---- */
 
+/* A lens the loader cannot undistort (k1 = 1e6) is refused naming the
+ * file and its first non-zero coefficient; keeping the distorted
+ * intrinsics would give images that match no camera. */
+static int check_lens(const struct json_ctx *j, const struct sgs_camera *cam,
+		      const struct sgs_distortion *dd)
+{
+	struct sgs_camera pinhole;
+	if (sgs_undistorted_camera(cam, dd, &pinhole) == 0)
+		return 0;
+	const char *field = dd->k1 != 0 ? "k1" : dd->k2 != 0 ? "k2" : dd->p1 != 0 ? "p1" : "p2";
+	char problem[600];
+	snprintf(problem, sizeof problem, "is out of range: %s", sgs_error_get());
+	return field_error(j, field, problem);
+}
+
 /* Intrinsics of one frame: each field from the frame, else the top level;
  * size defaults to the image file's, principal point to the centre. */
 static int ngp_intrinsics(const struct json_ctx *j, uint32_t fw, uint32_t fh,
@@ -471,7 +486,7 @@ static int ngp_intrinsics(const struct json_ctx *j, uint32_t fw, uint32_t fh,
 	dd->lens = SGS_LENS_OPENCV;
 	if (sgs_distortion_is_identity(dd))
 		dd->lens = SGS_LENS_PINHOLE;
-	return 0;
+	return check_lens(j, cam, dd);
 }
 
 int sgs_import_ngp(const char *dir, struct sgs_dataset *d)

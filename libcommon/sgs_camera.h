@@ -49,8 +49,11 @@ int sgs_undistort_image(const struct sgs_image *src_img, const struct sgs_camera
 			struct sgs_image *dst_img);
 /* The pinhole camera an image of `src` is undistorted into: same size,
  * pose and principal point, focal lengths scaled by one factor so the
- * result has no blank border (unchanged when d is the identity). */
-void sgs_undistorted_camera(const struct sgs_camera *src, const struct sgs_distortion *d,
-			    struct sgs_camera *dst);
+ * result has no blank border (unchanged when d is the identity).  -1
+ * with a message when the lens model cannot be inverted over the image
+ * or would change the field of view by more than 2x: coefficients far
+ * outside a real lens's range (k1 = 1e6), which no camera can undistort. */
+int sgs_undistorted_camera(const struct sgs_camera *src, const struct sgs_distortion *d,
+			   struct sgs_camera *dst);
 
 #endif

@@ -386,3 +386,14 @@ ascii_ply() {
 	assert_equal "$status" 2
 	[[ "$stderr" == 'sgs-init: -v: not used with -i'* ]] || fail "$stderr"
 }
+
+@test "an instant-ngp lens that cannot be undistorted (k1 = 1e6) is refused, naming the file and field" {
+	cp -r "$ROOT/tests/fixtures/ngp" ngp
+	sed -i 's/"k1": -0.1,/"k1": 1e6,/' ngp/transforms.json
+	check_fails ngp/transforms.json -f ngp -o out.sgs ngp
+	[[ "$err" == "sgs-init: ngp/transforms.json: frame 0: 'k1' is out of range: lens distortion (k1 1e+06, "*"cannot be undistorted over the 32x24 image"* ]] ||
+		fail "$err"
+	# the fixture as shipped still imports, its lens undistorted
+	run sgs-init -f ngp -o out.sgs "$ROOT/tests/fixtures/ngp"
+	assert_success
+}
