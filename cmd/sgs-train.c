@@ -222,7 +222,7 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 			a->recipe_given = 1;
 			break;
 		case OPT_MAX_G:
-			if (sgs_parse_long(optarg, 1, 2000000000L, "--max-gaussians", &v) != 0)
+			if (sgs_parse_long(optarg, 1, SGS_MAX_GAUSSIANS, "--max-gaussians", &v) != 0)
 				usage();
 			a->o.max_gaussians = (uint32_t)v;
 			a->recipe_given = 1;

@@ -102,3 +102,64 @@ patch_scene() {
 	run sgs-init -i "$FIX/s.sgs"
 	assert_success
 }
+
+@test "a NaN in a model: sgs-render and sgs-depth name the file" {
+	python3 - "$FIX/m.ply" nan.ply <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+body = b.find(b'end_header\n') + len('end_header\n')
+props = b[:body].count(b'property float')
+struct.pack_into('<f', b, body + 4 * props * 5, float('nan'))  # Gaussian 5: x
+open(sys.argv[2], 'wb').write(b)
+PY
+	run --separate-stderr sgs-render -b cpu -o r "$FIX/s.sgs" nan.ply
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-render: nan.ply: Gaussian 5: a position coordinate is nan"
+	run --separate-stderr sh -c "sgs-render -b cpu -o r '$FIX/s.sgs' - < nan.ply"
+	assert_equal "$stderr" "sgs-render: <stdin>: Gaussian 5: a position coordinate is nan"
+	run --separate-stderr sgs-depth -b cpu -m render -s nan.ply -o d.sgs "$FIX/s.sgs"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-depth: nan.ply: Gaussian 5: a position coordinate is nan"
+	[ ! -e r ] && [ ! -e d.sgs ]
+}
+
+# $1 = name, then TAG[:k] OFFSET TYPE VALUE: the checkpoint with one field changed.
+patch_ckpt() {
+	local out=$1
+	shift
+	python3 "$BATS_TEST_DIRNAME/patch_chunk.py" "$FIX/m.ckpt" "$out" "$@"
+}
+
+@test "corrupt checkpoints are refused at load, fast, naming the checkpoint" {
+	[ -s "$FIX/m.ckpt" ] ||
+		sgs-train -b cpu -I random -N 200 -n 4 -c 2 --checkpoint "$FIX/m.ckpt" -o /dev/null "$FIX/s.sgs"
+	patch_ckpt big.ckpt FSTA 0 u32 +16777216            # the count + 2^24
+	patch_ckpt huge.ckpt FSTA 0 u32 2147483647          # a count of 2^31 - 1
+	patch_ckpt cap.ckpt TOPT 32 u32 10                  # max_gaussians below the count
+	patch_ckpt capbig.ckpt TOPT 32 u32 4294967295       # a cap no run can set
+	patch_ckpt capbig2.ckpt TOPT 32 u32 4294967295      # ... and a count to match it
+	python3 "$BATS_TEST_DIRNAME/patch_chunk.py" capbig2.ckpt capbig2.ckpt FSTA 0 u32 +16777216
+	patch_ckpt init.ckpt TOPT 20 u32 9                  # an unknown init kind
+	patch_ckpt ssim.ckpt TOPT 36 f32 nan                # a NaN SSIM weight
+	patch_ckpt param.ckpt GPAR 20 f32 nan               # a NaN parameter
+	local f want
+	for f in big huge cap capbig capbig2 init ssim param; do
+		case $f in
+		big | huge) want="'FSTA' chunk at offset "*": "*" Gaussians, more than the cap of 960" ;;
+		cap) want="'FSTA' chunk at offset "*": 200 Gaussians, more than the cap of 10" ;;
+		capbig | capbig2) want="'TOPT' chunk at offset 8: a cap of 4294967295 Gaussians (1 to 2000000000)" ;;
+		init) want="'TOPT' chunk at offset 8: unknown initialisation kind 9" ;;
+		ssim) want="'TOPT' chunk at offset 8: SSIM weight nan outside \\[0, 1\\]" ;;
+		param) want="'GPAR' chunk at offset "*": parameter 5 is nan" ;;
+		esac
+		SECONDS=0
+		run --separate-stderr sgs-train -b cpu --resume $f.ckpt -o out.ply "$FIX/s.sgs"
+		assert_equal "$status" 1
+		[[ "$stderr" == "sgs-train: $f.ckpt: "$want ]] || fail "$f: $stderr"
+		[ "$SECONDS" -le 2 ] || fail "$f: $SECONDS s to refuse it"
+	done
+	assert_no_output_file out.ply
+	# the intact checkpoint resumes
+	run sgs-train -b cpu --resume "$FIX/m.ckpt" -o out.ply "$FIX/s.sgs"
+	assert_success
+}
