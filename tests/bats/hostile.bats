@@ -163,3 +163,33 @@ patch_ckpt() {
 	run sgs-train -b cpu --resume "$FIX/m.ckpt" -o out.ply "$FIX/s.sgs"
 	assert_success
 }
+
+@test "-l: a log that cannot be written is not left half-written" {
+	# A full disk, as a file-size limit: writes past 2 KiB fail with EFBIG
+	# (SIGXFSZ ignored) while the model goes to /dev/null, unlimited.
+	run --separate-stderr sh -c "trap '' XFSZ; ulimit -f 2
+		sgs-train -b cpu -I random -N 200 -n 50 -l log.tsv -o /dev/null '$FIX/s.sgs'"
+	assert_equal "$status" 1
+	assert_equal "$stderr" 'sgs-train: log.tsv: write error: File too large'
+	[ ! -e log.tsv ]
+	# A resumed run that fails leaves the log as it was at the checkpoint.
+	sgs-train -b cpu -I random -N 200 -n 50 -c 25 -l log.tsv -o m.ply "$FIX/s.sgs"
+	head -n 26 log.tsv > want.tsv # the header and iterations 1 to 25
+	run --separate-stderr sh -c "trap '' XFSZ; ulimit -f 4
+		sgs-train -b cpu --resume m.ply.ckpt -n 300 -l log.tsv -o /dev/null '$FIX/s.sgs'"
+	assert_equal "$status" 1
+	assert_equal "$stderr" 'sgs-train: log.tsv: write error: File too large'
+	cmp want.tsv log.tsv
+	# A run that fails keeps the rows up to its last checkpoint, where
+	# --resume continues, and no row after it.
+	SGS_TEST_INJECT_NAN_AT=15 run sgs-train -b cpu -I random -N 200 -n 25 -c 10 -l crash.tsv \
+		-o crash.ply "$FIX/s.sgs"
+	assert_failure 1
+	run sh -c "tail -n 1 crash.tsv | cut -f 1; wc -l < crash.tsv"
+	assert_output "$(printf '10\n11')"
+	# A device is written in place and stays one.
+	run --separate-stderr sgs-train -b cpu -I random -N 200 -n 50 -l /dev/full -o /dev/null "$FIX/s.sgs"
+	assert_equal "$status" 1
+	assert_equal "$stderr" 'sgs-train: /dev/full: write error: No space left on device'
+	[ -c /dev/full ]
+}
