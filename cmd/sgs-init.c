@@ -146,6 +146,18 @@ static int parse_background(const char *arg, float bg[3])
 	return 0;
 }
 
+/* -t: an id given twice is a malformed list, known before any file is read. */
+static int check_unique(const long *ids, int n)
+{
+	for (int k = 1; k < n; k++)
+		for (int j = 0; j < k; j++)
+			if (ids[j] == ids[k]) {
+				sgs_warnx("-t: view id %ld given twice", ids[k]);
+				return -1;
+			}
+	return 0;
+}
+
 /* A valid option given where it has no meaning: a usage error. */
 static _Noreturn void misplaced(int opt, const char *mode)
 {
@@ -180,7 +192,14 @@ static void parse_args(int argc, char **argv, struct init_args *a)
 			if (parse_background(optarg, a->io.background) != 0)
 				usage();
 			break;
-		case 'f': a->io.format = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "synthetic") != 0 && !sgs_import_format_known(optarg)) {
+				sgs_warnx("-f: unknown format '%s' (expected colmap, blender, ngp, llff, "
+					  "dtu or synthetic)", optarg);
+				usage();
+			}
+			a->io.format = optarg;
+			break;
 		case 'h': help(); exit(SGS_EXIT_OK);
 		case 'i': a->info = 1; break;
 		case 'n':
@@ -192,7 +211,14 @@ static void parse_args(int argc, char **argv, struct init_args *a)
 		case 'o': a->out = optarg; break;
 		case 'v': a->verbose = 1; break;
 		case OPT_POINTS: a->points = optarg; break;
-		case 'p': a->io.protocol = optarg; break;
+		case 'p':
+			if (!sgs_protocol_known(optarg)) {
+				sgs_warnx("-p: unknown protocol '%s' (expected llff, blender, dtu or all)",
+					  optarg);
+				usage();
+			}
+			a->io.protocol = optarg;
+			break;
 		case 'r':
 			if (sgs_parse_long(optarg, 1, 64, "-r", &v) != 0)
 				usage();
@@ -200,7 +226,7 @@ static void parse_args(int argc, char **argv, struct init_args *a)
 			break;
 		case 't':
 			if (sgs_parse_longs(optarg, 0, 10000000, MAX_TRAIN, "-t", a->train_ids,
-					    &a->io.ntrain) != 0)
+					    &a->io.ntrain) != 0 || check_unique(a->train_ids, a->io.ntrain) != 0)
 				usage();
 			a->io.train_ids = a->train_ids;
 			break;

@@ -133,19 +133,23 @@ first_view() { grep -abo VIEW "$1" | head -n 1 | cut -d: -f1; }
 	[[ "$err" == *"cannot tell the dataset format"*"poses_bounds.npy"*"use -f"* ]] || fail "$err"
 }
 
-@test "unknown -f format lists the valid ones" {
+@test "unknown -f format lists the valid ones: a usage error" {
 	mkdir capture
 	run --separate-stderr sgs-init -f bogus -o out.sgs capture
-	assert_equal "$status" 1
+	assert_equal "$status" 2
 	assert_equal "$output" ''
-	[[ "$stderr" == "sgs-init: "*"'bogus'"*"colmap, blender, ngp, llff, dtu, synthetic"* ]] || fail "$stderr"
+	[[ "$stderr" == "sgs-init: -f: unknown format 'bogus' (expected colmap, blender, ngp, llff, dtu or synthetic)"$'\n'"usage: sgs-init "* ]] ||
+		fail "$stderr"
 	assert_no_output_file out.sgs
 }
 
-@test "unknown protocol: the message lists the valid ones" {
+@test "unknown protocol: the message lists the valid ones, a usage error" {
 	mkdir capture
-	check_fails capture -p foo -o out.sgs capture
-	[[ "$err" == *"unknown protocol 'foo' (valid: llff, blender, dtu, all)" ]] || fail "$err"
+	run --separate-stderr sgs-init -p foo -o out.sgs capture
+	assert_equal "$status" 2
+	[[ "$stderr" == "sgs-init: -p: unknown protocol 'foo' (expected llff, blender, dtu or all)"$'\n'"usage: sgs-init "* ]] ||
+		fail "$stderr"
+	assert_no_output_file out.sgs
 }
 
 @test "not a scene file: bad magic is printed" {
