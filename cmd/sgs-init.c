@@ -260,6 +260,12 @@ static void parse_args(int argc, char **argv, struct init_args *a)
 		misplaced(a->synth_opt, "a dataset import (it is for -f synthetic)");
 	if (sgs_cli_operands(argc, argv, !a->synthetic, !a->synthetic) != 0)
 		usage();
+	/* As sgs-train, sgs-render and sgs-depth refuse: binary on a
+	 * terminal is garbage and can upset it. */
+	if ((!a->out || strcmp(a->out, "-") == 0) && isatty(STDOUT_FILENO)) {
+		sgs_warnx("refusing to write a binary scene to a terminal; use -o file");
+		usage();
+	}
 	if (a->synthetic && a->so.ntrain >= a->so.nviews) {
 		sgs_warnx("-n %u: must be below the %u views of -N, so that a view is left to test",
 			  a->so.ntrain, a->so.nviews);

@@ -193,3 +193,20 @@ patch_ckpt() {
 	assert_equal "$stderr" 'sgs-train: /dev/full: write error: No space left on device'
 	[ -c /dev/full ]
 }
+
+@test "binary to a terminal: sgs-init refuses like sgs-train, sgs-render and sgs-depth (exit 2)" {
+	command -v script >/dev/null || skip "script(1) absent: no terminal to test with"
+	local cmd
+	for cmd in "sgs-init -f synthetic -W 16 -H 12 -N 2" "sgs-init -f synthetic -o - -W 16 -H 12 -N 2" \
+		"sgs-train -b cpu -n 1 $FIX/s.sgs" "sgs-render -b cpu $FIX/s.sgs $FIX/m.ply" \
+		"sgs-depth -b cpu $FIX/s.sgs"; do
+		run script -qec "$cmd" /dev/null
+		assert_equal "$status" 2
+		[[ "$output" == "${cmd%% *}: refusing to write a binary "*" to a terminal; "* ]] || fail "$cmd: $output"
+		assert_output --partial "usage: ${cmd%% *} "
+	done
+	# a summary is text: -i still prints on a terminal
+	run script -qec "sgs-init -i $FIX/s.sgs" /dev/null
+	assert_success
+	assert_output --partial 'views       6 (5 train, 1 test)'
+}
