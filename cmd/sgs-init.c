@@ -350,6 +350,9 @@ static int build_and_write(const struct init_args *a, const char *dir)
 	return SGS_EXIT_OK;
 }
 
+/* The importer's warnings, as the tool's messages. */
+static void warn_line(const char *message) { sgs_warnx("%s", message); }
+
 int main(int argc, char **argv)
 {
 	static struct init_args a; /* the -t list is large */
@@ -358,6 +361,7 @@ int main(int argc, char **argv)
 	sgs_synthetic_defaults(&a.so);
 	a.io.downscale = 0; /* protocol default */
 	a.io.background[0] = a.io.background[1] = a.io.background[2] = 1.f;
+	a.io.warn = warn_line;
 	parse_args(argc, argv, &a);
 	if (a.info)
 		return summarize(optind < argc ? argv[optind] : "-");

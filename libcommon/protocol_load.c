@@ -142,7 +142,8 @@ int sgs_protocol_load_view(const struct sgs_dataset *d, uint32_t i,
 		sgs_error_prefix("%s", dv->image_path);
 		goto fail;
 	}
-	if (want_mask && dv->mask_path[0] && load_mask(dv, &pinhole, f, &v->cam, &v->mask) != 0)
+	if (want_mask && dv->mask_path[0] && !dv->mask_missing &&
+	    load_mask(dv, &pinhole, f, &v->cam, &v->mask) != 0)
 		goto fail;
 	return 0;
 fail:
