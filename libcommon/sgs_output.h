@@ -6,7 +6,10 @@
 #include <stdio.h>
 
 /* An output that is either stdout ("-" or NULL path) or a file written
- * under a temporary name in the same directory and renamed on commit. */
+ * under a temporary name in the same directory and renamed on commit.
+ * The temporary name is "<path>.tmp-<pid>@<host>-XXXXXX"; opening an
+ * output removes those of the same path left by processes that have
+ * ended (a run killed with SIGKILL cannot remove its own). */
 struct sgs_output {
 	FILE *f;
 	char *path;     /* final name, NULL for stdout */

@@ -210,3 +210,37 @@ patch_ckpt() {
 	assert_success
 	assert_output --partial 'views       6 (5 train, 1 test)'
 }
+
+@test "temporary files of a killed run are removed by the next run writing the same output" {
+	local dead host
+	dead=$(sh -c 'echo $$')   # a pid that has ended
+	host=$(uname -n)
+	touch "o.sgs.tmp-$dead@$host-Ab3dEf" \
+		"o.sgs.tmp-$$@$host-Ab3dEf" \
+		"o.sgs.tmp-$dead@elsewhere-Ab3dEf" \
+		"other.sgs.tmp-$dead@$host-Ab3dEf"
+	run sgs-init -f synthetic -W 16 -H 12 -N 2 -o o.sgs
+	assert_success
+	# gone: the dead process's; kept: a live process's, another host's,
+	# another target's
+	run sh -c 'ls -A | sort | tr "\n" " "'
+	assert_output "o.sgs o.sgs.tmp-$$@$host-Ab3dEf o.sgs.tmp-$dead@elsewhere-Ab3dEf other.sgs.tmp-$dead@$host-Ab3dEf "
+	# A real SIGKILL while the output is open (it is opened before the
+	# work starts): the next run's output removes what it left.
+	sgs-init -f synthetic -W 640 -H 480 -N 10 -o big.sgs &
+	local pid=$!
+	while ! ls -A | grep -q '^big\.sgs\.tmp-'; do sleep 0.05; done
+	kill -9 "$pid"
+	wait "$pid" || true
+	run sh -c "ls -A | grep -c '^big\.sgs\.tmp-$pid@'"
+	assert_output 1
+	sgs-init -f synthetic -W 16 -H 12 -N 2 -o big.sgs
+	run sh -c 'ls -A | grep -c "^big\.sgs"'
+	assert_output 1
+	# the same for the files of a render folder
+	mkdir r
+	touch "r/view_000.png.tmp-$dead@$host-Zz9Zz9"
+	sgs-render -b cpu -o r "$FIX/s.sgs" "$FIX/m.ply"
+	run ls -A r
+	assert_output 'view_000.png'
+}
