@@ -563,10 +563,13 @@ static int write_model(const struct sgs_trainer *t, const char *outpath)
 static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *scene,
 			 const struct train_args *a, struct sgs_trainer **t)
 {
-	if (a->resume ? sgs_trainer_resume(be, scene, a->resume,
-					   a->iterations_given ? a->o.iterations : 0, t)
-		      : sgs_trainer_new(be, scene, &a->o, t))
+	/* A resume's messages name the checkpoint; a new run's are about
+	 * the scene (no seed points, a cap below its initial count). */
+	if (a->resume && sgs_trainer_resume(be, scene, a->resume,
+					    a->iterations_given ? a->o.iterations : 0, t) != 0)
 		return sgs_cli_fail(NULL);
+	if (!a->resume && sgs_trainer_new(be, scene, &a->o, t) != 0)
+		return sgs_cli_fail("%s", strcmp(a->scene_path, "-") == 0 ? "<stdin>" : a->scene_path);
 	if (a->resume)
 		sgs_trainer_set_inject_nan(*t, a->o.inject_nan_at);
 	if (a->verbose) {
