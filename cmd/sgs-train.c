@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -306,7 +307,7 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 			a->recipe_given = 1;
 			break;
 		case OPT_MAX_G:
-			if (sgs_parse_long(optarg, 1, 2000000000L, "--max-gaussians", &v) != 0)
+			if (sgs_parse_long(optarg, 1, SGS_MAX_GAUSSIANS, "--max-gaussians", &v) != 0)
 				usage();
 			a->o.max_gaussians = (uint32_t)v;
 			a->recipe_given = 1;
@@ -435,21 +436,79 @@ static int trim_log(const char *path, const char *header, uint32_t iteration)
 	return rc;
 }
 
-static FILE *open_log(const struct sgs_trainer *t, const struct train_args *a)
+/* The -l log while the run writes it.  It lives under its own name, so
+ * that a killed run leaves its rows for --resume.  A run that fails cuts
+ * it back to a state --resume continues, leaving nothing half-written:
+ * the rows up to its last checkpoint, else the rows a resumed log had,
+ * else (a fresh log without checkpoints) no file at all. */
+struct run_log {
+	FILE *f;
+	const char *path;
+	long keep;   /* bytes kept on failure; -1: remove the file */
+	int regular; /* a regular file: a pipe or device cannot be undone */
+};
+
+static int open_log(const struct sgs_trainer *t, const struct train_args *a, struct run_log *l)
 {
 	char header[1024];
+	struct stat st;
+	int existed = stat(a->logpath, &st) == 0;
 	log_header(t, a, header, sizeof header);
 	if (a->resume && trim_log(a->logpath, header, sgs_trainer_iteration(t)) != 0)
-		return NULL;
+		return -1;
 	FILE *f = fopen(a->logpath, a->resume ? "a" : "w");
 	if (!f) {
 		sgs_warnx("%s: %s", a->logpath, strerror(errno));
-		return NULL;
+		return -1;
 	}
+	l->f = f;
+	l->path = a->logpath;
+	l->regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
 	/* ftell is -1 on a pipe: a fresh log there gets its header too */
-	if (!a->resume || ftell(f) <= 0)
+	long at = ftell(f);
+	l->keep = a->resume && existed && at > 0 ? at : -1;
+	if (!a->resume || at <= 0)
 		fprintf(f, "%s\n", header);
-	return f;
+	return 0;
+}
+
+/* Close the log; on failure (the run's or the log's own) undo it.
+ * Returns ok, cleared when the log could not be written. */
+static int close_log(struct run_log *l, int ok)
+{
+	if (!l->f)
+		return ok;
+	int bad = fflush(l->f) != 0 || ferror(l->f), e = errno;
+	if (fclose(l->f) != 0 && !bad)
+		bad = 1, e = errno;
+	l->f = NULL;
+	if (bad && ok) {
+		sgs_warnx("%s: write error: %s", l->path, strerror(e));
+		ok = 0;
+	}
+	if (ok || !l->regular)
+		return ok;
+	if (l->keep < 0 ? unlink(l->path) != 0 : truncate(l->path, l->keep) != 0)
+		sgs_warnx("%s: cannot undo the log of the failed run: %s", l->path, strerror(errno));
+	return ok;
+}
+
+/* A checkpoint was written: on failure the log keeps the rows up to it,
+ * which is where --resume continues. */
+static void mark_log(struct run_log *l)
+{
+	long at = l->f ? ftell(l->f) : -1;
+	if (at > 0)
+		l->keep = at;
+}
+
+/* Everything written so far reached the file (a full disk shows here). */
+static int flush_log(const struct run_log *l)
+{
+	if (!l->f || (fflush(l->f) == 0 && !ferror(l->f)))
+		return 0;
+	sgs_warnx("%s: write error: %s", l->path, strerror(errno));
+	return -1;
 }
 
 static void log_row(FILE *log, const struct sgs_step_info *in, const struct sgs_eval_result *ev,
@@ -523,8 +582,9 @@ static void pace_check(struct pace *p, const struct sgs_trainer *t, const struct
 }
 
 /* Run to the end, checkpointing and scoring the test views on the way. */
-static int train(struct sgs_trainer *t, const struct train_args *a, FILE *log)
+static int train(struct sgs_trainer *t, const struct train_args *a, struct run_log *l)
 {
+	FILE *log = l->f;
 	struct sgs_step_info in;
 	struct sgs_eval_result ev;
 	uint32_t total = sgs_trainer_iterations(t);
@@ -558,30 +618,34 @@ static int train(struct sgs_trainer *t, const struct train_args *a, FILE *log)
 		pace_check(&pc, t, &in, &p);
 		/* the log is flushed with each checkpoint: a resumed run finds
 		 * every row up to it */
-		if (a->ckpt_every && in.iteration % a->ckpt_every == 0 && in.iteration < total &&
-		    ((log && fflush(log) != 0) || sgs_trainer_checkpoint(t, a->ckpt_path) != 0)) {
-			sgs_cli_fail(NULL);
-			return -1;
+		if (a->ckpt_every && in.iteration % a->ckpt_every == 0 && in.iteration < total) {
+			if (flush_log(l) != 0)
+				return -1;
+			if (sgs_trainer_checkpoint(t, a->ckpt_path) != 0) {
+				sgs_cli_fail(NULL);
+				return -1;
+			}
+			mark_log(l);
 		}
 	}
-	if (log && (fflush(log) != 0 || ferror(log))) {
-		sgs_warnx("%s: write error: %s", a->logpath, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return flush_log(l); /* before the model: a failed log fails the run */
 }
 
 static int write_model(const struct sgs_trainer *t, const char *outpath)
 {
+	const char *name = outpath ? outpath : "<stdout>";
 	struct sgs_splats sp;
-	if (sgs_trainer_export(t, &sp) != 0 || sgs_splat_validate(&sp) != 0 ||
-	    sgs_splat_save(outpath ? outpath : "-", &sp) != 0) {
+	int rc = -1;
+	if (sgs_trainer_export(t, &sp) != 0)
 		sgs_cli_fail(NULL);
-		sgs_splats_free(&sp);
-		return -1;
-	}
+	else if (sgs_splat_validate(&sp) != 0) /* a model the run broke */
+		sgs_cli_fail("%s: not written", name);
+	else if (sgs_splat_save(outpath ? outpath : "-", &sp) != 0)
+		sgs_cli_fail(NULL); /* the message names the file */
+	else
+		rc = 0;
 	sgs_splats_free(&sp);
-	return 0;
+	return rc;
 }
 
 /* -v: the regularisers that are on, one line. */
@@ -612,10 +676,13 @@ static void print_regularisers(const struct sgs_trainer_opts *o)
 static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *scene,
 			 const struct train_args *a, struct sgs_trainer **t)
 {
-	if (a->resume ? sgs_trainer_resume(be, scene, a->resume,
-					   a->iterations_given ? a->o.iterations : 0, t)
-		      : sgs_trainer_new(be, scene, &a->o, t))
+	/* A resume's messages name the checkpoint; a new run's are about
+	 * the scene (no seed points, a cap below its initial count). */
+	if (a->resume && sgs_trainer_resume(be, scene, a->resume,
+					    a->iterations_given ? a->o.iterations : 0, t) != 0)
 		return sgs_cli_fail(NULL);
+	if (!a->resume && sgs_trainer_new(be, scene, &a->o, t) != 0)
+		return sgs_cli_fail("%s", strcmp(a->scene_path, "-") == 0 ? "<stdin>" : a->scene_path);
 	if (a->resume)
 		sgs_trainer_set_inject_nan(*t, a->o.inject_nan_at);
 	if (a->verbose) {
@@ -647,7 +714,7 @@ int main(int argc, char **argv)
 	const struct sgs_backend *be;
 	struct sgs_trainer *t = NULL;
 	struct sgs_scene scene;
-	FILE *log = NULL;
+	struct run_log log = {0};
 	int rc = SGS_EXIT_FAIL;
 
 	sgs_cli_init(argv[0]);
@@ -659,16 +726,14 @@ int main(int argc, char **argv)
 		return SGS_EXIT_FAIL;
 	if (start_trainer(be, &scene, &a, &t) != 0)
 		goto done;
-	if (a.logpath && !(log = open_log(t, &a)))
+	if (a.logpath && open_log(t, &a, &log) != 0)
 		goto done;
-	if (train(t, &a, log) != 0 || write_model(t, a.outpath) != 0)
+	if (train(t, &a, &log) != 0 || write_model(t, a.outpath) != 0)
 		goto done;
 	rc = SGS_EXIT_OK;
 done:
-	if (log && fclose(log) != 0 && rc == SGS_EXIT_OK) {
-		sgs_warnx("%s: write error: %s", a.logpath, strerror(errno));
+	if (!close_log(&log, rc == SGS_EXIT_OK))
 		rc = SGS_EXIT_FAIL;
-	}
 	sgs_trainer_free(t);
 	sgs_scene_free(&scene);
 	return rc;

@@ -255,27 +255,11 @@ static int pose_from_gl(const struct json_ctx *j, const double m[12], struct sgs
 		X[3 * r + 2] = -m[4 * r + 2];
 		C[r] = m[4 * r + 3];
 	}
-	for (int it = 0; it < 8; it++) {
-		double XtX[9], Y[9], err = 0;
-		for (int a = 0; a < 3; a++)
-			for (int b = 0; b < 3; b++) {
-				XtX[3 * a + b] = X[a] * X[b] + X[3 + a] * X[3 + b] + X[6 + a] * X[6 + b];
-				err = fmax(err, fabs(XtX[3 * a + b] - (a == b)));
-			}
-		if (it == 0 && err > 1e-3)
-			return field_error(j, "transform_matrix", "is not a rotation plus translation");
-		if (err < 1e-15)
-			break;
-		for (int a = 0; a < 3; a++)
-			for (int b = 0; b < 3; b++)
-				Y[3 * a + b] = 1.5 * X[3 * a + b] -
-					       0.5 * (X[3 * a] * XtX[b] + X[3 * a + 1] * XtX[3 + b] +
-						      X[3 * a + 2] * XtX[6 + b]);
-		memcpy(X, Y, sizeof X);
-	}
-	double det = X[0] * (X[4] * X[8] - X[5] * X[7]) - X[1] * (X[3] * X[8] - X[5] * X[6]) +
-		     X[2] * (X[3] * X[7] - X[4] * X[6]);
-	if (det < 0)
+	double err;
+	int snap = sgs_rot_snap(X, 1e-3, &err);
+	if (snap == -1)
+		return field_error(j, "transform_matrix", "is not a rotation plus translation");
+	if (snap == -2)
 		return field_error(j, "transform_matrix", "is a reflection, not a rotation");
 	for (int r = 0; r < 3; r++)
 		for (int c = 0; c < 3; c++)
@@ -426,6 +410,21 @@ int sgs_import_blender(const char *dir, struct sgs_dataset *d)
 
 /* ---- instant-ngp ---- */
 
+/* A lens the loader cannot undistort (k1 = 1e6) is refused naming the
+ * file and its first non-zero coefficient; keeping the distorted
+ * intrinsics would give images that match no camera. */
+static int check_lens(const struct json_ctx *j, const struct sgs_camera *cam,
+		      const struct sgs_distortion *dd)
+{
+	struct sgs_camera pinhole;
+	if (sgs_undistorted_camera(cam, dd, &pinhole) == 0)
+		return 0;
+	const char *field = dd->k1 != 0 ? "k1" : dd->k2 != 0 ? "k2" : dd->p1 != 0 ? "p1" : "p2";
+	char problem[600];
+	snprintf(problem, sizeof problem, "is out of range: %s", sgs_error_get());
+	return field_error(j, field, problem);
+}
+
 /* Intrinsics of one frame: each field from the frame, else the top level;
  * size defaults to the image file's, principal point to the centre. */
 static int ngp_intrinsics(const struct json_ctx *j, uint32_t fw, uint32_t fh,
@@ -487,7 +486,7 @@ static int ngp_intrinsics(const struct json_ctx *j, uint32_t fw, uint32_t fh,
 	dd->lens = SGS_LENS_OPENCV;
 	if (sgs_distortion_is_identity(dd))
 		dd->lens = SGS_LENS_PINHOLE;
-	return 0;
+	return check_lens(j, cam, dd);
 }
 
 int sgs_import_ngp(const char *dir, struct sgs_dataset *d)

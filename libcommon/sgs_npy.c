@@ -261,6 +261,7 @@ int sgs_npy_parse(const void *buf, size_t len, const char *name, struct sgs_npy 
 		return -1;
 
 	struct sgs_npy a = {0};
+	a.kind = t.kind;
 	a.ndim = h.ndim;
 	memcpy(a.shape, h.shape, sizeof a.shape);
 	uint64_t n = 1;

@@ -12,6 +12,7 @@
 #include "sgs_chunk.h"
 #include "sgs_error.h"
 #include "sgs_le.h"
+#include "sgs_output.h"
 
 #define SCENE_MAGIC "SGSC"
 #define SCENE_KIND "scene" /* "not a scene file" */
@@ -703,8 +704,12 @@ static double det3(const double R[9])
 static int validate_view(uint32_t i, const struct sgs_view *v)
 {
 	const struct sgs_camera *c = &v->cam;
-	if (!field_has_nul(v->name, SGS_NAME_MAX) || v->name[0] == '\0')
-		return sgs_error_set("view %u: empty or unterminated name", i);
+	if (!field_has_nul(v->name, SGS_NAME_MAX))
+		return sgs_error_set("view %u: unterminated name", i);
+	/* Names become output file stems: one that leaves the folder ("../x")
+	 * or names none ("", ".") is refused wherever a scene is read. */
+	if (sgs_stem_check(v->name) != 0)
+		return sgs_error_prefix("view %u", i);
 	int finite = isfinite(c->fx) && isfinite(c->fy) && isfinite(c->cx) && isfinite(c->cy) &&
 		     isfinite(v->near) && isfinite(v->far);
 	for (int k = 0; k < 9; k++)

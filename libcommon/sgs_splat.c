@@ -592,6 +592,17 @@ int sgs_splat_load(const char *path, struct sgs_splats *s)
 	return rc;
 }
 
+int sgs_splat_load_valid(const char *path, struct sgs_splats *s)
+{
+	if (sgs_splat_load(path, s) != 0)
+		return -1;
+	if (sgs_splat_validate(s) == 0)
+		return 0;
+	sgs_error_prefix("%s", strcmp(path, "-") == 0 ? "<stdin>" : path);
+	sgs_splats_free(s);
+	return -1;
+}
+
 /* ---- writing ------------------------------------------------------------ */
 
 static int write_header(FILE *f, const struct sgs_splats *s)

@@ -20,6 +20,10 @@ struct sgs_splats;
  * else SEEDS when the scene has seed points, else RANDOM. */
 enum sgs_init_kind { SGS_INIT_SEEDS = 0, SGS_INIT_RANDOM = 1, SGS_INIT_AUTO = 2, SGS_INIT_DEPTH = 3 };
 
+/* The largest cap a run may have (sgs-train --max-gaussians): a
+ * checkpoint asking for more is corrupt. */
+#define SGS_MAX_GAUSSIANS 2000000000u
+
 /* The recipe.  Everything here except inject_nan_at is stored in a
  * checkpoint, so a resumed run follows the same recipe. */
 struct sgs_trainer_opts {

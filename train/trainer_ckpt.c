@@ -237,8 +237,9 @@ static int check_opts(struct sgs_chunk_reader *r, const struct sgs_trainer_opts 
 		return sgs_chunk_error(r, "unknown initialisation kind %d", o->init);
 	if (o->random_bg != 0 && o->random_bg != 1)
 		return sgs_chunk_error(r, "random background flag %d", o->random_bg);
-	if (o->max_gaussians == 0)
-		return sgs_chunk_error(r, "no Gaussian cap");
+	if (o->max_gaussians == 0 || o->max_gaussians > SGS_MAX_GAUSSIANS)
+		return sgs_chunk_error(r, "a cap of %u Gaussians (1 to %u)", o->max_gaussians,
+				       SGS_MAX_GAUSSIANS);
 	if (!(o->lambda_dssim >= 0.0f && o->lambda_dssim <= 1.0f))
 		return sgs_chunk_error(r, "SSIM weight %g outside [0, 1]", o->lambda_dssim);
 	if (!(o->depth_weight >= 0.0f && o->depth_weight < 1e30f))

@@ -141,7 +141,7 @@ setup_file() {
 	assert_output --regexp '^sgs-train: warning: iteration [0-9]+: reached the cap of 320 Gaussians \(--max-gaussians\)$'
 	run sgs-train -b cpu -I random -N 300 --max-gaussians 200 -o m2.ply "$FIX/scene.sgs"
 	assert_failure 1
-	assert_output 'sgs-train: the cap of 200 Gaussians is below the 300 initial ones'
+	assert_output "sgs-train: $FIX/scene.sgs: the cap of 200 Gaussians is below the 300 initial ones"
 	assert_no_output_file m2.ply
 }
 
@@ -171,7 +171,7 @@ setup_file() {
 @test "seed initialisation without seed points says to use -I random" {
 	run sgs-train -b cpu -I seeds -o m.ply "$FIX/scene.sgs"
 	assert_failure 1
-	assert_output --partial 'no seed points; use -I random'
+	assert_output "sgs-train: $FIX/scene.sgs: the scene has no seed points; use -I random (with -N count)"
 }
 
 @test "-b cuda without a usable GPU exits 3" {
