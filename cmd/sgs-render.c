@@ -357,8 +357,10 @@ static int load_inputs(const struct render_opts *o, struct sgs_scene *scene, str
 {
 	if (sgs_scene_load(o->scene_path, scene) != 0)
 		return sgs_cli_fail(NULL);
-	if (sgs_splat_load(o->splat_path, sp) != 0 || sgs_splat_validate(sp) != 0) {
+	if (sgs_splat_load(o->splat_path, sp) != 0 ||
+	    (sgs_splat_validate(sp) != 0 && sgs_error_prefix("%s", o->splat_path))) {
 		int rc = sgs_cli_fail(NULL);
+		sgs_splats_free(sp); /* a model that loaded but failed validation */
 		sgs_scene_free(scene);
 		return rc;
 	}

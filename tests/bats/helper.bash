@@ -4,7 +4,8 @@ load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
-PATH="$ROOT/bin:$PATH"
+# SGS_BIN: the tools under test (make check-asan points it at its own build)
+PATH="${SGS_BIN:-$ROOT/bin}:$PATH"
 DATA="${SGS_DATA:-$ROOT/../shared/data}"
 
 setup() {
