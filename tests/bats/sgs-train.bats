@@ -145,6 +145,13 @@ setup_file() {
 	assert_no_output_file m2.ply
 }
 
+@test "a cap that cannot fit in memory is refused before training, with the estimate" {
+	run sgs-train -b cpu -I random -N 300 --max-gaussians 2000000000 -o m.ply "$FIX/scene.sgs"
+	assert_failure 1
+	assert_output --regexp '^sgs-train: training needs about 4\.2 TiB \(a cap of 2000000000 Gaussians at 2\.3 KiB each, [0-9.]+ KiB of images, [0-9.]+ KiB of per-pixel buffers\) but the cpu backend has [0-9.]+ [GMT]iB available; lower --max-gaussians$'
+	assert_no_output_file m.ply
+}
+
 @test "-v prints progress lines on stderr, stdout stays data" {
 	run sh -c "sgs-train -v -b cpu -I random -N 300 -n 20 '$FIX/scene.sgs' 2>err.txt | wc -c"
 	assert_success
