@@ -74,6 +74,13 @@ static int read_head(struct reader *r, struct sgs_scene *s)
 	if (r->head_nviews > MAX_VIEWS)
 		return sgs_chunk_error(&r->c, "%u views is more than the limit of %u", r->head_nviews,
 				       MAX_VIEWS);
+	/* Every view has a VIEW chunk: in a file, they must fit what is left
+	 * (views are allocated as their chunks come, up to this count). */
+	uint64_t left = r->c.size >= 0 && (uint64_t)r->c.size > r->c.pos ? (uint64_t)r->c.size - r->c.pos
+									  : 0;
+	if (r->c.size >= 0 && r->head_nviews > left / (SGS_CHUNK_HEADER_BYTES + VIEW_BYTES))
+		return sgs_chunk_error(&r->c, "truncated: %u views do not fit in the %llu bytes left",
+				       r->head_nviews, (unsigned long long)left);
 	r->have_head = 1;
 	return 0;
 }

@@ -99,6 +99,15 @@ static void test_chunks(void)
 	   "a pipe: the same plane fails where the data ends (%s)", sgs_error_get());
 	fclose(f);
 
+	/* A view count that the rest of the file cannot hold VIEW chunks for
+	 * (views are allocated as their chunks come, up to the count). */
+	le32(b + 8 + 16 + 76, 1000000);
+	put_file(tmp("views.sgs"), b, 8 + 16 + 88 + 16);
+	ok(sgs_scene_load(tmp("views.sgs"), &s) != 0 &&
+	   has("views.sgs: 'HEAD' chunk at offset 8: truncated: 1000000 views do not fit in the 16 "
+	       "bytes left"),
+	   "a file: a million views in 16 bytes: %s", sgs_error_get());
+
 	/* The chunk layer alone, as checkpoints use it. */
 	uint8_t c[40];
 	memcpy(c, "TSTC\1\0\0\0BIG \0\0\0\0", 16);
