@@ -168,7 +168,8 @@ static void png_chunk(uint8_t **p, const char *type, const uint8_t *data, uint32
 {
 	be32(*p, n);
 	memcpy(*p + 4, type, 4);
-	memcpy(*p + 8, data, n);
+	if (n)
+		memcpy(*p + 8, data, n);
 	be32(*p + 8 + n, (uint32_t)crc32(crc32(0, NULL, 0), *p + 4, 4 + n));
 	*p += 12 + n;
 }
