@@ -241,6 +241,11 @@ struct sgs_backend {
 	int (*memset)(void *dst, int byte, size_t bytes);
 	int (*copy)(void *dst, const void *src, size_t bytes);
 	int (*sync)(void); /* wait for queued work (timing) */
+	/* Bytes that buffers can still take: the host's available memory
+	 * (MemAvailable, within a cgroup's limit) for the CPU, the device's
+	 * free memory (cudaMemGetInfo) for CUDA; -1 when unknown.  May be
+	 * NULL (unknown). */
+	int (*mem_available)(uint64_t *bytes);
 
 	struct sgs_raster_ctx *(*ctx_new)(void);
 	void (*ctx_free)(struct sgs_raster_ctx *ctx);

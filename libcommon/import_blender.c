@@ -320,17 +320,30 @@ static int check_unique_names(const char *dir, const struct sgs_dataset *d)
 	return 0;
 }
 
-static int alloc_views(struct sgs_dataset *d, uint32_t n)
+/* A zeroed slot for the next view, d->views[d->nviews]: the array grows
+ * with the frames actually read (a view is 8 KiB; a frame can be 3 bytes
+ * of JSON, so sizing it from the frame count would trust the file). */
+static struct sgs_dataset_view *next_view(struct sgs_dataset *d, uint32_t *cap)
 {
-	d->views = calloc(n ? n : 1, sizeof *d->views);
-	return d->views ? 0 : sgs_error_set("out of memory");
+	if (d->nviews == *cap) {
+		uint32_t c = *cap ? 2 * *cap : 16;
+		struct sgs_dataset_view *v = realloc(d->views, (size_t)c * sizeof *v);
+		if (!v) {
+			sgs_error_set("out of memory");
+			return NULL;
+		}
+		d->views = v;
+		*cap = c;
+	}
+	memset(&d->views[d->nviews], 0, sizeof *d->views);
+	return &d->views[d->nviews];
 }
 
 /* ---- NeRF-synthetic ---- */
 
 /* Appends the frames of one transforms_<split>.json to d->views. */
 static int blender_file(const char *dir, const char *file, const cJSON *root, uint32_t pool,
-			struct sgs_dataset *d)
+			struct sgs_dataset *d, uint32_t *cap)
 {
 	struct json_ctx j = {file, root, NULL, -1};
 	double angle;
@@ -341,9 +354,9 @@ static int blender_file(const char *dir, const char *file, const cJSON *root, ui
 		return field_error(&j, "camera_angle_x", "is not an angle in (0, pi)");
 	cJSON_ArrayForEach(fr, frames)
 	{
-		struct sgs_dataset_view *v = &d->views[d->nviews];
+		struct sgs_dataset_view *v = next_view(d, cap);
 		uint32_t w, h, c;
-		if (read_frame(&j, fr, dir, v, &w, &h, &c) < 0)
+		if (!v || read_frame(&j, fr, dir, v, &w, &h, &c) < 0)
 			return -1;
 		/* The focal length follows the real width (the same JSON serves
 		 * the 800x800 originals and 400x400 copies). */
@@ -374,7 +387,7 @@ int sgs_import_blender(const char *dir, struct sgs_dataset *d)
 	char path[2][PATH_MAX];
 	cJSON *root[2] = {NULL, NULL};
 	const cJSON *frames;
-	uint32_t total = 0;
+	uint32_t total = 0, cap = 0;
 	int r = 0;
 
 	memset(d, 0, sizeof *d);
@@ -391,11 +404,9 @@ int sgs_import_blender(const char *dir, struct sgs_dataset *d)
 	}
 	if (r == 0 && total == 0)
 		r = sgs_error_set("%s: no frames in transforms_train.json", dir);
-	if (r == 0)
-		r = alloc_views(d, total);
 	for (int i = 0; i < 2 && r == 0; i++)
 		if (root[i])
-			r = blender_file(dir, path[i], root[i], splits[i].pool, d);
+			r = blender_file(dir, path[i], root[i], splits[i].pool, d, &cap);
 	if (r == 0)
 		r = check_unique_names(dir, d);
 	/* NeRF-synthetic renders are evaluated on white. */
@@ -494,6 +505,7 @@ int sgs_import_ngp(const char *dir, struct sgs_dataset *d)
 	char path[PATH_MAX];
 	cJSON *root = NULL;
 	const cJSON *frames, *fr;
+	uint32_t cap = 0;
 	int r = 0;
 
 	memset(d, 0, sizeof *d);
@@ -508,16 +520,14 @@ int sgs_import_ngp(const char *dir, struct sgs_dataset *d)
 		r = -1;
 	else if (cJSON_GetArraySize(frames) == 0)
 		r = sgs_error_set("%s: no frames", path);
-	else
-		r = alloc_views(d, (uint32_t)cJSON_GetArraySize(frames));
 
 	struct json_ctx j = {path, root, NULL, -1};
 	if (r == 0)
 		cJSON_ArrayForEach(fr, frames)
 		{
-			struct sgs_dataset_view *v = &d->views[d->nviews];
+			struct sgs_dataset_view *v = next_view(d, &cap);
 			uint32_t w, h, c;
-			if (read_frame(&j, fr, dir, v, &w, &h, &c) < 0 ||
+			if (!v || read_frame(&j, fr, dir, v, &w, &h, &c) < 0 ||
 			    ngp_intrinsics(&j, w, h, v) < 0) {
 				r = -1;
 				break;

@@ -243,8 +243,27 @@ struct sgs_step_info {
 	double seconds;     /* training time so far, resumed runs included */
 };
 
+/* The memory a run needs at its peak, estimated up front: the Gaussian
+ * cap times the bytes of one Gaussian (optimiser state, the old arrays
+ * beside the new ones when the state last grows, rasterizer buffers and
+ * tile pairs) for every field, the train views' ground truth and depth
+ * priors, and the per-pixel buffers of the largest view.  o->max_gaussians
+ * must be resolved (not 0). */
+struct sgs_train_memory {
+	uint64_t per_gaussian; /* bytes, one field */
+	uint64_t gaussians;    /* cap x per_gaussian x fields */
+	uint64_t images;
+	uint64_t pixels;
+	uint64_t total;
+};
+void sgs_trainer_memory(const struct sgs_scene *s, const struct sgs_trainer_opts *o,
+			struct sgs_train_memory *m);
+
 /* Build Gaussians for s's train views as o says and upload everything.
- * The scene must outlive the trainer. */
+ * The scene must outlive the trainer.  Both this and resume refuse a run
+ * whose sgs_trainer_memory is more than the backend has available
+ * ("training needs about 4.6 TiB (...) but the cpu backend has 22.8 GiB
+ * available; lower --max-gaussians"). */
 int sgs_trainer_new(const struct sgs_backend *be, const struct sgs_scene *s, const struct sgs_trainer_opts *o,
 		    struct sgs_trainer **out);
 /* Continue from a checkpoint written by sgs_trainer_checkpoint for the

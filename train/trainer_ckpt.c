@@ -246,6 +246,10 @@ static int check_opts(struct sgs_chunk_reader *r, const struct sgs_trainer_opts 
 		return sgs_chunk_error(r, "depth weight %g: not a finite number >= 0", o->depth_weight);
 	if (o->fields < 1 || o->fields > SGS_MAX_FIELDS)
 		return sgs_chunk_error(r, "%u Gaussian fields (1 to %d)", o->fields, SGS_MAX_FIELDS);
+	/* the schedule divides by both */
+	if (o->densify_every == 0 || o->reset_every == 0)
+		return sgs_chunk_error(r, "%s interval of 0 iterations",
+				       o->densify_every == 0 ? "densification" : "opacity reset");
 	char why[128];
 	if (trainer_check_reg(o, why, sizeof why) != 0)
 		return sgs_chunk_error(r, "%s", why);
@@ -435,7 +439,7 @@ int sgs_trainer_resume(const struct sgs_backend *be, const struct sgs_scene *s, 
 		sgs_error_set("out of memory");
 		goto done;
 	}
-	if (trainer_setup(t, be, s, &h.o) != 0) {
+	if (trainer_setup(t, be, s, &h.o) != 0 || trainer_check_memory(t) != 0) {
 		sgs_error_prefix("%s", path);
 		goto done;
 	}

@@ -287,6 +287,9 @@ int sgs_trainer_new(const struct sgs_backend *be, const struct sgs_scene *s, con
 		rc = init_field(t, k);
 	if (rc == 0)
 		rc = t->densify->prepare(t);
+	/* the cap is resolved now; the Gaussians have not grown yet */
+	if (rc == 0)
+		rc = trainer_check_memory(t);
 	if (rc != 0) {
 		sgs_trainer_free(t);
 		return -1;

@@ -200,6 +200,17 @@ static struct sgs_raster_ctx *cuda_ctx_new(void)
 	return ctx;
 }
 
+static int cuda_mem_available(uint64_t *bytes)
+{
+	size_t free_bytes = 0, total = 0;
+	if (cudaMemGetInfo(&free_bytes, &total) != cudaSuccess) {
+		(void)cudaGetLastError();
+		return -1;
+	}
+	*bytes = free_bytes;
+	return 0;
+}
+
 /* Launched once at start-up: fails when the build has no code for the
  * device's architecture. */
 static __global__ void cuda_probe_kernel(void) {}
@@ -255,6 +266,7 @@ static void cuda_backend_init(void)
 	cuda_table.memset = cuda_memset;
 	cuda_table.copy = cuda_copy;
 	cuda_table.sync = cuda_sync;
+	cuda_table.mem_available = cuda_mem_available;
 	cuda_table.ctx_new = cuda_ctx_new;
 	cuda_table.ctx_free = cuda_ctx_free;
 	cuda_table.project = cuda_project;

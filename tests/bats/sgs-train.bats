@@ -44,6 +44,50 @@ setup_file() {
 	assert_success
 }
 
+# A checkpoint every iteration of 20000 Gaussians (14 MB) takes most of
+# the run's time, so the kills land mostly while one is being written
+# (each such kill leaves a b.ply.ckpt.tmpXXXXXX behind, counted below).
+# Five kills at random moments between a twentieth and a quarter of a
+# whole run, resuming from whatever checkpoint is there, then a run to
+# the end: the bytes of the uninterrupted run.
+@test "SIGKILL at random moments while checkpointing: --resume reaches the uninterrupted bytes" {
+	sgs-train -b cpu -I random -N 20000 -n 30 -S 5 -o a.ply "$FIX/scene.sgs"
+	t0=$(date +%s%N)
+	sgs-train -b cpu -I random -N 20000 -n 30 -S 5 -c 1 -o c.ply "$FIX/scene.sgs"
+	full_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	rm c.ply.ckpt
+	cmp a.ply c.ply
+	kills=0 resumes=0 round=0
+	while [ ! -e b.ply ] && [ $round -lt 12 ]; do
+		round=$((round + 1))
+		if [ -e b.ply.ckpt ]; then
+			set -- --resume b.ply.ckpt
+			resumes=$((resumes + 1))
+		else
+			set -- -I random -N 20000 -n 30 -S 5
+		fi
+		delay_ms=$(( full_ms / 20 + (RANDOM * 32768 + RANDOM) % (full_ms / 5 + 1) ))
+		sgs-train -b cpu "$@" -c 1 -o b.ply "$FIX/scene.sgs" &
+		pid=$!
+		if [ $kills -lt 5 ]; then
+			sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
+			kill -KILL $pid 2>/dev/null || true
+		fi
+		status=0
+		wait $pid || status=$?
+		[ $status -ne 137 ] || kills=$((kills + 1))
+		echo "# round $round: $* with a kill at ${delay_ms} ms: exit $status" >&3
+		# killed, or done; never a checkpoint that fails to load
+		[ $status -eq 137 ] || [ $status -eq 0 ]
+	done
+	torn=$(ls | grep -c '^b\.ply\.ckpt\.tmp' || true)
+	echo "# $kills kills ($torn while writing a checkpoint), $resumes resumes, whole run $full_ms ms" >&3
+	[ $kills -ge 3 ]
+	[ $resumes -ge 1 ]
+	run cmp a.ply b.ply
+	assert_success
+}
+
 @test "the same seed gives the same bytes whatever the thread count" {
 	OMP_NUM_THREADS=1 sgs-train -b cpu -I random -N 800 -n 60 -S 9 -o a.ply "$FIX/scene.sgs"
 	OMP_NUM_THREADS=2 sgs-train -b cpu -I random -N 800 -n 60 -S 9 -o b.ply "$FIX/scene.sgs"
@@ -143,6 +187,13 @@ setup_file() {
 	assert_failure 1
 	assert_output "sgs-train: $FIX/scene.sgs: the cap of 200 Gaussians is below the 300 initial ones"
 	assert_no_output_file m2.ply
+}
+
+@test "a cap that cannot fit in memory is refused before training, with the estimate" {
+	run sgs-train -b cpu -I random -N 300 --max-gaussians 2000000000 -o m.ply "$FIX/scene.sgs"
+	assert_failure 1
+	assert_output --regexp '^sgs-train: training needs about 4\.2 TiB \(a cap of 2000000000 Gaussians at 2\.3 KiB each, [0-9.]+ KiB of images, [0-9.]+ KiB of per-pixel buffers\) but the cpu backend has [0-9.]+ [GMT]iB available; lower --max-gaussians$'
+	assert_no_output_file m.ply
 }
 
 @test "-v prints progress lines on stderr, stdout stays data" {
