@@ -17,8 +17,9 @@
 #include "trainer_internal.h"
 
 #define CKPT_MAGIC "SGSK"
-#define CKPT_VERSION 2
-#define TOPT_BYTES 64
+#define CKPT_VERSION 3
+#define TOPT_BYTES 96    /* version 3; version 2's was 64 */
+#define TOPT_BYTES_V2 64
 #define TSTA_BYTES 64
 #define FSTA_BYTES 32
 #define BLOCK (1u << 16) /* floats moved between backend and file at once */
@@ -81,6 +82,13 @@ static void encode_opts(const struct sgs_trainer_opts *o, uint8_t *b)
 	sgs_put_u32(b + 52, o->densify_every);
 	sgs_put_u32(b + 56, o->reset_every);
 	sgs_put_f32(b + 60, o->depth_weight); /* 0 in checkpoints older than it */
+	/* version 3: the local depth terms */
+	sgs_put_f32(b + 64, o->depth_patch_weight);
+	sgs_put_u32(b + 68, o->depth_patch_size);
+	sgs_put_f32(b + 72, o->depth_relative_weight);
+	sgs_put_f32(b + 76, o->depth_rank_weight);
+	sgs_put_f32(b + 80, o->depth_continuity_weight);
+	sgs_put_f32(b + 84, o->depth_smooth_weight);
 }
 
 static void encode_state(const struct sgs_trainer *t, uint8_t *b)
@@ -208,8 +216,8 @@ static int check_opts(struct sgs_chunk_reader *r, const struct sgs_trainer_opts 
 		return sgs_chunk_error(r, "no Gaussian cap");
 	if (!(o->lambda_dssim >= 0.0f && o->lambda_dssim <= 1.0f))
 		return sgs_chunk_error(r, "SSIM weight %g outside [0, 1]", o->lambda_dssim);
-	if (!(o->depth_weight >= 0.0f && o->depth_weight < 1e30f))
-		return sgs_chunk_error(r, "depth weight %g: not a finite number >= 0", o->depth_weight);
+	if (sgs_trainer_check_depth(o) != 0)
+		return sgs_chunk_error(r, "%s", sgs_error_get());
 	if (o->fields < 1 || o->fields > SGS_MAX_FIELDS)
 		return sgs_chunk_error(r, "%u Gaussian fields (1 to %d)", o->fields, SGS_MAX_FIELDS);
 	return 0;
@@ -221,11 +229,13 @@ static int read_head(struct sgs_chunk_reader *r, struct ckpt_head *h)
 	uint32_t version;
 	if (sgs_chunk_read_header(r, CKPT_MAGIC, "checkpoint", CKPT_VERSION, &version) != 0)
 		return -1;
-	if (version != CKPT_VERSION)
-		return sgs_error_set("%s: checkpoint version %u, this sgs-train reads %d", r->name,
-				     version, CKPT_VERSION);
-	if (sgs_chunk_read_expect(r, "TOPT", TOPT_BYTES) != 0 ||
-	    sgs_chunk_read_payload(r, b, TOPT_BYTES) != 0)
+	if (version != CKPT_VERSION && version != 2)
+		return sgs_error_set("%s: checkpoint version %u, this sgs-train reads 2 and %d",
+				     r->name, version, CKPT_VERSION);
+	/* version 2 has no local depth terms: they stay off */
+	const size_t topt = version == 2 ? TOPT_BYTES_V2 : TOPT_BYTES;
+	memset(b, 0, sizeof b);
+	if (sgs_chunk_read_expect(r, "TOPT", topt) != 0 || sgs_chunk_read_payload(r, b, topt) != 0)
 		return -1;
 	struct sgs_trainer_opts *o = &h->o;
 	sgs_trainer_defaults(o);
@@ -244,6 +254,14 @@ static int read_head(struct sgs_chunk_reader *r, struct ckpt_head *h)
 	o->densify_every = sgs_get_u32(b + 52);
 	o->reset_every = sgs_get_u32(b + 56);
 	o->depth_weight = sgs_get_f32(b + 60);
+	if (version > 2) {
+		o->depth_patch_weight = sgs_get_f32(b + 64);
+		o->depth_patch_size = sgs_get_u32(b + 68);
+		o->depth_relative_weight = sgs_get_f32(b + 72);
+		o->depth_rank_weight = sgs_get_f32(b + 76);
+		o->depth_continuity_weight = sgs_get_f32(b + 80);
+		o->depth_smooth_weight = sgs_get_f32(b + 84);
+	}
 	if (check_opts(r, o) != 0)
 		return -1;
 	if (sgs_chunk_read_expect(r, "TSTA", TSTA_BYTES) != 0 ||
