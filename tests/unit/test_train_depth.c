@@ -7,10 +7,13 @@
  * printed, not asserted -- 0.54 without the prior and 0.58 with it when
  * this was written; the global correlation fixes each train view's depth
  * only up to scale and shift.) */
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sgs_error.h"
 #include "sgs_kernels.h"
@@ -243,6 +246,160 @@ static void test_local_terms(const struct sgs_scene *s)
 	}
 }
 
+/* Step t to iteration `until`. */
+static int steps(struct sgs_trainer *t, uint32_t until)
+{
+	struct sgs_step_info in;
+	while (sgs_trainer_iteration(t) < until)
+		if (sgs_trainer_step(t, &in) != 0)
+			return -1;
+	return 0;
+}
+
+/* The model of t as splat file bytes. */
+static char *model_bytes(const struct sgs_trainer *t, size_t *len)
+{
+	struct sgs_splats sp;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	if (!f)
+		return NULL;
+	sgs_splats_init(&sp);
+	int rc = sgs_trainer_export(t, &sp) != 0 || sgs_splat_write(f, &sp) != 0;
+	sgs_splats_free(&sp);
+	fclose(f);
+	if (rc) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static char *file_bytes(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+	    !(buf = malloc((size_t)n + 1)) || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	} else {
+		*len = (size_t)n;
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+static int put_bytes(const char *path, const void *a, size_t na, const void *b, size_t nb)
+{
+	FILE *f = fopen(path, "wb");
+	int rc = !f || fwrite(a, 1, na, f) != na || fwrite(b, 1, nb, f) != nb;
+	return (f && fclose(f) != 0) || rc ? -1 : 0;
+}
+
+/* A run of o stopped at `stop`, checkpointed and resumed, against the
+ * same run uninterrupted; `edit` (may be NULL) rewrites the checkpoint
+ * file in between.  1 when both models are the same bytes. */
+static int resumes(const struct sgs_scene *s, const struct sgs_trainer_opts *o, uint32_t stop,
+		   int (*edit)(const char *path), const char *path)
+{
+	const struct sgs_backend *be = sgs_backend_cpu();
+	struct sgs_trainer *a = NULL, *b = NULL;
+	char *ba = NULL, *bb = NULL;
+	size_t la = 0, lb = 0;
+	int rc = sgs_trainer_new(be, s, o, &a) == 0 && steps(a, o->iterations) == 0 &&
+		 (ba = model_bytes(a, &la)) != NULL;
+	rc = rc && sgs_trainer_new(be, s, o, &b) == 0 && steps(b, stop) == 0 &&
+	     sgs_trainer_checkpoint(b, path) == 0 && (!edit || edit(path) == 0);
+	sgs_trainer_free(b);
+	b = NULL;
+	rc = rc && sgs_trainer_resume(be, s, path, 0, &b) == 0 && steps(b, o->iterations) == 0 &&
+	     (bb = model_bytes(b, &lb)) != NULL;
+	if (!rc)
+		diag("resume: %s", sgs_error_get());
+	rc = rc && la == lb && memcmp(ba, bb, la) == 0;
+	sgs_trainer_free(a);
+	sgs_trainer_free(b);
+	free(ba), free(bb);
+	return rc;
+}
+
+/* A version-3 checkpoint rewritten as version 2 would have written it:
+ * the version, and the recipe chunk cut to its first 64 bytes. */
+#define CKPT_TOPT_AT 8 /* after the 8-byte header */
+static int to_version_2(const char *path)
+{
+	size_t n;
+	char *b = file_bytes(path, &n);
+	int rc = -1;
+	if (b && n > CKPT_TOPT_AT + 16 + 96 && memcmp(b + CKPT_TOPT_AT, "TOPT", 4) == 0 &&
+	    (uint8_t)b[CKPT_TOPT_AT + 8] == 96) {
+		b[4] = 2;
+		b[CKPT_TOPT_AT + 8] = 64;
+		rc = put_bytes(path, b, CKPT_TOPT_AT + 16 + 64, b + CKPT_TOPT_AT + 16 + 96,
+			       n - (CKPT_TOPT_AT + 16 + 96));
+	}
+	free(b);
+	return rc;
+}
+
+/* The local terms' patch size at 3 (below the smallest allowed). */
+static int bad_patch_size(const char *path)
+{
+	size_t n;
+	char *b = file_bytes(path, &n);
+	int rc = -1;
+	if (b && n > CKPT_TOPT_AT + 16 + 96 && memcmp(b + CKPT_TOPT_AT, "TOPT", 4) == 0) {
+		b[CKPT_TOPT_AT + 16 + 68] = 3;
+		rc = put_bytes(path, b, n, "", 0);
+	}
+	free(b);
+	return rc;
+}
+
+/* Checkpoints with the local depth terms resume to the bytes of an
+ * uninterrupted run (their patches and pairs follow the iteration), a
+ * version-2 checkpoint (no local terms) still loads and resumes, and a
+ * bad patch size in a checkpoint is refused. */
+static void test_resume(const struct sgs_scene *s)
+{
+	char path[] = "/tmp/test_train_depth.XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		ok(0, "temporary file: %s", strerror(errno));
+		return;
+	}
+	close(fd);
+	struct sgs_trainer_opts o;
+	run_opts(&o, 0.05f);
+	o.iterations = 60;
+	o.init_count = 1500;
+	o.seed = 4;
+	o.depth_patch_weight = 0.1f, o.depth_relative_weight = 0.1f, o.depth_rank_weight = 0.1f;
+	o.depth_continuity_weight = 0.1f, o.depth_smooth_weight = 0.1f;
+	o.depth_patch_size = 16;
+	ok(resumes(s, &o, 23, NULL, path),
+	   "every depth term on: the resumed model equals the uninterrupted one");
+	run_opts(&o, 0.05f);
+	o.iterations = 60;
+	o.init_count = 1500;
+	o.seed = 4;
+	ok(resumes(s, &o, 23, to_version_2, path),
+	   "a version-2 checkpoint (no local depth terms) resumes to the uninterrupted run's bytes");
+	struct sgs_trainer *t = NULL;
+	int rc = sgs_trainer_new(sgs_backend_cpu(), s, &o, &t) == 0 && steps(t, 5) == 0 &&
+		 sgs_trainer_checkpoint(t, path) == 0 && bad_patch_size(path) == 0;
+	sgs_trainer_free(t);
+	t = NULL;
+	ok(rc && sgs_trainer_resume(sgs_backend_cpu(), s, path, 0, &t) == -1 &&
+		   strstr(sgs_error_get(), "'TOPT' chunk") && strstr(sgs_error_get(), "patch size 3"),
+	   "a checkpoint with patch size 3 is refused: %s", sgs_error_get());
+	sgs_trainer_free(t);
+	unlink(path);
+}
+
 /* -I depth's points: with the prior on one train view only, every point
  * projects back onto a pixel centre of that view at the prior's depth,
  * and there are about as many as asked for. */
@@ -325,6 +482,7 @@ int main(void)
 	ok(on < 0.5 * off, "the prior brings the train views' depth to the truth: %.4f against %.4f",
 	   on, off);
 	test_local_terms(&s);
+	test_resume(&s);
 	test_depth_points(&s);
 
 	/* -I auto takes the prior's pixels when a train view has a prior */
