@@ -16,6 +16,8 @@
 #ifndef SGS_MATH_DEPTH_H
 #define SGS_MATH_DEPTH_H
 
+#include <stddef.h>
+
 #include "sgs_math_common.h"
 #include "sgs_math_rng.h"
 
