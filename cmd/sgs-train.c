@@ -24,6 +24,7 @@ struct train_args {
 	uint32_t ckpt_every, eval_every;
 	int verbose;
 	int recipe_given; /* an option that a checkpoint fixes was given */
+	int no_depth;     /* --no-depth: every term against the prior off */
 	int iterations_given;
 	struct sgs_trainer_opts o;
 };
@@ -31,9 +32,12 @@ struct train_args {
 static const char synopsis[] =
 	"usage: sgs-train [-v] [-b backend] [-c every] [-I auto|seeds|random|depth] [-l log]\n"
 	"                 [-n iterations] [-N count] [-o file] [-S seed] [--checkpoint file]\n"
-	"                 [--densify from:until:every] [--depth-weight w] [--eval-every n]\n"
-	"                 [--max-gaussians n] [--mcmc] [--no-depth] [--random-bg]\n"
-	"                 [--reset every|never] [--resume file] [--sh degree]\n"
+	"                 [--densify from:until:every] [--depth-weight w]\n"
+	"                 [--depth-continuity-weight w] [--depth-patch-size n]\n"
+	"                 [--depth-patch-weight w] [--depth-rank-weight w]\n"
+	"                 [--depth-relative-weight w] [--depth-smooth-weight w]\n"
+	"                 [--eval-every n] [--max-gaussians n] [--mcmc] [--no-depth]\n"
+	"                 [--random-bg] [--reset every|never] [--resume file] [--sh degree]\n"
 	"                 [--dropout rate] [--opacity-decay f] [--prune-floaters s[:k[:m[:c]]]]\n"
 	"                 [--scale-max f] [--scale-max-weight w] [--scale-ratio r]\n"
 	"                 [--scale-ratio-weight w] [scene]\n";
@@ -58,6 +62,13 @@ static void help(void)
 	       "                      part keeps the recipe's value)\n"
 	       "  --depth-weight w    weight of the depth prior's Pearson term (default\n"
 	       "                      0.05; used when the scene has depth priors)\n"
+	       "  --depth-patch-weight w       local Pearson over random patches\n"
+	       "  --depth-relative-weight w    L1 of patch-normalised depth and prior\n"
+	       "  --depth-rank-weight w        hinge on the prior's depth order of pairs\n"
+	       "  --depth-continuity-weight w  neighbours the prior joins keep together\n"
+	       "  --depth-smooth-weight w      edge-aware depth smoothness (no prior needed)\n"
+	       "                      (each default 0, off)\n"
+	       "  --depth-patch-size n side of the patch terms' patches (4-1024, default 32)\n"
 	       "  --eval-every n      score the test views every n iterations (log, -v)\n"
 	       "  --max-gaussians n   cap (default: a quarter per train pixel, at least\n"
 	       "                      twice the initial count)\n"
@@ -65,7 +76,8 @@ static void help(void)
 	       "                      300 to 3000)\n"
 	       "  --mcmc              MCMC densification (relocation) up to --max-gaussians\n"
 	       "                      (default 3x the initial count)\n"
-	       "  --no-depth          ignore the scene's depth priors\n"
+	       "  --no-depth          ignore the scene's depth priors (every term against\n"
+	       "                      them off)\n"
 	       "  --random-bg         random background colour every iteration\n"
 	       "  --resume file       continue from a checkpoint\n"
 	       "  --sh degree         maximum SH degree (0-3, default 3)\n"
@@ -177,13 +189,37 @@ static int parse_reg(int k, const char *arg, struct sgs_trainer_opts *o)
 	return 0;
 }
 
+/* Long options; the depth weights in parse_weight's order. */
+enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC, OPT_DENSIFY,
+       OPT_RESET, OPT_EVAL, OPT_NO_DEPTH, OPT_DEPTH_PATCH_SIZE, OPT_DEPTH_W, OPT_DEPTH_PATCH_W,
+       OPT_DEPTH_REL_W, OPT_DEPTH_RANK_W, OPT_DEPTH_CONT_W, OPT_DEPTH_SMOOTH_W,
+       /* the regularisers in parse_reg's order */
+       OPT_DROPOUT, OPT_DECAY, OPT_FLOATERS, OPT_SCALE_RW, OPT_SCALE_R, OPT_SCALE_MW,
+       OPT_SCALE_M };
+#define OPT_WEIGHT_FIRST OPT_DEPTH_W
+
+/* A --depth-*-weight option: 0 to 1000000. */
+static void parse_weight(int ch, struct train_args *a)
+{
+	enum { N = 6 };
+	static const char *const names[N] = {"--depth-weight",        "--depth-patch-weight",
+					     "--depth-relative-weight", "--depth-rank-weight",
+					     "--depth-continuity-weight", "--depth-smooth-weight"};
+	float *dst[N] = {&a->o.depth_weight,      &a->o.depth_patch_weight,
+			 &a->o.depth_relative_weight, &a->o.depth_rank_weight,
+			 &a->o.depth_continuity_weight, &a->o.depth_smooth_weight};
+	const int k = ch - OPT_WEIGHT_FIRST;
+	double d;
+	if (k < 0 || k >= N || sgs_parse_double(optarg, 0.0, 1e6, names[k], &d) != 0)
+		usage();
+	*dst[k] = (float)d;
+	a->recipe_given = 1;
+}
+
 /* The command line, then what follows from it: the scene operand, stdout
  * for "-o -", the default checkpoint name. */
 static void parse_args(int argc, char **argv, struct train_args *a)
 {
-	enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC, OPT_DENSIFY,
-	       OPT_RESET, OPT_EVAL, OPT_DEPTH_W, OPT_NO_DEPTH, OPT_DROPOUT, OPT_DECAY,
-	       OPT_FLOATERS, OPT_SCALE_RW, OPT_SCALE_R, OPT_SCALE_MW, OPT_SCALE_M };
 	static const struct option longopts[] = {
 		{"resume", required_argument, NULL, OPT_RESUME},
 		{"sh", required_argument, NULL, OPT_SH},
@@ -203,6 +239,12 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{"scale-ratio", required_argument, NULL, OPT_SCALE_R},
 		{"scale-max-weight", required_argument, NULL, OPT_SCALE_MW},
 		{"scale-max", required_argument, NULL, OPT_SCALE_M},
+		{"depth-patch-weight", required_argument, NULL, OPT_DEPTH_PATCH_W},
+		{"depth-relative-weight", required_argument, NULL, OPT_DEPTH_REL_W},
+		{"depth-rank-weight", required_argument, NULL, OPT_DEPTH_RANK_W},
+		{"depth-continuity-weight", required_argument, NULL, OPT_DEPTH_CONT_W},
+		{"depth-smooth-weight", required_argument, NULL, OPT_DEPTH_SMOOTH_W},
+		{"depth-patch-size", required_argument, NULL, OPT_DEPTH_PATCH_SIZE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -284,16 +326,23 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 				usage();
 			a->eval_every = (uint32_t)v;
 			break;
-		case OPT_DEPTH_W: {
-			double d;
-			if (sgs_parse_double(optarg, 0.0, 1e6, "--depth-weight", &d) != 0)
+		case OPT_DEPTH_W:
+		case OPT_DEPTH_PATCH_W:
+		case OPT_DEPTH_REL_W:
+		case OPT_DEPTH_RANK_W:
+		case OPT_DEPTH_CONT_W:
+		case OPT_DEPTH_SMOOTH_W:
+			parse_weight(ch, a);
+			break;
+		case OPT_DEPTH_PATCH_SIZE:
+			if (sgs_parse_long(optarg, SGS_DEPTH_PATCH_MIN, SGS_DEPTH_PATCH_MAX,
+					   "--depth-patch-size", &v) != 0)
 				usage();
-			a->o.depth_weight = (float)d;
+			a->o.depth_patch_size = (uint32_t)v;
 			a->recipe_given = 1;
 			break;
-		}
 		case OPT_NO_DEPTH:
-			a->o.depth_weight = 0.0f;
+			a->no_depth = 1;
 			a->recipe_given = 1;
 			break;
 		case OPT_MCMC:
@@ -319,11 +368,14 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 	if (sgs_cli_operands(argc, argv, 0, 1) != 0)
 		usage();
 	if (a->resume && a->recipe_given) {
-		sgs_warnx("--resume: -I, -N, -S, --densify, --depth-weight, --max-gaussians, --mcmc, "
+		sgs_warnx("--resume: -I, -N, -S, --densify, --depth-*, --max-gaussians, --mcmc, "
 			  "--no-depth, --random-bg, --reset, --sh and the regularisers' options "
 			  "come from the checkpoint");
 		usage();
 	}
+	if (a->no_depth) /* whatever order the options came in */
+		a->o.depth_weight = a->o.depth_patch_weight = a->o.depth_relative_weight =
+			a->o.depth_rank_weight = a->o.depth_continuity_weight = 0.0f;
 	const char *env = getenv("SGS_TEST_INJECT_NAN_AT");
 	if (env && *env) {
 		if (sgs_parse_long(env, 1, 100000000L, "SGS_TEST_INJECT_NAN_AT", &v) != 0)
@@ -703,6 +755,13 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 			sgs_trainer_iterations(*t),
 			be->name, be->device_name, sgs_cli_name(), o->mcmc ? "MCMC" : "Inria",
 			sc->densify_from, sc->densify_until, sc->densify_interval, o->max_gaussians, reset);
+		if (sgs_trainer_uses_prior(o) || o->depth_smooth_weight > 0.0f)
+			fprintf(stderr,
+				"%s: depth terms: pearson %g, patch %g, relative %g (%u px patches), "
+				"rank %g, continuity %g, smooth %g\n",
+				sgs_cli_name(), o->depth_weight, o->depth_patch_weight,
+				o->depth_relative_weight, o->depth_patch_size, o->depth_rank_weight,
+				o->depth_continuity_weight, o->depth_smooth_weight);
 		print_regularisers(o);
 	}
 	return 0;

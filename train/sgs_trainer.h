@@ -74,6 +74,16 @@ struct sgs_trainer_opts {
 	                         * its confidence is at least floater_conf
 	                         * (SGS_FLOATER_CONF) */
 	float floater_conf;
+	/* The local depth terms' weights (0: off, the default); the four
+	 * against the prior resolve to 0 like depth_weight, the smoothness
+	 * (against the train image) applies with or without priors. */
+	float depth_patch_weight;      /* local (patch) Pearson */
+	float depth_relative_weight;   /* patch-normalised L1 */
+	float depth_rank_weight;       /* ranking hinge */
+	float depth_continuity_weight; /* continuity of neighbours */
+	float depth_smooth_weight;     /* edge-aware smoothness */
+	uint32_t depth_patch_size;     /* side of the patches of the patch
+	                                * and relative terms (SGS_DEPTH_PATCH_SIZE) */
 };
 
 /* The regularisers' parameters when only their switch is given. */
@@ -88,10 +98,30 @@ struct sgs_trainer_opts {
  * priors (sgs-train(1)), though by little. */
 #define SGS_DEPTH_PEARSON_WEIGHT 0.05f
 
+/* The local depth terms' fixed numbers (sgs-train(1)): patch side
+ * (FSGS's and SparseGS's local patches are of this order), the ranking
+ * window's radius and shifts per iteration, the prior's relative
+ * difference that orders a pair (ranking) or joins neighbours
+ * (continuity), the ranking hinge's relative margin (SparseNeRF's 1e-4),
+ * and the smoothness's edge sharpness on images in [0, 1]. */
+#define SGS_DEPTH_PATCH_SIZE 32u
+#define SGS_DEPTH_PATCH_MIN 4u
+#define SGS_DEPTH_PATCH_MAX 1024u
+#define SGS_DEPTH_RANK_RADIUS 3
+#define SGS_DEPTH_RANK_SHIFTS 4
+#define SGS_DEPTH_PRIOR_TOL 0.01f
+#define SGS_DEPTH_RANK_MARGIN 1e-4f
+#define SGS_DEPTH_SMOOTH_GAMMA 10.0f
+
+/* Does o use the scene's depth priors (a term against them is on)? */
+int sgs_trainer_uses_prior(const struct sgs_trainer_opts *o);
+/* Check o's depth weights and patch size; -1 with a message. */
+int sgs_trainer_check_depth(const struct sgs_trainer_opts *o);
+
 #define SGS_NEVER UINT32_MAX
 #define SGS_RECIPE (UINT32_MAX - 1)
 #define SGS_MAX_FIELDS 2
-#define SGS_MAX_TERMS 8
+#define SGS_MAX_TERMS 12
 
 /* The MCMC recipe's constants (the paper's defaults). */
 #define SGS_MCMC_NOISE_LR 5e5f

@@ -276,6 +276,11 @@ static void cuda_backend_init(void)
 	cuda_table.project_backward = cuda_project_backward;
 	cuda_table.train.loss_l1_ssim = cuda_loss_l1_ssim;
 	cuda_table.train.loss_depth_pearson = cuda_loss_depth_pearson;
+	cuda_table.train.loss_depth_patch = cuda_loss_depth_patch;
+	cuda_table.train.loss_depth_relative = cuda_loss_depth_relative;
+	cuda_table.train.loss_depth_rank = cuda_loss_depth_rank;
+	cuda_table.train.loss_depth_continuity = cuda_loss_depth_continuity;
+	cuda_table.train.loss_depth_smooth = cuda_loss_depth_smooth;
 	cuda_table.train.adam = cuda_adam;
 	cuda_table.train.update_max_radii = cuda_update_max_radii;
 	cuda_table.train.densify = cuda_densify;

@@ -298,6 +298,43 @@ setup_file() {
 	assert_output --partial 'come from the checkpoint'
 }
 
+@test "the local depth terms: log columns with and without priors, --no-depth, -v, resume" {
+	# priors from a quick model (sgs-depth -m render: its depth, opacity as confidence)
+	sgs-train -b cpu -I random -N 500 -n 10 -o m0.ply "$FIX/scene.sgs"
+	sgs-depth -b cpu -m render -s m0.ply "$FIX/scene.sgs" > d.sgs
+	all="--depth-patch-weight 0.1 --depth-relative-weight 0.1 --depth-rank-weight 0.1"
+	all="$all --depth-continuity-weight 0.1 --depth-smooth-weight 0.1 --depth-patch-size 8"
+	run sgs-train -b cpu -I random -N 300 -n 5 $all -l log.tsv -o m.ply d.sgs
+	assert_success
+	run head -n 1 log.tsv
+	assert_output "$(printf 'iteration\tview\trgb\tdepth\tdepth_patch\tdepth_relative\tdepth_rank\tdepth_continuity\tdepth_smooth\tl1\tssim\tloss\tpsnr\tgaussians\tseconds')"
+	run sh -c "awk -F'\t' 'NR > 1 && NF != 15 { bad++ } END { print NR - 1, bad + 0 }' log.tsv"
+	assert_output '5 0'
+	# without priors (and with --no-depth) only the smoothness stays
+	run sgs-train -b cpu -I random -N 300 -n 5 $all -l log.tsv -o m.ply "$FIX/scene.sgs"
+	assert_success
+	run head -n 1 log.tsv
+	assert_output "$(printf 'iteration\tview\trgb\tdepth_smooth\tl1\tssim\tloss\tpsnr\tgaussians\tseconds')"
+	run sgs-train -b cpu -I random -N 300 -n 5 --no-depth $all -l log2.tsv -o m.ply d.sgs
+	assert_success
+	run cmp <(head -n 1 log.tsv) <(head -n 1 log2.tsv)
+	assert_success
+	run sh -c "sgs-train -v -b cpu -I random -N 300 -n 2 $all -o m.ply d.sgs 2>&1 | sed -n 3p"
+	assert_output 'sgs-train: depth terms: pearson 0.05, patch 0.1, relative 0.1 (8 px patches), rank 0.1, continuity 0.1, smooth 0.1'
+	# crash and resume: the bytes of an uninterrupted run
+	sgs-train -b cpu -I random -N 500 -n 60 -S 2 $all -o a.ply d.sgs
+	SGS_TEST_INJECT_NAN_AT=45 run sgs-train -b cpu -I random -N 500 -n 60 -S 2 $all -c 30 \
+		-o b.ply d.sgs
+	assert_failure 1
+	run sgs-train -b cpu --resume b.ply.ckpt -o b.ply d.sgs
+	assert_success
+	run cmp a.ply b.ply
+	assert_success
+	run sgs-train -b cpu --resume b.ply.ckpt --depth-rank-weight 1 -o b.ply d.sgs
+	assert_failure 2
+	assert_output --partial 'come from the checkpoint'
+}
+
 @test "regulariser options out of range are usage errors" {
 	for bad in "--dropout 1" "--dropout -0.1" "--opacity-decay 1" "--scale-ratio 0.5" \
 		"--scale-max 0" "--scale-ratio-weight x" "--prune-floaters x" "--prune-floaters :8" \
@@ -312,4 +349,14 @@ setup_file() {
 	run sgs-train -b cpu -I random -N 300 -n 3 --prune-floaters 0::0.2:0.9 --opacity-decay 0 \
 		-o m.ply "$FIX/scene.sgs"
 	assert_success
+}
+
+@test "the local depth options: ranges are usage errors" {
+	for bad in "--depth-patch-size 3" "--depth-patch-size 1025" "--depth-rank-weight -1" \
+		"--depth-smooth-weight x" "--depth-patch-weight 1e7"; do
+		run sgs-train $bad -o m.ply "$FIX/scene.sgs"
+		assert_failure 2
+		assert_line --index 0 --partial "sgs-train: ${bad%% *}"
+		assert_line --index 1 --partial 'usage: sgs-train'
+	done
 }
