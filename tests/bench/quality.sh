@@ -12,6 +12,9 @@
 #           default list; name them in SGS_BENCH_CONFIGS): --dropout 0.2,
 #           --opacity-decay 0.995, --scale-ratio-weight 0.01
 #           --scale-max-weight 0.1, --prune-floaters 3
+#   mvs-depth+patch, +relative, +rank, +continuity, +smooth
+#           mvs-depth with one local depth term of weight 0.1 (also
+#           outside the default list)
 # Resumable: every stage writes its output under a temporary name and
 # renames it, finished stages are skipped, and training checkpoints every
 # 250 iterations and resumes from there, so a stopped run loses at most a
@@ -73,6 +76,11 @@ config_args() {
 	mvs-depth+decay) echo "-I depth --opacity-decay 0.995" ;;
 	mvs-depth+scale) echo "-I depth --scale-ratio-weight 0.01 --scale-max-weight 0.1" ;;
 	mvs-depth+floaters) echo "-I depth --prune-floaters 3" ;;
+	mvs-depth+patch) echo "-I depth --depth-patch-weight 0.1" ;;
+	mvs-depth+relative) echo "-I depth --depth-relative-weight 0.1" ;;
+	mvs-depth+rank) echo "-I depth --depth-rank-weight 0.1" ;;
+	mvs-depth+continuity) echo "-I depth --depth-continuity-weight 0.1" ;;
+	mvs-depth+smooth) echo "-I depth --depth-smooth-weight 0.1" ;;
 	*) echo "bench-quality: unknown configuration $1" >&2; return 2 ;;
 	esac
 }
