@@ -326,20 +326,20 @@ static int resumes(const struct sgs_scene *s, const struct sgs_trainer_opts *o, 
 	return rc;
 }
 
-/* A version-3 checkpoint rewritten as version 2 would have written it:
- * the version, and the recipe chunk cut to its first 64 bytes. */
+/* A checkpoint rewritten as one older than the local depth terms would
+ * be: the recipe chunk cut to its first 64 bytes (TOPT_BYTES 192 now). */
 #define CKPT_TOPT_AT 8 /* after the 8-byte header */
-static int to_version_2(const char *path)
+#define TOPT_NOW 192
+static int to_topt_64(const char *path)
 {
 	size_t n;
 	char *b = file_bytes(path, &n);
 	int rc = -1;
-	if (b && n > CKPT_TOPT_AT + 16 + 96 && memcmp(b + CKPT_TOPT_AT, "TOPT", 4) == 0 &&
-	    (uint8_t)b[CKPT_TOPT_AT + 8] == 96) {
-		b[4] = 2;
+	if (b && n > CKPT_TOPT_AT + 16 + TOPT_NOW && memcmp(b + CKPT_TOPT_AT, "TOPT", 4) == 0 &&
+	    (uint8_t)b[CKPT_TOPT_AT + 8] == TOPT_NOW) {
 		b[CKPT_TOPT_AT + 8] = 64;
-		rc = put_bytes(path, b, CKPT_TOPT_AT + 16 + 64, b + CKPT_TOPT_AT + 16 + 96,
-			       n - (CKPT_TOPT_AT + 16 + 96));
+		rc = put_bytes(path, b, CKPT_TOPT_AT + 16 + 64, b + CKPT_TOPT_AT + 16 + TOPT_NOW,
+			       n - (CKPT_TOPT_AT + 16 + TOPT_NOW));
 	}
 	free(b);
 	return rc;
@@ -351,7 +351,7 @@ static int bad_patch_size(const char *path)
 	size_t n;
 	char *b = file_bytes(path, &n);
 	int rc = -1;
-	if (b && n > CKPT_TOPT_AT + 16 + 96 && memcmp(b + CKPT_TOPT_AT, "TOPT", 4) == 0) {
+	if (b && n > CKPT_TOPT_AT + 16 + TOPT_NOW && memcmp(b + CKPT_TOPT_AT, "TOPT", 4) == 0) {
 		b[CKPT_TOPT_AT + 16 + 68] = 3;
 		rc = put_bytes(path, b, n, "", 0);
 	}
@@ -360,8 +360,8 @@ static int bad_patch_size(const char *path)
 }
 
 /* Checkpoints with the local depth terms resume to the bytes of an
- * uninterrupted run (their patches and pairs follow the iteration), a
- * version-2 checkpoint (no local terms) still loads and resumes, and a
+ * uninterrupted run (their patches and pairs follow the iteration), an
+ * older checkpoint (no local terms) still loads and resumes, and a
  * bad patch size in a checkpoint is refused. */
 static void test_resume(const struct sgs_scene *s)
 {
@@ -386,8 +386,9 @@ static void test_resume(const struct sgs_scene *s)
 	o.iterations = 60;
 	o.init_count = 1500;
 	o.seed = 4;
-	ok(resumes(s, &o, 23, to_version_2, path),
-	   "a version-2 checkpoint (no local depth terms) resumes to the uninterrupted run's bytes");
+	ok(resumes(s, &o, 23, to_topt_64, path),
+	   "a checkpoint older than the local depth terms (64-byte recipe) resumes to the "
+	   "uninterrupted run's bytes");
 	struct sgs_trainer *t = NULL;
 	int rc = sgs_trainer_new(sgs_backend_cpu(), s, &o, &t) == 0 && steps(t, 5) == 0 &&
 		 sgs_trainer_checkpoint(t, path) == 0 && bad_patch_size(path) == 0;
