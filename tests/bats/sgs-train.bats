@@ -192,7 +192,7 @@ setup_file() {
 @test "a cap that cannot fit in memory is refused before training, with the estimate" {
 	run sgs-train -b cpu -I random -N 300 --max-gaussians 2000000000 -o m.ply "$FIX/scene.sgs"
 	assert_failure 1
-	assert_output --regexp '^sgs-train: training needs about 4\.2 TiB \(a cap of 2000000000 Gaussians at 2\.3 KiB each, [0-9.]+ KiB of images, [0-9.]+ KiB of per-pixel buffers\) but the cpu backend has [0-9.]+ [GMT]iB available; lower --max-gaussians$'
+	assert_output --regexp '^sgs-train: [^ ]*scene\.sgs: training needs about 4\.2 TiB \(a cap of 2000000000 Gaussians at 2\.3 KiB each, [0-9.]+ KiB of images, [0-9.]+ KiB of per-pixel buffers\) but the cpu backend has [0-9.]+ [GMT]iB available; lower --max-gaussians$'
 	assert_no_output_file m.ply
 }
 
