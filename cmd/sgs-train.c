@@ -724,6 +724,20 @@ static void print_regularisers(const struct sgs_trainer_opts *o)
 		fprintf(stderr, "%s: regularisers: %s\n", sgs_cli_name(), buf + 2);
 }
 
+/* --random-bg on a scene whose train images are opaque (composited at
+ * import): the network of Gaussians must then paint the background too,
+ * which on an object capture becomes a fog in front of it.  Said once,
+ * since it is legitimate on real scenes (it forbids transparent holes). */
+static void warn_opaque_random_bg(const struct sgs_scene *scene, const char *path)
+{
+	for (uint32_t i = 0; i < scene->nviews; i++)
+		if (scene->views[i].split == SGS_SPLIT_TRAIN && scene->views[i].image.c == 4)
+			return;
+	sgs_warnx("%s: --random-bg: no train image has an alpha channel, so the background is "
+		  "learnt as part of the scene (sgs-init -a keeps alpha)",
+		  strcmp(path, "-") == 0 ? "<stdin>" : path);
+}
+
 /* A new trainer, or one resumed from --resume's checkpoint. */
 static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *scene,
 			 const struct train_args *a, struct sgs_trainer **t)
@@ -737,6 +751,8 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 		return sgs_cli_fail("%s", strcmp(a->scene_path, "-") == 0 ? "<stdin>" : a->scene_path);
 	if (a->resume)
 		sgs_trainer_set_inject_nan(*t, a->o.inject_nan_at);
+	if (sgs_trainer_get_opts(*t)->random_bg)
+		warn_opaque_random_bg(scene, a->scene_path);
 	if (a->verbose) {
 		const struct sgs_trainer_opts *o = sgs_trainer_get_opts(*t);
 		const struct sgs_schedule *sc = sgs_trainer_schedule(*t);

@@ -360,3 +360,13 @@ setup_file() {
 		assert_line --index 1 --partial 'usage: sgs-train'
 	done
 }
+
+@test "--random-bg on opaque train images warns that the background becomes part of the scene" {
+	run --separate-stderr sgs-train -b cpu -I random -N 200 -n 2 --random-bg -o m.ply "$FIX/scene.sgs"
+	assert_success
+	[[ "$stderr" == "sgs-train: $FIX/scene.sgs: --random-bg: no train image has an alpha channel"* ]] ||
+		fail "$stderr"
+	run --separate-stderr sgs-train -b cpu -I random -N 200 -n 2 -o m.ply "$FIX/scene.sgs"
+	assert_success
+	assert_equal "$stderr" ''
+}
