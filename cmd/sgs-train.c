@@ -26,8 +26,16 @@ struct train_args {
 	int recipe_given; /* an option that a checkpoint fixes was given */
 	int no_depth;     /* --no-depth: every term against the prior off */
 	int iterations_given;
+	int preset_sparse;  /* --preset sparse */
+	int dropout_given, smooth_given; /* what the preset must not override */
 	struct sgs_trainer_opts o;
 };
+
+/* --preset sparse: the combination that won make bench-quality's
+ * ablation (sgs-train(1)): Gaussian dropout and the edge-aware depth
+ * smoothness, each unless given on its own. */
+#define PRESET_SPARSE_DROPOUT 0.2f
+#define PRESET_SPARSE_SMOOTH 0.1f
 
 static const char synopsis[] =
 	"usage: sgs-train [-v] [-b backend] [-c every] [-I auto|seeds|random|depth] [-l log]\n"
@@ -40,7 +48,7 @@ static const char synopsis[] =
 	"                 [--random-bg] [--reset every|never] [--resume file] [--sh degree]\n"
 	"                 [--dropout rate] [--opacity-decay f] [--prune-floaters s[:k[:m[:c]]]]\n"
 	"                 [--scale-max f] [--scale-max-weight w] [--scale-ratio r]\n"
-	"                 [--scale-ratio-weight w] [scene]\n";
+	"                 [--scale-ratio-weight w] [--preset sparse|none] [scene]\n";
 
 static void help(void)
 {
@@ -93,6 +101,9 @@ static void help(void)
 	       "  --scale-ratio r         r (default 10); default weight 0\n"
 	       "  --scale-max-weight w    penalise a largest scale above f x the\n"
 	       "  --scale-max f           scene radius (default 0.1); default weight 0\n"
+	       "  --preset p          sparse: --dropout 0.2 --depth-smooth-weight 0.1\n"
+	       "                      unless given (the best measured combination for\n"
+	       "                      few views); none (default): neither\n"
 	       "  -v                  progress lines even when stderr is not a terminal\n");
 }
 
@@ -195,7 +206,7 @@ enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC, O
        OPT_DEPTH_REL_W, OPT_DEPTH_RANK_W, OPT_DEPTH_CONT_W, OPT_DEPTH_SMOOTH_W,
        /* the regularisers in parse_reg's order */
        OPT_DROPOUT, OPT_DECAY, OPT_FLOATERS, OPT_SCALE_RW, OPT_SCALE_R, OPT_SCALE_MW,
-       OPT_SCALE_M };
+       OPT_SCALE_M, OPT_PRESET };
 #define OPT_WEIGHT_FIRST OPT_DEPTH_W
 
 /* A --depth-*-weight option: 0 to 1000000. */
@@ -233,6 +244,7 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{"depth-weight", required_argument, NULL, OPT_DEPTH_W},
 		{"no-depth", no_argument, NULL, OPT_NO_DEPTH},
 		{"dropout", required_argument, NULL, OPT_DROPOUT},
+		{"preset", required_argument, NULL, OPT_PRESET},
 		{"opacity-decay", required_argument, NULL, OPT_DECAY},
 		{"prune-floaters", required_argument, NULL, OPT_FLOATERS},
 		{"scale-ratio-weight", required_argument, NULL, OPT_SCALE_RW},
@@ -333,6 +345,15 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		case OPT_DEPTH_CONT_W:
 		case OPT_DEPTH_SMOOTH_W:
 			parse_weight(ch, a);
+			a->smooth_given |= ch == OPT_DEPTH_SMOOTH_W;
+			break;
+		case OPT_PRESET:
+			if (strcmp(optarg, "sparse") != 0 && strcmp(optarg, "none") != 0) {
+				sgs_warnx("--preset: unknown preset '%s' (expected sparse or none)", optarg);
+				usage();
+			}
+			a->preset_sparse = strcmp(optarg, "sparse") == 0;
+			a->recipe_given = 1;
 			break;
 		case OPT_DEPTH_PATCH_SIZE:
 			if (sgs_parse_long(optarg, SGS_DEPTH_PATCH_MIN, SGS_DEPTH_PATCH_MAX,
@@ -353,6 +374,7 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		case OPT_SCALE_MW: case OPT_SCALE_M: case OPT_FLOATERS:
 			if (parse_reg(ch - OPT_DROPOUT, optarg, &a->o) != 0)
 				usage();
+			a->dropout_given |= ch == OPT_DROPOUT;
 			a->recipe_given = 1;
 			break;
 		case OPT_MAX_G:
@@ -369,10 +391,14 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		usage();
 	if (a->resume && a->recipe_given) {
 		sgs_warnx("--resume: -I, -N, -S, --densify, --depth-*, --max-gaussians, --mcmc, "
-			  "--no-depth, --random-bg, --reset, --sh and the regularisers' options "
+			  "--no-depth, --preset, --random-bg, --reset, --sh and the regularisers' options "
 			  "come from the checkpoint");
 		usage();
 	}
+	if (a->preset_sparse && !a->dropout_given)
+		a->o.dropout = PRESET_SPARSE_DROPOUT;
+	if (a->preset_sparse && !a->smooth_given)
+		a->o.depth_smooth_weight = PRESET_SPARSE_SMOOTH;
 	if (a->no_depth) /* whatever order the options came in */
 		a->o.depth_weight = a->o.depth_patch_weight = a->o.depth_relative_weight =
 			a->o.depth_rank_weight = a->o.depth_continuity_weight = 0.0f;

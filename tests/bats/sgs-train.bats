@@ -370,3 +370,17 @@ setup_file() {
 	assert_success
 	assert_equal "$stderr" ''
 }
+
+@test "--preset sparse: dropout 0.2 and depth smoothness 0.1 unless given; bad names are usage errors" {
+	run sh -c "sgs-train -v -b cpu -I random -N 200 -n 2 --preset sparse -o m.ply '$FIX/scene.sgs' 2>&1 >/dev/null | grep -E 'regularisers|depth terms'"
+	assert_success
+	assert_line --partial 'smooth 0.1'
+	assert_line 'sgs-train: regularisers: dropout rising to 0.2'
+	run sh -c "sgs-train -v -b cpu -I random -N 200 -n 2 --dropout 0.05 --preset sparse --depth-smooth-weight 0 -o m.ply '$FIX/scene.sgs' 2>&1 >/dev/null | grep -E 'regularisers|depth terms'"
+	assert_success
+	assert_output 'sgs-train: regularisers: dropout rising to 0.05'
+	run sgs-train -b cpu --preset dense -o m.ply "$FIX/scene.sgs"
+	assert_failure 2
+	assert_line --index 0 "sgs-train: --preset: unknown preset 'dense' (expected sparse or none)"
+	assert_line --index 1 --partial 'usage: sgs-train'
+}

@@ -16,7 +16,8 @@
 #           mvs-depth with one local depth term of weight 0.1 (also
 #           outside the default list)
 #   combo   mvs-depth with --dropout 0.2 and --depth-smooth-weight 0.1 (the
-#           two that helped fern alone); combo+floaters adds
+#           two that helped fern alone; what sgs-train --preset sparse
+#           turns on); combo+floaters adds
 #           --prune-floaters 3 (which helped DTU alone)
 # Resumable: every stage writes its output under a temporary name and
 # renames it, finished stages are skipped, and training checkpoints every
@@ -84,7 +85,7 @@ config_args() {
 	mvs-depth+rank) echo "-I depth --depth-rank-weight 0.1" ;;
 	mvs-depth+continuity) echo "-I depth --depth-continuity-weight 0.1" ;;
 	mvs-depth+smooth) echo "-I depth --depth-smooth-weight 0.1" ;;
-	combo) echo "-I depth --dropout 0.2 --depth-smooth-weight 0.1" ;;
+	combo) echo "-I depth --preset sparse" ;;
 	combo+floaters) echo "-I depth --dropout 0.2 --depth-smooth-weight 0.1 --prune-floaters 3" ;;
 	*) echo "bench-quality: unknown configuration $1" >&2; return 2 ;;
 	esac
