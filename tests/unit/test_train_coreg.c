@@ -707,13 +707,15 @@ static void test_topt(const struct sgs_scene *scene)
 	size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
 	if (f)
 		fclose(f);
-	/* TOPT is the first chunk: its length at byte 16, its payload at 24 */
-	rc = rc && n > 24 + 256 && memcmp(buf + 8, "TOPT", 4) == 0 && buf[16] == 0 && buf[17] == 1;
+	/* TOPT is the first chunk: its length (256 or more, a multiple of 8)
+	 * at byte 16, its payload at 24 */
+	size_t len = n > 24 ? buf[16] | (size_t)buf[17] << 8 : 0;
+	rc = rc && len >= 256 && n > 24 + len && memcmp(buf + 8, "TOPT", 4) == 0;
 	if (rc) {
 		buf[16] = 192, buf[17] = 0;
 		f = fopen(p2, "wb");
 		rc = f && fwrite(buf, 1, 24 + 192, f) == 24 + 192 &&
-		     fwrite(buf + 24 + 256, 1, n - 24 - 256, f) == n - 24 - 256;
+		     fwrite(buf + 24 + len, 1, n - 24 - len, f) == n - 24 - len;
 		rc = f && fclose(f) == 0 && rc;
 	}
 	rc = rc && sgs_trainer_resume(be, scene, p2, 0, &b) == 0;
