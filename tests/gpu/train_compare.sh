@@ -7,16 +7,20 @@
 #   - mean relative loss difference over the 200 iterations < 5 %,
 #   - mean loss of the last 50 iterations within 5 % of each other,
 #   - Gaussian counts after densification within 10 % of each other.
-# usage: train_compare.sh BINDIR WORKDIR
+# usage: train_compare.sh BINDIR WORKDIR ["MORE SGS-TRAIN OPTIONS"]
+# (run.sh runs it again with --coreg and --unpool: two fields, pseudo
+# views, co-pruning and unpooling)
 set -u
 bin=$1
 work=$2
+more=${3:-}
 mkdir -p "$work"
 "$bin/sgs-init" -f synthetic -W 48 -H 36 -N 8 -o "$work/s.sgs" || exit 1
 for be in cpu cuda; do
 	# --densify: a 200-iteration run would not densify on the default schedule
-	"$bin/sgs-train" -b $be -S 1 -I random -N 2000 -n 200 --densify 20:150:21 -l "$work/$be.tsv" \
-		-o "$work/$be.ply" "$work/s.sgs" || { echo "sgs-train -b $be failed"; exit 1; }
+	# shellcheck disable=SC2086
+	"$bin/sgs-train" -b $be -S 1 -I random -N 2000 -n 200 --densify 20:150:21 $more \
+		-l "$work/$be.tsv" -o "$work/$be.ply" "$work/s.sgs" || { echo "sgs-train -b $be failed"; exit 1; }
 done
 paste "$work/cpu.tsv" "$work/cuda.tsv" | awk -F'\t' '
 	NR == 1 { # columns by name; the CUDA log is the second half

@@ -78,6 +78,7 @@ cudaError_t cudaMemsetAsync(void *d, int v, size_t bytes, cudaStream_t s);
 cudaError_t cudaDeviceSynchronize(void);
 cudaError_t cudaStreamSynchronize(cudaStream_t s);
 cudaError_t cudaGetDeviceCount(int *n);
+cudaError_t cudaMemGetInfo(size_t *free_bytes, size_t *total);
 cudaError_t cudaGetDevice(int *d);
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp *p, int d);
 
