@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zip.h>
 
 #include "sgs_error.h"
@@ -371,7 +372,11 @@ int sgs_npz_read(const char *path, const char *member, struct sgs_npy *out)
 	 * for it, it must fit what the member's compressed bytes can hold
 	 * (stored: as many; deflated: at most 1032 times as many). */
 	int stored = (st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method == ZIP_CM_STORE;
-	int bounded = (st.valid & ZIP_STAT_COMP_SIZE) &&
+	/* and the compressed size is the directory's word too: the archive
+	 * must hold that many bytes */
+	struct stat fs;
+	int bounded = (st.valid & ZIP_STAT_COMP_SIZE) && stat(path, &fs) == 0 &&
+		      st.comp_size <= (zip_uint64_t)fs.st_size &&
 		      st.size <= (stored ? st.comp_size : 1032 * st.comp_size + 1024);
 	if (st.size > NPY_MAX_ELEMENTS || !bounded) {
 		zip_discard(z);
