@@ -274,17 +274,19 @@ int sgs_prior_metrics(const float *prior, const float *conf, const float *gt, si
 	double rel = 0;
 	size_t ngt = 0, m = 0, close = 0;
 	for (size_t i = 0; i < n; i++) {
-		double g = gt ? gt[i] : 1.0, d = prior[i];
-		if (!(g > 0) || !isfinite(g))
+		double g = gt ? gt[i] : NAN, d = prior[i];
+		if (gt && (!(g > 0) || !isfinite(g)))
 			continue;
 		ngt++;
 		if (!(conf[i] > conf_min) || !(d > 0) || !isfinite(d))
 			continue;
 		m++;
+		if (!gt) /* coverage only */
+			continue;
 		rel += fabs(d - g) / g;
 		close += (d > g ? d / g : g / d) < 1.25;
 	}
-	if (!gt) { /* coverage only */
+	if (!gt) {
 		out->gt_pixels = ngt;
 		out->scored = 0;
 		out->completeness = ngt ? (double)m / (double)ngt : 0.0;
