@@ -19,6 +19,8 @@
 
 struct train_args {
 	const char *backend, *scene_path, *outpath, *logpath, *resume, *ckpt_path;
+	const char *poses_path, *pseudo_path; /* -P, --pseudo */
+	int pose_given, pseudo_given;         /* --pose-*, --pseudo-* options */
 	char ckpt_default[4096];
 	uint32_t ckpt_every, eval_every;
 	int verbose;
@@ -35,7 +37,9 @@ static const char synopsis[] =
 	"                 [--reset every|never] [--resume file] [--sh degree]\n"
 	"                 [--dropout rate] [--opacity-decay f] [--prune-floaters s[:k[:m[:c]]]]\n"
 	"                 [--scale-max f] [--scale-max-weight w] [--scale-ratio r]\n"
-	"                 [--scale-ratio-weight w] [scene]\n";
+	"                 [--scale-ratio-weight w] [-P file] [--refine-poses]\n"
+	"                 [--pose-lr lr] [--pose-from n] [--pseudo scene]\n"
+	"                 [--pseudo-weight w] [--pseudo-every k] [scene]\n";
 
 static void help(void)
 {
@@ -80,6 +84,15 @@ static void help(void)
 	       "  --scale-ratio r         r (default 10); default weight 0\n"
 	       "  --scale-max-weight w    penalise a largest scale above f x the\n"
 	       "  --scale-max f           scene radius (default 0.1); default weight 0\n"
+	       "  --refine-poses      refine the train views' poses (all but the first)\n"
+	       "  --pose-lr lr        their Adam rate, radians and x the scene radius\n"
+	       "                      (default 1e-4)\n"
+	       "  --pose-from n       refine after iteration n (default 0)\n"
+	       "  -P, --write-poses file  the scene with the refined train poses\n"
+	       "  --pseudo scene      train on this scene's views too (sgs-render -p\n"
+	       "                      between), every k-th iteration at weight w:\n"
+	       "  --pseudo-weight w   (default 0.1; 0: as without)\n"
+	       "  --pseudo-every k    (default 4)\n"
 	       "  -v                  progress lines even when stderr is not a terminal\n");
 }
 
@@ -176,13 +189,34 @@ static int parse_reg(int k, const char *arg, struct sgs_trainer_opts *o)
 	return 0;
 }
 
+/* --pose-lr, --pose-from, --pseudo-weight, --pseudo-every (k: their order
+ * in parse_args's enum from OPT_POSE_LR, --pseudo between). */
+static int parse_pose(int k, const char *arg, struct sgs_trainer_opts *o)
+{
+	static const char *name[] = {"--pose-lr", "--pose-from", "", "--pseudo-weight",
+				     "--pseudo-every"};
+	double v;
+	long n;
+	if (k == 0 || k == 3) {
+		if (sgs_parse_double(arg, k == 0 ? 1e-9 : 0, k == 0 ? 1 : 1000, name[k], &v) != 0)
+			return -1;
+		*(k == 0 ? &o->pose_lr : &o->pseudo_weight) = (float)v;
+		return 0;
+	}
+	if (sgs_parse_long(arg, k == 1 ? 0 : 1, 100000000L, name[k], &n) != 0)
+		return -1;
+	*(k == 1 ? &o->pose_from : &o->pseudo_every) = (uint32_t)n;
+	return 0;
+}
+
 /* The command line, then what follows from it: the scene operand, stdout
  * for "-o -", the default checkpoint name. */
 static void parse_args(int argc, char **argv, struct train_args *a)
 {
 	enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC, OPT_DENSIFY,
 	       OPT_RESET, OPT_EVAL, OPT_DEPTH_W, OPT_NO_DEPTH, OPT_DROPOUT, OPT_DECAY,
-	       OPT_FLOATERS, OPT_SCALE_RW, OPT_SCALE_R, OPT_SCALE_MW, OPT_SCALE_M };
+	       OPT_FLOATERS, OPT_SCALE_RW, OPT_SCALE_R, OPT_SCALE_MW, OPT_SCALE_M, OPT_REFINE,
+	       OPT_POSE_LR, OPT_POSE_FROM, OPT_PSEUDO, OPT_PSEUDO_W, OPT_PSEUDO_EVERY };
 	static const struct option longopts[] = {
 		{"resume", required_argument, NULL, OPT_RESUME},
 		{"sh", required_argument, NULL, OPT_SH},
@@ -202,12 +236,19 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{"scale-ratio", required_argument, NULL, OPT_SCALE_R},
 		{"scale-max-weight", required_argument, NULL, OPT_SCALE_MW},
 		{"scale-max", required_argument, NULL, OPT_SCALE_M},
+		{"refine-poses", no_argument, NULL, OPT_REFINE},
+		{"pose-lr", required_argument, NULL, OPT_POSE_LR},
+		{"pose-from", required_argument, NULL, OPT_POSE_FROM},
+		{"write-poses", required_argument, NULL, 'P'},
+		{"pseudo", required_argument, NULL, OPT_PSEUDO},
+		{"pseudo-weight", required_argument, NULL, OPT_PSEUDO_W},
+		{"pseudo-every", required_argument, NULL, OPT_PSEUDO_EVERY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	long v;
 	int ch;
-	while ((ch = sgs_cli_getopt(argc, argv, "b:c:hI:l:n:N:o:S:v", longopts)) != -1) {
+	while ((ch = sgs_cli_getopt(argc, argv, "b:c:hI:l:n:N:o:P:S:v", longopts)) != -1) {
 		switch (ch) {
 		case 'b': a->backend = optarg; break;
 		case 'c':
@@ -305,6 +346,18 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 				usage();
 			a->recipe_given = 1;
 			break;
+		case OPT_REFINE:
+			a->o.refine_poses = 1;
+			a->recipe_given = 1;
+			break;
+		case OPT_POSE_LR: case OPT_POSE_FROM: case OPT_PSEUDO_W: case OPT_PSEUDO_EVERY:
+			if (parse_pose(ch - OPT_POSE_LR, optarg, &a->o) != 0)
+				usage();
+			*(ch < OPT_PSEUDO ? &a->pose_given : &a->pseudo_given) = 1;
+			a->recipe_given = 1;
+			break;
+		case 'P': a->poses_path = optarg; break;
+		case OPT_PSEUDO: a->pseudo_path = optarg; break;
 		case OPT_MAX_G:
 			if (sgs_parse_long(optarg, 1, 2000000000L, "--max-gaussians", &v) != 0)
 				usage();
@@ -319,8 +372,20 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		usage();
 	if (a->resume && a->recipe_given) {
 		sgs_warnx("--resume: -I, -N, -S, --densify, --depth-weight, --max-gaussians, --mcmc, "
-			  "--no-depth, --random-bg, --reset, --sh and the regularisers' options "
-			  "come from the checkpoint");
+			  "--no-depth, --random-bg, --reset, --sh, the regularisers', the pose "
+			  "and the pseudo views' options come from the checkpoint");
+		usage();
+	}
+	if (a->pose_given && !a->o.refine_poses) {
+		sgs_warnx("--pose-lr, --pose-from: without --refine-poses");
+		usage();
+	}
+	if (a->pseudo_given && !a->pseudo_path) {
+		sgs_warnx("--pseudo-weight, --pseudo-every: without --pseudo");
+		usage();
+	}
+	if (a->poses_path && !a->resume && !a->o.refine_poses) {
+		sgs_warnx("-P: without --refine-poses the poses are the scene's");
 		usage();
 	}
 	const char *env = getenv("SGS_TEST_INJECT_NAN_AT");
@@ -331,6 +396,10 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 	}
 
 	a->scene_path = optind < argc ? argv[optind] : "-";
+	if (a->pseudo_path && !strcmp(a->pseudo_path, "-") && !strcmp(a->scene_path, "-")) {
+		sgs_warnx("the scene and the pseudo scene cannot both come from stdin");
+		usage();
+	}
 	if (a->outpath && strcmp(a->outpath, "-") == 0)
 		a->outpath = NULL;
 	if (!a->outpath && isatty(STDOUT_FILENO)) {
@@ -456,8 +525,8 @@ static void log_row(FILE *log, const struct sgs_step_info *in, const struct sgs_
 		    int eval_columns)
 {
 	fprintf(log, "%u\t%u", in->iteration, in->view);
-	for (int k = 0; k < in->nterms; k++)
-		fprintf(log, "\t%.6f", in->terms[k]);
+	for (int k = 0; k < in->nterms; k++) /* NaN: the term was off (pseudo) */
+		fprintf(log, isnan(in->terms[k]) ? "\t" : "\t%.6f", in->terms[k]);
 	fprintf(log, "\t%.6f\t%.6f\t%.6f\t%.4f\t%u\t%.3f", in->l1, in->ssim, in->loss, in->psnr,
 		in->gaussians, in->seconds);
 	if (eval_columns && ev && ev->views)
@@ -606,11 +675,16 @@ static void print_regularisers(const struct sgs_trainer_opts *o)
 #undef ADD
 	if (n > 0)
 		fprintf(stderr, "%s: regularisers: %s\n", sgs_cli_name(), buf + 2);
+	if (o->refine_poses)
+		fprintf(stderr, "%s: pose refinement: train views but the first, after iteration %u "
+			"at rate %g\n", sgs_cli_name(), o->pose_from, o->pose_lr);
 }
 
-/* A new trainer, or one resumed from --resume's checkpoint. */
+/* A new trainer, or one resumed from --resume's checkpoint; its pseudo
+ * views. */
 static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *scene,
-			 const struct train_args *a, struct sgs_trainer **t)
+			 const struct sgs_scene *pseudo, const struct train_args *a,
+			 struct sgs_trainer **t)
 {
 	if (a->resume ? sgs_trainer_resume(be, scene, a->resume,
 					   a->iterations_given ? a->o.iterations : 0, t)
@@ -618,6 +692,12 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 		return sgs_cli_fail(NULL);
 	if (a->resume)
 		sgs_trainer_set_inject_nan(*t, a->o.inject_nan_at);
+	if (pseudo && sgs_trainer_set_pseudo(*t, pseudo) != 0)
+		return sgs_cli_fail("%s", a->pseudo_path);
+	if (a->poses_path && !sgs_trainer_get_opts(*t)->refine_poses) {
+		sgs_warnx("-P: %s was made without --refine-poses", a->resume);
+		usage();
+	}
 	if (a->verbose) {
 		const struct sgs_trainer_opts *o = sgs_trainer_get_opts(*t);
 		const struct sgs_schedule *sc = sgs_trainer_schedule(*t);
@@ -637,6 +717,10 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 			be->name, be->device_name, sgs_cli_name(), o->mcmc ? "MCMC" : "Inria",
 			sc->densify_from, sc->densify_until, sc->densify_interval, o->max_gaussians, reset);
 		print_regularisers(o);
+		if (o->pseudo_weight > 0)
+			fprintf(stderr, "%s: pseudo views: %u from %s, weight %g, every %u iterations\n",
+				sgs_cli_name(), pseudo->nviews, a->pseudo_path, o->pseudo_weight,
+				o->pseudo_every);
 	}
 	return 0;
 }
@@ -646,7 +730,7 @@ int main(int argc, char **argv)
 	struct train_args a = {.backend = "auto"};
 	const struct sgs_backend *be;
 	struct sgs_trainer *t = NULL;
-	struct sgs_scene scene;
+	struct sgs_scene scene, pseudo;
 	FILE *log = NULL;
 	int rc = SGS_EXIT_FAIL;
 
@@ -655,14 +739,27 @@ int main(int argc, char **argv)
 	sgs_trainer_defaults(&a.o);
 	parse_args(argc, argv, &a);
 	be = sgs_backend_opt(a.backend, usage);
+	sgs_scene_init(&pseudo);
 	if (sgs_cli_load_train_scene(a.scene_path, &scene) != 0)
 		return SGS_EXIT_FAIL;
-	if (start_trainer(be, &scene, &a, &t) != 0)
+	if (a.pseudo_path && sgs_scene_load(a.pseudo_path, &pseudo) != 0) {
+		sgs_cli_fail(NULL);
+		goto done;
+	}
+	if (a.pseudo_path && sgs_scene_validate(&pseudo) != 0) {
+		sgs_cli_fail("%s", a.pseudo_path);
+		goto done;
+	}
+	if (start_trainer(be, &scene, a.pseudo_path ? &pseudo : NULL, &a, &t) != 0)
 		goto done;
 	if (a.logpath && !(log = open_log(t, &a)))
 		goto done;
 	if (train(t, &a, log) != 0 || write_model(t, a.outpath) != 0)
 		goto done;
+	if (a.poses_path && sgs_trainer_save_poses(t, a.poses_path) != 0) {
+		sgs_cli_fail(NULL);
+		goto done;
+	}
 	rc = SGS_EXIT_OK;
 done:
 	if (log && fclose(log) != 0 && rc == SGS_EXIT_OK) {
@@ -671,5 +768,6 @@ done:
 	}
 	sgs_trainer_free(t);
 	sgs_scene_free(&scene);
+	sgs_scene_free(&pseudo);
 	return rc;
 }

@@ -28,6 +28,11 @@ void sgs_trainer_defaults(struct sgs_trainer_opts *o)
 	o->floater_knn = SGS_FLOATER_KNN;
 	o->floater_margin = 0.0f; /* SGS_FLOATER_MARGIN with --prune-floaters */
 	o->floater_conf = SGS_FLOATER_CONF;
+	o->refine_poses = 0;
+	o->pose_lr = SGS_POSE_LR;
+	o->pose_from = 0;
+	o->pseudo_weight = SGS_PSEUDO_WEIGHT; /* used once pseudo views are attached */
+	o->pseudo_every = SGS_PSEUDO_EVERY;
 }
 
 /* v scaled from a 30000-iteration run to `iterations`, rounded to nearest. */
