@@ -81,12 +81,11 @@ static void orthonormalise(double R[9])
 	c[2] = a[0] * b[1] - a[1] * b[0];
 }
 
-void trainer_pose_step(struct sgs_trainer *t, uint32_t k, const struct sgs_cam_grad *g, uint32_t it)
+void trainer_pose_step(struct sgs_trainer *t, uint32_t k, const struct sgs_cam_grad *g)
 {
 	struct train_pose *p = &t->poses[k];
 	float tw[6];
 	double xi[6], M[9], R[9], tr[3];
-	(void)it;
 	sgs_cam_grad_twist(&t->views[k].cam, g, tw);
 	p->steps++;
 	double bc1 = 1 - pow(POSE_B1, p->steps), bc2 = 1 - pow(POSE_B2, p->steps);

@@ -39,11 +39,11 @@ int sgs_trainer_set_pseudo(struct sgs_trainer *t, const struct sgs_scene *p)
 	uint64_t fp = p ? trainer_pseudo_fingerprint(p) : 0;
 	if (t->npseudo)
 		return sgs_error_set("pseudo views are set already");
-	if (!p || !(t->pseudo_weight > 0.0f)) /* weight 0: as without */
-		return 0;
-	if (t->iteration > 0 && fp != t->pseudo_fp)
+	if (p && t->iteration > 0 && fp != t->pseudo_fp) /* resumed */
 		return sgs_error_set(t->pseudo_fp ? "the checkpoint was made with other pseudo views"
 						  : "the checkpoint was made without pseudo views");
+	if (!p || !(t->pseudo_weight > 0.0f)) /* weight 0: as without */
+		return 0;
 	if (p->nviews == 0)
 		return sgs_error_set("no pseudo views");
 	if (!(t->pseudo = calloc(p->nviews, sizeof *t->pseudo)))

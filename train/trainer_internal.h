@@ -99,9 +99,9 @@ int trainer_view_rgb(const struct sgs_view *v, const float bg[3], float *rgb, fl
 uint64_t trainer_field_seed(const struct sgs_trainer *t, uint32_t k);
 /* Pose refinement (train/poses.c): the poses as the scene has them, and
  * one Adam step of train view k's from the pose gradient g (summed over
- * the fields) at iteration it; tv->cam follows. */
+ * the fields); tv->cam follows. */
 int trainer_poses_init(struct sgs_trainer *t);
-void trainer_pose_step(struct sgs_trainer *t, uint32_t k, const struct sgs_cam_grad *g, uint32_t it);
+void trainer_pose_step(struct sgs_trainer *t, uint32_t k, const struct sgs_cam_grad *g);
 /* Does train view k refine its pose at iteration it? */
 int trainer_pose_active(const struct sgs_trainer *t, uint32_t k, uint32_t it);
 /* tv->cam from a refined pose. */

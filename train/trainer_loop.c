@@ -210,7 +210,7 @@ static int run_step(struct sgs_trainer *t, uint32_t it, struct sgs_step_info *in
 		if (field_step(t, f, it, tv, gt, bg, pseudo, pg, info) != 0)
 			return t->nfields > 1 ? sgs_error_prefix("field %u", f) : -1;
 	if (pg)
-		trainer_pose_step(t, k, pg, it);
+		trainer_pose_step(t, k, pg);
 	info->iteration = it;
 	info->pseudo = pseudo;
 	info->view = tv->scene_index;
