@@ -406,6 +406,10 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		sgs_warnx("refusing to write a binary model to a terminal; use -o file");
 		usage();
 	}
+	if (a->poses_path && !strcmp(a->poses_path, "-") && !a->outpath) {
+		sgs_warnx("-P -: the model goes to standard output; use -o file");
+		usage();
+	}
 	if (!a->ckpt_path) {
 		snprintf(a->ckpt_default, sizeof a->ckpt_default, "%s.ckpt",
 			 a->outpath ? a->outpath : "sgs-train");
@@ -692,8 +696,8 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 		return sgs_cli_fail(NULL);
 	if (a->resume)
 		sgs_trainer_set_inject_nan(*t, a->o.inject_nan_at);
-	if (pseudo && sgs_trainer_set_pseudo(*t, pseudo) != 0)
-		return sgs_cli_fail("%s", a->pseudo_path);
+	if (sgs_trainer_set_pseudo(*t, pseudo) != 0)
+		return sgs_cli_fail("%s", pseudo ? a->pseudo_path : a->resume);
 	if (a->poses_path && !sgs_trainer_get_opts(*t)->refine_poses) {
 		sgs_warnx("-P: %s was made without --refine-poses", a->resume);
 		usage();

@@ -39,6 +39,8 @@ int sgs_trainer_set_pseudo(struct sgs_trainer *t, const struct sgs_scene *p)
 	uint64_t fp = p ? trainer_pseudo_fingerprint(p) : 0;
 	if (t->npseudo)
 		return sgs_error_set("pseudo views are set already");
+	if (!p && t->pseudo_fp)
+		return sgs_error_set("the checkpoint was made with pseudo views (--pseudo)");
 	if (p && t->iteration > 0 && fp != t->pseudo_fp) /* resumed */
 		return sgs_error_set(t->pseudo_fp ? "the checkpoint was made with other pseudo views"
 						  : "the checkpoint was made without pseudo views");

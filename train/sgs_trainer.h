@@ -310,8 +310,9 @@ int sgs_trainer_evaluate(struct sgs_trainer *t, int split, struct sgs_eval_resul
 /* Pseudo views (sgs-train --pseudo): every view of p, whatever its
  * split, trains every o->pseudo_every iterations in place of a train
  * view, its photometric gradient x o->pseudo_weight.  Call before the
- * first step (after a resume, with the pseudo scene of the checkpoint);
- * p must outlive the trainer.  A weight of 0 leaves the run as without.
+ * first step (after a resume, with the pseudo scene of the checkpoint, or
+ * with NULL to check that it had none); p must outlive the trainer.  A
+ * weight of 0 leaves the run as without.
  * -1 with the pseudo view named (no image, not 8-bit RGB(A) of its
  * camera's size), or when the checkpoint was made with other pseudo
  * views. */
