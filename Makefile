@@ -1,6 +1,7 @@
 # sgs — sparse-view 3D Gaussian Splatting as Unix tools.
 #   make [WITH_CUDA=auto|0|1] [CUDA_ARCH=sm_90]   build bin/ and the libraries
-#   make check | demo | bench | bench-quality | install | clean
+#   make check | check-asan | fuzz [FUZZ_SECONDS=N] | demo | bench | bench-quality
+#   make install | clean
 
 PREFIX    ?= /usr/local
 MANPREFIX ?= $(PREFIX)/share/man
@@ -12,7 +13,11 @@ CC      ?= cc
 NVCC    ?= $(shell command -v nvcc 2>/dev/null || { test -x $(CUDA_HOME)/bin/nvcc && echo $(CUDA_HOME)/bin/nvcc; })
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-SGS_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fopenmp -fno-math-errno -Ilibcommon -Ikernels -Itrain -Imvs $(shell pkg-config --cflags libpng libtiff-4 libcjson libzip 2>/dev/null)
+LDFLAGS ?=
+# -ffp-contract=off: no a*b+c fused behind the code's back, as gcc does
+# under -std=c11 and clang does not, so the AVX2 and portable CPU loops
+# stay equal bit for bit whichever compiler builds them.
+SGS_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fopenmp -fno-math-errno -ffp-contract=off -Ilibcommon -Ikernels -Itrain -Imvs $(shell pkg-config --cflags libpng libtiff-4 libcjson libzip 2>/dev/null)
 LDLIBS  = -lpng -ltiff -ljpeg -lcjson -lzip -lz -lm -fopenmp
 
 ifeq ($(WITH_CUDA),auto)
@@ -30,9 +35,12 @@ ifeq ($(USE_CUDA),1)
   endif
 endif
 
-B = build
+# Objects, libraries and test programs go to $(B), the tools to $(BIN);
+# check-asan and fuzz build into folders of their own.
+B   ?= build
+BIN ?= bin
 TOOLS = sgs-init sgs-depth sgs-train sgs-render sgs-eval
-BINS  = $(TOOLS:%=bin/%)
+BINS  = $(TOOLS:%=$(BIN)/%)
 
 COMMON_SRC  = $(wildcard libcommon/*.c)
 KERNEL_SRC  = $(wildcard kernels/*.c kernels/cpu/*.c)
@@ -101,25 +109,89 @@ $(B)/libsgsmvs.a: $(MVS_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-bin/%: $(B)/cmd/%.o $(LIBS)
-	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+$(BIN)/%: $(B)/cmd/%.o $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c $(TESTLIB) $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(SGS_CFLAGS) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(TESTLIB) $(LIBS) $(LDLIBS)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) -MMD -MP -o $@ $< $(TESTLIB) $(LIBS) $(LDLIBS)
 
 # Helpers the Bats suites run (tests/tools/): found as $(B)/tests/NAME.
 TOOL_BINS = $(patsubst tests/tools/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c))
 
 $(B)/tests/%: tests/tools/%.c $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
 
-unit: $(UNIT_BINS) $(TOOL_BINS) $(B)/tests/bench_simd_path
+# The fuzz harnesses of tests/fuzz/ built as plain programs: each replays
+# its regression inputs (tests/fuzz/regress/NAME/) and seed corpus
+# ($(B)/fuzz-seeds/NAME/, made by $(B)/tests/fuzz_seeds) as TAP.
+FUZZ_NAMES   = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_DRIVERS = $(FUZZ_NAMES:%=$(B)/tests/fuzz_%)
+FUZZ_LIB     = tests/fuzz/fuzzlib.c
+
+$(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(FUZZ_LIB) tests/fuzz/fuzzlib.h $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) -Itests/fuzz -DFUZZ_NAME='"$*"' $(LDFLAGS) -o $@ $< tests/fuzz/driver.c $(FUZZ_LIB) $(LIBS) $(LDLIBS)
+
+$(B)/tests/fuzz_seeds: tests/fuzz/seeds.c $(FUZZ_LIB) tests/fuzz/fuzzlib.h $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) -Itests/fuzz $(LDFLAGS) -o $@ $< $(FUZZ_LIB) $(LIBS) $(LDLIBS)
+
+$(B)/fuzz-seeds/.made: $(B)/tests/fuzz_seeds
+	@rm -rf $(@D) && $(B)/tests/fuzz_seeds $(@D) && touch $@
+
+unit: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_DRIVERS) $(B)/fuzz-seeds/.made $(B)/tests/bench_simd_path
 
 check: all unit
-	@sh tests/run.sh $(UNIT_BINS)
+	@B=$(B) SGS_BIN=$(abspath $(BIN)) SGS_BUILD=$(abspath $(B)) sh tests/run.sh $(UNIT_BINS) $(FUZZ_DRIVERS)
+
+# The whole of check under AddressSanitizer, UndefinedBehaviorSanitizer and
+# LeakSanitizer, CPU backend only, built in build-asan/ (the normal build is
+# left alone).  Reports go to files that tests/run.sh counts as failures, so
+# a report from a tool that was expected to fail anyway is not missed.
+# clang, whose UBSan shares ASan's runtime and so its log_path (gcc's
+# libubsan writes to stderr only: without clang, UBSan findings show as
+# exit status 86 alone).
+ASAN_B     = build-asan
+ASAN_CC   ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo $(CC))
+SAN_FLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_LOGS   = $(abspath $(ASAN_B))/san-logs
+SAN_COMMON = exitcode=86:log_path=$(SAN_LOGS)/report:print_stacktrace=1
+
+check-asan:
+	@test -f $(ASAN_B)/.cc-$(notdir $(ASAN_CC)) || \
+		{ rm -rf $(ASAN_B) && mkdir -p $(ASAN_B) && touch $(ASAN_B)/.cc-$(notdir $(ASAN_CC)); }
+	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	@$(MAKE) --no-print-directory B=$(ASAN_B) BIN=$(ASAN_B)/bin WITH_CUDA=0 CC=$(ASAN_CC) \
+		CFLAGS='-O1 -g $(SAN_FLAGS)' LDFLAGS='$(SAN_FLAGS)' all unit >$(ASAN_B)/build.log 2>&1 || \
+		{ tail -30 $(ASAN_B)/build.log; exit 1; }
+	@ASAN_OPTIONS='$(SAN_COMMON):detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1' \
+	 UBSAN_OPTIONS='$(SAN_COMMON):halt_on_error=1' LSAN_OPTIONS='suppressions=$(abspath tests/lsan.supp)' \
+	 SGS_SAN_LOGS=$(SAN_LOGS) SGS_TEST_QUICK=1 B=$(ASAN_B) SGS_BIN=$(abspath $(ASAN_B)/bin) \
+	 SGS_BUILD=$(abspath $(ASAN_B)) sh tests/run.sh $(patsubst $(B)/%,$(ASAN_B)/%,$(UNIT_BINS) $(FUZZ_DRIVERS))
+
+# libFuzzer: every harness of tests/fuzz/ built with clang
+# -fsanitize=fuzzer,address,undefined in build-fuzz/ and run FUZZ_SECONDS
+# seconds from its seed corpus; crashes are left in build-fuzz/crashes/.
+FUZZ_B       = build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+$(B)/fuzz/%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) tests/fuzz/fuzzlib.h $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) -Itests/fuzz -DFUZZ_NAME='"$*"' -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(FUZZ_LIB) $(LIBS) $(LDLIBS)
+
+fuzz-build: $(FUZZ_NAMES:%=$(B)/fuzz/%) $(B)/fuzz-seeds/.made
+
+fuzz:
+	@mkdir -p $(FUZZ_B)
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) BIN=$(FUZZ_B)/bin WITH_CUDA=0 CC=$(FUZZ_CC) \
+		CFLAGS='-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)' LDFLAGS='$(FUZZ_SAN)' fuzz-build \
+		>$(FUZZ_B)/build.log 2>&1 || { tail -30 $(FUZZ_B)/build.log; exit 1; }
+	@B=$(FUZZ_B) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_NAMES)
 
 demo: all
 	@sh examples/demo.sh
@@ -133,19 +205,19 @@ bench-quality: all
 
 $(B)/tests/train_curve: tests/bench/train_curve.c $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
 
 $(B)/tests/bench_train: tests/bench/bench_train.c $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
 
 $(B)/tests/bench_simd_path: tests/bench/bench_simd_path.c $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
 
 $(B)/tests/bench_render: tests/bench/bench_render.c $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(SGS_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
+	$(CC) $(SGS_CFLAGS) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man7
@@ -155,8 +227,8 @@ install: all
 	install -m 644 man/*.7 $(DESTDIR)$(MANPREFIX)/man7
 
 clean:
-	rm -rf $(B) bin
+	rm -rf $(B) $(ASAN_B) $(FUZZ_B) bin
 
-.PHONY: all banner unit check demo bench bench-quality install clean
+.PHONY: all banner unit check check-asan fuzz fuzz-build demo bench bench-quality install clean
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -225,10 +225,8 @@ static int start_job(struct depth_job *job, struct sgs_scene *scene)
 		return 0;
 	struct sgs_splats sp;
 	sgs_splats_init(&sp);
-	if (sgs_splat_load(job->a->splat_path, &sp) != 0 || sgs_splat_validate(&sp) != 0) {
-		sgs_splats_free(&sp);
+	if (sgs_splat_load_valid(job->a->splat_path, &sp) != 0)
 		return -1;
-	}
 	job->renderer = sgs_depth_renderer_new(job->be, &sp);
 	sgs_splats_free(&sp);
 	return job->renderer ? 0 : -1;

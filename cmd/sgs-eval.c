@@ -74,15 +74,6 @@ static _Noreturn void usage(void)
 	exit(SGS_EXIT_USAGE);
 }
 
-static char *join_path(const char *dir, const char *name, const char *suffix)
-{
-	size_t n = strlen(dir) + strlen(name) + strlen(suffix) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s%s", dir, name, suffix);
-	return p;
-}
-
 static int is_file(const char *path)
 {
 	struct stat st;
@@ -117,11 +108,11 @@ static int load_render(const struct eval_opts *o, const struct sgs_scene *gt,
 		sgs_warnx("<stdin>: no render for view '%s'", v->name);
 		return -1;
 	}
-	char *path = join_path(o->renders, v->name, ".png");
+	char *path = sgs_stem_path(o->renders, v->name, ".png");
 	struct sgs_image img;
 	int rc = -1;
 	if (!path) {
-		sgs_warnx("out of memory");
+		sgs_cli_fail("%s", o->renders);
 		return -1;
 	}
 	if (!is_file(path))
@@ -142,31 +133,25 @@ static int load_render(const struct eval_opts *o, const struct sgs_scene *gt,
 	return rc;
 }
 
-/* Write through a temporary name so a failure leaves no partial file. */
+/* sgs_png_write leaves no partial file; the path stays inside dir. */
 static int write_error_map(const char *dir, const char *name, const float *a, const float *b,
 			   uint32_t w, uint32_t h)
 {
 	struct sgs_image img;
-	char *path = join_path(dir, name, "_error.png");
-	char *tmp = join_path(dir, name, "_error.png.tmp");
+	char *path = sgs_stem_path(dir, name, "_error.png");
 	int rc = -1;
-	if (!path || !tmp)
-		sgs_warnx("out of memory");
+	if (!path)
+		sgs_cli_fail("%s", dir);
 	else if (sgs_error_map(a, b, w, h, 3, &img) != 0)
 		sgs_cli_fail("%s", path);
 	else {
-		if (sgs_png_write(tmp, &img) != 0)
+		if (sgs_png_write(path, &img) != 0)
 			sgs_cli_fail(NULL);
-		else if (rename(tmp, path) != 0)
-			sgs_warnx("%s: cannot rename into place: %s", path, strerror(errno));
 		else
 			rc = 0;
-		if (rc != 0)
-			unlink(tmp);
 		sgs_image_free(&img);
 	}
 	free(path);
-	free(tmp);
 	return rc;
 }
 
@@ -176,13 +161,13 @@ static int eval_depth(const struct eval_opts *o, const struct sgs_view *v, struc
 {
 	if (!o->depthdir || !v->depth_gt)
 		return 0;
-	char *path = join_path(o->depthdir, v->name, ".tiff");
+	char *path = sgs_stem_path(o->depthdir, v->name, ".tiff");
 	if (path && !is_file(path)) {
 		free(path);
-		path = join_path(o->depthdir, v->name, ".depth.tiff");
+		path = sgs_stem_path(o->depthdir, v->name, ".depth.tiff");
 	}
 	if (!path) {
-		sgs_warnx("out of memory");
+		sgs_cli_fail("%s", o->depthdir);
 		return -1;
 	}
 	int rc = 0;
@@ -642,14 +627,15 @@ static int check_dirs(const struct eval_opts *o)
 static int load_scenes(const struct eval_opts *o, struct sgs_scene *gt, struct sgs_scene *rs)
 {
 	sgs_scene_init(rs);
-	if (sgs_scene_load(o->scene_path, gt) != 0)
-		return sgs_cli_fail(NULL);
-	if (!o->renders && !o->prior && sgs_scene_read(stdin, "<stdin>", rs) != 0) {
-		int rc = sgs_cli_fail(NULL);
+	if (sgs_cli_load_scene(o->scene_path, gt) != 0)
+		return SGS_EXIT_FAIL;
+	if (o->renders || o->prior)
+		return 0;
+	int rc = sgs_scene_read(stdin, "<stdin>", rs) != 0 ? sgs_cli_fail(NULL)
+							   : sgs_cli_check_scene("<stdin>", rs);
+	if (rc != 0)
 		sgs_scene_free(gt);
-		return rc;
-	}
-	return 0;
+	return rc;
 }
 
 int main(int argc, char **argv)

@@ -110,8 +110,10 @@ static int summarize(const char *path)
 {
 	struct sgs_scene s;
 	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	if (sgs_scene_load(path, &s) != 0)
-		return sgs_cli_fail(NULL);
+	/* A scene the other tools refuse is refused here too, not summarised
+	 * as if it were fine. */
+	if (sgs_cli_load_scene(path, &s) != 0)
+		return SGS_EXIT_FAIL;
 	print_summary(name, &s);
 	sgs_scene_free(&s);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -141,6 +143,18 @@ static int parse_background(const char *arg, float bg[3])
 		}
 		bg[i] = (float)v[i];
 	}
+	return 0;
+}
+
+/* -t: an id given twice is a malformed list, known before any file is read. */
+static int check_unique(const long *ids, int n)
+{
+	for (int k = 1; k < n; k++)
+		for (int j = 0; j < k; j++)
+			if (ids[j] == ids[k]) {
+				sgs_warnx("-t: view id %ld given twice", ids[k]);
+				return -1;
+			}
 	return 0;
 }
 
@@ -178,7 +192,14 @@ static void parse_args(int argc, char **argv, struct init_args *a)
 			if (parse_background(optarg, a->io.background) != 0)
 				usage();
 			break;
-		case 'f': a->io.format = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "synthetic") != 0 && !sgs_import_format_known(optarg)) {
+				sgs_warnx("-f: unknown format '%s' (expected colmap, blender, ngp, llff, "
+					  "dtu or synthetic)", optarg);
+				usage();
+			}
+			a->io.format = optarg;
+			break;
 		case 'h': help(); exit(SGS_EXIT_OK);
 		case 'i': a->info = 1; break;
 		case 'n':
@@ -190,7 +211,14 @@ static void parse_args(int argc, char **argv, struct init_args *a)
 		case 'o': a->out = optarg; break;
 		case 'v': a->verbose = 1; break;
 		case OPT_POINTS: a->points = optarg; break;
-		case 'p': a->io.protocol = optarg; break;
+		case 'p':
+			if (!sgs_protocol_known(optarg)) {
+				sgs_warnx("-p: unknown protocol '%s' (expected llff, blender, dtu or all)",
+					  optarg);
+				usage();
+			}
+			a->io.protocol = optarg;
+			break;
 		case 'r':
 			if (sgs_parse_long(optarg, 1, 64, "-r", &v) != 0)
 				usage();
@@ -198,7 +226,7 @@ static void parse_args(int argc, char **argv, struct init_args *a)
 			break;
 		case 't':
 			if (sgs_parse_longs(optarg, 0, 10000000, MAX_TRAIN, "-t", a->train_ids,
-					    &a->io.ntrain) != 0)
+					    &a->io.ntrain) != 0 || check_unique(a->train_ids, a->io.ntrain) != 0)
 				usage();
 			a->io.train_ids = a->train_ids;
 			break;
@@ -232,6 +260,12 @@ static void parse_args(int argc, char **argv, struct init_args *a)
 		misplaced(a->synth_opt, "a dataset import (it is for -f synthetic)");
 	if (sgs_cli_operands(argc, argv, !a->synthetic, !a->synthetic) != 0)
 		usage();
+	/* As sgs-train, sgs-render and sgs-depth refuse: binary on a
+	 * terminal is garbage and can upset it. */
+	if ((!a->out || strcmp(a->out, "-") == 0) && isatty(STDOUT_FILENO)) {
+		sgs_warnx("refusing to write a binary scene to a terminal; use -o file");
+		usage();
+	}
 	if (a->synthetic && a->so.ntrain >= a->so.nviews) {
 		sgs_warnx("-n %u: must be below the %u views of -N, so that a view is left to test",
 			  a->so.ntrain, a->so.nviews);
@@ -316,6 +350,9 @@ static int build_and_write(const struct init_args *a, const char *dir)
 	return SGS_EXIT_OK;
 }
 
+/* The importer's warnings, as the tool's messages. */
+static void warn_line(const char *message) { sgs_warnx("%s", message); }
+
 int main(int argc, char **argv)
 {
 	static struct init_args a; /* the -t list is large */
@@ -324,6 +361,7 @@ int main(int argc, char **argv)
 	sgs_synthetic_defaults(&a.so);
 	a.io.downscale = 0; /* protocol default */
 	a.io.background[0] = a.io.background[1] = a.io.background[2] = 1.f;
+	a.io.warn = warn_line;
 	parse_args(argc, argv, &a);
 	if (a.info)
 		return summarize(optind < argc ? argv[optind] : "-");

@@ -155,12 +155,22 @@ struct host_frame {
 	float *rgb, *alpha, *depth;
 };
 
+/* One file of a frame: "dir/NAME" + suffix, a path that stays inside dir
+ * (sgs_stem_path refuses a name that would leave it). */
+static int write_png_file(const char *dir, const char *name, const char *suffix,
+			  const struct sgs_image *img)
+{
+	char *path = sgs_stem_path(dir, name, suffix);
+	int rc = path ? sgs_png_write(path, img) : -1;
+	free(path);
+	return rc;
+}
+
 static int write_files(const char *dir, const struct frame *fr, const struct host_frame *hf,
 		       const struct render_opts *o)
 {
 	uint32_t w = fr->cam.w, h = fr->cam.h;
 	size_t npix = (size_t)w * h;
-	char path[4096];
 	struct sgs_image img;
 	int rc;
 
@@ -168,29 +178,31 @@ static int write_files(const char *dir, const struct frame *fr, const struct hos
 		return -1;
 	for (size_t i = 0; i < 3 * npix; i++)
 		((uint8_t *)img.data)[i] = to_u8(hf->rgb[i]);
-	snprintf(path, sizeof path, "%s/%s.png", dir, fr->name);
-	rc = sgs_png_write(path, &img);
+	rc = write_png_file(dir, fr->name, ".png", &img);
 	sgs_image_free(&img);
 	if (rc == 0 && o->want_alpha) {
 		if (sgs_image_alloc(&img, w, h, 1, 8) != 0)
 			return -1;
 		for (size_t i = 0; i < npix; i++)
 			((uint8_t *)img.data)[i] = to_u8(hf->alpha[i]);
-		snprintf(path, sizeof path, "%s/%s_alpha.png", dir, fr->name);
-		rc = sgs_png_write(path, &img);
+		rc = write_png_file(dir, fr->name, "_alpha.png", &img);
 		sgs_image_free(&img);
 	}
 	if (rc == 0 && o->want_depth) {
 		/* Expected depth normalised by alpha: the z of the surface the
 		 * pixel sees; 0 where nothing was hit. */
 		float *d = malloc(npix * sizeof *d);
-		if (!d)
-			return sgs_error_set("out of memory");
+		char *path = sgs_stem_path(dir, fr->name, ".tiff");
+		if (!d || !path) {
+			free(d);
+			free(path);
+			return path ? sgs_error_set("out of memory") : -1;
+		}
 		for (size_t i = 0; i < npix; i++)
 			d[i] = hf->alpha[i] > 1e-4f ? hf->depth[i] / hf->alpha[i] : 0.f;
-		snprintf(path, sizeof path, "%s/%s.tiff", dir, fr->name);
 		rc = sgs_tiff_write_float(path, w, h, 1, d);
 		free(d);
+		free(path);
 	}
 	return rc;
 }
@@ -394,9 +406,9 @@ static void parse_args(int argc, char **argv, struct render_opts *o)
 /* The scene and the splat; both or neither are loaded. */
 static int load_inputs(const struct render_opts *o, struct sgs_scene *scene, struct sgs_splats *sp)
 {
-	if (sgs_scene_load(o->scene_path, scene) != 0)
-		return sgs_cli_fail(NULL);
-	if (sgs_splat_load(o->splat_path, sp) != 0 || sgs_splat_validate(sp) != 0) {
+	if (sgs_cli_load_scene(o->scene_path, scene) != 0)
+		return SGS_EXIT_FAIL;
+	if (sgs_splat_load_valid(o->splat_path, sp) != 0) {
 		int rc = sgs_cli_fail(NULL);
 		sgs_scene_free(scene);
 		return rc;

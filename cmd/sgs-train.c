@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,20 +26,32 @@ struct train_args {
 	uint32_t ckpt_every, eval_every;
 	int verbose;
 	int recipe_given; /* an option that a checkpoint fixes was given */
+	int no_depth;     /* --no-depth: every term against the prior off */
 	int iterations_given;
+	int preset_sparse;  /* --preset sparse */
+	int dropout_given, smooth_given; /* what the preset must not override */
 	struct sgs_trainer_opts o;
 };
+
+/* --preset sparse: the combination that won make bench-quality's
+ * ablation (sgs-train(1)): Gaussian dropout and the edge-aware depth
+ * smoothness, each unless given on its own. */
+#define PRESET_SPARSE_DROPOUT 0.2f
+#define PRESET_SPARSE_SMOOTH 0.1f
 
 static const char synopsis[] =
 	"usage: sgs-train [-v] [-b backend] [-c every] [-I auto|seeds|random|depth] [-l log]\n"
 	"                 [-n iterations] [-N count] [-o file] [-S seed] [--checkpoint file]\n"
-	"                 [--densify from:until:every] [--depth-weight w] [--eval-every n]\n"
-	"                 [--max-gaussians n] [--mcmc] [--no-depth] [--random-bg]\n"
-	"                 [--reset every|never] [--resume file] [--sh degree]\n"
+	"                 [--densify from:until:every] [--depth-weight w]\n"
+	"                 [--depth-continuity-weight w] [--depth-patch-size n]\n"
+	"                 [--depth-patch-weight w] [--depth-rank-weight w]\n"
+	"                 [--depth-relative-weight w] [--depth-smooth-weight w]\n"
+	"                 [--eval-every n] [--max-gaussians n] [--mcmc] [--no-depth]\n"
+	"                 [--random-bg] [--reset every|never] [--resume file] [--sh degree]\n"
 	"                 [--dropout rate] [--opacity-decay f] [--prune-floaters s[:k[:m[:c]]]]\n"
 	"                 [--scale-max f] [--scale-max-weight w] [--scale-ratio r]\n"
-	"                 [--scale-ratio-weight w] [-P file] [--refine-poses]\n"
-	"                 [--pose-lr lr] [--pose-from n] [--pseudo scene]\n"
+	"                 [--scale-ratio-weight w] [--preset sparse|none] [-P file]\n"
+	"                 [--refine-poses] [--pose-lr lr] [--pose-from n] [--pseudo scene]\n"
 	"                 [--pseudo-weight w] [--pseudo-every k] [scene]\n";
 
 static void help(void)
@@ -61,6 +74,13 @@ static void help(void)
 	       "                      part keeps the recipe's value)\n"
 	       "  --depth-weight w    weight of the depth prior's Pearson term (default\n"
 	       "                      0.05; used when the scene has depth priors)\n"
+	       "  --depth-patch-weight w       local Pearson over random patches\n"
+	       "  --depth-relative-weight w    L1 of patch-normalised depth and prior\n"
+	       "  --depth-rank-weight w        hinge on the prior's depth order of pairs\n"
+	       "  --depth-continuity-weight w  neighbours the prior joins keep together\n"
+	       "  --depth-smooth-weight w      edge-aware depth smoothness (no prior needed)\n"
+	       "                      (each default 0, off)\n"
+	       "  --depth-patch-size n side of the patch terms' patches (4-1024, default 32)\n"
 	       "  --eval-every n      score the test views every n iterations (log, -v)\n"
 	       "  --max-gaussians n   cap (default: a quarter per train pixel, at least\n"
 	       "                      twice the initial count)\n"
@@ -68,7 +88,8 @@ static void help(void)
 	       "                      300 to 3000)\n"
 	       "  --mcmc              MCMC densification (relocation) up to --max-gaussians\n"
 	       "                      (default 3x the initial count)\n"
-	       "  --no-depth          ignore the scene's depth priors\n"
+	       "  --no-depth          ignore the scene's depth priors (every term against\n"
+	       "                      them off)\n"
 	       "  --random-bg         random background colour every iteration\n"
 	       "  --resume file       continue from a checkpoint\n"
 	       "  --sh degree         maximum SH degree (0-3, default 3)\n"
@@ -84,6 +105,9 @@ static void help(void)
 	       "  --scale-ratio r         r (default 10); default weight 0\n"
 	       "  --scale-max-weight w    penalise a largest scale above f x the\n"
 	       "  --scale-max f           scene radius (default 0.1); default weight 0\n"
+	       "  --preset p          sparse: --dropout 0.2 --depth-smooth-weight 0.1\n"
+	       "                      unless given (the best measured combination for\n"
+	       "                      few views); none (default): neither\n"
 	       "  --refine-poses      refine the train views' poses (all but the first)\n"
 	       "  --pose-lr lr        their Adam rate, radians and x the scene radius\n"
 	       "                      (default 1e-4)\n"
@@ -189,8 +213,39 @@ static int parse_reg(int k, const char *arg, struct sgs_trainer_opts *o)
 	return 0;
 }
 
+/* Long options; the depth weights in parse_weight's order. */
+enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC, OPT_DENSIFY,
+       OPT_RESET, OPT_EVAL, OPT_NO_DEPTH, OPT_DEPTH_PATCH_SIZE, OPT_DEPTH_W, OPT_DEPTH_PATCH_W,
+       OPT_DEPTH_REL_W, OPT_DEPTH_RANK_W, OPT_DEPTH_CONT_W, OPT_DEPTH_SMOOTH_W,
+       /* the regularisers in parse_reg's order */
+       OPT_DROPOUT, OPT_DECAY, OPT_FLOATERS, OPT_SCALE_RW, OPT_SCALE_R, OPT_SCALE_MW,
+       OPT_SCALE_M, OPT_PRESET,
+       /* pose refinement and pseudo views, in parse_pose's order from OPT_POSE_LR */
+       OPT_REFINE, OPT_POSE_LR, OPT_POSE_FROM, OPT_PSEUDO, OPT_PSEUDO_W, OPT_PSEUDO_EVERY };
+#define OPT_WEIGHT_FIRST OPT_DEPTH_W
+
+/* A --depth-*-weight option: 0 to 1000000. */
+static void parse_weight(int ch, struct train_args *a)
+{
+	enum { N = 6 };
+	static const char *const names[N] = {"--depth-weight",        "--depth-patch-weight",
+					     "--depth-relative-weight", "--depth-rank-weight",
+					     "--depth-continuity-weight", "--depth-smooth-weight"};
+	float *dst[N] = {&a->o.depth_weight,      &a->o.depth_patch_weight,
+			 &a->o.depth_relative_weight, &a->o.depth_rank_weight,
+			 &a->o.depth_continuity_weight, &a->o.depth_smooth_weight};
+	const int k = ch - OPT_WEIGHT_FIRST;
+	double d;
+	if (k < 0 || k >= N || sgs_parse_double(optarg, 0.0, 1e6, names[k], &d) != 0)
+		usage();
+	*dst[k] = (float)d;
+	a->recipe_given = 1;
+}
+
+/* The command line, then what follows from it: the scene operand, stdout
+ * for "-o -", the default checkpoint name. */
 /* --pose-lr, --pose-from, --pseudo-weight, --pseudo-every (k: their order
- * in parse_args's enum from OPT_POSE_LR, --pseudo between). */
+ * from OPT_POSE_LR, --pseudo between). */
 static int parse_pose(int k, const char *arg, struct sgs_trainer_opts *o)
 {
 	static const char *name[] = {"--pose-lr", "--pose-from", "", "--pseudo-weight",
@@ -209,14 +264,8 @@ static int parse_pose(int k, const char *arg, struct sgs_trainer_opts *o)
 	return 0;
 }
 
-/* The command line, then what follows from it: the scene operand, stdout
- * for "-o -", the default checkpoint name. */
 static void parse_args(int argc, char **argv, struct train_args *a)
 {
-	enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC, OPT_DENSIFY,
-	       OPT_RESET, OPT_EVAL, OPT_DEPTH_W, OPT_NO_DEPTH, OPT_DROPOUT, OPT_DECAY,
-	       OPT_FLOATERS, OPT_SCALE_RW, OPT_SCALE_R, OPT_SCALE_MW, OPT_SCALE_M, OPT_REFINE,
-	       OPT_POSE_LR, OPT_POSE_FROM, OPT_PSEUDO, OPT_PSEUDO_W, OPT_PSEUDO_EVERY };
 	static const struct option longopts[] = {
 		{"resume", required_argument, NULL, OPT_RESUME},
 		{"sh", required_argument, NULL, OPT_SH},
@@ -230,12 +279,7 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{"depth-weight", required_argument, NULL, OPT_DEPTH_W},
 		{"no-depth", no_argument, NULL, OPT_NO_DEPTH},
 		{"dropout", required_argument, NULL, OPT_DROPOUT},
-		{"opacity-decay", required_argument, NULL, OPT_DECAY},
-		{"prune-floaters", required_argument, NULL, OPT_FLOATERS},
-		{"scale-ratio-weight", required_argument, NULL, OPT_SCALE_RW},
-		{"scale-ratio", required_argument, NULL, OPT_SCALE_R},
-		{"scale-max-weight", required_argument, NULL, OPT_SCALE_MW},
-		{"scale-max", required_argument, NULL, OPT_SCALE_M},
+		{"preset", required_argument, NULL, OPT_PRESET},
 		{"refine-poses", no_argument, NULL, OPT_REFINE},
 		{"pose-lr", required_argument, NULL, OPT_POSE_LR},
 		{"pose-from", required_argument, NULL, OPT_POSE_FROM},
@@ -243,6 +287,18 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{"pseudo", required_argument, NULL, OPT_PSEUDO},
 		{"pseudo-weight", required_argument, NULL, OPT_PSEUDO_W},
 		{"pseudo-every", required_argument, NULL, OPT_PSEUDO_EVERY},
+		{"opacity-decay", required_argument, NULL, OPT_DECAY},
+		{"prune-floaters", required_argument, NULL, OPT_FLOATERS},
+		{"scale-ratio-weight", required_argument, NULL, OPT_SCALE_RW},
+		{"scale-ratio", required_argument, NULL, OPT_SCALE_R},
+		{"scale-max-weight", required_argument, NULL, OPT_SCALE_MW},
+		{"scale-max", required_argument, NULL, OPT_SCALE_M},
+		{"depth-patch-weight", required_argument, NULL, OPT_DEPTH_PATCH_W},
+		{"depth-relative-weight", required_argument, NULL, OPT_DEPTH_REL_W},
+		{"depth-rank-weight", required_argument, NULL, OPT_DEPTH_RANK_W},
+		{"depth-continuity-weight", required_argument, NULL, OPT_DEPTH_CONT_W},
+		{"depth-smooth-weight", required_argument, NULL, OPT_DEPTH_SMOOTH_W},
+		{"depth-patch-size", required_argument, NULL, OPT_DEPTH_PATCH_SIZE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -324,16 +380,32 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 				usage();
 			a->eval_every = (uint32_t)v;
 			break;
-		case OPT_DEPTH_W: {
-			double d;
-			if (sgs_parse_double(optarg, 0.0, 1e6, "--depth-weight", &d) != 0)
+		case OPT_DEPTH_W:
+		case OPT_DEPTH_PATCH_W:
+		case OPT_DEPTH_REL_W:
+		case OPT_DEPTH_RANK_W:
+		case OPT_DEPTH_CONT_W:
+		case OPT_DEPTH_SMOOTH_W:
+			parse_weight(ch, a);
+			a->smooth_given |= ch == OPT_DEPTH_SMOOTH_W;
+			break;
+		case OPT_PRESET:
+			if (strcmp(optarg, "sparse") != 0 && strcmp(optarg, "none") != 0) {
+				sgs_warnx("--preset: unknown preset '%s' (expected sparse or none)", optarg);
 				usage();
-			a->o.depth_weight = (float)d;
+			}
+			a->preset_sparse = strcmp(optarg, "sparse") == 0;
 			a->recipe_given = 1;
 			break;
-		}
+		case OPT_DEPTH_PATCH_SIZE:
+			if (sgs_parse_long(optarg, SGS_DEPTH_PATCH_MIN, SGS_DEPTH_PATCH_MAX,
+					   "--depth-patch-size", &v) != 0)
+				usage();
+			a->o.depth_patch_size = (uint32_t)v;
+			a->recipe_given = 1;
+			break;
 		case OPT_NO_DEPTH:
-			a->o.depth_weight = 0.0f;
+			a->no_depth = 1;
 			a->recipe_given = 1;
 			break;
 		case OPT_MCMC:
@@ -344,6 +416,7 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		case OPT_SCALE_MW: case OPT_SCALE_M: case OPT_FLOATERS:
 			if (parse_reg(ch - OPT_DROPOUT, optarg, &a->o) != 0)
 				usage();
+			a->dropout_given |= ch == OPT_DROPOUT;
 			a->recipe_given = 1;
 			break;
 		case OPT_REFINE:
@@ -359,7 +432,7 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		case 'P': a->poses_path = optarg; break;
 		case OPT_PSEUDO: a->pseudo_path = optarg; break;
 		case OPT_MAX_G:
-			if (sgs_parse_long(optarg, 1, 2000000000L, "--max-gaussians", &v) != 0)
+			if (sgs_parse_long(optarg, 1, SGS_MAX_GAUSSIANS, "--max-gaussians", &v) != 0)
 				usage();
 			a->o.max_gaussians = (uint32_t)v;
 			a->recipe_given = 1;
@@ -371,8 +444,8 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 	if (sgs_cli_operands(argc, argv, 0, 1) != 0)
 		usage();
 	if (a->resume && a->recipe_given) {
-		sgs_warnx("--resume: -I, -N, -S, --densify, --depth-weight, --max-gaussians, --mcmc, "
-			  "--no-depth, --random-bg, --reset, --sh, the regularisers', the pose "
+		sgs_warnx("--resume: -I, -N, -S, --densify, --depth-*, --max-gaussians, --mcmc, "
+			  "--no-depth, --preset, --random-bg, --reset, --sh, the regularisers', the pose "
 			  "and the pseudo views' options come from the checkpoint");
 		usage();
 	}
@@ -388,6 +461,13 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		sgs_warnx("-P: without --refine-poses the poses are the scene's");
 		usage();
 	}
+	if (a->preset_sparse && !a->dropout_given)
+		a->o.dropout = PRESET_SPARSE_DROPOUT;
+	if (a->preset_sparse && !a->smooth_given)
+		a->o.depth_smooth_weight = PRESET_SPARSE_SMOOTH;
+	if (a->no_depth) /* whatever order the options came in */
+		a->o.depth_weight = a->o.depth_patch_weight = a->o.depth_relative_weight =
+			a->o.depth_rank_weight = a->o.depth_continuity_weight = 0.0f;
 	const char *env = getenv("SGS_TEST_INJECT_NAN_AT");
 	if (env && *env) {
 		if (sgs_parse_long(env, 1, 100000000L, "SGS_TEST_INJECT_NAN_AT", &v) != 0)
@@ -508,28 +588,86 @@ static int trim_log(const char *path, const char *header, uint32_t iteration)
 	return rc;
 }
 
-static FILE *open_log(const struct sgs_trainer *t, const struct train_args *a)
+/* The -l log while the run writes it.  It lives under its own name, so
+ * that a killed run leaves its rows for --resume.  A run that fails cuts
+ * it back to a state --resume continues, leaving nothing half-written:
+ * the rows up to its last checkpoint, else the rows a resumed log had,
+ * else (a fresh log without checkpoints) no file at all. */
+struct run_log {
+	FILE *f;
+	const char *path;
+	long keep;   /* bytes kept on failure; -1: remove the file */
+	int regular; /* a regular file: a pipe or device cannot be undone */
+};
+
+static int open_log(const struct sgs_trainer *t, const struct train_args *a, struct run_log *l)
 {
 	char header[1024];
+	struct stat st;
+	int existed = stat(a->logpath, &st) == 0;
 	log_header(t, a, header, sizeof header);
 	if (a->resume && trim_log(a->logpath, header, sgs_trainer_iteration(t)) != 0)
-		return NULL;
+		return -1;
 	FILE *f = fopen(a->logpath, a->resume ? "a" : "w");
 	if (!f) {
 		sgs_warnx("%s: %s", a->logpath, strerror(errno));
-		return NULL;
+		return -1;
 	}
+	l->f = f;
+	l->path = a->logpath;
+	l->regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
 	/* ftell is -1 on a pipe: a fresh log there gets its header too */
-	if (!a->resume || ftell(f) <= 0)
+	long at = ftell(f);
+	l->keep = a->resume && existed && at > 0 ? at : -1;
+	if (!a->resume || at <= 0)
 		fprintf(f, "%s\n", header);
-	return f;
+	return 0;
+}
+
+/* Close the log; on failure (the run's or the log's own) undo it.
+ * Returns ok, cleared when the log could not be written. */
+static int close_log(struct run_log *l, int ok)
+{
+	if (!l->f)
+		return ok;
+	int bad = fflush(l->f) != 0 || ferror(l->f), e = errno;
+	if (fclose(l->f) != 0 && !bad)
+		bad = 1, e = errno;
+	l->f = NULL;
+	if (bad && ok) {
+		sgs_warnx("%s: write error: %s", l->path, strerror(e));
+		ok = 0;
+	}
+	if (ok || !l->regular)
+		return ok;
+	if (l->keep < 0 ? unlink(l->path) != 0 : truncate(l->path, l->keep) != 0)
+		sgs_warnx("%s: cannot undo the log of the failed run: %s", l->path, strerror(errno));
+	return ok;
+}
+
+/* A checkpoint was written: on failure the log keeps the rows up to it,
+ * which is where --resume continues. */
+static void mark_log(struct run_log *l)
+{
+	long at = l->f ? ftell(l->f) : -1;
+	if (at > 0)
+		l->keep = at;
+}
+
+/* Everything written so far reached the file (a full disk shows here). */
+static int flush_log(const struct run_log *l)
+{
+	if (!l->f || (fflush(l->f) == 0 && !ferror(l->f)))
+		return 0;
+	sgs_warnx("%s: write error: %s", l->path, strerror(errno));
+	return -1;
 }
 
 static void log_row(FILE *log, const struct sgs_step_info *in, const struct sgs_eval_result *ev,
 		    int eval_columns)
 {
 	fprintf(log, "%u\t%u", in->iteration, in->view);
-	for (int k = 0; k < in->nterms; k++) /* NaN: the term was off (pseudo) */
+	for (int k = 0; k < in->nterms; k++)
 		fprintf(log, isnan(in->terms[k]) ? "\t" : "\t%.6f", in->terms[k]);
 	fprintf(log, "\t%.6f\t%.6f\t%.6f\t%.4f\t%u\t%.3f", in->l1, in->ssim, in->loss, in->psnr,
 		in->gaussians, in->seconds);
@@ -596,8 +734,9 @@ static void pace_check(struct pace *p, const struct sgs_trainer *t, const struct
 }
 
 /* Run to the end, checkpointing and scoring the test views on the way. */
-static int train(struct sgs_trainer *t, const struct train_args *a, FILE *log)
+static int train(struct sgs_trainer *t, const struct train_args *a, struct run_log *l)
 {
+	FILE *log = l->f;
 	struct sgs_step_info in;
 	struct sgs_eval_result ev;
 	uint32_t total = sgs_trainer_iterations(t);
@@ -631,30 +770,34 @@ static int train(struct sgs_trainer *t, const struct train_args *a, FILE *log)
 		pace_check(&pc, t, &in, &p);
 		/* the log is flushed with each checkpoint: a resumed run finds
 		 * every row up to it */
-		if (a->ckpt_every && in.iteration % a->ckpt_every == 0 && in.iteration < total &&
-		    ((log && fflush(log) != 0) || sgs_trainer_checkpoint(t, a->ckpt_path) != 0)) {
-			sgs_cli_fail(NULL);
-			return -1;
+		if (a->ckpt_every && in.iteration % a->ckpt_every == 0 && in.iteration < total) {
+			if (flush_log(l) != 0)
+				return -1;
+			if (sgs_trainer_checkpoint(t, a->ckpt_path) != 0) {
+				sgs_cli_fail(NULL);
+				return -1;
+			}
+			mark_log(l);
 		}
 	}
-	if (log && (fflush(log) != 0 || ferror(log))) {
-		sgs_warnx("%s: write error: %s", a->logpath, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return flush_log(l); /* before the model: a failed log fails the run */
 }
 
 static int write_model(const struct sgs_trainer *t, const char *outpath)
 {
+	const char *name = outpath ? outpath : "<stdout>";
 	struct sgs_splats sp;
-	if (sgs_trainer_export(t, &sp) != 0 || sgs_splat_validate(&sp) != 0 ||
-	    sgs_splat_save(outpath ? outpath : "-", &sp) != 0) {
+	int rc = -1;
+	if (sgs_trainer_export(t, &sp) != 0)
 		sgs_cli_fail(NULL);
-		sgs_splats_free(&sp);
-		return -1;
-	}
+	else if (sgs_splat_validate(&sp) != 0) /* a model the run broke */
+		sgs_cli_fail("%s: not written", name);
+	else if (sgs_splat_save(outpath ? outpath : "-", &sp) != 0)
+		sgs_cli_fail(NULL); /* the message names the file */
+	else
+		rc = 0;
 	sgs_splats_free(&sp);
-	return 0;
+	return rc;
 }
 
 /* -v: the regularisers that are on, one line. */
@@ -684,16 +827,33 @@ static void print_regularisers(const struct sgs_trainer_opts *o)
 			"at rate %g\n", sgs_cli_name(), o->pose_from, o->pose_lr);
 }
 
+/* --random-bg on a scene whose train images are opaque (composited at
+ * import): the network of Gaussians must then paint the background too,
+ * which on an object capture becomes a fog in front of it.  Said once,
+ * since it is legitimate on real scenes (it forbids transparent holes). */
+static void warn_opaque_random_bg(const struct sgs_scene *scene, const char *path)
+{
+	for (uint32_t i = 0; i < scene->nviews; i++)
+		if (scene->views[i].split == SGS_SPLIT_TRAIN && scene->views[i].image.c == 4)
+			return;
+	sgs_warnx("%s: --random-bg: no train image has an alpha channel, so the background is "
+		  "learnt as part of the scene (sgs-init -a keeps alpha)",
+		  strcmp(path, "-") == 0 ? "<stdin>" : path);
+}
+
 /* A new trainer, or one resumed from --resume's checkpoint; its pseudo
  * views. */
 static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *scene,
 			 const struct sgs_scene *pseudo, const struct train_args *a,
 			 struct sgs_trainer **t)
 {
-	if (a->resume ? sgs_trainer_resume(be, scene, a->resume,
-					   a->iterations_given ? a->o.iterations : 0, t)
-		      : sgs_trainer_new(be, scene, &a->o, t))
+	/* A resume's messages name the checkpoint; a new run's are about
+	 * the scene (no seed points, a cap below its initial count). */
+	if (a->resume && sgs_trainer_resume(be, scene, a->resume,
+					    a->iterations_given ? a->o.iterations : 0, t) != 0)
 		return sgs_cli_fail(NULL);
+	if (!a->resume && sgs_trainer_new(be, scene, &a->o, t) != 0)
+		return sgs_cli_fail("%s", strcmp(a->scene_path, "-") == 0 ? "<stdin>" : a->scene_path);
 	if (a->resume)
 		sgs_trainer_set_inject_nan(*t, a->o.inject_nan_at);
 	if (sgs_trainer_set_pseudo(*t, pseudo) != 0)
@@ -702,6 +862,8 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 		sgs_warnx("-P: %s was made without --refine-poses", a->resume);
 		usage();
 	}
+	if (sgs_trainer_get_opts(*t)->random_bg)
+		warn_opaque_random_bg(scene, a->scene_path);
 	if (a->verbose) {
 		const struct sgs_trainer_opts *o = sgs_trainer_get_opts(*t);
 		const struct sgs_schedule *sc = sgs_trainer_schedule(*t);
@@ -720,6 +882,13 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 			sgs_trainer_iterations(*t),
 			be->name, be->device_name, sgs_cli_name(), o->mcmc ? "MCMC" : "Inria",
 			sc->densify_from, sc->densify_until, sc->densify_interval, o->max_gaussians, reset);
+		if (sgs_trainer_uses_prior(o) || o->depth_smooth_weight > 0.0f)
+			fprintf(stderr,
+				"%s: depth terms: pearson %g, patch %g, relative %g (%u px patches), "
+				"rank %g, continuity %g, smooth %g\n",
+				sgs_cli_name(), o->depth_weight, o->depth_patch_weight,
+				o->depth_relative_weight, o->depth_patch_size, o->depth_rank_weight,
+				o->depth_continuity_weight, o->depth_smooth_weight);
 		print_regularisers(o);
 		if (o->pseudo_weight > 0)
 			fprintf(stderr, "%s: pseudo views: %u from %s, weight %g, every %u iterations\n",
@@ -735,7 +904,7 @@ int main(int argc, char **argv)
 	const struct sgs_backend *be;
 	struct sgs_trainer *t = NULL;
 	struct sgs_scene scene, pseudo;
-	FILE *log = NULL;
+	struct run_log log = {0};
 	int rc = SGS_EXIT_FAIL;
 
 	sgs_cli_init(argv[0]);
@@ -756,9 +925,9 @@ int main(int argc, char **argv)
 	}
 	if (start_trainer(be, &scene, a.pseudo_path ? &pseudo : NULL, &a, &t) != 0)
 		goto done;
-	if (a.logpath && !(log = open_log(t, &a)))
+	if (a.logpath && open_log(t, &a, &log) != 0)
 		goto done;
-	if (train(t, &a, log) != 0 || write_model(t, a.outpath) != 0)
+	if (train(t, &a, &log) != 0 || write_model(t, a.outpath) != 0)
 		goto done;
 	if (a.poses_path && sgs_trainer_save_poses(t, a.poses_path) != 0) {
 		sgs_cli_fail(NULL);
@@ -766,10 +935,8 @@ int main(int argc, char **argv)
 	}
 	rc = SGS_EXIT_OK;
 done:
-	if (log && fclose(log) != 0 && rc == SGS_EXIT_OK) {
-		sgs_warnx("%s: write error: %s", a.logpath, strerror(errno));
+	if (!close_log(&log, rc == SGS_EXIT_OK))
 		rc = SGS_EXIT_FAIL;
-	}
 	sgs_trainer_free(t);
 	sgs_scene_free(&scene);
 	sgs_scene_free(&pseudo);

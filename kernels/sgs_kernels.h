@@ -154,6 +154,8 @@ struct sgs_densify_params;
 struct sgs_densify_stats;
 struct sgs_mcmc_params;
 struct sgs_scale_reg;
+struct sgs_depth_patches;
+struct sgs_depth_rank;
 
 /* Loss, optimiser and densification on a backend's buffers: the `train`
  * member of struct sgs_backend (sgs_train_ops.h documents adam, densify
@@ -174,6 +176,33 @@ struct sgs_train_ops {
 	 * either map is constant there). */
 	int (*loss_depth_pearson)(const float *depth, const float *prior, const float *conf,
 				  size_t n, float weight, float *ddepth, double *value);
+	/* The local depth terms (sgs_math_depth.h has their definitions),
+	 * on w x h maps: like loss_depth_pearson each ADDS weight x dL/ddepth
+	 * to ddepth and writes its unweighted L into *value (0 when no patch
+	 * or pair takes part, and then no gradient).  Their random patches
+	 * and pairs are functions of (seed, iteration), so every backend and
+	 * a resumed run draw the same.
+	 * loss_depth_patch: mean over counted patches of 1 - r_p (local
+	 * Pearson); loss_depth_relative: mean over counted patches of the L1
+	 * distance of the patch-normalised maps. */
+	int (*loss_depth_patch)(const float *depth, const float *prior, const float *conf,
+				const struct sgs_depth_patches *p, float weight, float *ddepth,
+				double *value);
+	int (*loss_depth_relative)(const float *depth, const float *prior, const float *conf,
+				   const struct sgs_depth_patches *p, float weight, float *ddepth,
+				   double *value);
+	/* Ranking hinge over pixel pairs in a window. */
+	int (*loss_depth_rank)(const float *depth, const float *prior, const float *conf,
+			       const struct sgs_depth_rank *p, float weight, float *ddepth,
+			       double *value);
+	/* |x_a - x_b| over neighbours whose priors agree within tol. */
+	int (*loss_depth_continuity)(const float *depth, const float *prior, const float *conf,
+				     int w, int h, float tol, float weight, float *ddepth,
+				     double *value);
+	/* Edge-aware smoothness of the depth against img (w h 3 interleaved,
+	 * the ground truth; no gradient to it); conf NULL weighs every pair 1. */
+	int (*loss_depth_smooth)(const float *depth, const float *img, const float *conf, int w,
+				 int h, float gamma, float weight, float *ddepth, double *value);
 	int (*adam)(float *p, const float *g, float *m, float *v, size_t count,
 		    const struct sgs_adam_hp *hp);
 	/* max_radii[i] = max(max_radii[i], radii[i]) for the n Gaussians of
@@ -241,6 +270,11 @@ struct sgs_backend {
 	int (*memset)(void *dst, int byte, size_t bytes);
 	int (*copy)(void *dst, const void *src, size_t bytes);
 	int (*sync)(void); /* wait for queued work (timing) */
+	/* Bytes that buffers can still take: the host's available memory
+	 * (MemAvailable, within a cgroup's limit) for the CPU, the device's
+	 * free memory (cudaMemGetInfo) for CUDA; -1 when unknown.  May be
+	 * NULL (unknown). */
+	int (*mem_available)(uint64_t *bytes);
 
 	struct sgs_raster_ctx *(*ctx_new)(void);
 	void (*ctx_free)(struct sgs_raster_ctx *ctx);

@@ -68,6 +68,24 @@ int sgs_state_plan(const struct sgs_backend *be, struct sgs_train_state *st, uin
 int sgs_decay_check(const struct sgs_train_state *st, float factor);
 int sgs_scale_reg_check(const struct sgs_train_state *st, const struct sgs_scale_reg *p,
 			const double *value);
+/* The depth ops' argument checks and set-up, one per op, so both
+ * backends lay out the same patches and pairs (sgs_math_depth.h): -1
+ * with a message naming the op on bad input.  The maps are w h floats
+ * (img 3 w h); conf may be NULL only for the smoothness. */
+struct sgs_depth_grid;
+struct sgs_depth_pairs;
+int sgs_depth_patches_prepare(const char *op, const float *depth, const float *prior,
+			      const float *conf, const struct sgs_depth_patches *p,
+			      const float *ddepth, const double *value, uint32_t draw,
+			      struct sgs_depth_grid *g);
+int sgs_depth_rank_prepare(const float *depth, const float *prior, const float *conf,
+			   const struct sgs_depth_rank *p, const float *ddepth, const double *value,
+			   struct sgs_depth_pairs *P);
+int sgs_depth_continuity_prepare(const float *depth, const float *prior, const float *conf, int w,
+				 int h, float tol, const float *ddepth, const double *value,
+				 struct sgs_depth_pairs *P);
+int sgs_depth_smooth_prepare(const float *depth, const float *img, int w, int h, float gamma,
+			     const float *ddepth, const double *value, struct sgs_depth_pairs *P);
 
 #ifdef __cplusplus
 }

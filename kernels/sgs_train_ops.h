@@ -104,6 +104,29 @@ struct sgs_mcmc_params {
 	uint64_t seed;
 	uint32_t iteration;
 };
+/* The random patches of loss_depth_patch and loss_depth_relative: a grid
+ * of size x size patches over the w x h maps, shifted by amounts drawn
+ * from (seed, iteration) (sgs_math_depth.h). */
+struct sgs_depth_patches {
+	int w, h;
+	int size;           /* 2 to SGS_DEPTH_MAX_PATCH */
+	uint64_t seed;
+	uint32_t iteration;
+};
+#define SGS_DEPTH_MAX_PATCH 4096
+
+/* The pairs of loss_depth_rank: `shifts` shifts (1 to
+ * SGS_DEPTH_MAX_SHIFTS) drawn from (seed, iteration) in the window of
+ * radius `radius` (1 to 64); tol: the prior's relative difference that
+ * orders a pair; margin: the hinge's relative margin. */
+struct sgs_depth_rank {
+	int w, h;
+	int radius, shifts;
+	float tol, margin;
+	uint64_t seed;
+	uint32_t iteration;
+};
+
 #define SGS_MCMC_MAX_N 51
 #define SGS_MCMC_DRAW 128u
 #define SGS_MCMC_NOISE_DRAW 64u

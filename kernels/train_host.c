@@ -1,8 +1,10 @@
 #include "sgs_train_host.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "sgs_error.h"
+#include "sgs_math_depth.h"
 
 int sgs_adam_prepare(const float *p, const float *g, const float *m, const float *v,
 		     size_t count, const struct sgs_adam_hp *hp, struct sgs_adam_consts *c)
@@ -127,5 +129,104 @@ int sgs_scale_reg_check(const struct sgs_train_state *st, const struct sgs_scale
 	if (p->max_weight > 0.0f && !(p->max_scale > 0.0f && p->max_scale < 1e30f))
 		return sgs_error_set("reg_scale: largest scale %g: not a finite number > 0",
 				     p->max_scale);
+	return 0;
+}
+
+/* ---- depth ops ---- */
+
+static int depth_maps_check(const char *op, int w, int h, const float *depth, const float *a,
+			    const float *b, const float *ddepth, const double *value)
+{
+	if (w < 0 || h < 0 || (int64_t)w * h > (int64_t)1 << 31)
+		return sgs_error_set("%s: bad size %dx%d", op, w, h);
+	if (!value || ((int64_t)w * h > 0 && (!depth || !a || !b || !ddepth)))
+		return sgs_error_set("%s: missing buffer", op);
+	return 0;
+}
+
+int sgs_depth_patches_prepare(const char *op, const float *depth, const float *prior,
+			      const float *conf, const struct sgs_depth_patches *p,
+			      const float *ddepth, const double *value, uint32_t draw,
+			      struct sgs_depth_grid *g)
+{
+	if (!p)
+		return sgs_error_set("%s: no patch description", op);
+	if (depth_maps_check(op, p->w, p->h, depth, prior, conf, ddepth, value) != 0)
+		return -1;
+	if (p->size < 2 || p->size > SGS_DEPTH_MAX_PATCH)
+		return sgs_error_set("%s: patch size %d outside 2..%d", op, p->size,
+				     SGS_DEPTH_MAX_PATCH);
+	*g = sgs_depth_grid_of(p->w, p->h, p->size, p->seed, p->iteration, draw);
+	if (p->w == 0 || p->h == 0)
+		g->nx = g->ny = 0;
+	return 0;
+}
+
+static void pairs_init(struct sgs_depth_pairs *P, int mode, int w, int h)
+{
+	memset(P, 0, sizeof *P);
+	P->mode = mode;
+	P->w = w;
+	P->h = h;
+}
+
+/* The right and the lower neighbour. */
+static void pairs_neighbours(struct sgs_depth_pairs *P)
+{
+	P->nshift = 2;
+	P->dx[0] = 1, P->dy[0] = 0;
+	P->dx[1] = 0, P->dy[1] = 1;
+}
+
+int sgs_depth_rank_prepare(const float *depth, const float *prior, const float *conf,
+			   const struct sgs_depth_rank *p, const float *ddepth, const double *value,
+			   struct sgs_depth_pairs *P)
+{
+	const char *op = "depth ranking loss";
+	if (!p)
+		return sgs_error_set("%s: no pair description", op);
+	if (depth_maps_check(op, p->w, p->h, depth, prior, conf, ddepth, value) != 0)
+		return -1;
+	if (p->radius < 1 || p->radius > 64 || p->shifts < 1 || p->shifts > SGS_DEPTH_MAX_SHIFTS)
+		return sgs_error_set("%s: window radius %d (1..64) or %d shifts (1..%d)", op,
+				     p->radius, p->shifts, SGS_DEPTH_MAX_SHIFTS);
+	if (!(p->tol >= 0.0f && p->tol < 1e6f) || !(p->margin >= 0.0f && p->margin < 1e6f))
+		return sgs_error_set("%s: tolerance %g or margin %g not a number >= 0", op, p->tol,
+				     p->margin);
+	pairs_init(P, SGS_DEPTH_PAIRS_RANK, p->w, p->h);
+	P->nshift = p->shifts;
+	P->tol = p->tol;
+	P->margin = p->margin;
+	for (int k = 0; k < p->shifts; k++)
+		sgs_depth_rank_shift(p->seed, p->iteration, k, p->radius, &P->dx[k], &P->dy[k]);
+	return 0;
+}
+
+int sgs_depth_continuity_prepare(const float *depth, const float *prior, const float *conf, int w,
+				 int h, float tol, const float *ddepth, const double *value,
+				 struct sgs_depth_pairs *P)
+{
+	const char *op = "depth continuity loss";
+	if (depth_maps_check(op, w, h, depth, prior, conf, ddepth, value) != 0)
+		return -1;
+	if (!(tol >= 0.0f && tol < 1e6f))
+		return sgs_error_set("%s: tolerance %g not a number >= 0", op, tol);
+	pairs_init(P, SGS_DEPTH_PAIRS_CONTINUITY, w, h);
+	pairs_neighbours(P);
+	P->tol = tol;
+	return 0;
+}
+
+int sgs_depth_smooth_prepare(const float *depth, const float *img, int w, int h, float gamma,
+			     const float *ddepth, const double *value, struct sgs_depth_pairs *P)
+{
+	const char *op = "depth smoothness loss";
+	if (depth_maps_check(op, w, h, depth, img, img, ddepth, value) != 0)
+		return -1;
+	if (!(gamma >= 0.0f && gamma < 1e6f))
+		return sgs_error_set("%s: gamma %g not a number >= 0", op, gamma);
+	pairs_init(P, SGS_DEPTH_PAIRS_SMOOTH, w, h);
+	pairs_neighbours(P);
+	P->gamma = gamma;
 	return 0;
 }

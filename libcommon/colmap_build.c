@@ -62,6 +62,11 @@ static int convert_camera(const struct colmap_camera *c, struct sgs_camera *cam,
 			return sgs_error_set("camera %u: parameter %d is not finite", c->id, i + 1);
 	if (!(cam->fx > 0 && cam->fy > 0))
 		return sgs_error_set("camera %u: focal length must be positive", c->id);
+	/* A lens the loader cannot undistort is refused here, naming the
+	 * camera, rather than giving views that keep the distorted intrinsics. */
+	struct sgs_camera pinhole;
+	if (sgs_undistorted_camera(cam, dist, &pinhole) != 0)
+		return sgs_error_prefix("camera %u", c->id);
 	return 0;
 }
 

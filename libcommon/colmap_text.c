@@ -168,6 +168,34 @@ static int read_cameras(struct text_file *t, struct colmap_model *m)
 	return r;
 }
 
+/* The line after an image's must be its POINTS2D: X Y POINT3D_ID
+ * triples, all numbers, or empty.  Anything else (most often the next
+ * image's line, in a file written without POINTS2D lines) is refused
+ * here, naming the line, instead of being skipped silently and taking
+ * an image with it. */
+static int check_points2d(struct text_file *t, uint32_t image_id)
+{
+	size_t ntok = 0;
+	int numeric = 1;
+	for (char *p = t->line;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		char *end;
+		strtod(p, &end);
+		numeric &= end != p && at_token_end(end);
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		ntok++;
+	}
+	if (numeric && ntok % 3 == 0)
+		return 0;
+	return sgs_error_set("%s:%lu: expected the POINTS2D line of image %u (X Y POINT3D_ID "
+			     "triples, or an empty line), found '%.40s'; COLMAP writes two lines "
+			     "per image", t->path, t->lineno, image_id, t->line);
+}
+
 /* IMAGE_ID QW QX QY QZ TX TY TZ CAMERA_ID NAME, then a POINTS2D line. */
 static int read_images(struct text_file *t, struct colmap_model *m)
 {
@@ -195,8 +223,9 @@ static int read_images(struct text_file *t, struct colmap_model *m)
 		im->name = strdup(p);
 		if (!im->name)
 			return sgs_error_set("out of memory");
-		/* The observations line; only the 3D side (points3D) is needed. */
-		if (text_raw_line(t) < 0)
+		/* The observations line; only the 3D side (points3D) is needed,
+		 * but a file without these lines must not lose every other image. */
+		if ((r = text_raw_line(t)) < 0 || (r > 0 && check_points2d(t, im->id) < 0))
 			return -1;
 	}
 	return r;

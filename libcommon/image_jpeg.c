@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 
 #include "sgs_error.h"
 #include "sgs_image.h"
@@ -23,10 +24,13 @@ static void on_jpeg_error(j_common_ptr cinfo)
 	longjmp(e->jump, 1);
 }
 
+/* Corrupt-data warnings: decode what we can, like other readers; but a
+ * file that ends early is an error, not an image padded with grey (which
+ * a lying header could make as large as the size limit). */
 static void on_jpeg_message(j_common_ptr cinfo, int level)
 {
-	(void)cinfo;
-	(void)level; /* corrupt-data warnings: decode what we can, like other readers */
+	if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF)
+		on_jpeg_error(cinfo);
 }
 
 int sgs_jpeg_read(const char *path, struct sgs_image *img)
@@ -48,9 +52,18 @@ int sgs_jpeg_read(const char *path, struct sgs_image *img)
 		return sgs_error_set("%s: bad JPEG: %s", path, err.msg);
 	}
 	jpeg_create_decompress(&cinfo);
+	/* Progressive files keep every coefficient (2 bytes a sample) in
+	 * memory; beyond this libjpeg fails instead of allocating. */
+	cinfo.mem->max_memory_to_use = (long)(2 * SGS_IMAGE_MAX_BYTES);
 	jpeg_stdio_src(&cinfo, f);
 	jpeg_read_header(&cinfo, TRUE);
 	cinfo.out_color_space = cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+	if (sgs_image_check_size(cinfo.image_width, cinfo.image_height,
+				 cinfo.num_components == 1 ? 1 : 3, 1) != 0) {
+		jpeg_destroy_decompress(&cinfo);
+		fclose(f);
+		return sgs_error_prefix("%s", path);
+	}
 	jpeg_start_decompress(&cinfo);
 	if (sgs_image_alloc(img, cinfo.output_width, cinfo.output_height,
 			    (uint32_t)cinfo.output_components, 8) != 0) {

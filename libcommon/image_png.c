@@ -8,6 +8,7 @@
 #include "sgs_error.h"
 #include "sgs_image.h"
 #include "sgs_output.h"
+#include "sgs_stream.h"
 
 struct png_err {
 	const char *path;
@@ -25,6 +26,22 @@ static void on_png_warning(png_structp png, png_const_charp msg)
 {
 	(void)png;
 	(void)msg; /* warnings (e.g. iCCP profiles) are not worth failing for */
+}
+
+/* The header's size against what the file can hold, before anything is
+ * allocated for it: deflate compresses by at most 1032:1, and the
+ * filtered rows (a filter byte each) are what it compresses. */
+static int check_header_size(png_structp png, png_infop info, FILE *f)
+{
+	uint64_t w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+	uint64_t ch = png_get_channels(png, info), depth = png_get_bit_depth(png, info);
+	int64_t left = sgs_stream_left(f);
+	uint64_t raw = h * (1 + (w * ch * depth + 7) / 8);
+	if (left >= 0 && raw > 1032 * ((uint64_t)left + 64))
+		return sgs_error_set("the header's %llux%llu image cannot fit in the %lld bytes that "
+				     "follow it (truncated or corrupt)",
+				     (unsigned long long)w, (unsigned long long)h, (long long)left);
+	return 0;
 }
 
 int sgs_png_read(const char *path, struct sgs_image *img)
@@ -63,6 +80,11 @@ int sgs_png_read(const char *path, struct sgs_image *img)
 
 	int type = png_get_color_type(png, info);
 	int depth = png_get_bit_depth(png, info);
+	if (check_header_size(png, info, f) != 0) {
+		png_destroy_read_struct(&png, &info, NULL);
+		fclose(f);
+		return sgs_error_prefix("%s", path);
+	}
 	if (type == PNG_COLOR_TYPE_PALETTE)
 		png_set_palette_to_rgb(png);
 	if (type == PNG_COLOR_TYPE_GRAY && depth < 8)
@@ -78,7 +100,7 @@ int sgs_png_read(const char *path, struct sgs_image *img)
 	uint32_t h = png_get_image_height(png, info);
 	uint32_t c = png_get_channels(png, info);
 	uint32_t bits = png_get_bit_depth(png, info);
-	if (sgs_image_alloc(img, w, h, c, bits) != 0) {
+	if (sgs_image_check_size(w, h, c, bits / 8) != 0 || sgs_image_alloc(img, w, h, c, bits) != 0) {
 		png_destroy_read_struct(&png, &info, NULL);
 		fclose(f);
 		return sgs_error_prefix("%s", path);

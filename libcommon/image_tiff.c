@@ -52,9 +52,13 @@ int sgs_tiff_read_float(const char *path, uint32_t *w, uint32_t *h, uint32_t *c,
 		TIFFClose(t);
 		return sgs_error_set("%s: planar (separate) TIFF is not supported", path);
 	}
-	if (width == 0 || height == 0 || spp == 0 || (uint64_t)width * height * spp > ((uint64_t)1 << 32)) {
+	if (width == 0 || height == 0 || spp == 0) {
 		TIFFClose(t);
 		return sgs_error_set("%s: bad TIFF size %ux%ux%u", path, width, height, spp);
+	}
+	if (sgs_image_check_size(width, height, spp, sizeof(float)) != 0) {
+		TIFFClose(t);
+		return sgs_error_prefix("%s", path);
 	}
 	float *buf = malloc((size_t)width * height * spp * sizeof *buf);
 	if (!buf) {

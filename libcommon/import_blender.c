@@ -255,27 +255,11 @@ static int pose_from_gl(const struct json_ctx *j, const double m[12], struct sgs
 		X[3 * r + 2] = -m[4 * r + 2];
 		C[r] = m[4 * r + 3];
 	}
-	for (int it = 0; it < 8; it++) {
-		double XtX[9], Y[9], err = 0;
-		for (int a = 0; a < 3; a++)
-			for (int b = 0; b < 3; b++) {
-				XtX[3 * a + b] = X[a] * X[b] + X[3 + a] * X[3 + b] + X[6 + a] * X[6 + b];
-				err = fmax(err, fabs(XtX[3 * a + b] - (a == b)));
-			}
-		if (it == 0 && err > 1e-3)
-			return field_error(j, "transform_matrix", "is not a rotation plus translation");
-		if (err < 1e-15)
-			break;
-		for (int a = 0; a < 3; a++)
-			for (int b = 0; b < 3; b++)
-				Y[3 * a + b] = 1.5 * X[3 * a + b] -
-					       0.5 * (X[3 * a] * XtX[b] + X[3 * a + 1] * XtX[3 + b] +
-						      X[3 * a + 2] * XtX[6 + b]);
-		memcpy(X, Y, sizeof X);
-	}
-	double det = X[0] * (X[4] * X[8] - X[5] * X[7]) - X[1] * (X[3] * X[8] - X[5] * X[6]) +
-		     X[2] * (X[3] * X[7] - X[4] * X[6]);
-	if (det < 0)
+	double err;
+	int snap = sgs_rot_snap(X, 1e-3, &err);
+	if (snap == -1)
+		return field_error(j, "transform_matrix", "is not a rotation plus translation");
+	if (snap == -2)
 		return field_error(j, "transform_matrix", "is a reflection, not a rotation");
 	for (int r = 0; r < 3; r++)
 		for (int c = 0; c < 3; c++)
@@ -336,17 +320,30 @@ static int check_unique_names(const char *dir, const struct sgs_dataset *d)
 	return 0;
 }
 
-static int alloc_views(struct sgs_dataset *d, uint32_t n)
+/* A zeroed slot for the next view, d->views[d->nviews]: the array grows
+ * with the frames actually read (a view is 8 KiB; a frame can be 3 bytes
+ * of JSON, so sizing it from the frame count would trust the file). */
+static struct sgs_dataset_view *next_view(struct sgs_dataset *d, uint32_t *cap)
 {
-	d->views = calloc(n ? n : 1, sizeof *d->views);
-	return d->views ? 0 : sgs_error_set("out of memory");
+	if (d->nviews == *cap) {
+		uint32_t c = *cap ? 2 * *cap : 16;
+		struct sgs_dataset_view *v = realloc(d->views, (size_t)c * sizeof *v);
+		if (!v) {
+			sgs_error_set("out of memory");
+			return NULL;
+		}
+		d->views = v;
+		*cap = c;
+	}
+	memset(&d->views[d->nviews], 0, sizeof *d->views);
+	return &d->views[d->nviews];
 }
 
 /* ---- NeRF-synthetic ---- */
 
 /* Appends the frames of one transforms_<split>.json to d->views. */
 static int blender_file(const char *dir, const char *file, const cJSON *root, uint32_t pool,
-			struct sgs_dataset *d)
+			struct sgs_dataset *d, uint32_t *cap)
 {
 	struct json_ctx j = {file, root, NULL, -1};
 	double angle;
@@ -357,9 +354,9 @@ static int blender_file(const char *dir, const char *file, const cJSON *root, ui
 		return field_error(&j, "camera_angle_x", "is not an angle in (0, pi)");
 	cJSON_ArrayForEach(fr, frames)
 	{
-		struct sgs_dataset_view *v = &d->views[d->nviews];
+		struct sgs_dataset_view *v = next_view(d, cap);
 		uint32_t w, h, c;
-		if (read_frame(&j, fr, dir, v, &w, &h, &c) < 0)
+		if (!v || read_frame(&j, fr, dir, v, &w, &h, &c) < 0)
 			return -1;
 		/* The focal length follows the real width (the same JSON serves
 		 * the 800x800 originals and 400x400 copies). */
@@ -390,7 +387,7 @@ int sgs_import_blender(const char *dir, struct sgs_dataset *d)
 	char path[2][PATH_MAX];
 	cJSON *root[2] = {NULL, NULL};
 	const cJSON *frames;
-	uint32_t total = 0;
+	uint32_t total = 0, cap = 0;
 	int r = 0;
 
 	memset(d, 0, sizeof *d);
@@ -407,11 +404,9 @@ int sgs_import_blender(const char *dir, struct sgs_dataset *d)
 	}
 	if (r == 0 && total == 0)
 		r = sgs_error_set("%s: no frames in transforms_train.json", dir);
-	if (r == 0)
-		r = alloc_views(d, total);
 	for (int i = 0; i < 2 && r == 0; i++)
 		if (root[i])
-			r = blender_file(dir, path[i], root[i], splits[i].pool, d);
+			r = blender_file(dir, path[i], root[i], splits[i].pool, d, &cap);
 	if (r == 0)
 		r = check_unique_names(dir, d);
 	/* NeRF-synthetic renders are evaluated on white. */
@@ -425,6 +420,21 @@ int sgs_import_blender(const char *dir, struct sgs_dataset *d)
 }
 
 /* ---- instant-ngp ---- */
+
+/* A lens the loader cannot undistort (k1 = 1e6) is refused naming the
+ * file and its first non-zero coefficient; keeping the distorted
+ * intrinsics would give images that match no camera. */
+static int check_lens(const struct json_ctx *j, const struct sgs_camera *cam,
+		      const struct sgs_distortion *dd)
+{
+	struct sgs_camera pinhole;
+	if (sgs_undistorted_camera(cam, dd, &pinhole) == 0)
+		return 0;
+	const char *field = dd->k1 != 0 ? "k1" : dd->k2 != 0 ? "k2" : dd->p1 != 0 ? "p1" : "p2";
+	char problem[600];
+	snprintf(problem, sizeof problem, "is out of range: %s", sgs_error_get());
+	return field_error(j, field, problem);
+}
 
 /* Intrinsics of one frame: each field from the frame, else the top level;
  * size defaults to the image file's, principal point to the centre. */
@@ -487,7 +497,7 @@ static int ngp_intrinsics(const struct json_ctx *j, uint32_t fw, uint32_t fh,
 	dd->lens = SGS_LENS_OPENCV;
 	if (sgs_distortion_is_identity(dd))
 		dd->lens = SGS_LENS_PINHOLE;
-	return 0;
+	return check_lens(j, cam, dd);
 }
 
 int sgs_import_ngp(const char *dir, struct sgs_dataset *d)
@@ -495,6 +505,7 @@ int sgs_import_ngp(const char *dir, struct sgs_dataset *d)
 	char path[PATH_MAX];
 	cJSON *root = NULL;
 	const cJSON *frames, *fr;
+	uint32_t cap = 0;
 	int r = 0;
 
 	memset(d, 0, sizeof *d);
@@ -509,16 +520,14 @@ int sgs_import_ngp(const char *dir, struct sgs_dataset *d)
 		r = -1;
 	else if (cJSON_GetArraySize(frames) == 0)
 		r = sgs_error_set("%s: no frames", path);
-	else
-		r = alloc_views(d, (uint32_t)cJSON_GetArraySize(frames));
 
 	struct json_ctx j = {path, root, NULL, -1};
 	if (r == 0)
 		cJSON_ArrayForEach(fr, frames)
 		{
-			struct sgs_dataset_view *v = &d->views[d->nviews];
+			struct sgs_dataset_view *v = next_view(d, &cap);
 			uint32_t w, h, c;
-			if (read_frame(&j, fr, dir, v, &w, &h, &c) < 0 ||
+			if (!v || read_frame(&j, fr, dir, v, &w, &h, &c) < 0 ||
 			    ngp_intrinsics(&j, w, h, v) < 0) {
 				r = -1;
 				break;

@@ -123,18 +123,23 @@ static int list_numbered(const char *img_dir, char **names, uint32_t n, struct n
 	return 0;
 }
 
-/* IDR writes masks as mask/NNN.png; some copies number them like the images. */
-static void find_mask(const char *dir, long num, char *out, size_t size)
+/* IDR writes masks as mask/NNN.png; some copies number them like the images.
+ * A missing one is recorded where IDR would have it, for the protocol
+ * step to refuse or report (sgs-init(1): the dtu protocol needs them). */
+static void find_mask(const char *dir, long num, struct sgs_dataset_view *v)
 {
 	char name[64];
-	out[0] = '\0';
 	static const char *const patterns[] = {"mask/%03ld.png", "mask/%06ld.png"};
 	for (int p = 0; p < 2; p++) {
 		snprintf(name, sizeof name, patterns[p], num);
-		if (sgs_path_join(out, size, dir, name) == 0 && sgs_is_file(out))
+		if (sgs_path_join(v->mask_path, sizeof v->mask_path, dir, name) == 0 &&
+		    sgs_is_file(v->mask_path))
 			return;
 	}
-	out[0] = '\0';
+	snprintf(name, sizeof name, patterns[0], num);
+	if (sgs_path_join(v->mask_path, sizeof v->mask_path, dir, name) != 0)
+		v->mask_path[0] = '\0';
+	v->mask_missing = 1;
 	sgs_error_clear();
 }
 
@@ -184,7 +189,7 @@ int sgs_import_dtu(const char *dir, struct sgs_dataset *d)
 		    dtu_camera(npz, order[i].number, w, h, &v->cam) != 0)
 			goto fail;
 		sgs_file_stem(order[i].file, v->name, sizeof v->name);
-		find_mask(dir, order[i].number, v->mask_path, sizeof v->mask_path);
+		find_mask(dir, order[i].number, v);
 		v->pool = SGS_POOL_ANY;
 		v->dist.lens = SGS_LENS_PINHOLE;
 		sphere_bounds(&v->cam, &v->near, &v->far);

@@ -36,17 +36,23 @@ static void list_image_folders(const char *dir, char *buf, size_t size)
 	sgs_error_clear();
 }
 
-/* One pose row -> OpenCV world-to-camera camera.  LLFF's rotation columns
- * are the camera's (down, right, backwards) axes in world coordinates, so
- * the OpenCV axes (right, down, forward) are (col1, col0, -col2); they are
- * the rows of the world-to-camera rotation. */
-static void llff_camera(const double *row, uint32_t w_img, uint32_t h_img, struct sgs_camera *c)
+/* The 3x3 rotation of a pose row: its columns are the camera's (down,
+ * right, backwards) axes in world coordinates. */
+static void row_rotation(const double *row, double M[9])
 {
-	double M[3][5];
 	for (int r = 0; r < 3; r++)
-		for (int k = 0; k < 5; k++)
-			M[r][k] = row[5 * r + k];
-	double w_full = M[1][4], f_full = M[2][4];
+		for (int k = 0; k < 3; k++)
+			M[3 * r + k] = row[5 * r + k];
+}
+
+/* One pose row, its rotation M snapped by check_row -> OpenCV
+ * world-to-camera camera.  The OpenCV axes (right, down, forward) are
+ * (col1, col0, -col2) of M; they are the rows of the world-to-camera
+ * rotation. */
+static void llff_camera(const double *row, const double M[9], uint32_t w_img, uint32_t h_img,
+			struct sgs_camera *c)
+{
+	double w_full = row[9], f_full = row[14];
 	double s = w_img / w_full; /* the hwf are for the full-size photos */
 
 	memset(c, 0, sizeof *c);
@@ -56,16 +62,35 @@ static void llff_camera(const double *row, uint32_t w_img, uint32_t h_img, struc
 	c->cx = w_img / 2.0;
 	c->cy = h_img / 2.0;
 	for (int k = 0; k < 3; k++) {
-		c->R[0 + k] = M[k][1];
-		c->R[3 + k] = M[k][0];
-		c->R[6 + k] = -M[k][2];
+		c->R[0 + k] = M[3 * k + 1];
+		c->R[3 + k] = M[3 * k + 0];
+		c->R[6 + k] = -M[3 * k + 2];
 	}
 	for (int r = 0; r < 3; r++)
-		c->t[r] = -(c->R[3 * r] * M[0][3] + c->R[3 * r + 1] * M[1][3] + c->R[3 * r + 2] * M[2][3]);
+		c->t[r] = -(c->R[3 * r] * row[3] + c->R[3 * r + 1] * row[8] + c->R[3 * r + 2] * row[13]);
+}
+
+/* The row's rotation must be one (orthonormal up to the file's rounding,
+ * not a reflection): snapped into M, else an error naming the row.  A
+ * zero or scaled column would otherwise reach sgs-train as a camera that
+ * no view validation accepts. */
+static int check_rotation(const double *row, uint64_t i, const char *npy, double M[9])
+{
+	double err;
+	row_rotation(row, M);
+	int snap = sgs_rot_snap(M, 1e-3, &err);
+	if (snap == -1)
+		return sgs_error_set("%s: row %llu: the rotation columns (values 0-2, 5-7, 10-12) are "
+				     "not orthonormal (|M^T M - I| = %g)",
+				     npy, (unsigned long long)i, err);
+	if (snap == -2)
+		return sgs_error_set("%s: row %llu: the rotation columns are a reflection, not a "
+				     "rotation", npy, (unsigned long long)i);
+	return 0;
 }
 
 static int check_row(const double *row, uint64_t i, uint32_t w_img, uint32_t h_img,
-		     const char *npy)
+		     const char *npy, double M[9])
 {
 	for (int k = 0; k < LLFF_ROW; k++)
 		if (!isfinite(row[k]))
@@ -85,6 +110,25 @@ static int check_row(const double *row, uint64_t i, uint32_t w_img, uint32_t h_i
 	if (!(row[15] >= 0 && row[16] > row[15]))
 		return sgs_error_set("%s: row %llu: bad near/far bounds (%g, %g)", npy,
 				     (unsigned long long)i, row[15], row[16]);
+	return check_rotation(row, i, npy, M);
+}
+
+/* poses_bounds.npy holds floats: an integer array is a file written by
+ * mistake (its poses would be truncated to whole numbers). */
+static int check_poses(const struct sgs_npy *poses, const char *npy_path)
+{
+	if (poses->kind != 'f')
+		return sgs_error_set("%s: %s array; poses and bounds must be float32 or float64",
+				     npy_path, poses->kind == 'u' ? "an unsigned integer" : "an integer");
+	if (poses->ndim != 2 || poses->shape[1] != LLFF_ROW || poses->shape[0] == 0) {
+		char got[96] = "()";
+		if (poses->ndim == 1)
+			snprintf(got, sizeof got, "(%llu,)", (unsigned long long)poses->shape[0]);
+		else if (poses->ndim >= 2)
+			snprintf(got, sizeof got, "(%llu, %llu%s)", (unsigned long long)poses->shape[0],
+				 (unsigned long long)poses->shape[1], poses->ndim > 2 ? ", ..." : "");
+		return sgs_error_set("%s: expected shape (N, 17), got %s", npy_path, got);
+	}
 	return 0;
 }
 
@@ -107,15 +151,9 @@ int sgs_import_llff(const char *dir, uint32_t downscale, struct sgs_dataset *d)
 
 	if (sgs_npy_read_file(npy_path, &poses) != 0)
 		return -1;
-	if (poses.ndim != 2 || poses.shape[1] != LLFF_ROW || poses.shape[0] == 0) {
-		char got[96] = "()";
-		if (poses.ndim == 1)
-			snprintf(got, sizeof got, "(%llu,)", (unsigned long long)poses.shape[0]);
-		else if (poses.ndim >= 2)
-			snprintf(got, sizeof got, "(%llu, %llu%s)", (unsigned long long)poses.shape[0],
-				 (unsigned long long)poses.shape[1], poses.ndim > 2 ? ", ..." : "");
+	if (check_poses(&poses, npy_path) != 0) {
 		sgs_npy_free(&poses);
-		return sgs_error_set("%s: expected shape (N, 17), got %s", npy_path, got);
+		return -1;
 	}
 
 	if (!sgs_is_dir(img_dir)) {
@@ -146,12 +184,13 @@ int sgs_import_llff(const char *dir, uint32_t downscale, struct sgs_dataset *d)
 	for (uint32_t i = 0; i < n; i++) {
 		struct sgs_dataset_view *v = &d->views[i];
 		const double *row = poses.data + (size_t)i * LLFF_ROW;
-		if (check_row(row, i, w_img, h_img, npy_path) != 0 ||
+		double M[9];
+		if (check_row(row, i, w_img, h_img, npy_path, M) != 0 ||
 		    sgs_path_join(v->image_path, sizeof v->image_path, img_dir, names[i]) != 0)
 			goto fail;
 		sgs_file_stem(names[i], v->name, sizeof v->name);
 		v->pool = SGS_POOL_ANY;
-		llff_camera(row, w_img, h_img, &v->cam);
+		llff_camera(row, M, w_img, h_img, &v->cam);
 		v->dist.lens = SGS_LENS_PINHOLE;
 		v->near = (float)row[15];
 		v->far = (float)row[16];

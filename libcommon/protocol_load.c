@@ -126,7 +126,8 @@ int sgs_protocol_load_view(const struct sgs_dataset *d, uint32_t i,
 
 	/* Box-filter downscaling by f keeps the +0.5 pixel-centre convention
 	 * exact when every intrinsic is divided by f. */
-	sgs_undistorted_camera(&dv->cam, &dv->dist, &pinhole);
+	if (sgs_undistorted_camera(&dv->cam, &dv->dist, &pinhole) != 0)
+		return sgs_error_prefix("%s", dv->image_path);
 	v->cam = pinhole;
 	v->cam.w = pinhole.w / f;
 	v->cam.h = pinhole.h / f;
@@ -141,7 +142,8 @@ int sgs_protocol_load_view(const struct sgs_dataset *d, uint32_t i,
 		sgs_error_prefix("%s", dv->image_path);
 		goto fail;
 	}
-	if (want_mask && dv->mask_path[0] && load_mask(dv, &pinhole, f, &v->cam, &v->mask) != 0)
+	if (want_mask && dv->mask_path[0] && !dv->mask_missing &&
+	    load_mask(dv, &pinhole, f, &v->cam, &v->mask) != 0)
 		goto fail;
 	return 0;
 fail:

@@ -3,6 +3,7 @@
 #include "sgs_camera.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sgs_error.h"
@@ -58,6 +59,37 @@ void sgs_rot_to_quat(const double R[9], double q[4])
 	if (q[0] < 0)
 		for (int i = 0; i < 4; i++)
 			q[i] = -q[i];
+}
+
+/* Newton-Schulz polar iteration X <- 1.5 X - 0.5 X (X^T X): converges to
+ * the orthonormal factor of X when X is close to one. */
+int sgs_rot_snap(double X[9], double tol, double *err0)
+{
+	for (int it = 0; it < 8; it++) {
+		double XtX[9], Y[9], err = 0;
+		for (int a = 0; a < 3; a++)
+			for (int b = 0; b < 3; b++) {
+				XtX[3 * a + b] = X[a] * X[b] + X[3 + a] * X[3 + b] + X[6 + a] * X[6 + b];
+				double d = fabs(XtX[3 * a + b] - (a == b));
+				err = d > err || d != d ? d : err; /* NaN stays NaN */
+			}
+		if (it == 0) {
+			*err0 = err;
+			if (!(err <= tol))
+				return -1;
+		}
+		if (err < 1e-15)
+			break;
+		for (int a = 0; a < 3; a++)
+			for (int b = 0; b < 3; b++)
+				Y[3 * a + b] = 1.5 * X[3 * a + b] -
+					       0.5 * (X[3 * a] * XtX[b] + X[3 * a + 1] * XtX[3 + b] +
+						      X[3 * a + 2] * XtX[6 + b]);
+		memcpy(X, Y, sizeof Y);
+	}
+	double det = X[0] * (X[4] * X[8] - X[5] * X[7]) - X[1] * (X[3] * X[8] - X[5] * X[6]) +
+		     X[2] * (X[3] * X[7] - X[4] * X[6]);
+	return det > 0 ? 0 : -2;
 }
 
 void sgs_camera_center(const struct sgs_camera *c, double C[3])
@@ -251,12 +283,28 @@ static int undistorted_normal(const struct sgs_camera *c, const struct sgs_disto
  * distorted one (no blank border: s > 1 for pincushion lenses, s < 1 for
  * barrel lenses, which keeps more of the field of view).  The scale comes
  * from the undistorted positions of the source's border pixels. */
-void sgs_undistorted_camera(const struct sgs_camera *src, const struct sgs_distortion *d,
-			    struct sgs_camera *dst)
+/* "k1 1e+06, k2 0, p1 0, p2 0": the lens in messages. */
+static void lens_words(const struct sgs_distortion *d, char *buf, size_t n)
+{
+	double k1, k2, p1, p2;
+	active_coeffs(d, &k1, &k2, &p1, &p2);
+	snprintf(buf, n, "k1 %g, k2 %g, p1 %g, p2 %g", k1, k2, p1, p2);
+}
+
+static int lens_error(const struct sgs_camera *c, const struct sgs_distortion *d, const char *why)
+{
+	char lens[128];
+	lens_words(d, lens, sizeof lens);
+	return sgs_error_set("lens distortion (%s) cannot be undistorted over the %ux%u image: %s",
+			     lens, c->w, c->h, why);
+}
+
+int sgs_undistorted_camera(const struct sgs_camera *src, const struct sgs_distortion *d,
+			   struct sgs_camera *dst)
 {
 	*dst = *src;
 	if (sgs_distortion_is_identity(d))
-		return;
+		return 0;
 
 	double W = src->w, H = src->h;
 	double left = -INFINITY, right = INFINITY, top = -INFINITY, bottom = INFINITY;
@@ -265,23 +313,20 @@ void sgs_undistorted_camera(const struct sgs_camera *src, const struct sgs_disto
 	uint32_t steps = src->w > src->h ? src->w : src->h;
 	steps = steps < 64 ? 64 : steps;
 	for (uint32_t i = 0; i <= steps; i++) {
-		double x, y, fu = W * i / steps, fv = H * i / steps;
+		double x[4], y[4], fu = W * i / steps, fv = H * i / steps;
+		if (undistorted_normal(src, d, 0, fv, &x[0], &y[0]) < 0 ||
+		    undistorted_normal(src, d, W, fv, &x[1], &y[1]) < 0 ||
+		    undistorted_normal(src, d, fu, 0, &x[2], &y[2]) < 0 ||
+		    undistorted_normal(src, d, fu, H, &x[3], &y[3]) < 0)
+			return lens_error(src, d, "the model has no inverse at the border");
 		/* The innermost extent of each border edge bounds the rectangle. */
-		if (undistorted_normal(src, d, 0, fv, &x, &y) < 0)
-			return;
-		left = fmax(left, x);
-		if (undistorted_normal(src, d, W, fv, &x, &y) < 0)
-			return;
-		right = fmin(right, x);
-		if (undistorted_normal(src, d, fu, 0, &x, &y) < 0)
-			return;
-		top = fmax(top, y);
-		if (undistorted_normal(src, d, fu, H, &x, &y) < 0)
-			return;
-		bottom = fmin(bottom, y);
+		left = fmax(left, x[0]);
+		right = fmin(right, x[1]);
+		top = fmax(top, y[2]);
+		bottom = fmin(bottom, y[3]);
 	}
 	if (!(left < 0 && right > 0 && top < 0 && bottom > 0))
-		return;
+		return lens_error(src, d, "the undistorted border does not surround the principal point");
 
 	/* The new image spans normalised x in [-cx, W-cx] / (s fx), which must lie
 	 * inside [left, right]; likewise for y. */
@@ -294,10 +339,14 @@ void sgs_undistorted_camera(const struct sgs_camera *src, const struct sgs_disto
 		s = fmax(s, src->cy / (src->fy * -top));
 	if (H - src->cy > 0)
 		s = fmax(s, (H - src->cy) / (src->fy * bottom));
-	/* A wildly different field of view means the lens model is misused
-	 * outside its valid range: keep the distorted intrinsics then. */
-	if (!(s >= 0.5 && s <= 2))
-		return;
+	/* A wildly different field of view means the lens model is used
+	 * outside its valid range. */
+	if (!(s >= 0.5 && s <= 2)) {
+		char why[96];
+		snprintf(why, sizeof why, "it would scale the focal length by %g (0.5 to 2 is a real lens)", s);
+		return lens_error(src, d, why);
+	}
 	dst->fx = src->fx * s;
 	dst->fy = src->fy * s;
+	return 0;
 }

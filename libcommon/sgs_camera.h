@@ -24,6 +24,12 @@ struct sgs_distortion {
 /* Unit quaternion (w, x, y, z) <-> row-major rotation matrix. */
 void sgs_quat_to_rot(const double q[4], double R[9]);
 void sgs_rot_to_quat(const double R[9], double q[4]);
+/* Snap a 3x3 matrix that is a rotation up to the rounding of the file it
+ * came from (float32 values) to the nearest rotation, so that it is
+ * orthonormal to double precision: 0; -1 when |X^T X - I| exceeds tol
+ * (not a rotation at all: a zero column, a scaled axis), -2 for a
+ * reflection.  *err receives |X^T X - I| before snapping. */
+int sgs_rot_snap(double X[9], double tol, double *err);
 /* Camera centre in world coordinates: -R^T t. */
 void sgs_camera_center(const struct sgs_camera *c, double C[3]);
 /* World point -> pixel (pixel centres at +0.5 as in sgs_camera); returns
@@ -43,8 +49,11 @@ int sgs_undistort_image(const struct sgs_image *src_img, const struct sgs_camera
 			struct sgs_image *dst_img);
 /* The pinhole camera an image of `src` is undistorted into: same size,
  * pose and principal point, focal lengths scaled by one factor so the
- * result has no blank border (unchanged when d is the identity). */
-void sgs_undistorted_camera(const struct sgs_camera *src, const struct sgs_distortion *d,
-			    struct sgs_camera *dst);
+ * result has no blank border (unchanged when d is the identity).  -1
+ * with a message when the lens model cannot be inverted over the image
+ * or would change the field of view by more than 2x: coefficients far
+ * outside a real lens's range (k1 = 1e6), which no camera can undistort. */
+int sgs_undistorted_camera(const struct sgs_camera *src, const struct sgs_distortion *d,
+			   struct sgs_camera *dst);
 
 #endif

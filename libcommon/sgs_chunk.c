@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sgs_le.h"
+#include "sgs_stream.h"
 
 #define END_TAG "END "
 
@@ -22,6 +24,7 @@ void sgs_chunk_reader_init(struct sgs_chunk_reader *r, FILE *f, const char *name
 	memset(r, 0, sizeof *r);
 	r->f = f;
 	r->name = name;
+	r->size = sgs_stream_left(f);
 	r->state = R_HEADER;
 }
 
@@ -112,6 +115,11 @@ static int read_chunk_header(struct sgs_chunk_reader *r)
 	/* Before anyone sizes a buffer or an offset from it. */
 	if (r->length > SGS_CHUNK_MAX_LENGTH)
 		return sgs_chunk_error(r, "length %llu is too large", (unsigned long long)r->length);
+	uint64_t rest = r->size >= 0 && (uint64_t)r->size > r->pos ? (uint64_t)r->size - r->pos : 0;
+	if (r->size >= 0 && r->length + sgs_chunk_padding(r->length) > rest)
+		return sgs_chunk_error(r, "truncated: its %llu-byte payload runs past the end of the "
+				       "file (%llu bytes left)",
+				       (unsigned long long)r->length, (unsigned long long)rest);
 	return 0;
 }
 
@@ -197,6 +205,43 @@ int sgs_chunk_read_f32(struct sgs_chunk_reader *r, float *a, size_t n)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		a[i] = sgs_get_f32((const uint8_t *)&a[i]);
+	return 0;
+}
+
+int sgs_chunk_read_alloc(struct sgs_chunk_reader *r, size_t n, void **out)
+{
+	/* A file's lengths were checked against its size: one allocation.  A
+	 * pipe's were not: grow with the data (from 64 KiB, doubling). */
+	size_t have = 0, cap = r->size >= 0 || n < 65536 ? n : 65536;
+	uint8_t *buf = NULL;
+	*out = NULL;
+	do {
+		uint8_t *b = realloc(buf, cap ? cap : 1);
+		if (!b) {
+			free(buf);
+			return sgs_chunk_error(r, "out of memory for %zu bytes", cap);
+		}
+		buf = b;
+		if (sgs_chunk_read_payload(r, buf + have, cap - have) < 0) {
+			free(buf);
+			return -1;
+		}
+		have = cap;
+		cap = n - cap < cap ? n : 2 * cap;
+	} while (have < n);
+	*out = buf;
+	return 0;
+}
+
+int sgs_chunk_read_f32_alloc(struct sgs_chunk_reader *r, size_t n, float **out)
+{
+	*out = NULL;
+	if (n > SIZE_MAX / sizeof(float))
+		return sgs_chunk_error(r, "%zu floats do not fit in memory", n);
+	if (sgs_chunk_read_alloc(r, n * sizeof(float), (void **)out) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		(*out)[i] = sgs_get_f32((const uint8_t *)&(*out)[i]);
 	return 0;
 }
 

@@ -79,6 +79,8 @@ struct sgs_chunk_reader {
 	uint64_t length;     /* payload length, padding excluded */
 	uint64_t offset;     /* of the chunk header, for messages */
 	uint64_t left;       /* payload bytes not yet read */
+	int64_t size;        /* bytes in the stream from where reading began
+	                      * when it is a regular file, else -1 */
 	int state;           /* private: where in the stream the reader is */
 };
 
@@ -98,7 +100,9 @@ int sgs_chunk_read_header(struct sgs_chunk_reader *r, const char *magic, const c
  * chunk header into r->tag, flags, length, offset.  Returns 1 for a chunk,
  * 0 for the END chunk (its length checked to be 0; it has no padding), -1
  * on error: a stream that ends before END or inside the header (truncated),
- * a length over SGS_CHUNK_MAX_LENGTH.  After END it keeps returning 0. */
+ * a length over SGS_CHUNK_MAX_LENGTH, or, in a regular file, a payload
+ * longer than what is left of the file (so nobody allocates for it).
+ * After END it keeps returning 0. */
 int sgs_chunk_read_next(struct sgs_chunk_reader *r);
 
 /* Read the next chunk header and require this tag and length (the fixed
@@ -127,6 +131,13 @@ int sgs_chunk_check_unknown(struct sgs_chunk_reader *r);
 int sgs_chunk_read_payload(struct sgs_chunk_reader *r, void *buf, size_t n);
 /* The same for n little-endian f32, stored as host floats. */
 int sgs_chunk_read_f32(struct sgs_chunk_reader *r, float *a, size_t n);
+/* Read n payload bytes into a buffer malloc'ed for them (*out, which the
+ * caller frees; NULL on failure).  From a pipe the buffer grows as the
+ * data arrives, so a length the stream does not back costs no more memory
+ * than the stream itself. */
+int sgs_chunk_read_alloc(struct sgs_chunk_reader *r, size_t n, void **out);
+/* The same for n little-endian f32, stored as host floats. */
+int sgs_chunk_read_f32_alloc(struct sgs_chunk_reader *r, size_t n, float **out);
 /* Read and drop n payload bytes. */
 int sgs_chunk_read_skip(struct sgs_chunk_reader *r, uint64_t n);
 

@@ -217,18 +217,28 @@ int sgs_cli_check_dir(const char *path)
 	return 0;
 }
 
-int sgs_cli_load_train_scene(const char *path, struct sgs_scene *scene)
+int sgs_cli_check_scene(const char *name, struct sgs_scene *scene)
 {
-	int rc = 0;
+	if (sgs_scene_validate(scene) == 0)
+		return 0;
+	sgs_scene_free(scene);
+	return sgs_cli_fail("%s", name);
+}
+
+int sgs_cli_load_scene(const char *path, struct sgs_scene *scene)
+{
 	if (sgs_scene_load(path, scene) != 0)
 		return sgs_cli_fail(NULL);
-	if (sgs_scene_validate(scene) != 0)
-		rc = sgs_cli_fail("%s", path);
-	else if (sgs_scene_count(scene, SGS_SPLIT_TRAIN) == 0) {
-		sgs_warnx("%s: the scene has no train views", path);
+	return sgs_cli_check_scene(strcmp(path, "-") == 0 ? "<stdin>" : path, scene);
+}
+
+int sgs_cli_load_train_scene(const char *path, struct sgs_scene *scene)
+{
+	int rc = sgs_cli_load_scene(path, scene);
+	if (rc == 0 && sgs_scene_count(scene, SGS_SPLIT_TRAIN) == 0) {
+		sgs_warnx("%s: the scene has no train views", strcmp(path, "-") == 0 ? "<stdin>" : path);
+		sgs_scene_free(scene);
 		rc = SGS_EXIT_FAIL;
 	}
-	if (rc != 0)
-		sgs_scene_free(scene);
 	return rc;
 }

@@ -30,8 +30,15 @@ void sgs_cli_passive_threads(char **argv);
 int sgs_cli_check_dir(const char *path);
 
 struct sgs_scene;
-/* Load and validate the scene at path ("-": stdin) and insist on train
- * views: 0, or the exit status after the message (nothing to free). */
+/* Every tool reads scenes through these, so that all refuse the same
+ * scenes (sgs_scene_validate) with "tool: file: problem".
+ * Validate a scene read from `name`: 0, or the exit status after the
+ * message, the scene freed. */
+int sgs_cli_check_scene(const char *name, struct sgs_scene *scene);
+/* Load and validate the scene at path ("-": stdin): 0, or the exit status
+ * after the message (nothing to free). */
+int sgs_cli_load_scene(const char *path, struct sgs_scene *scene);
+/* The same, insisting on train views. */
 int sgs_cli_load_train_scene(const char *path, struct sgs_scene *scene);
 const char *sgs_cli_name(void);
 

@@ -21,6 +21,9 @@ struct sgs_dataset_view {
 	char name[SGS_NAME_MAX];     /* e.g. "IMG_4026", "test_r_0", "000025" */
 	char image_path[PATH_MAX];
 	char mask_path[PATH_MAX];    /* "" when none */
+	int mask_missing;            /* the format gives every view a mask and
+	                              * this one's file is absent: mask_path is
+	                              * where it was looked for, and unread */
 	uint32_t pool;               /* enum sgs_pool: Blender train/test files */
 	/* Camera of the image as stored on disk (w, h of that file), before
 	 * any -r downscale.  For distorted COLMAP cameras, cam holds the

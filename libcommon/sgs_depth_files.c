@@ -8,34 +8,6 @@
 #include "sgs_error.h"
 #include "sgs_image.h"
 
-int sgs_stem_check(const char *stem)
-{
-	if (stem[0] == '\0')
-		return sgs_error_set("empty view name cannot name a file");
-	if (!strcmp(stem, ".") || !strcmp(stem, ".."))
-		return sgs_error_set("view name '%s' cannot name a file", stem);
-	for (const char *p = stem; *p; p++) {
-		/* A '/' would leave the folder; control bytes make unreadable names. */
-		if (*p == '/' || (unsigned char)*p < 0x20 || *p == 0x7f)
-			return sgs_error_set("view name '%s' cannot name a file inside a folder", stem);
-	}
-	return 0;
-}
-
-char *sgs_stem_path(const char *dir, const char *stem, const char *suffix)
-{
-	if (sgs_stem_check(stem) != 0)
-		return NULL;
-	size_t n = strlen(dir) + strlen(stem) + strlen(suffix) + 2;
-	char *p = malloc(n);
-	if (!p) {
-		sgs_error_set("out of memory");
-		return NULL;
-	}
-	snprintf(p, n, "%s/%s%s", dir, stem, suffix);
-	return p;
-}
-
 static int write_png(const char *dir, const char *stem, const char *suffix, struct sgs_image *img)
 {
 	char *path = sgs_stem_path(dir, stem, suffix);

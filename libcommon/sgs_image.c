@@ -11,6 +11,19 @@ size_t sgs_image_bytes(const struct sgs_image *img)
 	return (size_t)img->w * img->h * img->c * (img->bits / 8);
 }
 
+int sgs_image_check_size(uint64_t w, uint64_t h, uint64_t c, uint32_t sample_bytes)
+{
+	/* each factor is below 2^32: the products cannot wrap before the test */
+	if (w == 0 || h == 0 || c == 0)
+		return sgs_error_set("empty %llux%llu image", (unsigned long long)w,
+				     (unsigned long long)h);
+	if (w * h > SGS_IMAGE_MAX_BYTES || w * h * c * sample_bytes > SGS_IMAGE_MAX_BYTES)
+		return sgs_error_set("a %llux%llux%llu image is over the limit of %llu MiB",
+				     (unsigned long long)w, (unsigned long long)h, (unsigned long long)c,
+				     (unsigned long long)(SGS_IMAGE_MAX_BYTES >> 20));
+	return 0;
+}
+
 int sgs_image_alloc(struct sgs_image *img, uint32_t w, uint32_t h, uint32_t c, uint32_t bits)
 {
 	memset(img, 0, sizeof *img);

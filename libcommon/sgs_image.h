@@ -13,6 +13,13 @@ struct sgs_image {
 	void *data;
 };
 
+/* The largest image the decoders accept, checked on the header's size
+ * before anything is allocated: 1 GiB of decoded samples (a 100-megapixel
+ * 8-bit RGB photo is 300 MB). */
+#define SGS_IMAGE_MAX_BYTES ((uint64_t)1 << 30)
+/* 0, or -1 with "a WxHxC image is over the limit of 1024 MiB". */
+int sgs_image_check_size(uint64_t w, uint64_t h, uint64_t c, uint32_t sample_bytes);
+
 int sgs_image_alloc(struct sgs_image *img, uint32_t w, uint32_t h, uint32_t c, uint32_t bits);
 void sgs_image_free(struct sgs_image *img);
 size_t sgs_image_bytes(const struct sgs_image *img);

@@ -23,6 +23,15 @@ static int has(const char *dir, const char *name, int want_dir)
 	return want_dir ? sgs_is_dir(path) : sgs_is_file(path);
 }
 
+int sgs_import_format_known(const char *name)
+{
+	static const char *const names[] = {"colmap", "blender", "ngp", "llff", "dtu"};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* The first match wins, so a full LLFF release (which also carries its
  * COLMAP model) is read as COLMAP, as 3DGS reads it; -f llff overrides. */
 const char *sgs_import_detect(const char *dir)
@@ -102,5 +111,12 @@ int sgs_import(const char *dir, const struct sgs_import_opts *o, struct sgs_scen
 	}
 	rc = sgs_protocol_apply(&d, &opts, s);
 	sgs_dataset_free(&d);
+	/* What the tools would refuse is refused here, blaming the dataset,
+	 * instead of a later tool failing far from the cause. */
+	if (rc == 0 && sgs_scene_validate(s) != 0) {
+		sgs_error_prefix("%s", dir);
+		sgs_scene_free(s);
+		rc = -1;
+	}
 	return rc;
 }

@@ -23,6 +23,10 @@
 #include "sgs_protocol.h"
 #include "sgs_scene.h"
 
+/* 1 when `name` is a dataset format sgs_import() reads (colmap, blender,
+ * ngp, llff, dtu). */
+int sgs_import_format_known(const char *name);
+
 /* Guess the format from the files in dir; NULL if none matches. */
 const char *sgs_import_detect(const char *dir);
 

@@ -261,6 +261,7 @@ int sgs_npy_parse(const void *buf, size_t len, const char *name, struct sgs_npy 
 		return -1;
 
 	struct sgs_npy a = {0};
+	a.kind = t.kind;
 	a.ndim = h.ndim;
 	memcpy(a.shape, h.shape, sizeof a.shape);
 	uint64_t n = 1;
@@ -366,9 +367,15 @@ int sgs_npz_read(const char *path, const char *member, struct sgs_npy *out)
 		zip_discard(z);
 		return sgs_error_set("%s: no member '%s'", path, name);
 	}
-	if (st.size > NPY_MAX_ELEMENTS) {
+	/* The size in the directory is the archive's word: before allocating
+	 * for it, it must fit what the member's compressed bytes can hold
+	 * (stored: as many; deflated: at most 1032 times as many). */
+	int stored = (st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method == ZIP_CM_STORE;
+	int bounded = (st.valid & ZIP_STAT_COMP_SIZE) &&
+		      st.size <= (stored ? st.comp_size : 1032 * st.comp_size + 1024);
+	if (st.size > NPY_MAX_ELEMENTS || !bounded) {
 		zip_discard(z);
-		return sgs_error_set("%s: member '%s' is too large", path, name);
+		return sgs_error_set("%s: member '%s' is too large or its size is corrupt", path, name);
 	}
 	unsigned char *buf = malloc(st.size ? st.size : 1);
 	zip_file_t *zf = buf ? zip_fopen(z, name, 0) : NULL;

@@ -13,6 +13,8 @@ struct sgs_npy {
 	int ndim;                        /* 0 for a scalar */
 	uint64_t shape[SGS_NPY_MAXDIM];
 	double *data;                    /* product of shape values, C order */
+	char kind;                       /* the file's element type: 'f' float,
+	                                  * 'i' signed or 'u' unsigned integer */
 };
 
 /* Parse a whole .npy image held in memory.  Accepted element types:

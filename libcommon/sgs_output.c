@@ -1,13 +1,89 @@
 #include "sgs_output.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "sgs_error.h"
+
+/* Temporary files are named "<target>.tmp-<pid>@<host>-XXXXXX", next to
+ * their target.  A run killed with SIGKILL cannot remove its own, so the
+ * next output to the same target removes those whose process is gone:
+ * made on this host by a pid that no longer runs.  (A pid reused since
+ * keeps its file until that process ends; another host's are left to it.) */
+#define TMP_TAG ".tmp-"
+#define TMP_RANDOM 6 /* mkstemp's XXXXXX */
+
+/* This host's name as it appears in temporary names ('/' and '@' would
+ * confuse the path and the parsing). */
+static void host_name(char *buf, size_t n)
+{
+	if (gethostname(buf, n) != 0)
+		snprintf(buf, n, "localhost");
+	buf[n - 1] = '\0';
+	for (char *p = buf; *p; p++)
+		if (*p == '/' || *p == '@' || (unsigned char)*p < 0x20)
+			*p = '_';
+}
+
+/* ".tmp-<pid>@<host>-" for this process. */
+static void tmp_prefix(char *buf, size_t n)
+{
+	char host[65];
+	host_name(host, sizeof host);
+	snprintf(buf, n, TMP_TAG "%ld@%s-", (long)getpid(), host);
+}
+
+/* Whether `tail`, what follows "<target>" in a directory entry, names a
+ * temporary file left by a process of this host that has ended. */
+static int is_stale(const char *tail, const char *host)
+{
+	if (strncmp(tail, TMP_TAG, strlen(TMP_TAG)) != 0)
+		return 0;
+	char *end;
+	errno = 0;
+	long pid = strtol(tail + strlen(TMP_TAG), &end, 10);
+	if (errno || pid <= 0 || *end != '@' || pid == (long)getpid())
+		return 0;
+	const char *h = end + 1;
+	size_t hl = strlen(host), len = strlen(h);
+	if (len != hl + 1 + TMP_RANDOM || strncmp(h, host, hl) != 0 || h[hl] != '-')
+		return 0;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Remove the temporary files of dead processes for the target `path`.
+ * Best effort: a folder that cannot be read is simply not cleaned. */
+static void remove_stale(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char dir[PATH_MAX], host[65];
+	size_t dl = slash ? (size_t)(slash - path) : 0, bl = strlen(base);
+	if (dl >= sizeof dir || bl == 0)
+		return;
+	memcpy(dir, path, dl);
+	dir[dl] = '\0';
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (dl == 0)
+		snprintf(dir, sizeof dir, "/");
+	host_name(host, sizeof host);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, base, bl) == 0 && is_stale(e->d_name + bl, host))
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+}
 
 int sgs_output_open(struct sgs_output *o, const char *path)
 {
@@ -29,7 +105,9 @@ int sgs_output_open(struct sgs_output *o, const char *path)
 		}
 		return 0;
 	}
-	size_t n = strlen(path) + 16;
+	char prefix[160];
+	tmp_prefix(prefix, sizeof prefix);
+	size_t n = strlen(path) + strlen(prefix) + 8;
 	o->path = strdup(path);
 	o->tmppath = malloc(n);
 	if (!o->path || !o->tmppath) {
@@ -37,7 +115,8 @@ int sgs_output_open(struct sgs_output *o, const char *path)
 		free(o->tmppath);
 		return sgs_error_set("out of memory");
 	}
-	snprintf(o->tmppath, n, "%s.tmpXXXXXX", path);
+	remove_stale(path);
+	snprintf(o->tmppath, n, "%s%sXXXXXX", path, prefix);
 	int fd = mkstemp(o->tmppath);
 	if (fd < 0 || !(o->f = fdopen(fd, "wb"))) {
 		int e = errno;
@@ -117,4 +196,32 @@ int sgs_mkdir_p(const char *path)
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 		return sgs_error_set("%s: not a directory", path);
 	return 0;
+}
+
+int sgs_stem_check(const char *stem)
+{
+	if (stem[0] == '\0')
+		return sgs_error_set("empty view name cannot name a file");
+	if (!strcmp(stem, ".") || !strcmp(stem, ".."))
+		return sgs_error_set("view name '%s' cannot name a file", stem);
+	for (const char *p = stem; *p; p++) {
+		/* A '/' would leave the folder; control bytes make unreadable names. */
+		if (*p == '/' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return sgs_error_set("view name '%s' cannot name a file inside a folder", stem);
+	}
+	return 0;
+}
+
+char *sgs_stem_path(const char *dir, const char *stem, const char *suffix)
+{
+	if (sgs_stem_check(stem) != 0)
+		return NULL;
+	size_t n = strlen(dir) + strlen(stem) + strlen(suffix) + 2;
+	char *p = malloc(n);
+	if (!p) {
+		sgs_error_set("out of memory");
+		return NULL;
+	}
+	snprintf(p, n, "%s/%s%s", dir, stem, suffix);
+	return p;
 }

@@ -6,7 +6,10 @@
 #include <stdio.h>
 
 /* An output that is either stdout ("-" or NULL path) or a file written
- * under a temporary name in the same directory and renamed on commit. */
+ * under a temporary name in the same directory and renamed on commit.
+ * The temporary name is "<path>.tmp-<pid>@<host>-XXXXXX"; opening an
+ * output removes those of the same path left by processes that have
+ * ended (a run killed with SIGKILL cannot remove its own). */
 struct sgs_output {
 	FILE *f;
 	char *path;     /* final name, NULL for stdout */
@@ -20,5 +23,15 @@ void sgs_output_abort(struct sgs_output *o);
 
 /* Make a directory (and parents) if missing. */
 int sgs_mkdir_p(const char *path);
+
+/* View names become file stems ("renders/NAME.png"), so every output
+ * path built from one must stay inside its folder.  0 when `stem` names
+ * a file inside a folder: not empty, no '/', not "." or "..", no control
+ * characters; otherwise -1 with a message. */
+int sgs_stem_check(const char *stem);
+
+/* "dir/stem suffix" in a malloc'd string, after sgs_stem_check(stem);
+ * NULL with a message on failure. */
+char *sgs_stem_path(const char *dir, const char *stem, const char *suffix);
 
 #endif

@@ -279,6 +279,36 @@ int sgs_protocol_select(const struct sgs_dataset *d, const struct sgs_import_opt
 	return 0;
 }
 
+/* Test views are scored inside their masks where the format has them
+ * (DTU).  A missing mask file is refused under the dtu protocol, whose
+ * scores mean nothing without it; otherwise it is reported: that view is
+ * scored over the whole image, unlike the others. */
+static int check_masks(const struct sgs_dataset *d, const struct sgs_import_opts *o,
+		       const uint32_t *split, int dtu)
+{
+	uint32_t missing = 0, ntest = 0;
+	const char *first = NULL;
+	for (uint32_t i = 0; i < d->nviews; i++) {
+		if (split[i] != SGS_SPLIT_TEST)
+			continue;
+		ntest++;
+		if (d->views[i].mask_missing && missing++ == 0)
+			first = d->views[i].mask_path;
+	}
+	if (missing == 0)
+		return 0;
+	char msg[PATH_MAX + 256];
+	snprintf(msg, sizeof msg, "%s: no such mask (%u of the %u test views have none)", first,
+		 missing, ntest);
+	if (dtu)
+		return sgs_error_set("%s; the dtu protocol scores test views inside their masks", msg);
+	if (o->warn) {
+		strncat(msg, ": they are scored over the whole image", sizeof msg - strlen(msg) - 1);
+		o->warn(msg);
+	}
+	return 0;
+}
+
 int sgs_protocol_apply(const struct sgs_dataset *d, const struct sgs_import_opts *o,
 		       struct sgs_scene *s)
 {
@@ -293,7 +323,8 @@ int sgs_protocol_apply(const struct sgs_dataset *d, const struct sgs_import_opts
 		sgs_error_set("out of memory");
 		goto fail;
 	}
-	if (sgs_protocol_select(d, o, split, protocol) != 0)
+	if (sgs_protocol_select(d, o, split, protocol) != 0 ||
+	    check_masks(d, o, split, o->protocol && strcmp(o->protocol, "dtu") == 0) != 0)
 		goto fail;
 	for (uint32_t i = 0; i < d->nviews; i++)
 		if (split[i] != SGS_SPLIT_NONE)

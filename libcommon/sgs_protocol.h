@@ -23,6 +23,10 @@ struct sgs_import_opts {
 	int background_set;     /* -B given: also the scene's background for opaque images
 	                         * (otherwise black for them) */
 	int keep_alpha;         /* store RGBA instead of compositing */
+	/* Problems that do not stop the import (a test view without the
+	 * mask its format provides, outside the dtu protocol) are passed
+	 * here, one line each, for the tool to print; NULL: dropped. */
+	void (*warn)(const char *message);
 };
 
 /* Select views by protocol and build the scene: loads and undistorts the

@@ -12,6 +12,7 @@
 #include "sgs_chunk.h"
 #include "sgs_error.h"
 #include "sgs_le.h"
+#include "sgs_output.h"
 
 #define SCENE_MAGIC "SGSC"
 #define SCENE_KIND "scene" /* "not a scene file" */
@@ -74,6 +75,13 @@ static int read_head(struct reader *r, struct sgs_scene *s)
 	if (r->head_nviews > MAX_VIEWS)
 		return sgs_chunk_error(&r->c, "%u views is more than the limit of %u", r->head_nviews,
 				       MAX_VIEWS);
+	/* Every view has a VIEW chunk: in a file, they must fit what is left
+	 * (views are allocated as their chunks come, up to this count). */
+	uint64_t left = r->c.size >= 0 && (uint64_t)r->c.size > r->c.pos ? (uint64_t)r->c.size - r->c.pos
+									  : 0;
+	if (r->c.size >= 0 && r->head_nviews > left / (SGS_CHUNK_HEADER_BYTES + VIEW_BYTES))
+		return sgs_chunk_error(&r->c, "truncated: %u views do not fit in the %llu bytes left",
+				       r->head_nviews, (unsigned long long)left);
 	r->have_head = 1;
 	return 0;
 }
@@ -200,31 +208,23 @@ static int read_plane(struct reader *r, struct sgs_scene *s, int seen_bit)
 		return sgs_chunk_error(cr, "length %llu does not match %ux%u x %llu bytes + %d-byte header",
 				       (unsigned long long)cr->length, w, h,
 				       (unsigned long long)(planes * elem), PLANE_HEADER_BYTES);
+	/* Buffers grow with the data in a pipe (sgs_chunk_read_alloc). */
 	size_t npix = (size_t)w * h;
 	switch (seen_bit) {
 	case SEEN_IMAG:
-		if (!(v->image.data = malloc((size_t)plane)))
-			return sgs_chunk_error(cr, "out of memory");
 		v->image.w = w;
 		v->image.h = h;
 		v->image.c = c;
 		v->image.bits = 8;
-		return sgs_chunk_read_payload(cr, v->image.data, (size_t)plane);
+		return sgs_chunk_read_alloc(cr, (size_t)plane, &v->image.data);
 	case SEEN_MASK:
-		if (!(v->mask = malloc(npix)))
-			return sgs_chunk_error(cr, "out of memory");
-		return sgs_chunk_read_payload(cr, v->mask, npix);
+		return sgs_chunk_read_alloc(cr, npix, (void **)&v->mask);
 	case SEEN_DGT:
-		if (!(v->depth_gt = malloc(npix * sizeof(float))))
-			return sgs_chunk_error(cr, "out of memory");
-		return sgs_chunk_read_f32(cr, v->depth_gt, npix);
+		return sgs_chunk_read_f32_alloc(cr, npix, &v->depth_gt);
 	default:
-		if (!(v->depth_prior = malloc(npix * sizeof(float))) ||
-		    !(v->depth_conf = malloc(npix * sizeof(float))))
-			return sgs_chunk_error(cr, "out of memory");
-		if (sgs_chunk_read_f32(cr, v->depth_prior, npix) < 0)
+		if (sgs_chunk_read_f32_alloc(cr, npix, &v->depth_prior) < 0)
 			return -1;
-		return sgs_chunk_read_f32(cr, v->depth_conf, npix);
+		return sgs_chunk_read_f32_alloc(cr, npix, &v->depth_conf);
 	}
 }
 
@@ -250,16 +250,25 @@ static int read_seed(struct reader *r, struct sgs_scene *s)
 				       SEED_RECORD_BYTES);
 	if (n == 0)
 		return 0;
-	s->seed_xyz = malloc((size_t)n * 3 * sizeof(float));
-	s->seed_rgb = malloc((size_t)n * 3);
-	if (!s->seed_xyz || !s->seed_rgb)
-		return sgs_chunk_error(cr, "out of memory");
-	s->nseeds = n;
+	/* The arrays grow with the data (a pipe's length is not checked
+	 * against anything), by doubling from 64Ki points. */
+	uint64_t cap = 0;
 	uint8_t buf[256 * SEED_RECORD_BYTES];
 	for (uint64_t done = 0; done < n;) {
 		size_t k = n - done < 256 ? (size_t)(n - done) : 256;
+		if (done + k > cap) {
+			cap = cr->size >= 0 ? n : cap ? (2 * cap < n ? 2 * cap : n) : (n < 65536 ? n : 65536);
+			float *xyz = realloc(s->seed_xyz, (size_t)cap * 3 * sizeof(float));
+			if (xyz)
+				s->seed_xyz = xyz;
+			uint8_t *rgb = xyz ? realloc(s->seed_rgb, (size_t)cap * 3) : NULL;
+			if (!rgb)
+				return sgs_chunk_error(cr, "out of memory");
+			s->seed_rgb = rgb;
+		}
 		if (sgs_chunk_read_payload(cr, buf, k * SEED_RECORD_BYTES) < 0)
 			return -1;
+		s->nseeds = done + k;
 		for (size_t j = 0; j < k; j++, done++) {
 			const uint8_t *q = buf + j * SEED_RECORD_BYTES;
 			for (int a = 0; a < 3; a++) {
@@ -703,8 +712,12 @@ static double det3(const double R[9])
 static int validate_view(uint32_t i, const struct sgs_view *v)
 {
 	const struct sgs_camera *c = &v->cam;
-	if (!field_has_nul(v->name, SGS_NAME_MAX) || v->name[0] == '\0')
-		return sgs_error_set("view %u: empty or unterminated name", i);
+	if (!field_has_nul(v->name, SGS_NAME_MAX))
+		return sgs_error_set("view %u: unterminated name", i);
+	/* Names become output file stems: one that leaves the folder ("../x")
+	 * or names none ("", ".") is refused wherever a scene is read. */
+	if (sgs_stem_check(v->name) != 0)
+		return sgs_error_prefix("view %u", i);
 	int finite = isfinite(c->fx) && isfinite(c->fy) && isfinite(c->cx) && isfinite(c->cy) &&
 		     isfinite(v->near) && isfinite(v->far);
 	for (int k = 0; k < 9; k++)

@@ -13,6 +13,7 @@
 #include "sgs_output.h"
 #include "sgs_error.h"
 #include "sgs_le.h"
+#include "sgs_stream.h"
 
 /* Guards against absurd headers; far above any real model. */
 #define MAX_SPLATS ((uint64_t)1 << 31)
@@ -497,19 +498,45 @@ static float *slot_array(const struct sgs_splats *s, int field, size_t *stride)
 	}
 }
 
+/* Room for cap Gaussians, contents kept and the new part zeroed. */
+static int reserve(struct ply *p, struct sgs_splats *s, uint64_t old, uint64_t cap)
+{
+	float **arr[5] = {&s->means, &s->log_scales, &s->quats, &s->logit_opacity, &s->sh};
+	const size_t per[5] = {3, 3, 4, 1, 3 * (size_t)SGS_SH_COEFFS(s->sh_degree)};
+	for (int i = 0; i < 5; i++) {
+		float *a = realloc(*arr[i], (size_t)cap * per[i] * sizeof(float));
+		if (!a)
+			return ply_error(p, "out of memory for %llu Gaussians", (unsigned long long)cap);
+		memset(a + old * per[i], 0, (size_t)(cap - old) * per[i] * sizeof(float));
+		*arr[i] = a;
+	}
+	return 0;
+}
+
+/* `count` vertex rows into s, whose arrays grow with the data read (from
+ * 64Ki Gaussians, doubling): a count the stream does not back costs no
+ * more memory than the stream itself.  s->n counts the rows stored. */
 static int read_vertices(struct ply *p, const struct ply_elem *e, const struct slot *slots,
-			 int nslots, struct sgs_splats *s)
+			 int nslots, uint64_t count, struct sgs_splats *s)
 {
 	size_t rows = e->stride ? 65536 / e->stride + 1 : 1;
 	uint8_t *buf = malloc(rows * e->stride + 1);
-	float *dst[MAX_PROPS];
 	size_t stride[MAX_PROPS];
+	uint64_t cap = 0;
 	if (!buf)
 		return ply_error(p, "out of memory");
-	for (int j = 0; j < nslots; j++)
-		dst[j] = slot_array(s, slots[j].field, &stride[j]) + slots[j].comp;
-	for (uint64_t i = 0; i < s->n;) {
-		size_t k = s->n - i < rows ? (size_t)(s->n - i) : rows;
+	while (s->n < count) {
+		uint64_t i = s->n;
+		size_t k = count - i < rows ? (size_t)(count - i) : rows;
+		if (i + k > cap) {
+			uint64_t c = cap ? 2 * cap : 65536;
+			c = c < i + k ? i + k : c > count ? count : c;
+			if (reserve(p, s, cap, c) < 0) {
+				free(buf);
+				return -1;
+			}
+			cap = c;
+		}
 		size_t got = fread(buf, 1, k * e->stride, p->f);
 		if (got != k * e->stride) {
 			int err = ferror(p->f);
@@ -518,16 +545,17 @@ static int read_vertices(struct ply *p, const struct ply_elem *e, const struct s
 				return ply_error(p, "read error: %s", strerror(errno));
 			return ply_error(p, "truncated: vertex data ends after %llu of %llu vertices",
 					 (unsigned long long)(i + got / e->stride),
-					 (unsigned long long)s->n);
+					 (unsigned long long)count);
 		}
-		for (size_t r = 0; r < k; r++, i++) {
-			const uint8_t *row = buf + r * e->stride;
-			for (int j = 0; j < nslots; j++) {
-				const uint8_t *b = row + slots[j].offset;
-				dst[j][i * stride[j]] = slots[j].type == T_FLOAT32 ? sgs_get_f32(b)
-										   : (float)sgs_get_f64(b);
+		for (int j = 0; j < nslots; j++) {
+			float *dst = slot_array(s, slots[j].field, &stride[j]) + slots[j].comp;
+			for (size_t r = 0; r < k; r++) {
+				const uint8_t *b = buf + r * e->stride + slots[j].offset;
+				dst[(i + r) * stride[j]] = slots[j].type == T_FLOAT32 ? sgs_get_f32(b)
+										      : (float)sgs_get_f64(b);
 			}
 		}
+		s->n = i + k;
 	}
 	free(buf);
 	return 0;
@@ -558,17 +586,23 @@ int sgs_splat_read(FILE *f, const char *name, struct sgs_splats *s)
 	for (int i = 0; i < v; i++)
 		if (skip_element(&p, &p.elems[i]) < 0)
 			goto fail;
-	if (p.elems[v].count > MAX_SPLATS) {
-		ply_error(&p, "%llu vertices is more than the limit of %llu",
-			  (unsigned long long)p.elems[v].count, (unsigned long long)MAX_SPLATS);
+	const uint64_t count = p.elems[v].count;
+	if (count > MAX_SPLATS) {
+		ply_error(&p, "%llu vertices is more than the limit of %llu", (unsigned long long)count,
+			  (unsigned long long)MAX_SPLATS);
 		goto fail;
 	}
-	if (sgs_splats_alloc(s, p.elems[v].count, degree) < 0) {
-		sgs_error_prefix("%s", name);
+	/* A file's length bounds what its header may promise. */
+	int64_t left = sgs_stream_left(f);
+	if (left >= 0 && count > (uint64_t)left / p.elems[v].stride) {
+		ply_error(&p, "truncated: the header declares %llu vertices of %zu bytes, more than "
+			  "the %lld bytes left in the file", (unsigned long long)count,
+			  p.elems[v].stride, (long long)left);
 		goto fail;
 	}
+	s->sh_degree = degree;
 	/* Elements after the vertices are left unread: nothing needs them. */
-	if (read_vertices(&p, &p.elems[v], slots, nslots, s) < 0)
+	if (read_vertices(&p, &p.elems[v], slots, nslots, count, s) < 0)
 		goto fail;
 	ply_free(&p);
 	return 0;
@@ -590,6 +624,17 @@ int sgs_splat_load(const char *path, struct sgs_splats *s)
 	if (!is_stdin)
 		fclose(f);
 	return rc;
+}
+
+int sgs_splat_load_valid(const char *path, struct sgs_splats *s)
+{
+	if (sgs_splat_load(path, s) != 0)
+		return -1;
+	if (sgs_splat_validate(s) == 0)
+		return 0;
+	sgs_error_prefix("%s", strcmp(path, "-") == 0 ? "<stdin>" : path);
+	sgs_splats_free(s);
+	return -1;
 }
 
 /* ---- writing ------------------------------------------------------------ */

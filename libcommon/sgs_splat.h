@@ -46,5 +46,9 @@ int sgs_splat_save(const char *path, const struct sgs_splats *s);
 /* Checks degree range and that every value is finite (reading accepts
  * NaN so a broken model can still be inspected). */
 int sgs_splat_validate(const struct sgs_splats *s);
+/* sgs_splat_load, then sgs_splat_validate: what a tool that uses the
+ * model calls; every message names the file ("m.ply: Gaussian 5: ...").
+ * On failure *s is freed. */
+int sgs_splat_load_valid(const char *path, struct sgs_splats *s);
 
 #endif

@@ -3,9 +3,11 @@
 # again on the CPU's other vector loops) and every Bats suite
 # in tests/bats, all producing TAP, then lints the man pages and checks the
 # include layering (tests/layers.sh), one count each; ends with one summary line.
-# Per-program output goes to build/test-logs/; failures are echoed.
+# Per-program output goes to $B/test-logs/ (B: the build folder, default
+# build); failures are echoed.  With SGS_SAN_LOGS set (make check-asan), every
+# sanitizer report written there is one more failure.
 cd "$(dirname "$0")/.." || exit 1
-logs=build/test-logs
+logs=${B:-build}/test-logs
 mkdir -p "$logs"
 pass=0 fail=0 skipped=0 broken=0
 
@@ -67,6 +69,19 @@ if out=$(sh tests/layers.sh 2>&1); then
 	pass=$((pass + 1)); printf '%-40s %s\n' "layers.sh (include layering)" clean
 else
 	fail=$((fail + 1)); echo "---- tests/layers.sh ----"; echo "$out"
+fi
+
+# Sanitizer reports (log_path in ASAN_OPTIONS / UBSAN_OPTIONS): one failure
+# each, whatever the exit status of the program that wrote it.
+if [ -n "${SGS_SAN_LOGS:-}" ]; then
+	n=0
+	for r in "$SGS_SAN_LOGS"/*; do
+		[ -f "$r" ] || continue
+		n=$((n + 1))
+		echo "---- sanitizer report $r ----"; head -40 "$r"
+	done
+	fail=$((fail + n))
+	printf '%-40s %4d reports\n' "sanitizer reports" "$n"
 fi
 
 line="$pass passed, $fail failed"

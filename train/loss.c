@@ -82,6 +82,108 @@ static int add_depth_pearson(struct loss_eval *e, float w, double *value)
 					  e->ddepth, value);
 }
 
+static float weight_depth_patch(const struct sgs_trainer_opts *o, uint32_t it)
+{
+	(void)it;
+	return o->depth_patch_weight;
+}
+
+static float weight_depth_relative(const struct sgs_trainer_opts *o, uint32_t it)
+{
+	(void)it;
+	return o->depth_relative_weight;
+}
+
+static float weight_depth_rank(const struct sgs_trainer_opts *o, uint32_t it)
+{
+	(void)it;
+	return o->depth_rank_weight;
+}
+
+static float weight_depth_continuity(const struct sgs_trainer_opts *o, uint32_t it)
+{
+	(void)it;
+	return o->depth_continuity_weight;
+}
+
+static float weight_depth_smooth(const struct sgs_trainer_opts *o, uint32_t it)
+{
+	(void)it;
+	return o->depth_smooth_weight;
+}
+
+/* The patches of this iteration and view (field's seed, iteration). */
+static struct sgs_depth_patches patches_of(const struct loss_eval *e)
+{
+	struct sgs_depth_patches p = {e->w, e->h, (int)e->o->depth_patch_size, e->seed,
+				      e->iteration};
+	return p;
+}
+
+/* Mean over random patches of 1 - the patch's Pearson correlation
+ * (FSGS, SparseGS); 0 on a view without a prior. */
+static int add_depth_patch(struct loss_eval *e, float w, double *value)
+{
+	*value = 0.0;
+	if (!e->prior)
+		return 0;
+	struct sgs_depth_patches p = patches_of(e);
+	e->depth_used = 1;
+	return e->ops->loss_depth_patch(e->depth, e->prior, e->conf, &p, w, e->ddepth, value);
+}
+
+/* Mean over random patches of the L1 distance between the patch-
+ * normalised depth and prior (RDG-GS); 0 on a view without a prior. */
+static int add_depth_relative(struct loss_eval *e, float w, double *value)
+{
+	*value = 0.0;
+	if (!e->prior)
+		return 0;
+	struct sgs_depth_patches p = patches_of(e);
+	e->depth_used = 1;
+	return e->ops->loss_depth_relative(e->depth, e->prior, e->conf, &p, w, e->ddepth, value);
+}
+
+/* Hinge on the prior's depth order of nearby pixel pairs (SparseNeRF). */
+static int add_depth_rank(struct loss_eval *e, float w, double *value)
+{
+	*value = 0.0;
+	if (!e->prior)
+		return 0;
+	struct sgs_depth_rank p = {e->w,
+				   e->h,
+				   SGS_DEPTH_RANK_RADIUS,
+				   SGS_DEPTH_RANK_SHIFTS,
+				   SGS_DEPTH_PRIOR_TOL,
+				   SGS_DEPTH_RANK_MARGIN,
+				   e->seed,
+				   e->iteration};
+	e->depth_used = 1;
+	return e->ops->loss_depth_rank(e->depth, e->prior, e->conf, &p, w, e->ddepth, value);
+}
+
+/* Neighbours the prior puts at the same depth keep it (SparseNeRF). */
+static int add_depth_continuity(struct loss_eval *e, float w, double *value)
+{
+	*value = 0.0;
+	if (!e->prior)
+		return 0;
+	e->depth_used = 1;
+	return e->ops->loss_depth_continuity(e->depth, e->prior, e->conf, e->w, e->h,
+					     SGS_DEPTH_PRIOR_TOL, w, e->ddepth, value);
+}
+
+/* Edge-aware smoothness of the rendered depth against the view's image,
+ * on every view: it does not read the prior, and is not weighted by its
+ * confidence (that would turn it off where the prior has none, which is
+ * where it helps). */
+static int add_depth_smooth(struct loss_eval *e, float w, double *value)
+{
+	e->depth_used = 1;
+	return e->ops->loss_depth_smooth(e->depth, e->gt, NULL, e->w, e->h, SGS_DEPTH_SMOOTH_GAMMA,
+					 w, e->ddepth, value);
+}
+
 /* MCMC's regularisers: mean opacity and mean scale (their weights are
  * equal in the paper, so one op call serves both). */
 static int add_mcmc_reg(struct loss_eval *e, float w, double *value)
@@ -103,6 +205,16 @@ static int add_scale_reg(struct loss_eval *e, float w, double *value)
 static const struct loss_term rgb = {"rgb", TERM_IMAGE, 1, weight_one, add_rgb};
 static const struct loss_term pseudo = {"pseudo", TERM_IMAGE, 1, weight_pseudo, add_pseudo};
 static const struct loss_term depth = {"depth", TERM_IMAGE, 1, weight_depth, add_depth_pearson};
+static const struct loss_term depth_patch = {"depth_patch", TERM_IMAGE, 1, weight_depth_patch,
+					     add_depth_patch};
+static const struct loss_term depth_relative = {"depth_relative", TERM_IMAGE, 1,
+						weight_depth_relative, add_depth_relative};
+static const struct loss_term depth_rank = {"depth_rank", TERM_IMAGE, 1, weight_depth_rank,
+					    add_depth_rank};
+static const struct loss_term depth_continuity = {"depth_continuity", TERM_IMAGE, 1,
+						  weight_depth_continuity, add_depth_continuity};
+static const struct loss_term depth_smooth = {"depth_smooth", TERM_IMAGE, 1, weight_depth_smooth,
+					      add_depth_smooth};
 static const struct loss_term mcmc_reg = {"mcmc_reg", TERM_PARAMS, 0, weight_mcmc, add_mcmc_reg};
 static const struct loss_term scale_reg = {"scale", TERM_PARAMS, 1, weight_one, add_scale_reg};
 
@@ -114,6 +226,16 @@ int loss_terms(const struct sgs_trainer_opts *o, const struct loss_term **out)
 		out[n++] = &pseudo;
 	if (o->depth_weight > 0.0f)
 		out[n++] = &depth;
+	if (o->depth_patch_weight > 0.0f)
+		out[n++] = &depth_patch;
+	if (o->depth_relative_weight > 0.0f)
+		out[n++] = &depth_relative;
+	if (o->depth_rank_weight > 0.0f)
+		out[n++] = &depth_rank;
+	if (o->depth_continuity_weight > 0.0f)
+		out[n++] = &depth_continuity;
+	if (o->depth_smooth_weight > 0.0f)
+		out[n++] = &depth_smooth;
 	if (o->mcmc)
 		out[n++] = &mcmc_reg;
 	if (o->scale_ratio_weight > 0.0f || o->scale_max_weight > 0.0f)

@@ -20,6 +20,10 @@ struct sgs_splats;
  * else SEEDS when the scene has seed points, else RANDOM. */
 enum sgs_init_kind { SGS_INIT_SEEDS = 0, SGS_INIT_RANDOM = 1, SGS_INIT_AUTO = 2, SGS_INIT_DEPTH = 3 };
 
+/* The largest cap a run may have (sgs-train --max-gaussians): a
+ * checkpoint asking for more is corrupt. */
+#define SGS_MAX_GAUSSIANS 2000000000u
+
 /* The recipe.  Everything here except inject_nan_at is stored in a
  * checkpoint, so a resumed run follows the same recipe. */
 struct sgs_trainer_opts {
@@ -70,6 +74,16 @@ struct sgs_trainer_opts {
 	                         * its confidence is at least floater_conf
 	                         * (SGS_FLOATER_CONF) */
 	float floater_conf;
+	/* The local depth terms' weights (0: off, the default); the four
+	 * against the prior resolve to 0 like depth_weight, the smoothness
+	 * (against the train image) applies with or without priors. */
+	float depth_patch_weight;      /* local (patch) Pearson */
+	float depth_relative_weight;   /* patch-normalised L1 */
+	float depth_rank_weight;       /* ranking hinge */
+	float depth_continuity_weight; /* continuity of neighbours */
+	float depth_smooth_weight;     /* edge-aware smoothness */
+	uint32_t depth_patch_size;     /* side of the patches of the patch
+	                                * and relative terms (SGS_DEPTH_PATCH_SIZE) */
 	/* Camera pose refinement and pseudo views (sgs-train(1)), off by
 	 * default. */
 	int refine_poses;       /* an SE(3) correction per train view but the
@@ -100,10 +114,30 @@ struct sgs_trainer_opts {
  * priors (sgs-train(1)), though by little. */
 #define SGS_DEPTH_PEARSON_WEIGHT 0.05f
 
+/* The local depth terms' fixed numbers (sgs-train(1)): patch side
+ * (FSGS's and SparseGS's local patches are of this order), the ranking
+ * window's radius and shifts per iteration, the prior's relative
+ * difference that orders a pair (ranking) or joins neighbours
+ * (continuity), the ranking hinge's relative margin (SparseNeRF's 1e-4),
+ * and the smoothness's edge sharpness on images in [0, 1]. */
+#define SGS_DEPTH_PATCH_SIZE 32u
+#define SGS_DEPTH_PATCH_MIN 4u
+#define SGS_DEPTH_PATCH_MAX 1024u
+#define SGS_DEPTH_RANK_RADIUS 3
+#define SGS_DEPTH_RANK_SHIFTS 4
+#define SGS_DEPTH_PRIOR_TOL 0.01f
+#define SGS_DEPTH_RANK_MARGIN 1e-4f
+#define SGS_DEPTH_SMOOTH_GAMMA 10.0f
+
+/* Does o use the scene's depth priors (a term against them is on)? */
+int sgs_trainer_uses_prior(const struct sgs_trainer_opts *o);
+/* Check o's depth weights and patch size; -1 with a message. */
+int sgs_trainer_check_depth(const struct sgs_trainer_opts *o);
+
 #define SGS_NEVER UINT32_MAX
 #define SGS_RECIPE (UINT32_MAX - 1)
 #define SGS_MAX_FIELDS 2
-#define SGS_MAX_TERMS 8
+#define SGS_MAX_TERMS 12
 
 /* The MCMC recipe's constants (the paper's defaults). */
 #define SGS_MCMC_NOISE_LR 5e5f
@@ -257,8 +291,27 @@ struct sgs_step_info {
 	double seconds;     /* training time so far, resumed runs included */
 };
 
+/* The memory a run needs at its peak, estimated up front: the Gaussian
+ * cap times the bytes of one Gaussian (optimiser state, the old arrays
+ * beside the new ones when the state last grows, rasterizer buffers and
+ * tile pairs) for every field, the train views' ground truth and depth
+ * priors, and the per-pixel buffers of the largest view.  o->max_gaussians
+ * must be resolved (not 0). */
+struct sgs_train_memory {
+	uint64_t per_gaussian; /* bytes, one field */
+	uint64_t gaussians;    /* cap x per_gaussian x fields */
+	uint64_t images;
+	uint64_t pixels;
+	uint64_t total;
+};
+void sgs_trainer_memory(const struct sgs_scene *s, const struct sgs_trainer_opts *o,
+			struct sgs_train_memory *m);
+
 /* Build Gaussians for s's train views as o says and upload everything.
- * The scene must outlive the trainer. */
+ * The scene must outlive the trainer.  Both this and resume refuse a run
+ * whose sgs_trainer_memory is more than the backend has available
+ * ("training needs about 4.6 TiB (...) but the cpu backend has 22.8 GiB
+ * available; lower --max-gaussians"). */
 int sgs_trainer_new(const struct sgs_backend *be, const struct sgs_scene *s, const struct sgs_trainer_opts *o,
 		    struct sgs_trainer **out);
 /* Continue from a checkpoint written by sgs_trainer_checkpoint for the

@@ -27,11 +27,14 @@ struct loss_eval {
 	double l1, ssim, mse;  /* diagnostics of the photometric term */
 	/* depth terms: the rendered expected depth, the view's prior and
 	 * confidence (NULL when it has none), dL/d depth (zeroed before the
-	 * image terms; a depth term adds to it and sets depth_used) */
+	 * image terms; a depth term adds to it and sets depth_used); NULL
+	 * without depth terms */
 	const float *depth, *prior, *conf;
 	float *ddepth;
 	int depth_used;
 	float extent;          /* the scene radius (scale regularisers) */
+	uint64_t seed;         /* the field's: the depth terms' random patches
+	                        * and pairs are drawn from (seed, iteration) */
 	int pseudo;            /* the view is a pseudo view: the photometric
 	                        * term is the pseudo term's */
 	const struct sgs_backend *be;

@@ -19,6 +19,7 @@
 #define CKPT_MAGIC "SGSK"
 #define CKPT_VERSION 2
 #define TOPT_MIN 64    /* the first TOPT; fields past a TOPT's end read as 0 */
+#define TOPT_DEPTH 64  /* the local depth terms' fields (24 bytes) */
 #define TOPT_REG 128   /* the regularisers' fields (40 bytes) */
 #define TOPT_POSE 256  /* pose refinement and pseudo views (32 bytes) */
 #define TOPT_BYTES 320 /* as written */
@@ -138,11 +139,18 @@ static void encode_opts(const struct sgs_trainer_opts *o, uint8_t *b)
 	sgs_put_u32(b + 56, o->reset_every);
 	sgs_put_f32(b + 60, o->depth_weight); /* 0 in checkpoints older than it */
 	encode_reg(o, b + TOPT_REG);
+	/* the local depth terms (0 in older checkpoints: off) */
+	sgs_put_f32(b + TOPT_DEPTH, o->depth_patch_weight);
+	sgs_put_u32(b + TOPT_DEPTH + 4, o->depth_patch_size);
+	sgs_put_f32(b + TOPT_DEPTH + 8, o->depth_relative_weight);
+	sgs_put_f32(b + TOPT_DEPTH + 12, o->depth_rank_weight);
+	sgs_put_f32(b + TOPT_DEPTH + 16, o->depth_continuity_weight);
+	sgs_put_f32(b + TOPT_DEPTH + 20, o->depth_smooth_weight);
 }
 
 /* The bytes of TOPT this sgs-train reads; any other must be 0. */
-static const uint32_t topt_known[][2] = {{0, 64}, {TOPT_REG, TOPT_REG + 40},
-					 {TOPT_POSE, TOPT_POSE + 32}};
+static const uint32_t topt_known[][2] = {{0, 64}, {TOPT_DEPTH, TOPT_DEPTH + 24},
+					 {TOPT_REG, TOPT_REG + 40}, {TOPT_POSE, TOPT_POSE + 32}};
 
 static void encode_state(const struct sgs_trainer *t, uint8_t *b)
 {
@@ -282,14 +290,19 @@ static int check_opts(struct sgs_chunk_reader *r, const struct sgs_trainer_opts 
 		return sgs_chunk_error(r, "unknown initialisation kind %d", o->init);
 	if (o->random_bg != 0 && o->random_bg != 1)
 		return sgs_chunk_error(r, "random background flag %d", o->random_bg);
-	if (o->max_gaussians == 0)
-		return sgs_chunk_error(r, "no Gaussian cap");
+	if (o->max_gaussians == 0 || o->max_gaussians > SGS_MAX_GAUSSIANS)
+		return sgs_chunk_error(r, "a cap of %u Gaussians (1 to %u)", o->max_gaussians,
+				       SGS_MAX_GAUSSIANS);
 	if (!(o->lambda_dssim >= 0.0f && o->lambda_dssim <= 1.0f))
 		return sgs_chunk_error(r, "SSIM weight %g outside [0, 1]", o->lambda_dssim);
-	if (!(o->depth_weight >= 0.0f && o->depth_weight < 1e30f))
-		return sgs_chunk_error(r, "depth weight %g: not a finite number >= 0", o->depth_weight);
+	if (sgs_trainer_check_depth(o) != 0)
+		return sgs_chunk_error(r, "%s", sgs_error_get());
 	if (o->fields < 1 || o->fields > SGS_MAX_FIELDS)
 		return sgs_chunk_error(r, "%u Gaussian fields (1 to %d)", o->fields, SGS_MAX_FIELDS);
+	/* the schedule divides by both */
+	if (o->densify_every == 0 || o->reset_every == 0)
+		return sgs_chunk_error(r, "%s interval of 0 iterations",
+				       o->densify_every == 0 ? "densification" : "opacity reset");
 	char why[128];
 	if (trainer_check_reg(o, why, sizeof why) != 0)
 		return sgs_chunk_error(r, "%s", why);
@@ -358,6 +371,14 @@ static int read_head(struct sgs_chunk_reader *r, struct ckpt_head *h)
 	o->reset_every = sgs_get_u32(b + 56);
 	o->depth_weight = sgs_get_f32(b + 60);
 	decode_reg(b + TOPT_REG, o);
+	o->depth_patch_weight = sgs_get_f32(b + TOPT_DEPTH);
+	o->depth_patch_size = sgs_get_u32(b + TOPT_DEPTH + 4);
+	if (o->depth_patch_size == 0) /* a checkpoint older than the local terms */
+		o->depth_patch_size = SGS_DEPTH_PATCH_SIZE;
+	o->depth_relative_weight = sgs_get_f32(b + TOPT_DEPTH + 8);
+	o->depth_rank_weight = sgs_get_f32(b + TOPT_DEPTH + 12);
+	o->depth_continuity_weight = sgs_get_f32(b + TOPT_DEPTH + 16);
+	o->depth_smooth_weight = sgs_get_f32(b + TOPT_DEPTH + 20);
 	decode_pose(b + TOPT_POSE, o, &h->pseudo_fp);
 	if (check_opts(r, o) != 0)
 		return -1;
@@ -520,7 +541,7 @@ int sgs_trainer_resume(const struct sgs_backend *be, const struct sgs_scene *s, 
 		sgs_error_set("out of memory");
 		goto done;
 	}
-	if (trainer_setup(t, be, s, &h.o) != 0) {
+	if (trainer_setup(t, be, s, &h.o) != 0 || trainer_check_memory(t) != 0) {
 		sgs_error_prefix("%s", path);
 		goto done;
 	}

@@ -95,6 +95,9 @@ uint64_t trainer_fingerprint(const struct sgs_scene *s);
 /* v's image as floats in [0,1] (3 per pixel): composited on bg, or, when
  * alpha is given, straight colour with the alpha (1 for RGB) in alpha. */
 int trainer_view_rgb(const struct sgs_view *v, const float bg[3], float *rgb, float *alpha);
+/* -1 with a message when the run's memory estimate (sgs_trainer_memory,
+ * at t->o's resolved cap) is more than t->be says it has available. */
+int trainer_check_memory(const struct sgs_trainer *t);
 /* The seed of field k's own random draws (field 0: the run's seed). */
 uint64_t trainer_field_seed(const struct sgs_trainer *t, uint32_t k);
 /* Pose refinement (train/poses.c): the poses as the scene has them, and

@@ -113,9 +113,8 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 	}
 	struct loss_eval e = {t->ops, &t->o, f, t->out.rgb, gt, tv->w, tv->h, t->dimg, it, 0, 0, 0,
 			      t->out.depth, tv->prior, tv->conf, t->ddepth, 0, t->extent,
-			      pseudo, t->be, t->host_scratch};
-	if (t->ddepth && tv->prior &&
-	    t->be->memset(t->ddepth, 0, (size_t)tv->w * tv->h * sizeof(float)) != 0)
+			      trainer_field_seed(t, k), pseudo, t->be, t->host_scratch};
+	if (t->ddepth && t->be->memset(t->ddepth, 0, (size_t)tv->w * tv->h * sizeof(float)) != 0)
 		return -1;
 	if (loss_run(t->terms, t->nterms, TERM_IMAGE, &e, values, &total) != 0)
 		return -1;

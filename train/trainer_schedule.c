@@ -2,6 +2,7 @@
  * run length, and the position learning rate. */
 #include <math.h>
 
+#include "sgs_error.h"
 #include "sgs_scene.h"
 #include "sgs_trainer.h"
 
@@ -19,6 +20,9 @@ void sgs_trainer_defaults(struct sgs_trainer_opts *o)
 	o->mcmc = 0;
 	o->fields = 1;
 	o->depth_weight = SGS_DEPTH_PEARSON_WEIGHT;
+	o->depth_patch_weight = o->depth_relative_weight = o->depth_rank_weight = 0.0f;
+	o->depth_continuity_weight = o->depth_smooth_weight = 0.0f;
+	o->depth_patch_size = SGS_DEPTH_PATCH_SIZE;
 	o->densify_from = o->densify_until = o->densify_every = o->reset_every = SGS_RECIPE;
 	o->dropout = o->opacity_decay = 0.0f;
 	o->scale_ratio_weight = o->scale_max_weight = 0.0f;
@@ -33,6 +37,28 @@ void sgs_trainer_defaults(struct sgs_trainer_opts *o)
 	o->pose_from = 0;
 	o->pseudo_weight = SGS_PSEUDO_WEIGHT; /* used once pseudo views are attached */
 	o->pseudo_every = SGS_PSEUDO_EVERY;
+}
+
+int sgs_trainer_uses_prior(const struct sgs_trainer_opts *o)
+{
+	return o->depth_weight > 0.0f || o->depth_patch_weight > 0.0f ||
+	       o->depth_relative_weight > 0.0f || o->depth_rank_weight > 0.0f ||
+	       o->depth_continuity_weight > 0.0f;
+}
+
+int sgs_trainer_check_depth(const struct sgs_trainer_opts *o)
+{
+	const float w[6] = {o->depth_weight, o->depth_patch_weight, o->depth_relative_weight,
+			    o->depth_rank_weight, o->depth_continuity_weight, o->depth_smooth_weight};
+	static const char *const what[6] = {"depth", "depth patch", "depth relative", "depth rank",
+					    "depth continuity", "depth smoothness"};
+	for (int k = 0; k < 6; k++)
+		if (!(w[k] >= 0.0f && w[k] < 1e30f))
+			return sgs_error_set("%s weight %g: not a finite number >= 0", what[k], w[k]);
+	if (o->depth_patch_size < SGS_DEPTH_PATCH_MIN || o->depth_patch_size > SGS_DEPTH_PATCH_MAX)
+		return sgs_error_set("depth patch size %u outside %u..%u", o->depth_patch_size,
+				     SGS_DEPTH_PATCH_MIN, SGS_DEPTH_PATCH_MAX);
+	return 0;
 }
 
 /* v scaled from a 30000-iteration run to `iterations`, rounded to nearest. */

@@ -182,8 +182,8 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const str
 		return sgs_error_set("%u Gaussian fields (1 to %d)", o->fields, SGS_MAX_FIELDS);
 	t->nfields = o->fields;
 	t->densify = o->mcmc ? &densify_mcmc : &densify_inria;
-	if (!(o->depth_weight >= 0.0f && o->depth_weight < 1e30f))
-		return sgs_error_set("depth weight %g: not a finite number >= 0", o->depth_weight);
+	if (sgs_trainer_check_depth(o) != 0)
+		return -1;
 	if (trainer_check_reg(o, why, sizeof why) != 0)
 		return sgs_error_set("%s", why);
 	if (t->o.iterations == 0) /* the recipe's length for this many views */
@@ -211,18 +211,20 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const str
 		tv->w = (int)v->cam.w;
 		tv->h = (int)v->cam.h;
 		if (trainer_upload_view(t, tv, v) != 0 ||
-		    (t->o.depth_weight > 0.0f && v->depth_prior && upload_prior(t, tv, v) != 0))
+		    (sgs_trainer_uses_prior(&t->o) && v->depth_prior && upload_prior(t, tv, v) != 0))
 			return -1;
 		if ((size_t)tv->w * tv->h > maxpix)
 			maxpix = (size_t)tv->w * tv->h;
 	}
-	/* The depth term needs a prior somewhere; the resolved weight goes
-	 * into checkpoints. */
+	/* The terms against the prior need one somewhere; the resolved
+	 * weights go into checkpoints.  The smoothness needs the rendered
+	 * depth only. */
 	int priors = 0;
 	for (uint32_t k = 0; k < t->ntrain; k++)
 		priors |= t->views[k].prior != NULL;
 	if (!priors)
-		t->o.depth_weight = 0.0f;
+		t->o.depth_weight = t->o.depth_patch_weight = t->o.depth_relative_weight =
+			t->o.depth_rank_weight = t->o.depth_continuity_weight = 0.0f;
 	t->nterms = loss_terms(&t->o, t->terms);
 	if (trainer_scratch(t, maxpix) != 0)
 		return -1;
@@ -249,8 +251,9 @@ int trainer_scratch(struct sgs_trainer *t, size_t maxpix)
 	    !(t->dimg = be->alloc(3 * maxpix * sizeof(float))) ||
 	    !(t->gt_scratch = be->alloc(3 * maxpix * sizeof(float))))
 		return -1;
-	if (t->o.depth_weight > 0.0f && (!(t->out.depth = be->alloc(maxpix * sizeof(float))) ||
-					 !(t->ddepth = be->alloc(maxpix * sizeof(float)))))
+	if ((sgs_trainer_uses_prior(&t->o) || t->o.depth_smooth_weight > 0.0f) &&
+	    (!(t->out.depth = be->alloc(maxpix * sizeof(float))) ||
+	     !(t->ddepth = be->alloc(maxpix * sizeof(float)))))
 		return -1;
 	if (!(t->host_scratch = malloc(3 * maxpix * sizeof(float))))
 		return sgs_error_set("out of memory");
@@ -319,6 +322,9 @@ int sgs_trainer_new(const struct sgs_backend *be, const struct sgs_scene *s, con
 		rc = init_field(t, k);
 	if (rc == 0)
 		rc = t->densify->prepare(t);
+	/* the cap is resolved now; the Gaussians have not grown yet */
+	if (rc == 0)
+		rc = trainer_check_memory(t);
 	if (rc != 0) {
 		sgs_trainer_free(t);
 		return -1;

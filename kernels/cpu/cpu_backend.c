@@ -193,6 +193,7 @@ static struct sgs_backend cpu_backend = {
 	.memset = cpu_memset,
 	.copy = cpu_memcpy,
 	.sync = cpu_sync,
+	.mem_available = cpu_mem_available,
 	.ctx_new = cpu_ctx_new,
 	.ctx_free = cpu_ctx_free,
 	.project = cpu_project,

@@ -48,6 +48,8 @@ struct cpu_priv {
 /* Make the per-Gaussian, per-pair and per-pixel/per-tile arrays of ctx
  * hold at least that many entries (contents are not kept when they grow).
  * -1 with a message when memory runs out. */
+/* The backend's mem_available (cpu_memory.c). */
+int cpu_mem_available(uint64_t *bytes);
 int cpu_reserve_gaussians(struct sgs_raster_ctx *ctx, size_t n);
 int cpu_reserve_isect(struct sgs_raster_ctx *ctx, size_t n_isect);
 int cpu_reserve_rows(struct sgs_raster_ctx *ctx, size_t rows);

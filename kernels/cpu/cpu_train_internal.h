@@ -10,6 +10,18 @@ int cpu_loss_l1_ssim(const float *img, const float *gt, int w, int h, float lamb
 		     float *dimg, double terms[4]);
 int cpu_loss_depth_pearson(const float *depth, const float *prior, const float *conf, size_t n,
 			   float weight, float *ddepth, double *value);
+int cpu_loss_depth_patch(const float *depth, const float *prior, const float *conf,
+			 const struct sgs_depth_patches *p, float weight, float *ddepth,
+			 double *value);
+int cpu_loss_depth_relative(const float *depth, const float *prior, const float *conf,
+			    const struct sgs_depth_patches *p, float weight, float *ddepth,
+			    double *value);
+int cpu_loss_depth_rank(const float *depth, const float *prior, const float *conf,
+			const struct sgs_depth_rank *p, float weight, float *ddepth, double *value);
+int cpu_loss_depth_continuity(const float *depth, const float *prior, const float *conf, int w,
+			      int h, float tol, float weight, float *ddepth, double *value);
+int cpu_loss_depth_smooth(const float *depth, const float *img, const float *conf, int w, int h,
+			  float gamma, float weight, float *ddepth, double *value);
 int cpu_adam(float *p, const float *g, float *m, float *v, size_t count,
 	     const struct sgs_adam_hp *hp);
 int cpu_update_max_radii(float *max_radii, const struct sgs_raster_ctx *ctx);
@@ -28,6 +40,11 @@ int cpu_reg_scale(struct sgs_train_state *st, const struct sgs_scale_reg *p, dou
 	{                                                  \
 		.loss_l1_ssim = cpu_loss_l1_ssim,          \
 		.loss_depth_pearson = cpu_loss_depth_pearson, \
+		.loss_depth_patch = cpu_loss_depth_patch, \
+		.loss_depth_relative = cpu_loss_depth_relative, \
+		.loss_depth_rank = cpu_loss_depth_rank,    \
+		.loss_depth_continuity = cpu_loss_depth_continuity, \
+		.loss_depth_smooth = cpu_loss_depth_smooth, \
 		.adam = cpu_adam,                          \
 		.update_max_radii = cpu_update_max_radii,  \
 		.densify = cpu_densify,                    \

@@ -200,6 +200,17 @@ static struct sgs_raster_ctx *cuda_ctx_new(void)
 	return ctx;
 }
 
+static int cuda_mem_available(uint64_t *bytes)
+{
+	size_t free_bytes = 0, total = 0;
+	if (cudaMemGetInfo(&free_bytes, &total) != cudaSuccess) {
+		(void)cudaGetLastError();
+		return -1;
+	}
+	*bytes = free_bytes;
+	return 0;
+}
+
 /* Launched once at start-up: fails when the build has no code for the
  * device's architecture. */
 static __global__ void cuda_probe_kernel(void) {}
@@ -255,6 +266,7 @@ static void cuda_backend_init(void)
 	cuda_table.memset = cuda_memset;
 	cuda_table.copy = cuda_copy;
 	cuda_table.sync = cuda_sync;
+	cuda_table.mem_available = cuda_mem_available;
 	cuda_table.ctx_new = cuda_ctx_new;
 	cuda_table.ctx_free = cuda_ctx_free;
 	cuda_table.project = cuda_project;
@@ -264,6 +276,11 @@ static void cuda_backend_init(void)
 	cuda_table.project_backward = cuda_project_backward;
 	cuda_table.train.loss_l1_ssim = cuda_loss_l1_ssim;
 	cuda_table.train.loss_depth_pearson = cuda_loss_depth_pearson;
+	cuda_table.train.loss_depth_patch = cuda_loss_depth_patch;
+	cuda_table.train.loss_depth_relative = cuda_loss_depth_relative;
+	cuda_table.train.loss_depth_rank = cuda_loss_depth_rank;
+	cuda_table.train.loss_depth_continuity = cuda_loss_depth_continuity;
+	cuda_table.train.loss_depth_smooth = cuda_loss_depth_smooth;
 	cuda_table.train.adam = cuda_adam;
 	cuda_table.train.update_max_radii = cuda_update_max_radii;
 	cuda_table.train.densify = cuda_densify;

@@ -10,6 +10,18 @@
 
 int cuda_loss_depth_pearson(const float *depth, const float *prior, const float *conf, size_t n,
 			    float weight, float *ddepth, double *value);
+int cuda_loss_depth_patch(const float *depth, const float *prior, const float *conf,
+			  const struct sgs_depth_patches *p, float weight, float *ddepth,
+			  double *value);
+int cuda_loss_depth_relative(const float *depth, const float *prior, const float *conf,
+			     const struct sgs_depth_patches *p, float weight, float *ddepth,
+			     double *value);
+int cuda_loss_depth_rank(const float *depth, const float *prior, const float *conf,
+			 const struct sgs_depth_rank *p, float weight, float *ddepth, double *value);
+int cuda_loss_depth_continuity(const float *depth, const float *prior, const float *conf, int w,
+			       int h, float tol, float weight, float *ddepth, double *value);
+int cuda_loss_depth_smooth(const float *depth, const float *img, const float *conf, int w, int h,
+			   float gamma, float weight, float *ddepth, double *value);
 int cuda_loss_l1_ssim(const float *img, const float *gt, int w, int h, float lambda, float *dimg,
 		      double terms[4]);
 int cuda_adam(float *p, const float *g, float *m, float *v, size_t count,

@@ -238,3 +238,61 @@ check_bad_arg() {
 		assert_no_output_file out
 	done
 }
+
+# $1 = tool, $2 = option, $3 = the rest of the command line (one word,
+# split on spaces), then bad values for the option: each is a usage error
+# (exit 2, nothing on stdout, no output file) whose message names the
+# option and is followed by the usage synopsis.
+bad_values() {
+	local tool=$1 opt=$2 rest=$3 v
+	shift 3
+	for v in "$@"; do
+		# shellcheck disable=SC2086
+		check_usage_error "$tool" "$opt" "$v" $rest
+		[[ "$stderr" == "$tool: $opt"[:\ ]* ]] || fail "$tool $opt '$v': message does not name $opt: $stderr"
+		assert_no_output_file out
+	done
+}
+
+@test "every option value parse error, in every tool: exit 2, a message naming the option, the usage" {
+	local I="-o out.sgs dir" S="-f synthetic -o out.sgs"
+	bad_values sgs-init -n "$I" abc '' 3x 0 -1 100001 1e3 99999999999999999999
+	bad_values sgs-init -r "$I" 0 65 x '' 2.5
+	bad_values sgs-init -t "$I" '' x 1,,2 -1 1,x 10000001 1,1 '3,2,3'
+	bad_values sgs-init -B "$I" '' 0.5 0.5,0.5 0,0,2 -1,0,0 nan,0,0 inf,0,0 a,b,c grey 0,0,0,0
+	bad_values sgs-init -f "$I" bogus '' COLMAP nerf
+	bad_values sgs-init -p "$I" bogus '' LLFF dtu2
+	bad_values sgs-init -W "$S" 7 8193 x ''
+	bad_values sgs-init -H "$S" 0 abc 1e3
+	bad_values sgs-init -N "$S" 0 1001 x
+	bad_values sgs-init -S "$S" -1 2147483648 x
+	local T="-o out.ply in.sgs"
+	bad_values sgs-train -b "$T" gpu '' CPU
+	bad_values sgs-train -c "$T" 0 x -1 1.5
+	bad_values sgs-train -I "$T" everything '' AUTO
+	bad_values sgs-train -n "$T" 0 x 100000001 ''
+	bad_values sgs-train -N "$T" 0 50000001 x
+	bad_values sgs-train -S "$T" -1 x 2147483648
+	bad_values sgs-train --sh "$T" 4 -1 x
+	bad_values sgs-train --densify "$T" x 1:2 1:2:0 a:b:c 1:2:3:4 ''
+	bad_values sgs-train --reset "$T" 0 x -5 '' always
+	bad_values sgs-train --eval-every "$T" 0 x ''
+	bad_values sgs-train --depth-weight "$T" -1 nan inf x 1e7 ''
+	bad_values sgs-train --max-gaussians "$T" 0 2000000001 x
+	local R="-o out x.sgs x.ply"
+	bad_values sgs-render -b "$R" gpu ''
+	bad_values sgs-render -B "$R" 1,1 2,0,0 x '' nan,0,0
+	bad_values sgs-render -W "$R" 0 16385 x ''
+	bad_values sgs-render -H "$R" 0 abc
+	bad_values sgs-render -N "$R" 0 100001 x
+	bad_values sgs-render -p "$R" zigzag '' ORBIT
+	bad_values sgs-render -r "$R" 0 65 x
+	bad_values sgs-render -s "$R" everything '' TEST
+	local D="-o out in.sgs"
+	bad_values sgs-depth -b "$D" gpu ''
+	bad_values sgs-depth -m "$D" x '' MVS
+	bad_values sgs-depth -S "$D" -1 x 2147483648
+	local E="in.sgs out"
+	bad_values sgs-eval -s "$E" bogus '' TEST
+	bad_values sgs-eval -m "$E" maybe ''
+}

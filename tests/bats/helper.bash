@@ -4,7 +4,8 @@ load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
-PATH="$ROOT/bin:$PATH"
+# SGS_BIN: the tools under test (make check-asan points it at its own build)
+PATH="${SGS_BIN:-$ROOT/bin}:$PATH"
 DATA="${SGS_DATA:-$ROOT/../shared/data}"
 
 setup() {
@@ -17,6 +18,8 @@ teardown() {
 }
 
 need_data() {
+	# SGS_TEST_QUICK (make check-asan): the real captures are left out
+	[ -z "${SGS_TEST_QUICK:-}" ] || [ "$SGS_TEST_QUICK" = 0 ] || skip "SGS_TEST_QUICK: real captures left out"
 	[ -d "$DATA/$1" ] || skip "$DATA/$1 absent"
 }
 

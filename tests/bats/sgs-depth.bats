@@ -13,7 +13,7 @@ DEPTH_MAPS="${SGS_BUILD:-$ROOT/build}/tests/depth_maps"
 # 200 iterations from 5000 random Gaussians.  The training's seconds are
 # kept for the runtime check.
 setup_file() {
-	export PATH="$ROOT/bin:$PATH"
+	export PATH="${SGS_BIN:-$ROOT/bin}:$PATH"
 	cd "$BATS_FILE_TMPDIR" || return 1
 	sgs-init -f synthetic -W 64 -H 48 -N 12 -n 8 -o scene.sgs
 	local t0=$SECONDS

@@ -133,19 +133,23 @@ first_view() { grep -abo VIEW "$1" | head -n 1 | cut -d: -f1; }
 	[[ "$err" == *"cannot tell the dataset format"*"poses_bounds.npy"*"use -f"* ]] || fail "$err"
 }
 
-@test "unknown -f format lists the valid ones" {
+@test "unknown -f format lists the valid ones: a usage error" {
 	mkdir capture
 	run --separate-stderr sgs-init -f bogus -o out.sgs capture
-	assert_equal "$status" 1
+	assert_equal "$status" 2
 	assert_equal "$output" ''
-	[[ "$stderr" == "sgs-init: "*"'bogus'"*"colmap, blender, ngp, llff, dtu, synthetic"* ]] || fail "$stderr"
+	[[ "$stderr" == "sgs-init: -f: unknown format 'bogus' (expected colmap, blender, ngp, llff, dtu or synthetic)"$'\n'"usage: sgs-init "* ]] ||
+		fail "$stderr"
 	assert_no_output_file out.sgs
 }
 
-@test "unknown protocol: the message lists the valid ones" {
+@test "unknown protocol: the message lists the valid ones, a usage error" {
 	mkdir capture
-	check_fails capture -p foo -o out.sgs capture
-	[[ "$err" == *"unknown protocol 'foo' (valid: llff, blender, dtu, all)" ]] || fail "$err"
+	run --separate-stderr sgs-init -p foo -o out.sgs capture
+	assert_equal "$status" 2
+	[[ "$stderr" == "sgs-init: -p: unknown protocol 'foo' (expected llff, blender, dtu or all)"$'\n'"usage: sgs-init "* ]] ||
+		fail "$stderr"
+	assert_no_output_file out.sgs
 }
 
 @test "not a scene file: bad magic is printed" {
@@ -385,4 +389,51 @@ ascii_ply() {
 	run --separate-stderr sgs-init -v -i
 	assert_equal "$status" 2
 	[[ "$stderr" == 'sgs-init: -v: not used with -i'* ]] || fail "$stderr"
+}
+
+@test "an instant-ngp lens that cannot be undistorted (k1 = 1e6) is refused, naming the file and field" {
+	cp -r "$ROOT/tests/fixtures/ngp" ngp
+	sed -i 's/"k1": -0.1,/"k1": 1e6,/' ngp/transforms.json
+	check_fails ngp/transforms.json -f ngp -o out.sgs ngp
+	[[ "$err" == "sgs-init: ngp/transforms.json: frame 0: 'k1' is out of range: lens distortion (k1 1e+06, "*"cannot be undistorted over the 32x24 image"* ]] ||
+		fail "$err"
+	# the fixture as shipped still imports, its lens undistorted
+	run sgs-init -f ngp -o out.sgs "$ROOT/tests/fixtures/ngp"
+	assert_success
+}
+
+# $1 = folder: scan24 with its camera file and images linked, and a mask/
+# folder of links to every mask but those named after it.
+dtu_without_masks() {
+	local dir=$1 f
+	shift
+	mkdir -p "$dir/mask"
+	ln -s "$DATA/dtu/scan24/cameras_sphere.npz" "$DATA/dtu/scan24/image" "$dir/"
+	for f in "$DATA"/dtu/scan24/mask/*.png; do
+		case " $* " in *" $(basename "$f") "*) ;; *) ln -s "$f" "$dir/mask/" ;; esac
+	done
+}
+
+@test "DTU: a missing test mask is refused under -p dtu, reported under other protocols" {
+	need_data dtu/scan24
+	dtu_without_masks dtu 001.png 009.png
+	check_fails dtu/mask/001.png -p dtu -o out.sgs dtu
+	assert_equal "$err" 'sgs-init: dtu/mask/001.png: no such mask (2 of the 25 test views have none); the dtu protocol scores test views inside their masks'
+	# a train view's mask is never read under -p dtu: its absence is fine
+	rm dtu/mask/025.png
+	ln -s "$DATA/dtu/scan24/mask/001.png" "$DATA/dtu/scan24/mask/009.png" dtu/mask/
+	run sgs-init -p dtu -o s.sgs dtu
+	assert_success
+	# -p all: the import goes on, saying which views are scored unmasked
+	rm dtu/mask/009.png
+	ln -s "$DATA/dtu/scan24/mask/025.png" dtu/mask/
+	run --separate-stderr sgs-init -f dtu -p all -n 3 -o s.sgs dtu
+	assert_success
+	assert_equal "$stderr" 'sgs-init: dtu/mask/009.png: no such mask (1 of the 46 test views have none): they are scored over the whole image'
+	sgs-init -i s.sgs | awk '$2 == "000009" { print $NF }' > row.txt
+	assert_equal "$(cat row.txt)" rgb
+	# no mask/ folder at all
+	rm -r dtu/mask
+	check_fails dtu/mask/001.png -p dtu -o out.sgs dtu
+	[[ "$err" == *"(25 of the 25 test views have none)"* ]] || fail "$err"
 }

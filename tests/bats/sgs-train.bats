@@ -44,6 +44,50 @@ setup_file() {
 	assert_success
 }
 
+# A checkpoint every iteration of 20000 Gaussians (14 MB) takes most of
+# the run's time, so the kills land mostly while one is being written
+# (each such kill leaves a b.ply.ckpt.tmpXXXXXX behind, counted below).
+# Five kills at random moments between a twentieth and a quarter of a
+# whole run, resuming from whatever checkpoint is there, then a run to
+# the end: the bytes of the uninterrupted run.
+@test "SIGKILL at random moments while checkpointing: --resume reaches the uninterrupted bytes" {
+	sgs-train -b cpu -I random -N 20000 -n 30 -S 5 -o a.ply "$FIX/scene.sgs"
+	t0=$(date +%s%N)
+	sgs-train -b cpu -I random -N 20000 -n 30 -S 5 -c 1 -o c.ply "$FIX/scene.sgs"
+	full_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	rm c.ply.ckpt
+	cmp a.ply c.ply
+	kills=0 resumes=0 round=0
+	while [ ! -e b.ply ] && [ $round -lt 12 ]; do
+		round=$((round + 1))
+		if [ -e b.ply.ckpt ]; then
+			set -- --resume b.ply.ckpt
+			resumes=$((resumes + 1))
+		else
+			set -- -I random -N 20000 -n 30 -S 5
+		fi
+		delay_ms=$(( full_ms / 20 + (RANDOM * 32768 + RANDOM) % (full_ms / 5 + 1) ))
+		sgs-train -b cpu "$@" -c 1 -o b.ply "$FIX/scene.sgs" &
+		pid=$!
+		if [ $kills -lt 5 ]; then
+			sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
+			kill -KILL $pid 2>/dev/null || true
+		fi
+		status=0
+		wait $pid || status=$?
+		[ $status -ne 137 ] || kills=$((kills + 1))
+		echo "# round $round: $* with a kill at ${delay_ms} ms: exit $status" >&3
+		# killed, or done; never a checkpoint that fails to load
+		[ $status -eq 137 ] || [ $status -eq 0 ]
+	done
+	torn=$(ls | grep -c '^b\.ply\.ckpt\.tmp' || true)
+	echo "# $kills kills ($torn while writing a checkpoint), $resumes resumes, whole run $full_ms ms" >&3
+	[ $kills -ge 3 ]
+	[ $resumes -ge 1 ]
+	run cmp a.ply b.ply
+	assert_success
+}
+
 @test "the same seed gives the same bytes whatever the thread count" {
 	OMP_NUM_THREADS=1 sgs-train -b cpu -I random -N 800 -n 60 -S 9 -o a.ply "$FIX/scene.sgs"
 	OMP_NUM_THREADS=2 sgs-train -b cpu -I random -N 800 -n 60 -S 9 -o b.ply "$FIX/scene.sgs"
@@ -141,8 +185,15 @@ setup_file() {
 	assert_output --regexp '^sgs-train: warning: iteration [0-9]+: reached the cap of 320 Gaussians \(--max-gaussians\)$'
 	run sgs-train -b cpu -I random -N 300 --max-gaussians 200 -o m2.ply "$FIX/scene.sgs"
 	assert_failure 1
-	assert_output 'sgs-train: the cap of 200 Gaussians is below the 300 initial ones'
+	assert_output "sgs-train: $FIX/scene.sgs: the cap of 200 Gaussians is below the 300 initial ones"
 	assert_no_output_file m2.ply
+}
+
+@test "a cap that cannot fit in memory is refused before training, with the estimate" {
+	run sgs-train -b cpu -I random -N 300 --max-gaussians 2000000000 -o m.ply "$FIX/scene.sgs"
+	assert_failure 1
+	assert_output --regexp '^sgs-train: [^ ]*scene\.sgs: training needs about 4\.2 TiB \(a cap of 2000000000 Gaussians at 2\.3 KiB each, [0-9.]+ KiB of images, [0-9.]+ KiB of per-pixel buffers\) but the cpu backend has [0-9.]+ [GMT]iB available; lower --max-gaussians$'
+	assert_no_output_file m.ply
 }
 
 @test "-v prints progress lines on stderr, stdout stays data" {
@@ -171,7 +222,7 @@ setup_file() {
 @test "seed initialisation without seed points says to use -I random" {
 	run sgs-train -b cpu -I seeds -o m.ply "$FIX/scene.sgs"
 	assert_failure 1
-	assert_output --partial 'no seed points; use -I random'
+	assert_output "sgs-train: $FIX/scene.sgs: the scene has no seed points; use -I random (with -N count)"
 }
 
 @test "-b cuda without a usable GPU exits 3" {
@@ -247,6 +298,43 @@ setup_file() {
 	assert_output --partial 'come from the checkpoint'
 }
 
+@test "the local depth terms: log columns with and without priors, --no-depth, -v, resume" {
+	# priors from a quick model (sgs-depth -m render: its depth, opacity as confidence)
+	sgs-train -b cpu -I random -N 500 -n 10 -o m0.ply "$FIX/scene.sgs"
+	sgs-depth -b cpu -m render -s m0.ply "$FIX/scene.sgs" > d.sgs
+	all="--depth-patch-weight 0.1 --depth-relative-weight 0.1 --depth-rank-weight 0.1"
+	all="$all --depth-continuity-weight 0.1 --depth-smooth-weight 0.1 --depth-patch-size 8"
+	run sgs-train -b cpu -I random -N 300 -n 5 $all -l log.tsv -o m.ply d.sgs
+	assert_success
+	run head -n 1 log.tsv
+	assert_output "$(printf 'iteration\tview\trgb\tdepth\tdepth_patch\tdepth_relative\tdepth_rank\tdepth_continuity\tdepth_smooth\tl1\tssim\tloss\tpsnr\tgaussians\tseconds')"
+	run sh -c "awk -F'\t' 'NR > 1 && NF != 15 { bad++ } END { print NR - 1, bad + 0 }' log.tsv"
+	assert_output '5 0'
+	# without priors (and with --no-depth) only the smoothness stays
+	run sgs-train -b cpu -I random -N 300 -n 5 $all -l log.tsv -o m.ply "$FIX/scene.sgs"
+	assert_success
+	run head -n 1 log.tsv
+	assert_output "$(printf 'iteration\tview\trgb\tdepth_smooth\tl1\tssim\tloss\tpsnr\tgaussians\tseconds')"
+	run sgs-train -b cpu -I random -N 300 -n 5 --no-depth $all -l log2.tsv -o m.ply d.sgs
+	assert_success
+	run cmp <(head -n 1 log.tsv) <(head -n 1 log2.tsv)
+	assert_success
+	run sh -c "sgs-train -v -b cpu -I random -N 300 -n 2 $all -o m.ply d.sgs 2>&1 | sed -n 3p"
+	assert_output 'sgs-train: depth terms: pearson 0.05, patch 0.1, relative 0.1 (8 px patches), rank 0.1, continuity 0.1, smooth 0.1'
+	# crash and resume: the bytes of an uninterrupted run
+	sgs-train -b cpu -I random -N 500 -n 60 -S 2 $all -o a.ply d.sgs
+	SGS_TEST_INJECT_NAN_AT=45 run sgs-train -b cpu -I random -N 500 -n 60 -S 2 $all -c 30 \
+		-o b.ply d.sgs
+	assert_failure 1
+	run sgs-train -b cpu --resume b.ply.ckpt -o b.ply d.sgs
+	assert_success
+	run cmp a.ply b.ply
+	assert_success
+	run sgs-train -b cpu --resume b.ply.ckpt --depth-rank-weight 1 -o b.ply d.sgs
+	assert_failure 2
+	assert_output --partial 'come from the checkpoint'
+}
+
 @test "regulariser options out of range are usage errors" {
 	for bad in "--dropout 1" "--dropout -0.1" "--opacity-decay 1" "--scale-ratio 0.5" \
 		"--scale-max 0" "--scale-ratio-weight x" "--prune-floaters x" "--prune-floaters :8" \
@@ -262,6 +350,39 @@ setup_file() {
 		-o m.ply "$FIX/scene.sgs"
 	assert_success
 }
+
+@test "the local depth options: ranges are usage errors" {
+	for bad in "--depth-patch-size 3" "--depth-patch-size 1025" "--depth-rank-weight -1" \
+		"--depth-smooth-weight x" "--depth-patch-weight 1e7"; do
+		run sgs-train $bad -o m.ply "$FIX/scene.sgs"
+		assert_failure 2
+		assert_line --index 0 --partial "sgs-train: ${bad%% *}"
+		assert_line --index 1 --partial 'usage: sgs-train'
+	done
+}
+
+@test "--random-bg on opaque train images warns that the background becomes part of the scene" {
+	run --separate-stderr sgs-train -b cpu -I random -N 200 -n 2 --random-bg -o m.ply "$FIX/scene.sgs"
+	assert_success
+	[[ "$stderr" == "sgs-train: $FIX/scene.sgs: --random-bg: no train image has an alpha channel"* ]] ||
+		fail "$stderr"
+	run --separate-stderr sgs-train -b cpu -I random -N 200 -n 2 -o m.ply "$FIX/scene.sgs"
+	assert_success
+	assert_equal "$stderr" ''
+}
+
+@test "--preset sparse: dropout 0.2 and depth smoothness 0.1 unless given; bad names are usage errors" {
+	run sh -c "sgs-train -v -b cpu -I random -N 200 -n 2 --preset sparse -o m.ply '$FIX/scene.sgs' 2>&1 >/dev/null | grep -E 'regularisers|depth terms'"
+	assert_success
+	assert_line --partial 'smooth 0.1'
+	assert_line 'sgs-train: regularisers: dropout rising to 0.2'
+	run sh -c "sgs-train -v -b cpu -I random -N 200 -n 2 --dropout 0.05 --preset sparse --depth-smooth-weight 0 -o m.ply '$FIX/scene.sgs' 2>&1 >/dev/null | grep -E 'regularisers|depth terms'"
+	assert_success
+	assert_output 'sgs-train: regularisers: dropout rising to 0.05'
+	run sgs-train -b cpu --preset dense -o m.ply "$FIX/scene.sgs"
+	assert_failure 2
+	assert_line --index 0 "sgs-train: --preset: unknown preset 'dense' (expected sparse or none)"
+	assert_line --index 1 --partial 'usage: sgs-train'
 
 # A pseudo scene: 6 frames between the train views rendered from a short run.
 pseudo_scene() {

@@ -12,6 +12,13 @@
 #           default list; name them in SGS_BENCH_CONFIGS): --dropout 0.2,
 #           --opacity-decay 0.995, --scale-ratio-weight 0.01
 #           --scale-max-weight 0.1, --prune-floaters 3
+#   mvs-depth+patch, +relative, +rank, +continuity, +smooth
+#           mvs-depth with one local depth term of weight 0.1 (also
+#           outside the default list)
+#   combo   mvs-depth with --dropout 0.2 and --depth-smooth-weight 0.1 (the
+#           two that helped fern alone; what sgs-train --preset sparse
+#           turns on); combo+floaters adds
+#           --prune-floaters 3 (which helped DTU alone)
 # Resumable: every stage writes its output under a temporary name and
 # renames it, finished stages are skipped, and training checkpoints every
 # 250 iterations and resumes from there, so a stopped run loses at most a
@@ -54,7 +61,7 @@ scene_args() {
 config_scene() {
 	case $1 in
 	random) echo "$2/scene.sgs" ;;
-	mvs | mvs-depth | mvs-depth+*)
+	mvs | mvs-depth | mvs-depth+* | combo*)
 		[ -s "$2/mvs.sgs" ] || { echo "bench-quality: plane sweep for $2" >&2 &&
 			"$bin"/sgs-depth -v --points "$2/scene.sgs" > "$2/mvs.sgs.tmp" 2>> "$2/depth.err" &&
 			mv "$2/mvs.sgs.tmp" "$2/mvs.sgs"; } || return 1
@@ -73,6 +80,13 @@ config_args() {
 	mvs-depth+decay) echo "-I depth --opacity-decay 0.995" ;;
 	mvs-depth+scale) echo "-I depth --scale-ratio-weight 0.01 --scale-max-weight 0.1" ;;
 	mvs-depth+floaters) echo "-I depth --prune-floaters 3" ;;
+	mvs-depth+patch) echo "-I depth --depth-patch-weight 0.1" ;;
+	mvs-depth+relative) echo "-I depth --depth-relative-weight 0.1" ;;
+	mvs-depth+rank) echo "-I depth --depth-rank-weight 0.1" ;;
+	mvs-depth+continuity) echo "-I depth --depth-continuity-weight 0.1" ;;
+	mvs-depth+smooth) echo "-I depth --depth-smooth-weight 0.1" ;;
+	combo) echo "-I depth --preset sparse" ;;
+	combo+floaters) echo "-I depth --dropout 0.2 --depth-smooth-weight 0.1 --prune-floaters 3" ;;
 	*) echo "bench-quality: unknown configuration $1" >&2; return 2 ;;
 	esac
 }

@@ -1195,6 +1195,173 @@ static void depth_free(struct op_env *e)
 	free_own(e);
 }
 
+/* ================= rows loss_depth_patch ... loss_depth_smooth ================= */
+
+/* The local depth terms share their maps (the set's setup): a depth of
+ * slanted regions with noise, a prior of the same regions with its own
+ * scale, noise and holes, graded confidence with zeros, an image with
+ * edges on the regions; each row adds its gradient to its own buffer,
+ * which starts from small random values, and the compare takes what it
+ * added. */
+struct dmaps {
+	float *d[2], *prior[2], *conf[2], *img[2];
+	float *g0; /* host: the gradient buffers' start */
+};
+
+static int dmaps_setup(struct op_env *e)
+{
+	const struct variant *v = e->v;
+	const size_t n = (size_t)v->w * v->h;
+	struct dmaps *dm = calloc(1, sizeof *dm);
+	float *d = malloc(n * 4), *y = malloc(n * 4), *c = malloc(n * 4), *im = malloc(3 * n * 4);
+	int err = !(e->shared = dm) || !d || !y || !c || !im || !(dm->g0 = malloc(n * 4));
+	if (!err) {
+		for (size_t i = 0; i < n; i++) {
+			int x = (int)(i % v->w), yy = (int)(i / v->w);
+			int region = x / 23 + 3 * (yy / 19) + (x + yy) / 41;
+			d[i] = (float)(2.0 + 0.6 * region + 0.01 * x + 0.005 * yy + 0.05 * urand());
+			y[i] = urand() < 0.08 ? 0.0f
+					      : (float)(8.0 + 1.5 * region + 2e-3 * urand() +
+							(urand() < 0.2 ? 0.4 * urand() : 0.0));
+			c[i] = urand() < 0.08 ? 0.0f : (float)urange(0.1, 1.0);
+			for (int k = 0; k < 3; k++)
+				im[3 * i + k] = (float)(0.07 * region + 0.1 * k + 0.05 * urand());
+			dm->g0[i] = (float)urange(-1e-3, 1e-3);
+		}
+		for (int s = 0; s < 2; s++) {
+			dm->d[s] = side_buf(e->be[s], d, n * 4, &err);
+			dm->prior[s] = side_buf(e->be[s], y, n * 4, &err);
+			dm->conf[s] = side_buf(e->be[s], c, n * 4, &err);
+			dm->img[s] = side_buf(e->be[s], im, 3 * n * 4, &err);
+		}
+	}
+	free(d), free(y), free(c), free(im);
+	return err ? sgs_error_prefix("depth maps") : 0;
+}
+
+static void dmaps_free(struct op_env *e)
+{
+	struct dmaps *dm = e->shared;
+	if (!dm)
+		return;
+	for (int s = 0; s < 2; s++) {
+		e->be[s]->free(dm->d[s]), e->be[s]->free(dm->prior[s]);
+		e->be[s]->free(dm->conf[s]), e->be[s]->free(dm->img[s]);
+	}
+	free(dm->g0);
+	free(dm);
+	e->shared = NULL;
+}
+
+struct dterm_io {
+	float *grad[2];
+	double value[2];
+};
+
+static int dterm_setup(struct op_env *e)
+{
+	const struct dmaps *dm = e->shared;
+	struct dterm_io *io = calloc(1, sizeof *io);
+	int err = !(e->own = io);
+	for (int s = 0; s < 2 && !err; s++)
+		io->grad[s] = side_buf(e->be[s], dm->g0, (size_t)e->v->w * e->v->h * 4, &err);
+	return err ? sgs_error_prefix("depth term gradient") : 0;
+}
+
+#define DTERM_WEIGHT 0.7f
+#define DTERM_SEED 7
+#define DTERM_ITER 123
+
+static struct sgs_depth_patches dterm_patches(const struct op_env *e)
+{
+	struct sgs_depth_patches p = {e->v->w, e->v->h, (int)e->v->n, DTERM_SEED, DTERM_ITER};
+	return p;
+}
+
+static int dpatch_run(struct op_env *e, int side)
+{
+	const struct dmaps *dm = e->shared;
+	struct dterm_io *io = e->own;
+	struct sgs_depth_patches p = dterm_patches(e);
+	return e->be[side]->train.loss_depth_patch(dm->d[side], dm->prior[side], dm->conf[side], &p,
+						   DTERM_WEIGHT, io->grad[side], &io->value[side]);
+}
+
+static int drelative_run(struct op_env *e, int side)
+{
+	const struct dmaps *dm = e->shared;
+	struct dterm_io *io = e->own;
+	struct sgs_depth_patches p = dterm_patches(e);
+	return e->be[side]->train.loss_depth_relative(dm->d[side], dm->prior[side], dm->conf[side],
+						      &p, DTERM_WEIGHT, io->grad[side],
+						      &io->value[side]);
+}
+
+static int drank_run(struct op_env *e, int side)
+{
+	const struct dmaps *dm = e->shared;
+	struct dterm_io *io = e->own;
+	struct sgs_depth_rank p = {e->v->w, e->v->h, 3, 4, 0.01f, 0.02f, DTERM_SEED, DTERM_ITER};
+	return e->be[side]->train.loss_depth_rank(dm->d[side], dm->prior[side], dm->conf[side], &p,
+						  DTERM_WEIGHT, io->grad[side], &io->value[side]);
+}
+
+static int dcontinuity_run(struct op_env *e, int side)
+{
+	const struct dmaps *dm = e->shared;
+	struct dterm_io *io = e->own;
+	return e->be[side]->train.loss_depth_continuity(dm->d[side], dm->prior[side],
+							dm->conf[side], e->v->w, e->v->h, 0.01f,
+							DTERM_WEIGHT, io->grad[side],
+							&io->value[side]);
+}
+
+/* variant deg 1: weighted by the confidence map */
+static int dsmooth_run(struct op_env *e, int side)
+{
+	const struct dmaps *dm = e->shared;
+	struct dterm_io *io = e->own;
+	return e->be[side]->train.loss_depth_smooth(dm->d[side], dm->img[side],
+						    e->v->deg ? dm->conf[side] : NULL, e->v->w,
+						    e->v->h, 10.0f, DTERM_WEIGHT, io->grad[side],
+						    &io->value[side]);
+}
+
+static int dterm_compare(struct op_env *e)
+{
+	const struct dmaps *dm = e->shared;
+	const struct dterm_io *io = e->own;
+	const size_t n = (size_t)e->v->w * e->v->h;
+	float *h[2];
+	for (int s = 0; s < 2; s++)
+		h[s] = fetch(e->be[s], io->grad[s], n * 4);
+	int bad = !h[0] || !h[1];
+	if (bad) {
+		fail(e, "fetch outputs");
+	} else {
+		for (int s = 0; s < 2; s++)
+			for (size_t i = 0; i < n; i++)
+				h[s][i] -= dm->g0[i];
+		diag("[%s] %s: cpu L %.9f, cuda L %.9f", e->v->name, e->row->name, io->value[CPU],
+		     io->value[GPU]);
+		double dv = fabs(io->value[GPU] - io->value[CPU]) / fmax(1e-12, fabs(io->value[CPU]));
+		check_below(e, "value", dv, TOL_LOSS);
+		check_rel(e, "ddepth (added)", rel_err(h[CPU], h[GPU], n, 1, NULL, 0.0),
+			  TOL_LOSS_GRAD);
+	}
+	free(h[0]), free(h[1]);
+	return bad ? -1 : 0;
+}
+
+static void dterm_free(struct op_env *e)
+{
+	struct dterm_io *io = e->own;
+	if (io)
+		for (int s = 0; s < 2; s++)
+			e->be[s]->free(io->grad[s]);
+	free_own(e);
+}
+
 /* ================= rows mvs_cost, mvs_cost_planes ================= */
 
 /* Two views of a textured scene: grey images of smooth random blobs (the
@@ -1880,6 +2047,16 @@ static const struct variant depth_v[] = {
 	{.name = "1000 pixels", .n = 1000, .seed = 26},
 };
 static const struct variant_set depth_maps = {"depth maps", depth_v, COUNT(depth_v), NULL, NULL};
+/* the local depth terms: n = patch side, deg 1: the smoothness weighted
+ * by the confidence */
+static const struct variant dmaps_v[] = {
+	{.name = "504x378, 32 px patches", .w = 504, .h = 378, .n = 32, .seed = 27, .big = 1},
+	{.name = "96x72, 16 px patches", .w = 96, .h = 72, .n = 16, .seed = 28},
+	{.name = "61x47, 8 px patches, weighted smoothness", .w = 61, .h = 47, .n = 8, .deg = 1,
+	 .seed = 29},
+};
+static const struct variant_set depth_term_maps = {"depth maps", dmaps_v, COUNT(dmaps_v),
+						   dmaps_setup, dmaps_free};
 /* mvs_cost: n hypotheses, deg = window radius, x = bilateral colour sigma
  * (0: box window) */
 static const struct variant mvs_v[] = {
@@ -1959,6 +2136,23 @@ static const struct op_case rows[] = {
 	{.name = "loss_depth_pearson", .tol = "value " STR(TOL_LOSS) "; ddepth " STR(TOL_LOSS_GRAD),
 	 .on = &depth_maps, .setup = depth_setup, .run = depth_run, .compare = depth_compare,
 	 .free = depth_free},
+	/* the local depth terms, on one set of maps */
+	{.name = "loss_depth_patch", .tol = "value " STR(TOL_LOSS) "; ddepth " STR(TOL_LOSS_GRAD),
+	 .on = &depth_term_maps, .setup = dterm_setup, .run = dpatch_run,
+	 .compare = dterm_compare, .free = dterm_free},
+	{.name = "loss_depth_relative", .tol = "value " STR(TOL_LOSS) "; ddepth " STR(TOL_LOSS_GRAD),
+	 .on = &depth_term_maps, .setup = dterm_setup, .run = drelative_run,
+	 .compare = dterm_compare, .free = dterm_free},
+	{.name = "loss_depth_rank", .tol = "value " STR(TOL_LOSS) "; ddepth " STR(TOL_LOSS_GRAD),
+	 .on = &depth_term_maps, .setup = dterm_setup, .run = drank_run,
+	 .compare = dterm_compare, .free = dterm_free},
+	{.name = "loss_depth_continuity",
+	 .tol = "value " STR(TOL_LOSS) "; ddepth " STR(TOL_LOSS_GRAD), .on = &depth_term_maps,
+	 .setup = dterm_setup, .run = dcontinuity_run, .compare = dterm_compare,
+	 .free = dterm_free},
+	{.name = "loss_depth_smooth", .tol = "value " STR(TOL_LOSS) "; ddepth " STR(TOL_LOSS_GRAD),
+	 .on = &depth_term_maps, .setup = dterm_setup, .run = dsmooth_run,
+	 .compare = dterm_compare, .free = dterm_free},
 	{.name = "adam", .tol = STR(TOL_ADAM), .on = &vectors, .setup = adam_setup,
 	 .run = adam_run, .compare = adam_compare, .free = adam_free},
 	{.name = "update_max_radii", .tol = "exact", .counts = 1, .on = &radii,

@@ -207,7 +207,7 @@ static void test_undistort_image(void)
 		struct sgs_distortion none = {SGS_LENS_PINHOLE, 0, 0, 0, 0};
 		struct sgs_camera dst;
 		struct sgs_image distorted = {0}, truth = {0}, out = {0};
-		sgs_undistorted_camera(&src, d, &dst);
+		ok(sgs_undistorted_camera(&src, d, &dst) == 0, "undistorted camera found");
 		if (render(&src, d, channels[i], &distorted) < 0 ||
 		    render(&dst, &none, channels[i], &truth) < 0) {
 			ok(0, "%s: render the test images: %s", lens_name[d->lens], sgs_error_get());
@@ -258,12 +258,12 @@ static void test_undistorted_camera(void)
 	struct sgs_distortion none = {SGS_LENS_OPENCV, 0, 0, 0, 0};
 	struct sgs_camera dst;
 
-	sgs_undistorted_camera(&src, &none, &dst);
+	ok(sgs_undistorted_camera(&src, &none, &dst) == 0, "the identity lens has a camera");
 	ok(memcmp(&dst, &src, sizeof dst) == 0, "no distortion: the camera is kept");
 
 	const struct sgs_distortion *ds[2] = {&barrel, &pincushion};
 	for (int i = 0; i < 2; i++) {
-		sgs_undistorted_camera(&src, ds[i], &dst);
+		ok(sgs_undistorted_camera(&src, ds[i], &dst) == 0, "undistorted camera found");
 		double s = dst.fx / src.fx;
 		ok(dst.w == src.w && dst.h == src.h && dst.cx == src.cx && dst.cy == src.cy &&
 			   fabs(dst.fy / src.fy - s) < 1e-15,
@@ -311,6 +311,19 @@ static void test_errors(void)
 	ok(sgs_undistort_image(&img, &c, &d, &c, &out) < 0, "16-bit image is refused: %s",
 	   sgs_error_get());
 	sgs_image_free(&img);
+
+	/* Issue 11.4: a lens far outside any real one (k1 = 1e6) used to keep
+	 * the distorted intrinsics silently, and every pixel came out 0. */
+	struct sgs_camera src = {.w = 32, .h = 24, .fx = 500, .fy = 500, .cx = 16, .cy = 12}, dst;
+	struct sgs_distortion wild = {SGS_LENS_OPENCV, 1e6, 0, 0, 0};
+	ok(sgs_undistorted_camera(&src, &wild, &dst) == -1 && strstr(sgs_error_get(), "k1 1e+06") &&
+		   strstr(sgs_error_get(), "cannot be undistorted over the 32x24 image"),
+	   "k1 = 1e6 is refused: %s", sgs_error_get());
+	struct sgs_distortion folds = {SGS_LENS_SIMPLE_RADIAL, -5, 0, 0, 0};
+	src.fx = src.fy = 20; /* a wide view: the barrel folds over inside it */
+	ok(sgs_undistorted_camera(&src, &folds, &dst) == -1 &&
+		   strstr(sgs_error_get(), "cannot be undistorted"),
+	   "k1 = -5 over a wide view is refused: %s", sgs_error_get());
 }
 
 int main(void)

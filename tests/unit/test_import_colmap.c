@@ -489,6 +489,16 @@ int main(void)
 	expect_failure(bad, "unknown camera id 8", "an image with an unknown camera");
 	write_file(model, "images.txt", "7 0 0 0 0 0 0 4 1 c.png\n\n");
 	expect_failure(bad, "bad pose", "a zero quaternion");
+	/* Issue 11.11: without POINTS2D lines every other image line was taken
+	 * for one, and points3D was then blamed for naming unknown images. */
+	write_file(model, "images.txt", "7 1 0 0 0 0 0 4 1 c.png\n2 1 0 0 0 0 0 4 2 a.png\n"
+					"5 1 0 0 0 0 0 4 3 sub/b.jpg\n9 1 0 0 0 0 0 5 1 d.png\n");
+	expect_failure(bad, "images.txt:2: expected the POINTS2D line of image 7",
+		       "images.txt without POINTS2D lines");
+	write_file(model, "images.txt", "7 1 0 0 0 0 0 4 1 c.png\n1.5 2.5 -1 3.5 4.5\n");
+	expect_failure(bad, "images.txt:2: expected the POINTS2D line of image 7",
+		       "a POINTS2D line that is not triples");
+	write_text(model);
 
 	rm_tree(bad);
 	make_dataset(bad, "sparse/0", 1);

@@ -16,12 +16,20 @@
 
 static int has_text(const char *s, const char *part) { return strstr(s, part) != NULL; }
 
-/* A .npy v1 file of float64 rows. */
-static int write_npy(const char *path, const double *v, int rows, int cols)
+/* A .npy v1 file of rows of 8-byte elements: float64 ('<f8') or, with
+ * the same values cast, int64 ('<i8'). */
+static int write_npy_as(const char *path, const char *descr, const double *v, int rows, int cols)
 {
 	char header[128];
+	int64_t iv[64];
+	if (descr[1] == 'i') {
+		for (int k = 0; k < rows * cols && k < 64; k++)
+			iv[k] = (int64_t)v[k];
+		v = (const double *)(const void *)iv;
+	}
 	int n = snprintf(header, sizeof header,
-			 "{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }", rows, cols);
+			 "{'descr': '%s', 'fortran_order': False, 'shape': (%d, %d), }", descr, rows,
+			 cols);
 	while ((10 + n + 1) % 64)
 		header[n++] = ' ';
 	header[n++] = '\n';
@@ -32,6 +40,11 @@ static int write_npy(const char *path, const double *v, int rows, int cols)
 	int ok = fwrite(pre, 1, 10, f) == 10 && fwrite(header, 1, (size_t)n, f) == (size_t)n &&
 		 fwrite(v, sizeof *v, (size_t)rows * cols, f) == (size_t)rows * cols;
 	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static int write_npy(const char *path, const double *v, int rows, int cols)
+{
+	return write_npy_as(path, "<f8", v, rows, cols);
 }
 
 static int write_png(const char *path, uint32_t w, uint32_t h, uint8_t level)
@@ -125,6 +138,36 @@ static void test_hand_built(void)
 	ok(sgs_import_llff(dir, 2, &d) == -1 && has_text(sgs_error_get(), "poses_bounds.npy") &&
 		   has_text(sgs_error_get(), "expected shape (N, 17), got (2, 15)"),
 	   "shape checked: %s", sgs_error_get());
+	unlink(path);
+
+	/* Issue 11.3: what sgs-train would refuse far from the cause is
+	 * refused here, naming the file and the row. */
+	double bad[2 * 17];
+	memcpy(bad, rows, sizeof bad);
+	for (int r = 0; r < 3; r++)
+		bad[17 + 5 * r + 1] = 0; /* row 1: a zero "right" column */
+	write_npy(path, bad, 2, 17);
+	ok(sgs_import_llff(dir, 2, &d) == -1 && has_text(sgs_error_get(), "poses_bounds.npy: row 1") &&
+		   has_text(sgs_error_get(), "not orthonormal"),
+	   "a zero rotation column is refused: %s", sgs_error_get());
+	memcpy(bad, rows, sizeof bad);
+	for (int r = 0; r < 3; r++)
+		bad[5 * r] = -bad[5 * r]; /* row 0: "down" flipped, a mirror */
+	write_npy(path, bad, 2, 17);
+	ok(sgs_import_llff(dir, 2, &d) == -1 && has_text(sgs_error_get(), "poses_bounds.npy: row 0") &&
+		   has_text(sgs_error_get(), "reflection"),
+	   "a reflection is refused: %s", sgs_error_get());
+	memcpy(bad, rows, sizeof bad);
+	for (int r = 0; r < 3; r++)
+		bad[5 * r + 2] *= 1 + 1e-5; /* float32-sized rounding: snapped, accepted */
+	write_npy(path, bad, 2, 17);
+	ok(sgs_import_llff(dir, 2, &d) == 0 && fabs(d.views[0].cam.R[8] + 1) < 1e-15,
+	   "a rotation off by 1e-5 is snapped to one: %s", sgs_error_get());
+	sgs_dataset_free(&d);
+	write_npy_as(path, "<i8", rows, 2, 17);
+	ok(sgs_import_llff(dir, 2, &d) == -1 && has_text(sgs_error_get(), "poses_bounds.npy") &&
+		   has_text(sgs_error_get(), "an integer array"),
+	   "an integer poses array is refused: %s", sgs_error_get());
 	unlink(path);
 
 	/* -r 4 with no images_4: the full-size images/ are shrunk on load. */

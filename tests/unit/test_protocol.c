@@ -317,7 +317,7 @@ static void test_loading(void)
 	d.views[1].dist.k1 = -0.05;
 	o.downscale = 1;
 	struct sgs_camera want;
-	sgs_undistorted_camera(&d.views[1].cam, &d.views[1].dist, &want);
+	ok(sgs_undistorted_camera(&d.views[1].cam, &d.views[1].dist, &want) == 0, "camera found");
 	ok(sgs_protocol_apply(&d, &o, &s) == 0 && s.nviews == 2 && s.views[1].cam.fx == want.fx &&
 		   s.views[1].image.w == 8 && s.views[1].image.data,
 	   "distorted view undistorted (fx %g -> %g)", d.views[1].cam.fx, want.fx);

@@ -7,10 +7,13 @@
  * printed, not asserted -- 0.54 without the prior and 0.58 with it when
  * this was written; the global correlation fixes each train view's depth
  * only up to scale and shift.) */
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sgs_error.h"
 #include "sgs_kernels.h"
@@ -45,10 +48,49 @@ static void give_priors(struct sgs_scene *s)
 	}
 }
 
+#define LOCAL_TERMS 5
+
+/* The local depth terms (the ops, unweighted) of a rendered expected
+ * depth against the view's prior (confidence 1) and image, added into
+ * tv[0..LOCAL_TERMS). */
+static int local_terms(const struct sgs_view *v, const float *depth, uint32_t iteration,
+		       double tv[LOCAL_TERMS])
+{
+	const struct sgs_train_ops *ops = &sgs_backend_cpu()->train;
+	const int w = (int)v->cam.w, h = (int)v->cam.h;
+	const size_t np = (size_t)w * h;
+	float *ones = malloc(np * sizeof *ones), *g = calloc(np, sizeof *g),
+	      *rgb = malloc(3 * np * sizeof *rgb);
+	int rc = !ones || !g || !rgb || v->image.c < 3 || v->image.bits != 8 || !v->depth_prior;
+	for (size_t p = 0; !rc && p < np; p++) {
+		ones[p] = 1.0f;
+		for (int c = 0; c < 3; c++)
+			rgb[3 * p + c] = ((const uint8_t *)v->image.data)[v->image.c * p + c] / 255.0f;
+	}
+	struct sgs_depth_patches pp = {w, h, SGS_DEPTH_PATCH_SIZE, 0, iteration};
+	struct sgs_depth_rank rp = {w,  h, SGS_DEPTH_RANK_RADIUS, SGS_DEPTH_RANK_SHIFTS,
+				    SGS_DEPTH_PRIOR_TOL, SGS_DEPTH_RANK_MARGIN, 0, iteration};
+	double val[LOCAL_TERMS];
+	const float *y = v->depth_prior;
+	rc = rc || ops->loss_depth_patch(depth, y, ones, &pp, 0.0f, g, &val[0]) != 0 ||
+	     ops->loss_depth_relative(depth, y, ones, &pp, 0.0f, g, &val[1]) != 0 ||
+	     ops->loss_depth_rank(depth, y, ones, &rp, 0.0f, g, &val[2]) != 0 ||
+	     ops->loss_depth_continuity(depth, y, ones, w, h, SGS_DEPTH_PRIOR_TOL, 0.0f, g,
+					&val[3]) != 0 ||
+	     ops->loss_depth_smooth(depth, rgb, NULL, w, h, SGS_DEPTH_SMOOTH_GAMMA, 0.0f, g,
+				    &val[4]) != 0;
+	for (int k = 0; !rc && k < LOCAL_TERMS; k++)
+		tv[k] += val[k];
+	free(ones), free(g), free(rgb);
+	return rc ? -1 : 0;
+}
+
 /* Median relative error of the rendered depth (expected depth / alpha)
  * against the truth over the pixels of the split's views where both
- * exist. */
-static double depth_error(const struct sgs_scene *s, const struct sgs_splats *m, uint32_t split)
+ * exist; with tv, the local depth terms' sums over those views (a few
+ * draws of their patches and pairs each). */
+static double depth_error(const struct sgs_scene *s, const struct sgs_splats *m, uint32_t split,
+			  double tv[LOCAL_TERMS])
 {
 	const struct sgs_backend *be = sgs_backend_cpu();
 	struct sgs_gaussians g;
@@ -75,6 +117,9 @@ static double depth_error(const struct sgs_scene *s, const struct sgs_splats *m,
 			if (v->depth_gt[p] > 0 && out.alpha[p] > 0.5f)
 				err[n++] = fabs(out.depth[p] / out.alpha[p] - v->depth_gt[p]) /
 					   v->depth_gt[p];
+		for (uint32_t it = 1; tv && it <= 4; it++)
+			if (local_terms(v, out.depth, it, tv) != 0)
+				return INFINITY;
 		sgs_render_out_free(be, &out);
 	}
 	be->ctx_free(ctx);
@@ -91,33 +136,43 @@ static double depth_error(const struct sgs_scene *s, const struct sgs_splats *m,
 	return med;
 }
 
-/* Train; *first / *last: the depth term's mean over the first and last
- * 50 iterations (NAN without it); returns the train views' depth error,
- * *held_out the test views'. */
-static double train(const struct sgs_scene *s, float weight, int *has_term, double *first,
-		    double *last, double *held_out)
+/* The recipe of these runs, with only the Pearson term's weight set. */
+static void run_opts(struct sgs_trainer_opts *o, float weight)
 {
-	struct sgs_trainer_opts o;
+	sgs_trainer_defaults(o);
+	o->iterations = ITERATIONS;
+	o->init = SGS_INIT_RANDOM;
+	o->init_count = 3000;
+	o->depth_weight = weight;
+}
+
+/* Train with o; *first / *last: the term's mean over the first and last
+ * 50 iterations (NAN without it); returns the train views' depth error,
+ * *held_out the test views'; tv (may be NULL) receives the local terms
+ * on the train views of the model (sums over the views). */
+static double train_with(const struct sgs_scene *s, const struct sgs_trainer_opts *o,
+			 const char *term, int *has_term, double *first, double *last,
+			 double *held_out, double tv[LOCAL_TERMS])
+{
 	struct sgs_trainer *t;
 	struct sgs_step_info in;
 	struct sgs_splats m;
-	sgs_trainer_defaults(&o);
-	o.iterations = ITERATIONS;
-	o.init = SGS_INIT_RANDOM;
-	o.init_count = 3000;
-	o.depth_weight = weight;
-	if (sgs_trainer_new(sgs_backend_cpu(), s, &o, &t) != 0) {
+	*has_term = 0;
+	*first = *last = NAN;
+	*held_out = INFINITY;
+	if (sgs_trainer_new(sgs_backend_cpu(), s, o, &t) != 0) {
 		diag("trainer: %s", sgs_error_get());
 		return INFINITY;
 	}
 	const char *names[SGS_MAX_TERMS];
 	int nt = sgs_trainer_term_names(t, names), k = -1;
 	for (int i = 0; i < nt; i++)
-		if (strcmp(names[i], "depth") == 0)
+		if (strcmp(names[i], term) == 0)
 			k = i;
 	*has_term = k >= 0;
 	double a = 0, b = 0;
-	for (int it = 1; it <= ITERATIONS; it++) {
+	const int iterations = (int)o->iterations;
+	for (int it = 1; it <= iterations; it++) {
 		if (sgs_trainer_step(t, &in) != 0) {
 			diag("step: %s", sgs_error_get());
 			sgs_trainer_free(t);
@@ -125,21 +180,227 @@ static double train(const struct sgs_scene *s, float weight, int *has_term, doub
 		}
 		if (k >= 0 && it <= 50)
 			a += in.terms[k] / 50;
-		if (k >= 0 && it > ITERATIONS - 50)
+		if (k >= 0 && it > iterations - 50)
 			b += in.terms[k] / 50;
 	}
 	*first = k >= 0 ? a : NAN;
 	*last = k >= 0 ? b : NAN;
 	sgs_splats_init(&m);
 	double e = INFINITY;
-	*held_out = INFINITY;
 	if (sgs_trainer_export(t, &m) == 0) {
-		e = depth_error(s, &m, SGS_SPLIT_TRAIN);
-		*held_out = depth_error(s, &m, SGS_SPLIT_TEST);
+		e = depth_error(s, &m, SGS_SPLIT_TRAIN, tv);
+		*held_out = depth_error(s, &m, SGS_SPLIT_TEST, NULL);
 	}
 	sgs_splats_free(&m);
 	sgs_trainer_free(t);
 	return e;
+}
+
+static double train(const struct sgs_scene *s, float weight, int *has_term, double *first,
+		    double *last, double *held_out)
+{
+	struct sgs_trainer_opts o;
+	run_opts(&o, weight);
+	return train_with(s, &o, "depth", has_term, first, last, held_out, NULL);
+}
+
+/* The local terms, each on its own (the Pearson term off) with the
+ * ground truth as prior, against a run of the same length with no depth
+ * term: the term's column is there, the term comes out lower on the
+ * trained model's train views (rendered afterwards) and, for the four
+ * against the prior, so does their depth error.  (The logged values of the pair terms rise during
+ * training, as the rendered expected depth grows from 0 with the
+ * opacities, so the model is the place to compare them.) */
+#define LOCAL_ITERATIONS 300
+static void test_local_terms(const struct sgs_scene *s)
+{
+	static const char *const names[LOCAL_TERMS] = {"depth_patch", "depth_relative",
+						       "depth_rank", "depth_continuity",
+						       "depth_smooth"};
+	struct sgs_trainer_opts o;
+	int has;
+	double first, last, held, base[LOCAL_TERMS] = {0}, held0;
+	run_opts(&o, 0.0f);
+	o.iterations = LOCAL_ITERATIONS;
+	const double none = train_with(s, &o, "depth", &has, &first, &last, &held0, base);
+	diag("no depth term, %d iterations: train views' depth error %.4f, held-out %.4f; "
+	     "terms on the model: patch %.4f relative %.4f rank %.4f continuity %.4f smooth %.4f",
+	     LOCAL_ITERATIONS, none, held0, base[0], base[1], base[2], base[3], base[4]);
+	for (int k = 0; k < LOCAL_TERMS; k++) {
+		double tv[LOCAL_TERMS] = {0};
+		run_opts(&o, 0.0f);
+		o.iterations = LOCAL_ITERATIONS;
+		float *w[LOCAL_TERMS] = {&o.depth_patch_weight, &o.depth_relative_weight,
+					 &o.depth_rank_weight, &o.depth_continuity_weight,
+					 &o.depth_smooth_weight};
+		*w[k] = 0.1f;
+		double e = train_with(s, &o, names[k], &has, &first, &last, &held, tv);
+		diag("%s 0.1: train views' depth error %.4f, held-out %.4f; logged %.5f over the "
+		     "first 50 iterations, %.5f over the last 50", names[k], e, held, first, last);
+		ok(has && tv[k] < base[k],
+		   "%s: a log column; on the model's train views %.4f, %.4f trained without it",
+		   names[k], tv[k], base[k]);
+		if (k < 4) /* the smoothness does not read the prior */
+			ok(e < none, "%s: the train views' depth error %.4f, %.4f without depth terms",
+			   names[k], e, none);
+	}
+}
+
+/* Step t to iteration `until`. */
+static int steps(struct sgs_trainer *t, uint32_t until)
+{
+	struct sgs_step_info in;
+	while (sgs_trainer_iteration(t) < until)
+		if (sgs_trainer_step(t, &in) != 0)
+			return -1;
+	return 0;
+}
+
+/* The model of t as splat file bytes. */
+static char *model_bytes(const struct sgs_trainer *t, size_t *len)
+{
+	struct sgs_splats sp;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	if (!f)
+		return NULL;
+	sgs_splats_init(&sp);
+	int rc = sgs_trainer_export(t, &sp) != 0 || sgs_splat_write(f, &sp) != 0;
+	sgs_splats_free(&sp);
+	fclose(f);
+	if (rc) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static char *file_bytes(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+	    !(buf = malloc((size_t)n + 1)) || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	} else {
+		*len = (size_t)n;
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+static int put_bytes(const char *path, const void *a, size_t na, const void *b, size_t nb)
+{
+	FILE *f = fopen(path, "wb");
+	int rc = !f || fwrite(a, 1, na, f) != na || fwrite(b, 1, nb, f) != nb;
+	return (f && fclose(f) != 0) || rc ? -1 : 0;
+}
+
+/* A run of o stopped at `stop`, checkpointed and resumed, against the
+ * same run uninterrupted; `edit` (may be NULL) rewrites the checkpoint
+ * file in between.  1 when both models are the same bytes. */
+static int resumes(const struct sgs_scene *s, const struct sgs_trainer_opts *o, uint32_t stop,
+		   int (*edit)(const char *path), const char *path)
+{
+	const struct sgs_backend *be = sgs_backend_cpu();
+	struct sgs_trainer *a = NULL, *b = NULL;
+	char *ba = NULL, *bb = NULL;
+	size_t la = 0, lb = 0;
+	int rc = sgs_trainer_new(be, s, o, &a) == 0 && steps(a, o->iterations) == 0 &&
+		 (ba = model_bytes(a, &la)) != NULL;
+	rc = rc && sgs_trainer_new(be, s, o, &b) == 0 && steps(b, stop) == 0 &&
+	     sgs_trainer_checkpoint(b, path) == 0 && (!edit || edit(path) == 0);
+	sgs_trainer_free(b);
+	b = NULL;
+	rc = rc && sgs_trainer_resume(be, s, path, 0, &b) == 0 && steps(b, o->iterations) == 0 &&
+	     (bb = model_bytes(b, &lb)) != NULL;
+	if (!rc)
+		diag("resume: %s", sgs_error_get());
+	rc = rc && la == lb && memcmp(ba, bb, la) == 0;
+	sgs_trainer_free(a);
+	sgs_trainer_free(b);
+	free(ba), free(bb);
+	return rc;
+}
+
+/* A checkpoint rewritten as one older than the local depth terms would
+ * be: the recipe chunk cut to its first 64 bytes (TOPT_BYTES 320 now). */
+#define CKPT_TOPT_AT 8 /* after the 8-byte header */
+#define TOPT_NOW 320
+static int to_topt_64(const char *path)
+{
+	size_t n;
+	char *b = file_bytes(path, &n);
+	int rc = -1;
+	if (b && n > CKPT_TOPT_AT + 16 + TOPT_NOW && memcmp(b + CKPT_TOPT_AT, "TOPT", 4) == 0 &&
+	    (uint8_t)b[CKPT_TOPT_AT + 8] == TOPT_NOW % 256 &&
+	    (uint8_t)b[CKPT_TOPT_AT + 9] == TOPT_NOW / 256) {
+		b[CKPT_TOPT_AT + 8] = 64;
+		b[CKPT_TOPT_AT + 9] = 0;
+		rc = put_bytes(path, b, CKPT_TOPT_AT + 16 + 64, b + CKPT_TOPT_AT + 16 + TOPT_NOW,
+			       n - (CKPT_TOPT_AT + 16 + TOPT_NOW));
+	}
+	free(b);
+	return rc;
+}
+
+/* The local terms' patch size at 3 (below the smallest allowed). */
+static int bad_patch_size(const char *path)
+{
+	size_t n;
+	char *b = file_bytes(path, &n);
+	int rc = -1;
+	if (b && n > CKPT_TOPT_AT + 16 + TOPT_NOW && memcmp(b + CKPT_TOPT_AT, "TOPT", 4) == 0) {
+		b[CKPT_TOPT_AT + 16 + 68] = 3;
+		rc = put_bytes(path, b, n, "", 0);
+	}
+	free(b);
+	return rc;
+}
+
+/* Checkpoints with the local depth terms resume to the bytes of an
+ * uninterrupted run (their patches and pairs follow the iteration), an
+ * older checkpoint (no local terms) still loads and resumes, and a
+ * bad patch size in a checkpoint is refused. */
+static void test_resume(const struct sgs_scene *s)
+{
+	char path[] = "/tmp/test_train_depth.XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		ok(0, "temporary file: %s", strerror(errno));
+		return;
+	}
+	close(fd);
+	struct sgs_trainer_opts o;
+	run_opts(&o, 0.05f);
+	o.iterations = 60;
+	o.init_count = 1500;
+	o.seed = 4;
+	o.depth_patch_weight = 0.1f, o.depth_relative_weight = 0.1f, o.depth_rank_weight = 0.1f;
+	o.depth_continuity_weight = 0.1f, o.depth_smooth_weight = 0.1f;
+	o.depth_patch_size = 16;
+	ok(resumes(s, &o, 23, NULL, path),
+	   "every depth term on: the resumed model equals the uninterrupted one");
+	run_opts(&o, 0.05f);
+	o.iterations = 60;
+	o.init_count = 1500;
+	o.seed = 4;
+	ok(resumes(s, &o, 23, to_topt_64, path),
+	   "a checkpoint older than the local depth terms (64-byte recipe) resumes to the "
+	   "uninterrupted run's bytes");
+	struct sgs_trainer *t = NULL;
+	int rc = sgs_trainer_new(sgs_backend_cpu(), s, &o, &t) == 0 && steps(t, 5) == 0 &&
+		 sgs_trainer_checkpoint(t, path) == 0 && bad_patch_size(path) == 0;
+	sgs_trainer_free(t);
+	t = NULL;
+	ok(rc && sgs_trainer_resume(sgs_backend_cpu(), s, path, 0, &t) == -1 &&
+		   strstr(sgs_error_get(), "'TOPT' chunk") && strstr(sgs_error_get(), "patch size 3"),
+	   "a checkpoint with patch size 3 is refused: %s", sgs_error_get());
+	sgs_trainer_free(t);
+	unlink(path);
 }
 
 /* -I depth's points: with the prior on one train view only, every point
@@ -223,6 +484,8 @@ int main(void)
 	ok(l1 < 0.5 * f1, "the depth term falls: %.4f -> %.4f", f1, l1);
 	ok(on < 0.5 * off, "the prior brings the train views' depth to the truth: %.4f against %.4f",
 	   on, off);
+	test_local_terms(&s);
+	test_resume(&s);
 	test_depth_points(&s);
 
 	/* -I auto takes the prior's pixels when a train view has a prior */

@@ -737,13 +737,13 @@ static void test_topt(const struct sgs_scene *scene)
 	   rc ? "" : sgs_error_get());
 	sgs_trainer_free(b);
 	b = NULL;
-	rc = retopt(p1, p2, 256, 0) == 0 && sgs_trainer_resume(be, scene, p2, 0, &b) == 0;
+	rc = retopt(p1, p2, 384, 0) == 0 && sgs_trainer_resume(be, scene, p2, 0, &b) == 0;
 	ro = rc ? sgs_trainer_get_opts(b) : NULL;
 	ok(rc && ro->dropout == 0.3f && ro->scale_max_weight == 1.0f,
 	   "a longer TOPT with zeros past what is known loads %s", rc ? "" : sgs_error_get());
 	sgs_trainer_free(b);
 	b = NULL;
-	rc = retopt(p1, p2, 256, 7) == 0 && sgs_trainer_resume(be, scene, p2, 0, &b) == -1;
+	rc = retopt(p1, p2, 384, 7) == 0 && sgs_trainer_resume(be, scene, p2, 0, &b) == -1;
 	ok(rc && strstr(sgs_error_get(), "does not know"), "a TOPT with unknown fields set: %s",
 	   sgs_error_get());
 	rc = retopt(p1, p2, 40, 0) == 0 && sgs_trainer_resume(be, scene, p2, 0, &b) == -1;

@@ -369,6 +369,43 @@ static void test_resume(const struct sgs_scene *scene)
 	unlink(path);
 }
 
+/* The up-front memory estimate, by its parts, and the refusal of a cap
+ * that cannot fit. */
+static void test_memory(struct sgs_scene *scene)
+{
+	struct sgs_trainer_opts o;
+	struct sgs_train_memory m;
+	sgs_trainer_defaults(&o);
+	o.max_gaussians = 1000;
+	uint32_t ntrain = sgs_scene_count(scene, SGS_SPLIT_TRAIN);
+	sgs_trainer_memory(scene, &o, &m);
+	/* SH 3: 59 floats x 4 sets + 3 statistics = 956 bytes of state, 637
+	 * more while it grows, 256 of rasterizer buffers, 10 pairs of 48 */
+	ok(m.per_gaussian == 956 + 637 + 256 + 480 && m.gaussians == 1000 * m.per_gaussian,
+	   "SH 3: %llu bytes per Gaussian, x 1000", (unsigned long long)m.per_gaussian);
+	ok(m.images == (uint64_t)ntrain * 48 * 36 * 12 && m.pixels == 48 * 36 * 48 * 4 &&
+		   m.total == m.gaussians + m.images + m.pixels,
+	   "%u train views of 48x36: %llu bytes of ground truth, %llu of per-pixel buffers", ntrain,
+	   (unsigned long long)m.images, (unsigned long long)m.pixels);
+	o.sh_degree = 0;
+	o.fields = 2;
+	sgs_trainer_memory(scene, &o, &m);
+	ok(m.per_gaussian == 236 + 157 + 256 + 480 && m.gaussians == 2000 * m.per_gaussian,
+	   "SH 0, two fields: %llu bytes per Gaussian, twice", (unsigned long long)m.per_gaussian);
+
+	struct sgs_trainer *t = NULL;
+	sgs_trainer_defaults(&o);
+	o.init = SGS_INIT_RANDOM;
+	o.init_count = 100;
+	o.max_gaussians = 2000000000;
+	ok(sgs_trainer_new(sgs_backend_cpu(), scene, &o, &t) != 0 && !t &&
+		   strstr(sgs_error_get(), "training needs about 4.2 TiB (a cap of 2000000000 "
+					   "Gaussians at 2.3 KiB each,") &&
+		   strstr(sgs_error_get(), "but the cpu backend has ") &&
+		   strstr(sgs_error_get(), "available; lower --max-gaussians"),
+	   "a cap of 2e9 Gaussians is refused before training: %s", sgs_error_get());
+}
+
 int main(void)
 {
 	struct sgs_scene scene;
@@ -383,6 +420,7 @@ int main(void)
 	test_random_points(&scene);
 	test_training(&scene);
 	test_resume(&scene);
+	test_memory(&scene);
 	sgs_scene_free(&scene);
 	return tap_done();
 }

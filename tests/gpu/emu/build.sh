@@ -9,8 +9,9 @@
 # SGS_TEST_QUICK=1 leaves out the inputs too large to emulate; ROW names
 # limit the run to those rows (and the rows before them on the same
 # inputs), e.g. the training rows only:
-#   ... build/emu/test_backend_ops-address loss_l1_ssim adam update_max_radii \
-#       reset_opacity densify mcmc_noise
+#   ... build/emu/test_backend_ops-address loss_l1_ssim loss_depth_pearson \
+#       loss_depth_smooth adam update_max_radii reset_opacity densify mcmc_noise
+# (loss_depth_smooth brings the local depth rows before it on the same maps)
 # EXTRA="-mfma -ffp-contract=fast" fuses multiply-adds in the kernels as
 # nvcc does.  Needs g++ and python3.
 set -e
