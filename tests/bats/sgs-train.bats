@@ -383,6 +383,7 @@ setup_file() {
 	assert_failure 2
 	assert_line --index 0 "sgs-train: --preset: unknown preset 'dense' (expected sparse or none)"
 	assert_line --index 1 --partial 'usage: sgs-train'
+}
 
 # A pseudo scene: 6 frames between the train views rendered from a short run.
 pseudo_scene() {
