@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sgs_backend_opt.h"
+#include "sgs_camera.h"
 #include "sgs_campath.h"
 #include "sgs_cli.h"
 #include "sgs_kernels.h"
@@ -21,6 +22,7 @@ struct render_opts {
 	const char *backend;
 	const char *scene_path, *splat_path;
 	const char *outdir;     /* NULL: scene stream on stdout */
+	const char *scene_out;  /* --scene-out: the scene stream to this file */
 	uint32_t split;         /* SGS_SPLIT_* (NONE = all) */
 	int path_kind;          /* -1: the scene's views */
 	uint32_t nframes;
@@ -39,17 +41,21 @@ struct frame {
 };
 
 static const char synopsis[] =
-	"usage: sgs-render [-adv] [-b backend] [-B r,g,b] [-o dir] [-p orbit|spiral] [-N frames]\n"
-	"                  [-r factor] [-s train|test|all] [-W width] [-H height] scene splat\n";
+	"usage: sgs-render [-adv] [-b backend] [-B r,g,b] [-o dir] [-p orbit|spiral|between]\n"
+	"                  [-N frames] [-r factor] [-s train|test|all] [-W width] [-H height]\n"
+	"                  [--scene-out file] scene splat\n";
 
 static void help(void)
 {
 	fputs(synopsis, stdout);
 	printf("\n"
 	       "  -s split      views to render: train, test (default) or all\n"
-	       "  -p path       render a camera path instead: orbit or spiral\n"
+	       "  -p path       render a camera path instead: orbit, spiral, or between\n"
+	       "                (through the train views: pseudo views for sgs-train)\n"
 	       "  -N frames     frames along the path (default 120)\n"
-	       "  -o dir        write <view>.png there (default: a scene stream on stdout)\n"
+	       "  -o dir        write <view>.png there (default: a scene stream on stdout);\n"
+	       "                with -p also transforms.json (sgs-init -f ngp reads it)\n"
+	       "  --scene-out file  write the scene stream to file (also with -o)\n"
 	       "  -d            also write <view>.tiff, float32 depth (expected z / alpha)\n"
 	       "  -a            also write <view>_alpha.png\n"
 	       "  -W, -H        output size (intrinsics scaled); -r divides the size\n"
@@ -222,6 +228,35 @@ static int add_to_stream(struct sgs_scene *out, const struct frame *fr, const st
 	return 0;
 }
 
+/* The path's cameras as an instant-ngp transforms.json beside its PNGs
+ * (camera-to-world in OpenGL axes, intrinsics and size per frame), so that
+ * sgs-init -f ngp rebuilds the scene from the PNGs after another tool has
+ * rewritten them. */
+static int write_transforms(const char *dir, const struct frame *frames, uint32_t n)
+{
+	char path[4096];
+	struct sgs_output out;
+	snprintf(path, sizeof path, "%s/transforms.json", dir);
+	if (sgs_output_open(&out, path) != 0)
+		return -1;
+	fprintf(out.f, "{\n  \"frames\": [");
+	for (uint32_t k = 0; k < n; k++) {
+		const struct sgs_camera *c = &frames[k].cam;
+		double C[3];
+		sgs_camera_center(c, C);
+		fprintf(out.f, "%s\n    {\"file_path\": \"%s.png\", \"w\": %u, \"h\": %u, "
+			"\"fl_x\": %.17g, \"fl_y\": %.17g, \"cx\": %.17g, \"cy\": %.17g,\n"
+			"     \"transform_matrix\": [", k ? "," : "", frames[k].name, c->w, c->h, c->fx,
+			c->fy, c->cx, c->cy);
+		for (int r = 0; r < 3; r++) /* columns x, -y, -z of R^T, then the centre */
+			fprintf(out.f, "[%.17g, %.17g, %.17g, %.17g], ", c->R[r], -c->R[3 + r],
+				-c->R[6 + r], C[r]);
+		fprintf(out.f, "[0, 0, 0, 1]]}");
+	}
+	fprintf(out.f, "\n  ]\n}\n");
+	return sgs_output_commit(&out);
+}
+
 static int render_all(const struct sgs_backend *be, const struct sgs_splats *sp, const struct frame *frames,
 		      uint32_t nframes, const struct render_opts *o, struct sgs_scene *stream)
 {
@@ -273,7 +308,8 @@ static int render_all(const struct sgs_backend *be, const struct sgs_splats *sp,
 		if (o->verbose)
 			fprintf(stderr, "%s: %s: %ux%u, %.2f ms\n", sgs_cli_name(), fr->name, fr->cam.w,
 				fr->cam.h, ms);
-		if (o->outdir ? write_files(o->outdir, fr, &hf, o) : add_to_stream(stream, fr, &hf))
+		if ((o->outdir && write_files(o->outdir, fr, &hf, o) != 0) ||
+		    ((!o->outdir || o->scene_out) && add_to_stream(stream, fr, &hf) != 0))
 			goto done;
 	}
 	if (o->verbose && nframes > 0)
@@ -293,8 +329,10 @@ done:
 
 static void parse_args(int argc, char **argv, struct render_opts *o)
 {
+	enum { OPT_SCENE_OUT = 256 };
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
+		{"scene-out", required_argument, NULL, OPT_SCENE_OUT},
 		{NULL, 0, NULL, 0},
 	};
 	double bg[3];
@@ -347,6 +385,7 @@ static void parse_args(int argc, char **argv, struct render_opts *o)
 			}
 			break;
 		case 'v': o->verbose = 1; break;
+		case OPT_SCENE_OUT: o->scene_out = optarg; break;
 		default: usage();
 		}
 	}
@@ -358,7 +397,7 @@ static void parse_args(int argc, char **argv, struct render_opts *o)
 		sgs_warnx("the scene and the splat cannot both come from stdin");
 		usage();
 	}
-	if (!o->outdir && isatty(STDOUT_FILENO)) {
+	if (!o->outdir && (!o->scene_out || !strcmp(o->scene_out, "-")) && isatty(STDOUT_FILENO)) {
 		sgs_warnx("refusing to write a binary scene stream to a terminal; use -o dir");
 		usage();
 	}
@@ -403,9 +442,13 @@ static int render(const struct sgs_backend *be, const struct sgs_scene *scene,
 	}
 	snprintf(stream.source, sizeof stream.source, "render");
 	memcpy(stream.protocol, scene->protocol, sizeof stream.protocol);
+	if (o->path_kind >= 0) /* path frames: split none, the path's name */
+		snprintf(stream.protocol, sizeof stream.protocol, "%s", sgs_path_name(o->path_kind));
 	memcpy(stream.background, o->bg, sizeof o->bg);
 	if (render_all(be, sp, frames, nframes, o, &stream) != 0 ||
-	    (!o->outdir && sgs_scene_save("-", &stream) != 0)) {
+	    (o->outdir && o->path_kind >= 0 && write_transforms(o->outdir, frames, nframes) != 0) ||
+	    ((!o->outdir || o->scene_out) &&
+	     sgs_scene_save(o->scene_out ? o->scene_out : "-", &stream) != 0)) {
 		sgs_cli_fail(NULL);
 		goto done;
 	}

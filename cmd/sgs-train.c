@@ -20,6 +20,8 @@
 
 struct train_args {
 	const char *backend, *scene_path, *outpath, *logpath, *resume, *ckpt_path;
+	const char *poses_path, *pseudo_path; /* -P, --pseudo */
+	int pose_given, pseudo_given;         /* --pose-*, --pseudo-* options */
 	char ckpt_default[4096];
 	uint32_t ckpt_every, eval_every;
 	int verbose;
@@ -50,7 +52,9 @@ static const char synopsis[] =
 	"                 [--scale-max f] [--scale-max-weight w] [--scale-ratio r]\n"
 	"                 [--scale-ratio-weight w] [--preset sparse|none] [--coreg]\n"
 	"                 [--coreg-start it] [--coreg-weight w]\n"
-	"                 [--coprune every[:m[:d]]|never] [--unpool t[:k[:until]]] [scene]\n";
+	"                 [--coprune every[:m[:d]]|never] [--unpool t[:k[:until]]] [-P file]\n"
+	"                 [--refine-poses] [--pose-lr lr] [--pose-from n] [--pseudo scene]\n"
+	"                 [--pseudo-weight w] [--pseudo-every k] [scene]\n";
 
 static void help(void)
 {
@@ -118,6 +122,15 @@ static void help(void)
 	       "                      the window's end): midpoints to the k (3) nearest\n"
 	       "                      farther than t x the median gap (t >= 1) or the\n"
 	       "                      t-quantile of the gaps (t < 1)\n"
+	       "  --refine-poses      refine the train views' poses (all but the first)\n"
+	       "  --pose-lr lr        their Adam rate, radians and x the scene radius\n"
+	       "                      (default 1e-4)\n"
+	       "  --pose-from n       refine after iteration n (default 0)\n"
+	       "  -P, --write-poses file  the scene with the refined train poses\n"
+	       "  --pseudo scene      train on this scene's views too (sgs-render -p\n"
+	       "                      between), every k-th iteration at weight w:\n"
+	       "  --pseudo-weight w   (default 0.1; 0: as without)\n"
+	       "  --pseudo-every k    (default 4)\n"
 	       "  -v                  progress lines even when stderr is not a terminal\n");
 }
 
@@ -293,7 +306,9 @@ enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC, O
        OPT_DROPOUT, OPT_DECAY, OPT_FLOATERS, OPT_SCALE_RW, OPT_SCALE_R, OPT_SCALE_MW,
        OPT_SCALE_M, OPT_PRESET,
        /* co-regularisation and unpooling, parse_coreg's order from OPT_COREG_W */
-       OPT_COREG, OPT_COREG_W, OPT_COREG_START, OPT_COPRUNE, OPT_UNPOOL };
+       OPT_COREG, OPT_COREG_W, OPT_COREG_START, OPT_COPRUNE, OPT_UNPOOL,
+       /* pose refinement and pseudo views, in parse_pose's order from OPT_POSE_LR */
+       OPT_REFINE, OPT_POSE_LR, OPT_POSE_FROM, OPT_PSEUDO, OPT_PSEUDO_W, OPT_PSEUDO_EVERY };
 #define OPT_WEIGHT_FIRST OPT_DEPTH_W
 
 /* A --depth-*-weight option: 0 to 1000000. */
@@ -316,6 +331,26 @@ static void parse_weight(int ch, struct train_args *a)
 
 /* The command line, then what follows from it: the scene operand, stdout
  * for "-o -", the default checkpoint name. */
+/* --pose-lr, --pose-from, --pseudo-weight, --pseudo-every (k: their order
+ * from OPT_POSE_LR, --pseudo between). */
+static int parse_pose(int k, const char *arg, struct sgs_trainer_opts *o)
+{
+	static const char *name[] = {"--pose-lr", "--pose-from", "", "--pseudo-weight",
+				     "--pseudo-every"};
+	double v;
+	long n;
+	if (k == 0 || k == 3) {
+		if (sgs_parse_double(arg, k == 0 ? 1e-9 : 0, k == 0 ? 1 : 1000, name[k], &v) != 0)
+			return -1;
+		*(k == 0 ? &o->pose_lr : &o->pseudo_weight) = (float)v;
+		return 0;
+	}
+	if (sgs_parse_long(arg, k == 1 ? 0 : 1, 100000000L, name[k], &n) != 0)
+		return -1;
+	*(k == 1 ? &o->pose_from : &o->pseudo_every) = (uint32_t)n;
+	return 0;
+}
+
 static void parse_args(int argc, char **argv, struct train_args *a)
 {
 	static const struct option longopts[] = {
@@ -332,6 +367,13 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{"no-depth", no_argument, NULL, OPT_NO_DEPTH},
 		{"dropout", required_argument, NULL, OPT_DROPOUT},
 		{"preset", required_argument, NULL, OPT_PRESET},
+		{"refine-poses", no_argument, NULL, OPT_REFINE},
+		{"pose-lr", required_argument, NULL, OPT_POSE_LR},
+		{"pose-from", required_argument, NULL, OPT_POSE_FROM},
+		{"write-poses", required_argument, NULL, 'P'},
+		{"pseudo", required_argument, NULL, OPT_PSEUDO},
+		{"pseudo-weight", required_argument, NULL, OPT_PSEUDO_W},
+		{"pseudo-every", required_argument, NULL, OPT_PSEUDO_EVERY},
 		{"opacity-decay", required_argument, NULL, OPT_DECAY},
 		{"prune-floaters", required_argument, NULL, OPT_FLOATERS},
 		{"scale-ratio-weight", required_argument, NULL, OPT_SCALE_RW},
@@ -354,7 +396,7 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 	};
 	long v;
 	int ch, coreg_opts = 0;
-	while ((ch = sgs_cli_getopt(argc, argv, "b:c:hI:l:n:N:o:S:v", longopts)) != -1) {
+	while ((ch = sgs_cli_getopt(argc, argv, "b:c:hI:l:n:N:o:P:S:v", longopts)) != -1) {
 		switch (ch) {
 		case 'b': a->backend = optarg; break;
 		case 'c':
@@ -480,6 +522,18 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 			coreg_opts |= ch != OPT_UNPOOL;
 			a->recipe_given = 1;
 			break;
+		case OPT_REFINE:
+			a->o.refine_poses = 1;
+			a->recipe_given = 1;
+			break;
+		case OPT_POSE_LR: case OPT_POSE_FROM: case OPT_PSEUDO_W: case OPT_PSEUDO_EVERY:
+			if (parse_pose(ch - OPT_POSE_LR, optarg, &a->o) != 0)
+				usage();
+			*(ch < OPT_PSEUDO ? &a->pose_given : &a->pseudo_given) = 1;
+			a->recipe_given = 1;
+			break;
+		case 'P': a->poses_path = optarg; break;
+		case OPT_PSEUDO: a->pseudo_path = optarg; break;
 		case OPT_MAX_G:
 			if (sgs_parse_long(optarg, 1, SGS_MAX_GAUSSIANS, "--max-gaussians", &v) != 0)
 				usage();
@@ -498,8 +552,21 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 	}
 	if (a->resume && a->recipe_given) {
 		sgs_warnx("--resume: -I, -N, -S, --densify, --depth-*, --max-gaussians, --mcmc, "
-			  "--no-depth, --preset, --random-bg, --reset, --sh and the regularisers' options "
-			  "(--coreg and --unpool too) come from the checkpoint");
+			  "--no-depth, --preset, --random-bg, --reset, --sh, the regularisers' (--coreg "
+			  "and --unpool too), the pose and the pseudo views' options come from the "
+			  "checkpoint");
+		usage();
+	}
+	if (a->pose_given && !a->o.refine_poses) {
+		sgs_warnx("--pose-lr, --pose-from: without --refine-poses");
+		usage();
+	}
+	if (a->pseudo_given && !a->pseudo_path) {
+		sgs_warnx("--pseudo-weight, --pseudo-every: without --pseudo");
+		usage();
+	}
+	if (a->poses_path && !a->resume && !a->o.refine_poses) {
+		sgs_warnx("-P: without --refine-poses the poses are the scene's");
 		usage();
 	}
 	if (a->preset_sparse && !a->dropout_given)
@@ -517,10 +584,18 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 	}
 
 	a->scene_path = optind < argc ? argv[optind] : "-";
+	if (a->pseudo_path && !strcmp(a->pseudo_path, "-") && !strcmp(a->scene_path, "-")) {
+		sgs_warnx("the scene and the pseudo scene cannot both come from stdin");
+		usage();
+	}
 	if (a->outpath && strcmp(a->outpath, "-") == 0)
 		a->outpath = NULL;
 	if (!a->outpath && isatty(STDOUT_FILENO)) {
 		sgs_warnx("refusing to write a binary model to a terminal; use -o file");
+		usage();
+	}
+	if (a->poses_path && !strcmp(a->poses_path, "-") && !a->outpath) {
+		sgs_warnx("-P -: the model goes to standard output; use -o file");
 		usage();
 	}
 	if (!a->ckpt_path) {
@@ -701,7 +776,7 @@ static void log_row(FILE *log, const struct sgs_step_info *in, const struct sgs_
 {
 	fprintf(log, "%u\t%u", in->iteration, in->view);
 	for (int k = 0; k < in->nterms; k++)
-		fprintf(log, "\t%.6f", in->terms[k]);
+		fprintf(log, isnan(in->terms[k]) ? "\t" : "\t%.6f", in->terms[k]);
 	fprintf(log, "\t%.6f\t%.6f\t%.6f\t%.4f\t%u\t%.3f", in->l1, in->ssim, in->loss, in->psnr,
 		in->gaussians, in->seconds);
 	if (eval_columns && ev && ev->views)
@@ -879,6 +954,9 @@ static void print_regularisers(const struct sgs_trainer_opts *o)
 #undef ADD
 	if (n > 0)
 		fprintf(stderr, "%s: regularisers: %s\n", sgs_cli_name(), buf + 2);
+	if (o->refine_poses)
+		fprintf(stderr, "%s: pose refinement: train views but the first, after iteration %u "
+			"at rate %g\n", sgs_cli_name(), o->pose_from, o->pose_lr);
 }
 
 /* --random-bg on a scene whose train images are opaque (composited at
@@ -895,9 +973,11 @@ static void warn_opaque_random_bg(const struct sgs_scene *scene, const char *pat
 		  strcmp(path, "-") == 0 ? "<stdin>" : path);
 }
 
-/* A new trainer, or one resumed from --resume's checkpoint. */
+/* A new trainer, or one resumed from --resume's checkpoint; its pseudo
+ * views. */
 static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *scene,
-			 const struct train_args *a, struct sgs_trainer **t)
+			 const struct sgs_scene *pseudo, const struct train_args *a,
+			 struct sgs_trainer **t)
 {
 	/* A resume's messages name the checkpoint; a new run's are about
 	 * the scene (no seed points, a cap below its initial count). */
@@ -908,6 +988,12 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 		return sgs_cli_fail("%s", strcmp(a->scene_path, "-") == 0 ? "<stdin>" : a->scene_path);
 	if (a->resume)
 		sgs_trainer_set_inject_nan(*t, a->o.inject_nan_at);
+	if (sgs_trainer_set_pseudo(*t, pseudo) != 0)
+		return sgs_cli_fail("%s", pseudo ? a->pseudo_path : a->resume);
+	if (a->poses_path && !sgs_trainer_get_opts(*t)->refine_poses) {
+		sgs_warnx("-P: %s was made without --refine-poses", a->resume);
+		usage();
+	}
 	if (sgs_trainer_get_opts(*t)->random_bg)
 		warn_opaque_random_bg(scene, a->scene_path);
 	if (a->verbose) {
@@ -936,6 +1022,10 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 				o->depth_relative_weight, o->depth_patch_size, o->depth_rank_weight,
 				o->depth_continuity_weight, o->depth_smooth_weight);
 		print_regularisers(o);
+		if (o->pseudo_weight > 0)
+			fprintf(stderr, "%s: pseudo views: %u from %s, weight %g, every %u iterations\n",
+				sgs_cli_name(), pseudo->nviews, a->pseudo_path, o->pseudo_weight,
+				o->pseudo_every);
 	}
 	return 0;
 }
@@ -945,7 +1035,7 @@ int main(int argc, char **argv)
 	struct train_args a = {.backend = "auto"};
 	const struct sgs_backend *be;
 	struct sgs_trainer *t = NULL;
-	struct sgs_scene scene;
+	struct sgs_scene scene, pseudo;
 	struct run_log log = {0};
 	int rc = SGS_EXIT_FAIL;
 
@@ -954,19 +1044,33 @@ int main(int argc, char **argv)
 	sgs_trainer_defaults(&a.o);
 	parse_args(argc, argv, &a);
 	be = sgs_backend_opt(a.backend, usage);
+	sgs_scene_init(&pseudo);
 	if (sgs_cli_load_train_scene(a.scene_path, &scene) != 0)
 		return SGS_EXIT_FAIL;
-	if (start_trainer(be, &scene, &a, &t) != 0)
+	if (a.pseudo_path && sgs_scene_load(a.pseudo_path, &pseudo) != 0) {
+		sgs_cli_fail(NULL);
+		goto done;
+	}
+	if (a.pseudo_path && sgs_scene_validate(&pseudo) != 0) {
+		sgs_cli_fail("%s", a.pseudo_path);
+		goto done;
+	}
+	if (start_trainer(be, &scene, a.pseudo_path ? &pseudo : NULL, &a, &t) != 0)
 		goto done;
 	if (a.logpath && open_log(t, &a, &log) != 0)
 		goto done;
 	if (train(t, &a, &log) != 0 || write_model(t, a.outpath) != 0)
 		goto done;
+	if (a.poses_path && sgs_trainer_save_poses(t, a.poses_path) != 0) {
+		sgs_cli_fail(NULL);
+		goto done;
+	}
 	rc = SGS_EXIT_OK;
 done:
 	if (!close_log(&log, rc == SGS_EXIT_OK))
 		rc = SGS_EXIT_FAIL;
 	sgs_trainer_free(t);
 	sgs_scene_free(&scene);
+	sgs_scene_free(&pseudo);
 	return rc;
 }

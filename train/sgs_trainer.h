@@ -100,6 +100,19 @@ struct sgs_trainer_opts {
 	uint32_t unpool_knn;    /* k (SGS_UNPOOL_KNN) */
 	uint32_t unpool_until;  /* at densification steps up to here (SGS_RECIPE: the
 	                         * densification window's end) */
+	/* Camera pose refinement and pseudo views (sgs-train(1)), off by
+	 * default. */
+	int refine_poses;       /* an SE(3) correction per train view but the
+	                         * first, optimised from the pose gradient */
+	float pose_lr;          /* its Adam rate: radians, and x the scene
+	                         * radius for the translation (SGS_POSE_LR) */
+	uint32_t pose_from;     /* refine after this iteration (0) */
+	float pseudo_weight;    /* gradient weight of a pseudo view's
+	                         * photometric loss (SGS_PSEUDO_WEIGHT);
+	                         * resolved to 0 until pseudo views are
+	                         * attached (sgs_trainer_set_pseudo) */
+	uint32_t pseudo_every;  /* every k-th iteration trains on one of them
+	                         * (SGS_PSEUDO_EVERY) */
 };
 
 /* The regularisers' parameters when only their switch is given. */
@@ -112,6 +125,9 @@ struct sgs_trainer_opts {
 #define SGS_COPRUNE_MULT 5.0f
 #define SGS_COPRUNE_KNN 8
 #define SGS_UNPOOL_KNN 3u
+#define SGS_POSE_LR 1e-4f
+#define SGS_PSEUDO_WEIGHT 0.1f
+#define SGS_PSEUDO_EVERY 4u
 
 /* The depth term's default weight: FSGS's for its global Pearson term,
  * and the best of 0, 0.05, 0.2, 0.5 on fern and DTU with plane-sweep
@@ -318,7 +334,9 @@ struct sgs_trainer;
 /* What one iteration did. */
 struct sgs_step_info {
 	uint32_t iteration; /* 1-based number of the iteration just done */
-	uint32_t view;      /* scene view index it trained on */
+	uint32_t view;      /* scene view index it trained on (of the pseudo
+	                     * scene when pseudo is set) */
+	int pseudo;         /* the iteration trained on a pseudo view */
 	double l1, ssim, mse, loss, psnr; /* of that view (the first field) */
 	int nterms;
 	double terms[SGS_MAX_TERMS]; /* weighted value of each measured loss
@@ -405,6 +423,26 @@ struct sgs_eval_result {
 	double psnr, ssim;
 };
 int sgs_trainer_evaluate(struct sgs_trainer *t, int split, struct sgs_eval_result *r);
+
+/* Pseudo views (sgs-train --pseudo): every view of p, whatever its
+ * split, trains every o->pseudo_every iterations in place of a train
+ * view, its photometric gradient x o->pseudo_weight.  Call before the
+ * first step (after a resume, with the pseudo scene of the checkpoint, or
+ * with NULL to check that it had none); p must outlive the trainer.  A
+ * weight of 0 leaves the run as without.
+ * -1 with the pseudo view named (no image, not 8-bit RGB(A) of its
+ * camera's size), or when the checkpoint was made with other pseudo
+ * views. */
+int sgs_trainer_set_pseudo(struct sgs_trainer *t, const struct sgs_scene *p);
+
+/* The world-to-camera pose of train view i (a scene index) as the run
+ * has it: the scene's, or refined (--refine-poses).  -1 when i is not a
+ * train view. */
+int sgs_trainer_view_pose(const struct sgs_trainer *t, uint32_t i, double R[9], double tr[3]);
+/* The scene with the train views' poses as the run has them, every other
+ * field and chunk as read, to path ("-": stdout) through a temporary
+ * file renamed into place. */
+int sgs_trainer_save_poses(const struct sgs_trainer *t, const char *path);
 
 /* The current model (the first field) as host arrays (sgs_splats_alloc'ed
  * into out); _field: field k's. */

@@ -39,6 +39,10 @@ struct loss_eval {
 	 * pseudo view and its loss (NULL when none this iteration) */
 	const struct sgs_gaussians *pseudo_grad;
 	double pseudo_value;
+	int pseudo;            /* the view is a pseudo view: the photometric
+	                        * term is the pseudo term's */
+	const struct sgs_backend *be;
+	float *host;           /* host scratch of 3wh floats */
 };
 
 struct loss_term {
@@ -47,7 +51,8 @@ struct loss_term {
 	int measured;          /* the op reports a value (a log column) */
 	/* the weight at an iteration */
 	float (*weight)(const struct sgs_trainer_opts *o, uint32_t iteration);
-	/* add w x the term's gradient; its unweighted value into *value */
+	/* add w x the term's gradient; its unweighted value into *value;
+	 * 1: the term does not apply to this iteration (empty log cell) */
 	int (*add)(struct loss_eval *e, float w, double *value);
 };
 
@@ -55,7 +60,8 @@ struct loss_term {
 int loss_terms(const struct sgs_trainer_opts *o, const struct loss_term **out);
 
 /* Evaluate the terms of one stage; values[k] receives term k's weighted
- * value (NAN when the op does not measure it), *total the sum. */
+ * value (NAN when the op does not measure it or the term does not apply),
+ * *total the sum. */
 int loss_run(const struct loss_term *const *terms, int nterms, int stage, struct loss_eval *e,
 	     double *values, double *total);
 

@@ -39,6 +39,11 @@ void sgs_trainer_defaults(struct sgs_trainer_opts *o)
 	o->coprune_mult = SGS_COPRUNE_MULT;
 	o->coprune_dist = o->unpool = 0.0f;
 	o->unpool_knn = SGS_UNPOOL_KNN;
+	o->refine_poses = 0;
+	o->pose_lr = SGS_POSE_LR;
+	o->pose_from = 0;
+	o->pseudo_weight = SGS_PSEUDO_WEIGHT; /* used once pseudo views are attached */
+	o->pseudo_every = SGS_PSEUDO_EVERY;
 }
 
 int sgs_trainer_uses_prior(const struct sgs_trainer_opts *o)

@@ -103,7 +103,7 @@ static int upload_prior(struct sgs_trainer *t, struct train_view *tv, const stru
 	return rc ? sgs_error_prefix("depth prior of view %s", v->name) : 0;
 }
 
-static int upload_view(struct sgs_trainer *t, struct train_view *tv, const struct sgs_view *v)
+int trainer_upload_view(struct sgs_trainer *t, struct train_view *tv, const struct sgs_view *v)
 {
 	const struct sgs_image *im = &v->image;
 	size_t np = (size_t)tv->w * tv->h;
@@ -129,7 +129,7 @@ static int upload_view(struct sgs_trainer *t, struct train_view *tv, const struc
 		tv->rgb = rgb;
 	else
 		free(rgb);
-	return sgs_trainer_uses_prior(&t->o) && v->depth_prior ? upload_prior(t, tv, v) : 0;
+	return 0;
 }
 
 int trainer_check_reg(const struct sgs_trainer_opts *o, char *why, size_t n)
@@ -167,6 +167,14 @@ int trainer_check_reg(const struct sgs_trainer_opts *o, char *why, size_t n)
 		return BAD("unpooling threshold %g: not a finite number >= 0", o->unpool);
 	if (o->unpool > 0.0f && (o->unpool_knn < 1 || o->unpool_knn > SGS_KNN_MAX))
 		return BAD("%u unpooling neighbours (1 to %d)", o->unpool_knn, SGS_KNN_MAX);
+	if ((o->refine_poses != 0 && o->refine_poses != 1) ||
+	    (o->refine_poses && !(o->pose_lr > 0.0f && o->pose_lr <= 1.0f)))
+		return BAD("pose refinement %d at rate %g: not a rate in (0, 1]", o->refine_poses,
+			   o->pose_lr);
+	if (!(o->pseudo_weight >= 0.0f && o->pseudo_weight < 1e30f) ||
+	    (o->pseudo_weight > 0.0f && o->pseudo_every < 1))
+		return BAD("pseudo views weighted %g every %u iterations", o->pseudo_weight,
+			   o->pseudo_every);
 	return 0;
 #undef BAD
 }
@@ -195,6 +203,9 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const str
 	if (sgs_scene_radius(s, &t->extent) != 0)
 		return -1;
 	sgs_schedule_for(&t->o, sgs_scene_count(s, SGS_SPLIT_TRAIN), &t->sched);
+	/* pseudo views count once attached (sgs_trainer_set_pseudo) */
+	t->pseudo_weight = t->o.pseudo_weight;
+	t->o.pseudo_weight = 0.0f;
 	t->white_bg = s->background[0] == 1 && s->background[1] == 1 && s->background[2] == 1;
 	t->fingerprint = trainer_fingerprint(s);
 	t->ntrain = sgs_scene_count(s, SGS_SPLIT_TRAIN);
@@ -211,7 +222,8 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const str
 		sgs_cam_from_camera(&v->cam, &tv->cam);
 		tv->w = (int)v->cam.w;
 		tv->h = (int)v->cam.h;
-		if (upload_view(t, tv, v) != 0)
+		if (trainer_upload_view(t, tv, v) != 0 ||
+		    (sgs_trainer_uses_prior(&t->o) && v->depth_prior && upload_prior(t, tv, v) != 0))
 			return -1;
 		if ((size_t)tv->w * tv->h > maxpix)
 			maxpix = (size_t)tv->w * tv->h;
@@ -225,19 +237,39 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const str
 	if (!priors)
 		t->o.depth_weight = t->o.depth_patch_weight = t->o.depth_relative_weight =
 			t->o.depth_rank_weight = t->o.depth_continuity_weight = 0.0f;
-	const int depth_terms = priors || t->o.depth_smooth_weight > 0.0f;
 	t->nterms = loss_terms(&t->o, t->terms);
+	if (trainer_scratch(t, maxpix) != 0)
+		return -1;
+	if (t->o.refine_poses && trainer_poses_init(t) != 0)
+		return -1;
+	return 0;
+}
+
+int trainer_scratch(struct sgs_trainer *t, size_t maxpix)
+{
+	const struct sgs_backend *be = t->be;
+	if (maxpix <= t->maxpix)
+		return 0;
+	sgs_render_out_free(be, &t->out);
+	be->free(t->dimg);
+	be->free(t->ddepth);
+	be->free(t->gt_scratch);
+	free(t->host_scratch);
+	t->dimg = t->ddepth = t->gt_scratch = t->host_scratch = NULL;
+	t->maxpix = 0;
 	/* One set of output buffers fits every view: the kernels only touch
 	 * the first w*h entries. */
 	if (sgs_render_out_alloc(be, &t->out, (int)maxpix, 1, 0) != 0 ||
 	    !(t->dimg = be->alloc(3 * maxpix * sizeof(float))) ||
 	    !(t->gt_scratch = be->alloc(3 * maxpix * sizeof(float))))
 		return -1;
-	if (depth_terms && (!(t->out.depth = be->alloc(maxpix * sizeof(float))) ||
-			    !(t->ddepth = be->alloc(maxpix * sizeof(float)))))
+	if ((sgs_trainer_uses_prior(&t->o) || t->o.depth_smooth_weight > 0.0f) &&
+	    (!(t->out.depth = be->alloc(maxpix * sizeof(float))) ||
+	     !(t->ddepth = be->alloc(maxpix * sizeof(float)))))
 		return -1;
 	if (!(t->host_scratch = malloc(3 * maxpix * sizeof(float))))
 		return sgs_error_set("out of memory");
+	t->maxpix = maxpix;
 	return trainer_coreg_setup(t, maxpix);
 }
 
@@ -326,6 +358,8 @@ void sgs_trainer_free(struct sgs_trainer *t)
 			be->free(t->views[i].prior);
 			be->free(t->views[i].conf);
 		}
+		for (uint32_t i = 0; t->pseudo && i < t->npseudo; i++)
+			be->free(t->pseudo[i].gt);
 		sgs_render_out_free(be, &t->out);
 		be->free(t->dimg);
 		be->free(t->ddepth);
@@ -336,7 +370,13 @@ void sgs_trainer_free(struct sgs_trainer *t)
 		free(t->views[i].alpha);
 		free(t->views[i].rgb);
 	}
+	for (uint32_t i = 0; t->pseudo && i < t->npseudo; i++) {
+		free(t->pseudo[i].alpha);
+		free(t->pseudo[i].rgb);
+	}
 	free(t->views);
+	free(t->pseudo);
+	free(t->poses);
 	free(t->stack);
 	free(t->host_scratch);
 	free(t);

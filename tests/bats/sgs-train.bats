@@ -438,3 +438,92 @@ setup_file() {
 		-o m.ply "$FIX/scene.sgs"
 	assert_success
 }
+
+# A pseudo scene: 6 frames between the train views rendered from a short run.
+pseudo_scene() {
+	sgs-train -b cpu -I random -N 800 -n 40 -o pm.ply "$FIX/scene.sgs"
+	sgs-render -b cpu -p between -N 6 "$FIX/scene.sgs" pm.ply > p.sgs
+}
+
+@test "--pseudo trains every 4th iteration on a pseudo view: a pseudo column; weight 0 is as without" {
+	pseudo_scene
+	run sh -c "sgs-train -v -b cpu -I random -N 500 -n 12 --pseudo p.sgs -l log.tsv -o a.ply \
+		'$FIX/scene.sgs' 2>&1 | grep 'pseudo views'"
+	assert_output 'sgs-train: pseudo views: 6 from p.sgs, weight 0.1, every 4 iterations'
+	run head -n 1 log.tsv
+	assert_output "$(printf 'iteration\tview\trgb\tpseudo\tl1\tssim\tloss\tpsnr\tgaussians\tseconds')"
+	# rgb empty and pseudo = loss on the pseudo rows (a pseudo view index), the reverse elsewhere
+	run sh -c "awk -F'\t' 'NR > 1 { p = \$1 % 4 == 0; if (NF != 10 || p != (\$3 == \"\") || p == (\$4 == \"\") ||
+		(p && (\$4 != \$7 || \$2 > 5)) || (!p && \$3 != \$7)) bad++ } END { print NR - 1, bad + 0 }' log.tsv"
+	assert_output '12 0'
+	sgs-train -b cpu -I random -N 500 -n 12 --pseudo p.sgs --pseudo-weight 0 -o b.ply "$FIX/scene.sgs"
+	sgs-train -b cpu -I random -N 500 -n 12 -o c.ply "$FIX/scene.sgs"
+	run cmp b.ply c.ply
+	assert_success
+	run cmp -s a.ply c.ply
+	assert_failure
+}
+
+@test "--pseudo resumes to the bytes of an uninterrupted run, and only with its pseudo scene" {
+	pseudo_scene
+	sgs-train -b cpu -I random -N 500 -n 30 --pseudo p.sgs --pseudo-every 3 -o a.ply "$FIX/scene.sgs"
+	SGS_TEST_INJECT_NAN_AT=25 run sgs-train -b cpu -I random -N 500 -n 30 --pseudo p.sgs \
+		--pseudo-every 3 -c 20 -o b.ply "$FIX/scene.sgs"
+	assert_failure 1
+	run sgs-train -b cpu --resume b.ply.ckpt -o b.ply "$FIX/scene.sgs"
+	assert_failure 1
+	assert_output 'sgs-train: b.ply.ckpt: the checkpoint was made with pseudo views (--pseudo)'
+	run sgs-train -b cpu --resume b.ply.ckpt --pseudo "$FIX/scene.sgs" -o b.ply "$FIX/scene.sgs"
+	assert_failure 1
+	assert_output --partial 'the checkpoint was made with other pseudo views'
+	run sgs-train -b cpu --resume b.ply.ckpt --pseudo p.sgs -o b.ply "$FIX/scene.sgs"
+	assert_success
+	run cmp a.ply b.ply
+	assert_success
+}
+
+@test "--pseudo errors name the file; its options without it are usage errors" {
+	echo junk > junk.sgs
+	run sgs-train -b cpu -I random -N 300 -n 3 --pseudo junk.sgs -o m.ply "$FIX/scene.sgs"
+	assert_failure 1
+	assert_output --partial 'sgs-train: junk.sgs: '
+	assert_no_output_file m.ply
+	for bad in "--pseudo-weight 0.5" "--pseudo-every 2" "--pseudo p.sgs --pseudo-weight -1" \
+		"--pseudo p.sgs --pseudo-every 0" "--pose-lr 0.01" "--pose-from 5" \
+		"--refine-poses --pose-lr 0" "--refine-poses --pose-lr 2" "-P out.sgs"; do
+		# shellcheck disable=SC2086
+		run sgs-train -b cpu $bad -o m.ply "$FIX/scene.sgs"
+		assert_failure 2
+		assert_line --index 1 --partial 'usage: sgs-train'
+	done
+	run sh -c "sgs-train -b cpu --pseudo - < '$FIX/scene.sgs' > m.ply"
+	assert_failure 2
+	assert_output --partial 'cannot both come from stdin'
+	run sh -c "sgs-train -b cpu --refine-poses -P - '$FIX/scene.sgs' > m.ply"
+	assert_failure 2
+	assert_output --partial '-P -: the model goes to standard output'
+}
+
+@test "--refine-poses -P writes the scene with the refined train poses; resume keeps them" {
+	run sgs-train -v -b cpu -I random -N 800 -n 40 --refine-poses --pose-lr 1e-3 -P r.sgs \
+		-o a.ply "$FIX/scene.sgs"
+	assert_success
+	assert_line 'sgs-train: pose refinement: train views but the first, after iteration 0 at rate 0.001'
+	# the same scene but for the poses: sgs-init -i's summary (no poses) differs only in the name
+	run sh -c "sgs-init -i '$FIX/scene.sgs' | sed 1d > a.txt && sgs-init -i r.sgs | sed 1d > b.txt &&
+		diff a.txt b.txt && cmp -l '$FIX/scene.sgs' r.sgs | wc -l"
+	assert_success
+	[ "$output" -gt 100 ]
+	SGS_TEST_INJECT_NAN_AT=30 run sgs-train -b cpu -I random -N 800 -n 40 --refine-poses \
+		--pose-lr 1e-3 -c 25 -P s.sgs -o b.ply "$FIX/scene.sgs"
+	assert_failure 1
+	assert_no_output_file s.sgs
+	run sgs-train -b cpu --resume b.ply.ckpt -P s.sgs -o b.ply "$FIX/scene.sgs"
+	assert_success
+	run sh -c "cmp a.ply b.ply && cmp r.sgs s.sgs"
+	assert_success
+	run sgs-train -b cpu -I random -N 300 -n 10 -c 5 -o c.ply "$FIX/scene.sgs"
+	run sgs-train -b cpu --resume c.ply.ckpt -n 12 -P t.sgs -o c.ply "$FIX/scene.sgs"
+	assert_failure 2
+	assert_output --partial '-P: c.ply.ckpt was made without --refine-poses'
+}
