@@ -28,7 +28,7 @@ struct train_args {
 	int recipe_given; /* an option that a checkpoint fixes was given */
 	int no_depth;     /* --no-depth: every term against the prior off */
 	int iterations_given;
-	int preset_sparse;  /* --preset sparse */
+	int preset;         /* --preset (PRESET_*), SGS_PRESET's default */
 	int dropout_given, smooth_given; /* what the preset must not override */
 	struct sgs_trainer_opts o;
 };
@@ -38,6 +38,20 @@ struct train_args {
  * smoothness, each unless given on its own. */
 #define PRESET_SPARSE_DROPOUT 0.2f
 #define PRESET_SPARSE_SMOOTH 0.1f
+/* --preset auto picks sparse up to this many train views (the sparse-view
+ * papers' range: 3 to 9). */
+#define PRESET_AUTO_MAX_VIEWS 9u
+enum { PRESET_AUTO, PRESET_SPARSE, PRESET_NONE };
+static const char *const preset_names[] = {"auto", "sparse", "none"};
+
+/* A preset's name as PRESET_*, -1 when unknown. */
+static int preset_parse(const char *name)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(name, preset_names[i]) == 0)
+			return i;
+	return -1;
+}
 
 static const char synopsis[] =
 	"usage: sgs-train [-v] [-b backend] [-c every] [-I auto|seeds|random|depth] [-l log]\n"
@@ -50,7 +64,7 @@ static const char synopsis[] =
 	"                 [--random-bg] [--reset every|never] [--resume file] [--sh degree]\n"
 	"                 [--dropout rate] [--opacity-decay f] [--prune-floaters s[:k[:m[:c]]]]\n"
 	"                 [--scale-max f] [--scale-max-weight w] [--scale-ratio r]\n"
-	"                 [--scale-ratio-weight w] [--preset sparse|none] [--coreg]\n"
+	"                 [--scale-ratio-weight w] [--preset auto|sparse|none] [--coreg]\n"
 	"                 [--coreg-start it] [--coreg-weight w]\n"
 	"                 [--coprune every[:m[:d]]|never] [--unpool t[:k[:until]]] [-P file]\n"
 	"                 [--refine-poses] [--pose-lr lr] [--pose-from n] [--pseudo scene]\n"
@@ -109,7 +123,8 @@ static void help(void)
 	       "  --scale-max f           scene radius (default 0.1); default weight 0\n"
 	       "  --preset p          sparse: --dropout 0.2 --depth-smooth-weight 0.1\n"
 	       "                      unless given (the best measured combination for\n"
-	       "                      few views); none (default): neither\n"
+	       "                      few views); none: neither; auto (default, or\n"
+	       "                      $SGS_PRESET): sparse up to 9 train views\n"
 	       "  --coreg             CoR-GS: two fields, pseudo-view co-regularisation and\n"
 	       "                      co-pruning (the model written is the first field)\n"
 	       "  --coreg-weight w    weight of the pseudo-view term (default 1)\n"
@@ -396,6 +411,11 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 	};
 	long v;
 	int ch, coreg_opts = 0;
+	const char *preset_env = getenv("SGS_PRESET");
+	if (preset_env && *preset_env && (a->preset = preset_parse(preset_env)) < 0) {
+		sgs_warnx("SGS_PRESET: unknown preset '%s' (expected auto, sparse or none)", preset_env);
+		usage();
+	}
 	while ((ch = sgs_cli_getopt(argc, argv, "b:c:hI:l:n:N:o:P:S:v", longopts)) != -1) {
 		switch (ch) {
 		case 'b': a->backend = optarg; break;
@@ -482,11 +502,11 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 			a->smooth_given |= ch == OPT_DEPTH_SMOOTH_W;
 			break;
 		case OPT_PRESET:
-			if (strcmp(optarg, "sparse") != 0 && strcmp(optarg, "none") != 0) {
-				sgs_warnx("--preset: unknown preset '%s' (expected sparse or none)", optarg);
+			if ((a->preset = preset_parse(optarg)) < 0) {
+				sgs_warnx("--preset: unknown preset '%s' (expected auto, sparse or none)",
+					  optarg);
 				usage();
 			}
-			a->preset_sparse = strcmp(optarg, "sparse") == 0;
 			a->recipe_given = 1;
 			break;
 		case OPT_DEPTH_PATCH_SIZE:
@@ -569,10 +589,6 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		sgs_warnx("-P: without --refine-poses the poses are the scene's");
 		usage();
 	}
-	if (a->preset_sparse && !a->dropout_given)
-		a->o.dropout = PRESET_SPARSE_DROPOUT;
-	if (a->preset_sparse && !a->smooth_given)
-		a->o.depth_smooth_weight = PRESET_SPARSE_SMOOTH;
 	if (a->no_depth) /* whatever order the options came in */
 		a->o.depth_weight = a->o.depth_patch_weight = a->o.depth_relative_weight =
 			a->o.depth_rank_weight = a->o.depth_continuity_weight = 0.0f;
@@ -975,6 +991,26 @@ static void warn_opaque_random_bg(const struct sgs_scene *scene, const char *pat
 
 /* A new trainer, or one resumed from --resume's checkpoint; its pseudo
  * views. */
+/* --preset: auto resolved by the scene's train views (said on stderr, as
+ * it changes the recipe unasked), then the preset's options unless given
+ * themselves.  A resumed run's recipe is the checkpoint's. */
+static void apply_preset(struct train_args *a, const struct sgs_scene *scene)
+{
+	if (a->resume)
+		return;
+	uint32_t ntrain = sgs_scene_count(scene, SGS_SPLIT_TRAIN);
+	if (a->preset == PRESET_AUTO) {
+		a->preset = ntrain <= PRESET_AUTO_MAX_VIEWS ? PRESET_SPARSE : PRESET_NONE;
+		if (a->preset == PRESET_SPARSE)
+			fprintf(stderr, "%s: %u train views: --preset sparse (--preset none: without)\n",
+				sgs_cli_name(), ntrain);
+	}
+	if (a->preset == PRESET_SPARSE && !a->dropout_given)
+		a->o.dropout = PRESET_SPARSE_DROPOUT;
+	if (a->preset == PRESET_SPARSE && !a->smooth_given)
+		a->o.depth_smooth_weight = PRESET_SPARSE_SMOOTH;
+}
+
 static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *scene,
 			 const struct sgs_scene *pseudo, const struct train_args *a,
 			 struct sgs_trainer **t)
@@ -1055,6 +1091,7 @@ int main(int argc, char **argv)
 		sgs_cli_fail("%s", a.pseudo_path);
 		goto done;
 	}
+	apply_preset(&a, &scene);
 	if (start_trainer(be, &scene, a.pseudo_path ? &pseudo : NULL, &a, &t) != 0)
 		goto done;
 	if (a.logpath && open_log(t, &a, &log) != 0)

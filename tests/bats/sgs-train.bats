@@ -381,8 +381,46 @@ setup_file() {
 	assert_output 'sgs-train: regularisers: dropout rising to 0.05'
 	run sgs-train -b cpu --preset dense -o m.ply "$FIX/scene.sgs"
 	assert_failure 2
-	assert_line --index 0 "sgs-train: --preset: unknown preset 'dense' (expected sparse or none)"
+	assert_line --index 0 "sgs-train: --preset: unknown preset 'dense' (expected auto, sparse or none)"
 	assert_line --index 1 --partial 'usage: sgs-train'
+}
+
+@test "--preset auto (the default): sparse up to 9 train views, said on stderr; none above; SGS_PRESET" {
+	ntrain=$(sgs-init -i "$FIX/scene.sgs" | awk '$1 == "views" { print substr($3, 2) }')
+	run env -u SGS_PRESET sgs-train -b cpu -I random -N 200 -n 2 -o a.ply "$FIX/scene.sgs"
+	assert_success
+	assert_output "sgs-train: $ntrain train views: --preset sparse (--preset none: without)"
+	sgs-train -b cpu -I random -N 200 -n 2 --preset sparse -o b.ply "$FIX/scene.sgs" 2>/dev/null
+	run cmp a.ply b.ply
+	assert_success
+	# SGS_PRESET=none (the suites' setting) and --preset none train as before
+	run sgs-train -b cpu -I random -N 200 -n 2 -o c.ply "$FIX/scene.sgs"
+	assert_success
+	assert_output ''
+	run env -u SGS_PRESET sgs-train -b cpu -I random -N 200 -n 2 --preset none -o d.ply "$FIX/scene.sgs"
+	assert_output ''
+	run sh -c "cmp c.ply d.ply && ! cmp -s a.ply c.ply"
+	assert_success
+	run env SGS_PRESET=auto sgs-train -v -b cpu -I random -N 200 -n 2 -o e.ply "$FIX/scene.sgs"
+	assert_line --index 0 --partial 'train views: --preset sparse'
+	assert_line 'sgs-train: regularisers: dropout rising to 0.2'
+	# 10 train views: auto is none, and says nothing
+	sgs-init -f synthetic -W 48 -H 36 -N 12 -o s12.sgs
+	run env -u SGS_PRESET sgs-train -b cpu -I random -N 200 -n 2 -o f.ply s12.sgs
+	assert_success
+	assert_output ''
+	run env SGS_PRESET=dense sgs-train -b cpu -o g.ply "$FIX/scene.sgs"
+	assert_failure 2
+	assert_line --index 0 "sgs-train: SGS_PRESET: unknown preset 'dense' (expected auto, sparse or none)"
+	# a resumed run keeps its checkpoint's recipe, whatever SGS_PRESET says
+	sgs-train -b cpu -I random -N 200 -n 4 -o h.ply "$FIX/scene.sgs"
+	SGS_TEST_INJECT_NAN_AT=3 run sgs-train -b cpu -I random -N 200 -n 4 -c 2 -o i.ply "$FIX/scene.sgs"
+	assert_failure 1
+	run env SGS_PRESET=sparse sgs-train -b cpu --resume i.ply.ckpt -o i.ply "$FIX/scene.sgs"
+	assert_success
+	assert_output ''
+	run cmp h.ply i.ply
+	assert_success
 }
 
 @test "--coreg and --unpool: -v names them, co-pruning and unpooling passes, a coreg log column" {

@@ -21,6 +21,9 @@
 #           two that helped fern alone; what sgs-train --preset sparse
 #           turns on); combo+floaters adds
 #           --prune-floaters 3 (which helped DTU alone)
+# Every configuration names its options: sgs-train's automatic preset is
+# off here (SGS_PRESET=none), so mvs-depth is the recipe without it and
+# combo is what a newcomer's defaults give on these scenes.
 # Resumable: every stage writes its output under a temporary name and
 # renames it, finished stages are skipped, and training checkpoints every
 # 250 iterations and resumes from there, so a stopped run loses at most a
@@ -35,6 +38,7 @@
 #   SGS_BIN (bin)                   where the tools are
 set -eu
 cd "$(dirname "$0")/../.."
+export SGS_PRESET=none
 data=${SGS_DATA:-../shared/data}
 out=${SGS_BENCH_OUT:-bench-out/quality}
 scenes=${SGS_BENCH_SCENES:-fern lego dtu}
@@ -127,12 +131,16 @@ done
 
 # One line per configuration and scene: the log's last line gives
 # iterations, Gaussians and seconds (resumed runs included); the
-# evaluation's mean line the scores.
+# evaluation's mean line the scores.  Every configuration measured so
+# far is listed, not only this run's.
+configs=$(for d in "$out"/*/*/eval.tsv; do [ -s "$d" ] && basename "$(dirname "$(dirname "$d")")"; done |
+	sort -u)
+scenes_done() { for s in fern lego dtu; do [ -s "$out/$1/$s/eval.tsv" ] && echo "$s"; done; }
 {
 	printf '# %s, %s\n' "$machine" "$(date -u +%Y-%m-%dT%H:%MZ)"
 	printf 'config\tscene\titerations\tseconds\tgaussians\ttest_psnr\ttest_ssim\n'
 	for c in $configs; do
-		for s in $scenes; do
+		for s in $(scenes_done "$c"); do
 			d=$out/$c/$s
 			last=$(tail -n 1 "$d/train.tsv")
 			col() { head -n 1 "$d/train.tsv" | tr '\t' '\n' | grep -nx "$1" | cut -d: -f1; }
