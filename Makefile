@@ -118,7 +118,7 @@ $(BIN)/%: $(B)/cmd/%.o $(LIBS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
 $(B)/libcommon/sgs_text.o: FILE_CFLAGS = $(GD_CFLAGS)
-$(BIN)/sgs-eval: LDLIBS += $(GD_LIBS)
+$(BIN)/sgs-eval $(B)/tests/test_compare: LDLIBS += $(GD_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(TESTLIB) $(LIBS)
 	@mkdir -p $(@D)

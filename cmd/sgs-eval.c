@@ -139,7 +139,15 @@ static int load_render(const struct eval_opts *o, const struct sgs_scene *gt,
 	return rc;
 }
 
-/* sgs_png_write leaves no partial file; the path stays inside dir. */
+/* Write img to path and free it; sgs_png_write leaves no partial file. */
+static int save_png(const char *path, struct sgs_image *img)
+{
+	int rc = sgs_png_write(path, img) != 0 ? (sgs_cli_fail(NULL), -1) : 0;
+	sgs_image_free(img);
+	return rc;
+}
+
+/* The path stays inside dir (sgs_stem_path). */
 static int write_error_map(const char *dir, const char *name, const float *a, const float *b,
 			   uint32_t w, uint32_t h)
 {
@@ -150,13 +158,8 @@ static int write_error_map(const char *dir, const char *name, const float *a, co
 		sgs_cli_fail("%s", dir);
 	else if (sgs_error_map(a, b, w, h, 3, &img) != 0)
 		sgs_cli_fail("%s", path);
-	else {
-		if (sgs_png_write(path, &img) != 0)
-			sgs_cli_fail(NULL);
-		else
-			rc = 0;
-		sgs_image_free(&img);
-	}
+	else
+		rc = save_png(path, &img);
 	free(path);
 	return rc;
 }
@@ -237,16 +240,14 @@ static int write_comparison(const struct eval_opts *o, const struct sgs_view *v,
 		 r->masked ? "  (masked)" : "");
 	if (!path)
 		sgs_cli_fail("%s", o->cmpdir);
-	else if ((depth && !conf) || sgs_rgbf_to_image(b, w, h, &gt) != 0 ||
+	else if ((depth && !conf && sgs_error_set("out of memory")) || sgs_rgbf_to_image(b, w, h, &gt) != 0 ||
 		 sgs_rgbf_to_image(a, w, h, &rd) != 0 || sgs_error_map(a, b, w, h, 3, &err) != 0 ||
 		 (depth && sgs_depth_colorize(depth, conf, w, h, 0.0f, &dp) != 0) ||
 		 sgs_compare_image(&gt, &rd, &err, depth ? &dp : NULL, caption, &cmp) != 0 ||
 		 sgs_thumbnail(&cmp, &r->thumb) != 0)
-		sgs_cli_fail(conf || !depth ? "%s" : "%s: out of memory", path);
-	else if (sgs_png_write(path, &cmp) != 0)
-		sgs_cli_fail(NULL);
+		sgs_cli_fail("%s", path);
 	else
-		rc = 0;
+		rc = save_png(path, &cmp);
 	sgs_image_free(&gt);
 	sgs_image_free(&rd);
 	sgs_image_free(&err);
@@ -592,13 +593,8 @@ static int write_index(const char *dir, const struct view_result *r, uint32_t n)
 		}
 		if (sgs_contact_sheet(thumbs, labels, n, &sheet) != 0)
 			sgs_cli_fail("%s", path);
-		else {
-			if (sgs_png_write(path, &sheet) != 0)
-				sgs_cli_fail(NULL);
-			else
-				rc = 0;
-			sgs_image_free(&sheet);
-		}
+		else
+			rc = save_png(path, &sheet);
 	}
 	free(thumbs);
 	free(text);
