@@ -19,6 +19,10 @@ LDFLAGS ?=
 # stay equal bit for bit whichever compiler builds them.
 SGS_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fopenmp -fno-math-errno -ffp-contract=off -Ilibcommon -Ikernels -Itrain -Imvs $(shell pkg-config --cflags libpng libtiff-4 libcjson libzip 2>/dev/null)
 LDLIBS  = -lpng -ltiff -ljpeg -lcjson -lzip -lz -lm -fopenmp
+# libgd's built-in bitmap fonts write the labels of sgs-eval -g's pictures
+# (libcommon/sgs_text.c); sgs-eval alone links it.
+GD_CFLAGS = $(shell pkg-config --cflags gdlib 2>/dev/null)
+GD_LIBS   = $(shell pkg-config --libs gdlib 2>/dev/null || echo -lgd)
 
 ifeq ($(WITH_CUDA),auto)
   ifneq ($(NVCC),)
@@ -112,6 +116,9 @@ $(B)/libsgsmvs.a: $(MVS_OBJ)
 $(BIN)/%: $(B)/cmd/%.o $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+
+$(B)/libcommon/sgs_text.o: FILE_CFLAGS = $(GD_CFLAGS)
+$(BIN)/sgs-eval $(B)/tests/test_compare: LDLIBS += $(GD_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(TESTLIB) $(LIBS)
 	@mkdir -p $(@D)

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "sgs_cli.h"
+#include "sgs_colormap.h"
+#include "sgs_compare.h"
 #include "sgs_depth_files.h"
 #include "sgs_image.h"
 #include "sgs_metrics.h"
@@ -26,6 +28,7 @@ struct eval_opts {
 	int use_mask;
 	int prior;              /* --prior: score the depth priors */
 	const char *errdir;     /* -e */
+	const char *cmpdir;     /* -g */
 	const char *depthdir;   /* -D */
 	const char *renders;    /* folder, or NULL for a scene stream on stdin */
 	const char *scene_path;
@@ -38,11 +41,12 @@ struct view_result {
 	int masked;
 	int has_depth;
 	double absrel, rmse;
+	struct sgs_image thumb; /* -g: the comparison, shrunk for the index */
 };
 
 static const char synopsis[] =
-	"usage: sgs-eval [-j] [-D dir] [-e dir] [-m mask|nomask] [-s train|test|all] [--ssim-crop]\n"
-	"                scene [renders]\n"
+	"usage: sgs-eval [-j] [-D dir] [-e dir] [-g dir] [-m mask|nomask] [-s train|test|all]\n"
+	"                [--ssim-crop] scene [renders]\n"
 	"       sgs-eval --prior [-j] [-s train|test|all] scene\n";
 
 static void help(void)
@@ -55,6 +59,8 @@ static void help(void)
 	       "  -s split       views to evaluate: train, test (default) or all\n"
 	       "  -j             print JSON instead of TSV\n"
 	       "  -e dir         write <view>_error.png colour-mapped error images into dir\n"
+	       "  -g dir         write <view>_compare.png (ground truth | render | error |\n"
+	       "                 depth, with the scores) and index.png, all views, into dir\n"
 	       "  -D dir         depth maps <view>.tiff or <view>.depth.tiff (float32)\n"
 	       "                 for AbsRel and RMSE\n"
 	       "  -m mask        DTU rule where a view has a mask (default)\n"
@@ -133,7 +139,15 @@ static int load_render(const struct eval_opts *o, const struct sgs_scene *gt,
 	return rc;
 }
 
-/* sgs_png_write leaves no partial file; the path stays inside dir. */
+/* Write img to path and free it; sgs_png_write leaves no partial file. */
+static int save_png(const char *path, struct sgs_image *img)
+{
+	int rc = sgs_png_write(path, img) != 0 ? (sgs_cli_fail(NULL), -1) : 0;
+	sgs_image_free(img);
+	return rc;
+}
+
+/* The path stays inside dir (sgs_stem_path). */
 static int write_error_map(const char *dir, const char *name, const float *a, const float *b,
 			   uint32_t w, uint32_t h)
 {
@@ -144,56 +158,102 @@ static int write_error_map(const char *dir, const char *name, const float *a, co
 		sgs_cli_fail("%s", dir);
 	else if (sgs_error_map(a, b, w, h, 3, &img) != 0)
 		sgs_cli_fail("%s", path);
-	else {
-		if (sgs_png_write(path, &img) != 0)
-			sgs_cli_fail(NULL);
-		else
-			rc = 0;
-		sgs_image_free(&img);
-	}
+	else
+		rc = save_png(path, &img);
 	free(path);
 	return rc;
 }
 
-/* AbsRel / RMSE against <depthdir>/<view>.tiff, or the <view>.depth.tiff
- * that sgs-render -d writes, when the view has ground truth. */
-static int eval_depth(const struct eval_opts *o, const struct sgs_view *v, struct view_result *r)
+/* The folder a view's depth map is read from: -D's, else with -g the
+ * renders folder, where sgs-render -d puts it; NULL for none. */
+static const char *depth_dir(const struct eval_opts *o, const struct sgs_view *v)
 {
-	if (!o->depthdir || !v->depth_gt)
-		return 0;
-	char *path = sgs_stem_path(o->depthdir, v->name, ".tiff");
+	if (o->depthdir && (v->depth_gt || o->cmpdir))
+		return o->depthdir;
+	return o->cmpdir ? o->renders : NULL;
+}
+
+/* <dir>/<view>.tiff or the <view>.depth.tiff that sgs-render -d writes,
+ * first channel, into *depth; *depth stays NULL when neither exists. */
+static int load_depth(const char *dir, const struct sgs_view *v, float **depth)
+{
+	*depth = NULL;
+	char *path = sgs_stem_path(dir, v->name, ".tiff");
 	if (path && !is_file(path)) {
 		free(path);
-		path = sgs_stem_path(o->depthdir, v->name, ".depth.tiff");
+		path = sgs_stem_path(dir, v->name, ".depth.tiff");
 	}
-	if (!path) {
-		sgs_cli_fail("%s", o->depthdir);
-		return -1;
-	}
+	if (!path)
+		return sgs_cli_fail("%s", dir);
 	int rc = 0;
-	if (is_file(path)) {
-		uint32_t w, h, c;
-		float *d = NULL;
-		size_t n, count;
-		if (sgs_tiff_read_float(path, &w, &h, &c, &d) != 0) {
-			sgs_cli_fail(NULL);
-			rc = -1;
-		} else if (w != v->cam.w || h != v->cam.h) {
-			sgs_warnx("%s: depth map is %ux%u, view '%s' is %ux%u", path, w, h, v->name,
-				  v->cam.w, v->cam.h);
-			rc = -1;
-		} else {
-			n = (size_t)w * h;
-			/* first channel if the TIFF has several */
-			for (size_t i = 1; c > 1 && i < n; i++)
-				d[i] = d[i * c];
-			if (sgs_depth_metrics(d, v->depth_gt, n, &r->absrel, &r->rmse, &count) == 0)
-				r->has_depth = 1;
-			else
-				sgs_cli_fail("%s: depth metrics left out", path);
-		}
-		free(d);
+	uint32_t w, h, c;
+	float *d = NULL;
+	if (!is_file(path))
+		;
+	else if (sgs_tiff_read_float(path, &w, &h, &c, &d) != 0)
+		rc = sgs_cli_fail(NULL);
+	else if (w != v->cam.w || h != v->cam.h) {
+		sgs_warnx("%s: depth map is %ux%u, view '%s' is %ux%u", path, w, h, v->name,
+			  v->cam.w, v->cam.h);
+		rc = -1;
+	} else {
+		/* first channel if the TIFF has several */
+		for (size_t i = 1; c > 1 && i < (size_t)w * h; i++)
+			d[i] = d[i * c];
+		*depth = d;
+		d = NULL;
 	}
+	free(d);
+	free(path);
+	return rc;
+}
+
+/* AbsRel / RMSE of -D's depth map when the view has ground truth. */
+static void eval_depth(const struct eval_opts *o, const struct sgs_view *v, const float *d,
+		       struct view_result *r)
+{
+	size_t count;
+	if (!o->depthdir || !v->depth_gt || !d)
+		return;
+	if (sgs_depth_metrics(d, v->depth_gt, (size_t)v->cam.w * v->cam.h, &r->absrel, &r->rmse,
+			      &count) == 0)
+		r->has_depth = 1;
+	else
+		sgs_cli_fail("%s: view '%s': depth metrics left out", o->depthdir, v->name);
+}
+
+/* -g: the view's comparison image, written, and its thumbnail kept for
+ * the index.  a is the render, b the ground truth, as the metrics saw
+ * them; depth may be NULL. */
+static int write_comparison(const struct eval_opts *o, const struct sgs_view *v, const float *a,
+			    const float *b, const float *depth, struct view_result *r)
+{
+	uint32_t w = v->cam.w, h = v->cam.h;
+	size_t n = (size_t)w * h;
+	struct sgs_image gt = {0}, rd = {0}, err = {0}, dp = {0}, cmp = {0};
+	float *conf = depth ? malloc(n * sizeof *conf) : NULL;
+	char caption[SGS_NAME_MAX + 80], *path = sgs_stem_path(o->cmpdir, v->name, "_compare.png");
+	int rc = -1;
+	for (size_t i = 0; conf && i < n; i++)
+		conf[i] = 1.0f; /* every pixel with a positive depth is shown */
+	snprintf(caption, sizeof caption, "%s  PSNR %.2f dB  SSIM %.4f%s", v->name, r->psnr, r->ssim,
+		 r->masked ? "  (masked)" : "");
+	if (!path)
+		sgs_cli_fail("%s", o->cmpdir);
+	else if ((depth && !conf && sgs_error_set("out of memory")) || sgs_rgbf_to_image(b, w, h, &gt) != 0 ||
+		 sgs_rgbf_to_image(a, w, h, &rd) != 0 || sgs_error_map(a, b, w, h, 3, &err) != 0 ||
+		 (depth && sgs_depth_colorize(depth, conf, w, h, 0.0f, &dp) != 0) ||
+		 sgs_compare_image(&gt, &rd, &err, depth ? &dp : NULL, caption, &cmp) != 0 ||
+		 sgs_thumbnail(&cmp, &r->thumb) != 0)
+		sgs_cli_fail("%s", path);
+	else
+		rc = save_png(path, &cmp);
+	sgs_image_free(&gt);
+	sgs_image_free(&rd);
+	sgs_image_free(&err);
+	sgs_image_free(&dp);
+	sgs_image_free(&cmp);
+	free(conf);
 	free(path);
 	return rc;
 }
@@ -202,7 +262,8 @@ static int eval_view(const struct eval_opts *o, const struct sgs_scene *gt,
 		     const struct sgs_scene *rs, const struct sgs_view *v, struct view_result *r)
 {
 	uint32_t w = v->cam.w, h = v->cam.h;
-	float *ref = NULL, *out = NULL, *cref = NULL, *cout = NULL;
+	float *ref = NULL, *out = NULL, *cref = NULL, *cout = NULL, *depth = NULL;
+	const char *ddir = depth_dir(o, v);
 	int rc = -1;
 	memset(r, 0, sizeof *r);
 	r->name = v->name;
@@ -245,12 +306,18 @@ static int eval_view(const struct eval_opts *o, const struct sgs_scene *gt,
 	if (o->errdir && write_error_map(o->errdir, v->name, cout ? cout : out,
 					 cref ? cref : ref, w, h) != 0)
 		goto done;
-	rc = eval_depth(o, v, r);
+	if (ddir && load_depth(ddir, v, &depth) != 0)
+		goto done;
+	eval_depth(o, v, depth, r);
+	if (o->cmpdir && write_comparison(o, v, cout ? cout : out, cref ? cref : ref, depth, r) != 0)
+		goto done;
+	rc = 0;
 done:
 	free(ref);
 	free(out);
 	free(cref);
 	free(cout);
+	free(depth);
 	return rc;
 }
 
@@ -507,6 +574,35 @@ static int evaluate_priors(const struct eval_opts *o, const struct sgs_scene *gt
 	return rc;
 }
 
+/* -g: dir/index.png, the views' comparisons as a contact sheet, each
+ * labelled with its name and PSNR. */
+static int write_index(const char *dir, const struct view_result *r, uint32_t n)
+{
+	struct sgs_image *thumbs = calloc(n, sizeof *thumbs), sheet;
+	char (*text)[SGS_NAME_MAX + 32] = calloc(n, sizeof *text);
+	const char **labels = calloc(n, sizeof *labels);
+	char *path = sgs_stem_path(dir, "index", ".png");
+	int rc = -1;
+	if (!thumbs || !text || !labels || !path)
+		sgs_cli_fail(path ? "out of memory" : "%s", dir);
+	else {
+		for (uint32_t i = 0; i < n; i++) {
+			thumbs[i] = r[i].thumb;
+			snprintf(text[i], sizeof text[i], "%s  %.2f dB", r[i].name, r[i].psnr);
+			labels[i] = text[i];
+		}
+		if (sgs_contact_sheet(thumbs, labels, n, &sheet) != 0)
+			sgs_cli_fail("%s", path);
+		else
+			rc = save_png(path, &sheet);
+	}
+	free(thumbs);
+	free(text);
+	free(labels);
+	free(path);
+	return rc;
+}
+
 static int evaluate(const struct eval_opts *o, const struct sgs_scene *gt,
 		    const struct sgs_scene *rs)
 {
@@ -536,6 +632,8 @@ static int evaluate(const struct eval_opts *o, const struct sgs_scene *gt,
 			sgs_warnx("%s: no usable depth map (<view>.tiff) for these views",
 				  o->depthdir);
 	}
+	if (rc == SGS_EXIT_OK && o->cmpdir && write_index(o->cmpdir, r, n) != 0)
+		rc = SGS_EXIT_FAIL;
 	/* Everything is computed before the first byte reaches stdout. */
 	if (rc == SGS_EXIT_OK) {
 		if (o->json ? print_json(o, r, n) != 0 : (print_tsv(o, r, n), 0))
@@ -545,6 +643,8 @@ static int evaluate(const struct eval_opts *o, const struct sgs_scene *gt,
 			rc = SGS_EXIT_FAIL;
 		}
 	}
+	for (uint32_t i = 0; i < n; i++)
+		sgs_image_free(&r[i].thumb);
 	free(r);
 	return rc;
 }
@@ -556,6 +656,7 @@ static void parse_args(int argc, char **argv, struct eval_opts *o)
 		{"split", required_argument, NULL, 's'},
 		{"json", no_argument, NULL, 'j'},
 		{"errors", required_argument, NULL, 'e'},
+		{"compare", required_argument, NULL, 'g'},
 		{"depth", required_argument, NULL, 'D'},
 		{"mask", required_argument, NULL, 'm'},
 		{"ssim-crop", no_argument, NULL, OPT_SSIM_CROP},
@@ -564,12 +665,13 @@ static void parse_args(int argc, char **argv, struct eval_opts *o)
 		{NULL, 0, NULL, 0},
 	};
 	int ch, split_given = 0;
-	while ((ch = sgs_cli_getopt(argc, argv, "D:e:hjm:s:", longopts)) != -1) {
+	while ((ch = sgs_cli_getopt(argc, argv, "D:e:g:hjm:s:", longopts)) != -1) {
 		switch (ch) {
 		case OPT_SSIM_CROP: o->ssim_mode = SGS_SSIM_SKIMAGE; break;
 		case OPT_PRIOR: o->prior = 1; break;
 		case 'D': o->depthdir = optarg; break;
 		case 'e': o->errdir = optarg; break;
+		case 'g': o->cmpdir = optarg; break;
 		case 'h': help(); exit(SGS_EXIT_OK);
 		case 'j': o->json = 1; break;
 		case 'm':
@@ -595,8 +697,9 @@ static void parse_args(int argc, char **argv, struct eval_opts *o)
 	o->scene_name = strcmp(o->scene_path, "-") == 0 ? "<stdin>" : o->scene_path;
 	if (o->prior) {
 		/* The priors are in the scene: nothing rendered is read. */
-		if (o->depthdir || o->errdir) {
-			sgs_warnx("--prior scores the scene alone; %s does not apply", o->depthdir ? "-D" : "-e");
+		if (o->depthdir || o->errdir || o->cmpdir) {
+			sgs_warnx("--prior scores the scene alone; %s does not apply",
+				  o->depthdir ? "-D" : o->errdir ? "-e" : "-g");
 			usage();
 		}
 		if (!split_given)
@@ -617,7 +720,7 @@ static int check_dirs(const struct eval_opts *o)
 	if ((o->renders && sgs_cli_check_dir(o->renders) != 0) ||
 	    (o->depthdir && sgs_cli_check_dir(o->depthdir) != 0))
 		return -1;
-	if (o->errdir && sgs_mkdir_p(o->errdir) != 0)
+	if ((o->errdir && sgs_mkdir_p(o->errdir) != 0) || (o->cmpdir && sgs_mkdir_p(o->cmpdir) != 0))
 		return sgs_cli_fail(NULL);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "sgs_campath.h"
 #include "sgs_cli.h"
 #include "sgs_kernels.h"
+#include "sgs_progress.h"
 #include "sgs_scene.h"
 #include "sgs_splat.h"
 
@@ -61,7 +62,8 @@ static void help(void)
 	       "  -W, -H        output size (intrinsics scaled); -r divides the size\n"
 	       "  -B r,g,b      background colour in [0,1] (default: the scene's)\n"
 	       "  -b backend    auto (default), cpu or cuda\n"
-	       "  -v            print milliseconds per frame and frames per second\n");
+	       "  -v            print milliseconds per frame and frames per second\n"
+	       "                (without -v a counter when stderr is a terminal)\n");
 }
 
 /* A usage error: its message is out, the synopsis follows. */
@@ -267,8 +269,12 @@ static int render_all(const struct sgs_backend *be, const struct sgs_splats *sp,
 	struct sgs_render_out out = {0};
 	struct host_frame hf = {0};
 	struct sgs_raster_opts ro = {.bg = {o->bg[0], o->bg[1], o->bg[2]}, .antialias = 0};
+	struct sgs_progress pr;
 	double total = 0;
 	int rc = -1, cur_w = 0, cur_h = 0;
+
+	/* -v prints a line per frame instead */
+	sgs_progress_start(&pr, "rendered", nframes, !o->verbose);
 
 	if (sgs_gaussians_alloc(be, &g, (uint32_t)sp->n, (int)sp->sh_degree) != 0)
 		return -1;
@@ -311,12 +317,15 @@ static int render_all(const struct sgs_backend *be, const struct sgs_splats *sp,
 		if ((o->outdir && write_files(o->outdir, fr, &hf, o) != 0) ||
 		    ((!o->outdir || o->scene_out) && add_to_stream(stream, fr, &hf) != 0))
 			goto done;
+		sgs_progress_step(&pr, k + 1, fr->name);
 	}
+	sgs_progress_end(&pr);
 	if (o->verbose && nframes > 0)
 		fprintf(stderr, "%s: %u frames on %s (%s), %.2f ms/frame, %.1f frames/s\n", sgs_cli_name(),
 			nframes, be->name, be->device_name, total / nframes, 1e3 * nframes / total);
 	rc = 0;
 done:
+	sgs_progress_clear(&pr); /* before the caller's error message */
 	free(hf.rgb);
 	free(hf.alpha);
 	free(hf.depth);

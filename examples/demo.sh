@@ -7,6 +7,8 @@
 #   train.tsv       the training log (sgs-train -l)
 #   renders/        the test views rendered from the model
 #   errors/         colour-mapped absolute error against the ground truth
+#   pictures/       ground truth | render | error | depth per test view, and
+#                   index.png, all of them on one sheet (sgs-eval -g)
 # SGS_DEMO_ITERATIONS and SGS_DEMO_BACKEND change the run.
 set -eu
 cd "$(dirname "$0")/.."
@@ -34,9 +36,9 @@ awk -F'\t' -v s=$((end - start)) '
 	END { split(last, f, "\t"); printf "trained %d iterations in %d s: %d Gaussians, last train view %.2f dB\n",
 		f[col["iteration"]], s, f[col["gaussians"]], f[col["psnr"]] }' "$out/train.tsv"
 
-bin/sgs-render -b "$backend" -s test -o "$out/renders" "$out/synthetic.sgs" "$out/model.ply"
+bin/sgs-render -b "$backend" -s test -d -o "$out/renders" "$out/synthetic.sgs" "$out/model.ply"
 # Every synthetic view has an object mask; -m nomask scores whole images
 # (the masked DTU rule would score the objects only).
 echo "test views (PSNR dB, SSIM):"
-bin/sgs-eval -m nomask -s test -e "$out/errors" "$out/synthetic.sgs" "$out/renders"
-echo "renders in $out/renders, error maps in $out/errors"
+bin/sgs-eval -m nomask -s test -e "$out/errors" -g "$out/pictures" "$out/synthetic.sgs" "$out/renders"
+echo "renders in $out/renders, error maps in $out/errors, pictures in $out/pictures (index.png)"

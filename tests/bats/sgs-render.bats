@@ -2,6 +2,7 @@
 # sgs-render: file outputs, the scene stream into sgs-eval, camera paths,
 # sizes, backgrounds, determinism and errors.
 
+bats_require_minimum_version 1.5.0
 load helper
 
 setup_file() {
@@ -169,4 +170,20 @@ open(sys.argv[2], "wb").write(b)' "$FIX/splat.ply" nan.ply
 	run sgs-render -b cpu -p between -N 3 --scene-out p.sgs one.sgs "$FIX/splat.ply"
 	assert_failure 1
 	assert_no_output_file p.sgs
+}
+
+@test "on a terminal a counter of the frames rendered; not with -v, nor off a terminal" {
+	command -v script >/dev/null || skip "script(1) absent"
+	run script -qec "sgs-render -b cpu -p orbit -N 4 -o tty '$FIX/scene.sgs' '$FIX/splat.ply'" /dev/null
+	assert_success
+	assert_output $'\rsgs-render: rendered 1/4 frame_0000\033[K\rsgs-render: rendered 2/4 frame_0001\033[K\rsgs-render: rendered 3/4 frame_0002\033[K\rsgs-render: rendered 4/4 frame_0003\033[K\r'
+	run sh -c 'ls tty | tr "\n" " "'
+	assert_output 'frame_0000.png frame_0001.png frame_0002.png frame_0003.png transforms.json '
+	run script -qec "sgs-render -v -b cpu -s test -o v '$FIX/scene.sgs' '$FIX/splat.ply'" /dev/null
+	assert_success
+	refute_output --partial 'rendered 1/1'
+	assert_output --partial 'sgs-render: view_000: 64x48'
+	run --separate-stderr sgs-render -b cpu -p orbit -N 4 -o plain "$FIX/scene.sgs" "$FIX/splat.ply"
+	assert_success
+	[ -z "$stderr" ]
 }
