@@ -1,5 +1,6 @@
 /* Comparison images and contact sheets (sgs-eval -g). */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sgs_compare.h"
@@ -51,41 +52,46 @@ static int is_rgb8(const struct sgs_image *p, uint32_t w, uint32_t h)
 	return p->c == 3 && p->bits == 8 && p->w == w && p->h == h;
 }
 
-/* The grey panel that stands where a view has no depth map. */
-static int no_depth_panel(struct sgs_image *out, uint32_t x, uint32_t w, uint32_t h)
+/* The grey panel that stands where a view has no such image: "no
+ * <title>". */
+static int missing_panel(struct sgs_image *out, uint32_t x, uint32_t w, uint32_t h,
+			 const char *title)
 {
-	static const char msg[] = "no depth";
-	uint32_t cw, ch;
-	enum sgs_font f = sgs_font_fit(w, sizeof msg - 1);
+	char msg[64];
+	uint32_t cw, ch, len = (uint32_t)snprintf(msg, sizeof msg, "no %s", title);
+	len = len < sizeof msg ? len : sizeof msg - 1;
+	enum sgs_font f = sgs_font_fit(w, len);
 	sgs_font_size(f, &cw, &ch);
 	fill(out, x, 0, w, h, sgs_compare_nodepth);
-	uint32_t tw = cw * (sizeof msg - 1);
+	uint32_t tw = cw * len;
 	return sgs_text_draw(out, x + (tw < w ? (w - tw) / 2 : 0), h > ch ? (h - ch) / 2 : 0, w, ch,
 			     f, msg, sgs_compare_fg);
 }
 
-int sgs_compare_image(const struct sgs_image *gt, const struct sgs_image *render,
-		      const struct sgs_image *error, const struct sgs_image *depth,
-		      const char *caption, struct sgs_image *out)
+int sgs_compare_panels(const struct sgs_image *const *panels, const char *const *titles,
+		       uint32_t n, const char *caption, struct sgs_image *out)
 {
-	const struct sgs_image *panels[SGS_COMPARE_PANELS] = {gt, render, error, depth};
-	uint32_t w = gt->w, h = gt->h, band = sgs_compare_band(w), cw, ch;
-	for (int k = 0; k < SGS_COMPARE_PANELS; k++)
+	const struct sgs_image *first = NULL;
+	for (uint32_t k = 0; k < n && !first; k++)
+		first = panels[k];
+	if (n == 0 || n > SGS_COMPARE_MAX_PANELS || !first)
+		return sgs_error_set("a comparison of %u panels, %s", n,
+				     first ? "too many" : "none with an image");
+	uint32_t w = first->w, h = first->h, band = sgs_compare_band(w), cw, ch;
+	for (uint32_t k = 0; k < n; k++)
 		if (panels[k] && !is_rgb8(panels[k], w, h))
-			return sgs_error_set("comparison panel %d is not an 8-bit RGB %ux%u image", k, w, h);
-	if (!render || !error)
-		return sgs_error_set("comparison without a render or an error map");
-	if (sgs_image_alloc(out, SGS_COMPARE_PANELS * w, h + band, 3, 8) != 0)
+			return sgs_error_set("comparison panel %u is not an 8-bit RGB %ux%u image", k, w, h);
+	if (sgs_image_alloc(out, n * w, h + band, 3, 8) != 0)
 		return -1;
 	enum sgs_font f = band_font(w);
 	sgs_font_size(f, &cw, &ch);
 	fill(out, 0, h, out->w, band, sgs_compare_bg);
 	int rc = 0;
-	for (uint32_t k = 0; k < SGS_COMPARE_PANELS && rc == 0; k++) {
+	for (uint32_t k = 0; k < n && rc == 0; k++) {
 		if (panels[k])
 			blit(out, panels[k], k * w, 0);
 		else
-			rc = no_depth_panel(out, k * w, w, h);
+			rc = missing_panel(out, k * w, w, h, titles[k]);
 		if (rc == 0)
 			rc = sgs_text_draw(out, k * w + SGS_COMPARE_HPAD, h + SGS_COMPARE_VPAD,
 					   w - SGS_COMPARE_HPAD, ch, f, titles[k], sgs_compare_fg);
@@ -96,6 +102,16 @@ int sgs_compare_image(const struct sgs_image *gt, const struct sgs_image *render
 	if (rc != 0)
 		sgs_image_free(out);
 	return rc;
+}
+
+int sgs_compare_image(const struct sgs_image *gt, const struct sgs_image *render,
+		      const struct sgs_image *error, const struct sgs_image *depth,
+		      const char *caption, struct sgs_image *out)
+{
+	const struct sgs_image *panels[SGS_COMPARE_PANELS] = {gt, render, error, depth};
+	if (!gt || !render || !error)
+		return sgs_error_set("comparison without a ground truth, a render or an error map");
+	return sgs_compare_panels(panels, titles, SGS_COMPARE_PANELS, caption, out);
 }
 
 int sgs_thumbnail(const struct sgs_image *src, struct sgs_image *out)

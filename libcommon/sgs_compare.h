@@ -11,6 +11,8 @@
 #include "sgs_image.h"
 
 #define SGS_COMPARE_PANELS 4
+/* The most panels one comparison may have (sgs_compare_panels). */
+#define SGS_COMPARE_MAX_PANELS 8
 /* Space around a line of text, pixels: above and below, left of it. */
 #define SGS_COMPARE_VPAD 3
 #define SGS_COMPARE_HPAD 2
@@ -35,6 +37,13 @@ uint32_t sgs_compare_band(uint32_t w);
 int sgs_compare_image(const struct sgs_image *gt, const struct sgs_image *render,
 		      const struct sgs_image *error, const struct sgs_image *depth,
 		      const char *caption, struct sgs_image *out);
+
+/* n panels of w x h side by side, n w x (h + band), each with its title
+ * in the band and `caption` under them; a NULL panel is grey and says
+ * "no <title>".  At least one panel is not NULL; all are 8-bit RGB of
+ * one size. */
+int sgs_compare_panels(const struct sgs_image *const *panels, const char *const *titles,
+		       uint32_t n, const char *caption, struct sgs_image *out);
 
 /* src shrunk by the smallest whole factor that makes it at most
  * SGS_THUMB_MAX_W wide (box filter; a copy when it already is). */

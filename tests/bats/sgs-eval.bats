@@ -224,6 +224,46 @@ make_model_renders() {
 	assert_no_output_file '.tmp'
 }
 
+@test "sgs-eval -g --baseline: ground truth | baseline | render | error | depth" {
+	make_model_renders
+	python3 "$BATS_TEST_DIRNAME/make_splat.py" sp2.ply 300 1 11
+	sgs-render -b cpu -s all -o base s.sgs sp2.ply
+	run --separate-stderr sgs-eval -m nomask -s all -g cmp -e maps --baseline base s.sgs r
+	assert_success
+	[ -z "$stderr" ]
+	# the scores printed are the render's alone
+	sgs-eval -m nomask -s all s.sgs r > plain.tsv
+	run sh -c "printf '%s\n' \"\$1\" | diff - plain.tsv" sh "$output"
+	assert_success
+	run "$PROBE" size cmp/view_003_compare.png
+	assert_output '320 73'
+	"$PROBE" view s.sgs view_003 gt3.png
+	"$PROBE" same cmp/view_003_compare.png 0 0 gt3.png
+	"$PROBE" same cmp/view_003_compare.png 64 0 base/view_003.png
+	"$PROBE" same cmp/view_003_compare.png 128 0 r/view_003.png
+	"$PROBE" same cmp/view_003_compare.png 192 0 maps/view_003_error.png
+	run "$PROBE" count cmp/view_003_compare.png 256 0 64 48 96 96 96
+	assert_output '3072'
+	# the titles name the folders: the band differs from a run without
+	sgs-eval -m nomask -s all -g cmp2 s.sgs r > /dev/null
+	"$PROBE" crop cmp/view_003_compare.png 0 51 128 8 t1.png
+	"$PROBE" crop cmp2/view_003_compare.png 0 51 128 8 t2.png
+	run "$PROBE" same t1.png 0 0 t2.png
+	assert_failure
+	# --baseline needs -g, and a folder with every view's render
+	run sgs-eval -m nomask --baseline base s.sgs r
+	assert_failure 2
+	assert_line --index 0 'sgs-eval: --baseline: only with -g (it adds a panel to the comparisons)'
+	assert_line --index 1 --partial 'usage: sgs-eval'
+	rm base/view_003.png
+	run sgs-eval -m nomask -s all -g cmp3 --baseline base s.sgs r
+	assert_failure 1
+	assert_output --partial "base/view_003.png: missing render of view 'view_003'"
+	run sgs-eval -m nomask -g cmp3 --baseline nowhere s.sgs r
+	assert_failure 1
+	assert_output --partial 'nowhere'
+}
+
 @test "sgs-eval -g: index.png holds every comparison, labelled, in a grid" {
 	make_model_renders
 	run sgs-eval -m nomask -s all -g cmp s.sgs r
