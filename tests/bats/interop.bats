@@ -107,3 +107,92 @@ while True:
 	run ply_header t1.ply
 	assert_output "$(inria_header 1)"
 }
+
+# Three points at the origin, where every synthetic camera looks.
+three_points() {
+	printf 'ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\nproperty uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n0 0 0 10 20 30\n0.3 0.2 0.1 40 50 60\n-0.4 0.1 0.2 70 80 90\n' > "$1"
+}
+
+@test "sgs-init -x writes a COLMAP text model that sgs-init -f colmap reads back: cameras, poses, pixels, points" {
+	three_points p.ply
+	sgs-init -f synthetic -W 64 -H 48 -N 8 --points p.ply -o s.sgs
+	run sgs-init -v -x model s.sgs
+	assert_success
+	assert_output 'sgs-init: model: 8 images, 3 points, 24 observations'
+	run sh -c 'cd model && find . -type f | sort | tr "\n" " "'
+	assert_output './images/view_000.png ./images/view_001.png ./images/view_002.png ./images/view_003.png ./images/view_004.png ./images/view_005.png ./images/view_006.png ./images/view_007.png ./sparse/0/cameras.txt ./sparse/0/images.txt ./sparse/0/points3D.txt '
+	run grep -c '^[0-9]* PINHOLE 64 48 ' model/sparse/0/cameras.txt
+	assert_output 8
+	run grep '^2 ' model/sparse/0/points3D.txt
+	assert_output --regexp '^2 0.300000012 0.200000003 0.100000001 40 50 60 0 1 1 2 1 3 1 4 1 5 1 6 1 7 1 8 1$'
+	ids=$(python3 "$BATS_TEST_DIRNAME/scene_tool.py" train-ids s.sgs)
+	assert_equal "$ids" 1,2,3,4,5,6,7
+	sgs-init -f colmap -t "$ids" -o back.sgs model
+	run python3 "$BATS_TEST_DIRNAME/scene_tool.py" compare s.sgs back.sgs
+	assert_success
+	assert_output '8 views, 3 points: equal'
+}
+
+@test "sgs-init -x reads a scene from a pipe; the POINTS2D line of an image without points is empty" {
+	sgs-init -f synthetic -W 32 -H 24 -N 4 -n 2 | sgs-init -x out
+	run sed -n '5,6p' out/sparse/0/images.txt
+	assert_line --index 0 --regexp '^1 [-0-9.e]+( [-0-9.e]+){6} 1 view_000.png$'
+	assert_equal "$(sed -n 6p out/sparse/0/images.txt)" ''
+	run grep -vc '^#' out/sparse/0/points3D.txt
+	assert_output 0
+	sgs-init -f colmap -p all -o back.sgs out
+	run sgs-init -i back.sgs
+	assert_line --partial 'views       4 (4 train, 0 test)'
+}
+
+@test "sgs-init -x on a real capture (LLFF fern, 3 views) reads back equal" {
+	need_data llff/fern
+	sgs-init -f llff -p llff -n 3 -o fern.sgs "$DATA/llff/fern"
+	sgs-init -x fern fern.sgs
+	sgs-init -f colmap -t "$(python3 "$BATS_TEST_DIRNAME/scene_tool.py" train-ids fern.sgs)" -o back.sgs fern
+	run python3 "$BATS_TEST_DIRNAME/scene_tool.py" compare fern.sgs back.sgs
+	assert_success
+	assert_output '6 views, 0 points: equal'
+}
+
+@test "sgs-init -x fills an empty folder, refuses a full one and leaves it alone" {
+	mkdir empty full
+	echo keep > full/note
+	run sgs-init -x empty "$FIX/scene.sgs"
+	assert_success
+	[ -f empty/sparse/0/cameras.txt ]
+	run sgs-init -x full "$FIX/scene.sgs"
+	assert_failure 1
+	assert_output "sgs-init: $FIX/scene.sgs: full: exists and is not empty (the export makes a new folder)"
+	run ls -A full
+	assert_output note
+	run sh -c 'ls -A | grep -c tmp'
+	assert_output 0
+}
+
+@test "sgs-init -x: usage errors exit 2 with the synopsis" {
+	run sgs-init -x out -f synthetic
+	assert_failure 2
+	assert_output --partial '-f: not used with -x'
+	assert_output --partial 'sgs-init -x dir [-v] [scene]'
+	run sgs-init -i -x out "$FIX/scene.sgs"
+	assert_failure 2
+	assert_output --partial '-x: not used with -i'
+	run sgs-init -x out a.sgs b.sgs
+	assert_failure 2
+	assert_output --partial "extra operand 'b.sgs'"
+	run sgs-init -x
+	assert_failure 2
+	[ ! -e out ]
+}
+
+@test "--export-colmap is -x; a bad scene fails with exit 1 and no folder" {
+	run sgs-init --export-colmap out "$FIX/scene.sgs"
+	assert_success
+	[ -f out/sparse/0/points3D.txt ]
+	echo junk > bad.sgs
+	run sgs-init -x out2 bad.sgs
+	assert_failure 1
+	assert_output --partial 'sgs-init: bad.sgs: not a scene file'
+	[ ! -e out2 ]
+}
