@@ -4,6 +4,7 @@
 # read back by the COLMAP importer, instant-ngp frames without images.
 
 load helper
+bats_require_minimum_version 1.5.0
 
 setup_file() {
 	export FIX="$BATS_FILE_TMPDIR"
@@ -195,4 +196,37 @@ three_points() {
 	assert_failure 1
 	assert_output --partial 'sgs-init: bad.sgs: not a scene file'
 	[ ! -e out2 ]
+}
+
+@test "instant-ngp frames whose image files are absent are skipped with one warning" {
+	cp -r "$ROOT/tests/fixtures/ngp" ngp
+	rm ngp/images/f1.png
+	run --separate-stderr sgs-init -f ngp -o s.sgs ngp
+	assert_success
+	assert_equal "$stderr" 'sgs-init: ngp/transforms.json: skipped 1 of 2 frames whose image files are absent'
+	run sgs-init -i s.sgs
+	assert_line 'views       1 (1 train, 0 test)'
+	assert_line --regexp '^ +0  images_f0 +train +0 +32x24 '
+	# detected as ngp too, and the one frame left trains with -t 0
+	run --separate-stderr sgs-init -p all -t 0 -o s2.sgs ngp
+	assert_success
+	assert_equal "$stderr" 'sgs-init: ngp/transforms.json: skipped 1 of 2 frames whose image files are absent'
+}
+
+@test "instant-ngp: with every image file absent the import fails, naming the first" {
+	cp -r "$ROOT/tests/fixtures/ngp" ngp
+	rm ngp/images/f0.png ngp/images/f1.png
+	run sgs-init -f ngp -o s.sgs ngp
+	assert_failure 1
+	assert_output 'sgs-init: ngp/transforms.json: none of the 2 frames has its image file (the first: ngp/images/f0.png)'
+	assert_no_output_file s.sgs
+}
+
+@test "instant-ngp: an image that is there but broken is still an error" {
+	cp -r "$ROOT/tests/fixtures/ngp" ngp
+	echo junk > ngp/images/f1.png
+	run sgs-init -f ngp -o s.sgs ngp
+	assert_failure 1
+	assert_output --partial 'ngp/images/f1.png: not a PNG or JPEG file'
+	assert_no_output_file s.sgs
 }
