@@ -45,7 +45,7 @@ sgs_make() {
 	done
 }
 
-@test "a program built with pkg-config --cflags --libs sgs imports a capture and renders" {
+@test "a program built with pkg-config --cflags --libs sgs imports a capture and reads a model" {
 	# make check-asan: those archives need the sanitizers' runtime to link
 	[ -z "${SGS_SAN_LOGS:-}" ] || skip "sanitizer build"
 	sgs_make install PREFIX="$TMP/p"
