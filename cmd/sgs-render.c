@@ -35,7 +35,9 @@ struct render_opts {
 	int render_opt;          /* the last rendering option seen, refused with --export */
 };
 
-enum { OPT_EXPORT = 256 };
+/* Above main's OPT_SCENE_OUT (256), so the two branches merge without a
+ * duplicate case label. */
+enum { OPT_EXPORT = 300 };
 
 /* What one rendered frame is called and seen from. */
 struct frame {
@@ -323,6 +325,8 @@ static void check_export_args(int argc, char **argv, struct render_opts *o)
 	if (o->render_opt) {
 		if (o->render_opt < 256)
 			sgs_warnx("-%c: not used with --export", o->render_opt);
+		else
+			sgs_warnx("rendering options are not used with --export");
 		usage();
 	}
 	if (argc - optind == 2) {
