@@ -1,7 +1,8 @@
 /*
  * sgs-render: render a splat file from a scene's views or along a camera
  * path, to PNG files (plus depth TIFFs and alpha PNGs) or to a scene
- * stream on stdout that sgs-eval reads from a pipe.
+ * stream on stdout that sgs-eval reads from a pipe; or convert the splat
+ * file for the web viewers (--export splat, no scene needed).
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "sgs_progress.h"
 #include "sgs_scene.h"
 #include "sgs_splat.h"
+#include "sgs_splat_web.h"
 
 struct render_opts {
 	const char *backend;
@@ -32,7 +34,12 @@ struct render_opts {
 	int bg_given;
 	float bg[3];
 	int want_depth, want_alpha, verbose;
+	const char *export_path; /* --export splat FILE: convert, render nothing */
+	int render_opt;          /* the last rendering option seen, refused with --export */
 };
+
+/* The long options without a short one. */
+enum { OPT_SCENE_OUT = 256, OPT_EXPORT };
 
 /* What one rendered frame is called and seen from. */
 struct frame {
@@ -44,7 +51,8 @@ struct frame {
 static const char synopsis[] =
 	"usage: sgs-render [-adv] [-b backend] [-B r,g,b] [-o dir] [-p orbit|spiral|between]\n"
 	"                  [-N frames] [-r factor] [-s train|test|all] [-W width] [-H height]\n"
-	"                  [--scene-out file] scene splat\n";
+	"                  [--scene-out file] scene splat\n"
+	"       sgs-render --export splat file splat\n";
 
 static void help(void)
 {
@@ -63,7 +71,9 @@ static void help(void)
 	       "  -B r,g,b      background colour in [0,1] (default: the scene's)\n"
 	       "  -b backend    auto (default), cpu or cuda\n"
 	       "  -v            print milliseconds per frame and frames per second\n"
-	       "                (without -v a counter when stderr is a terminal)\n");
+	       "                (without -v a counter when stderr is a terminal)\n"
+	       "  --export splat file  write the model as a web viewer's .splat file\n"
+	       "                (\"-\": stdout) instead of rendering; no scene operand\n");
 }
 
 /* A usage error: its message is out, the synopsis follows. */
@@ -336,19 +346,62 @@ done:
 	return rc;
 }
 
+/* --export FORMAT FILE: the option's argument names the format, the
+ * argument after it the output file, which getopt then steps over. */
+static void parse_export(int argc, char **argv, struct render_opts *o)
+{
+	if (strcmp(optarg, "splat") != 0) {
+		sgs_warnx("--export: unknown format '%s' (expected splat)", optarg);
+		usage();
+	}
+	/* An option there is a forgotten file name ("./-x" names such a file). */
+	if (optind >= argc || (argv[optind][0] == '-' && argv[optind][1] != '\0')) {
+		sgs_warnx("--export splat: missing the output file");
+		usage();
+	}
+	o->export_path = argv[optind++];
+}
+
+/* An export reads the model alone: rendering options and a scene operand
+ * would be ignored, so they are refused. */
+static void check_export_args(int argc, char **argv, struct render_opts *o)
+{
+	if (o->render_opt) {
+		if (o->render_opt < 256)
+			sgs_warnx("-%c: not used with --export", o->render_opt);
+		else
+			sgs_warnx("rendering options are not used with --export");
+		usage();
+	}
+	if (argc - optind == 2) {
+		sgs_warnx("--export: give the model alone; a splat export needs no scene");
+		usage();
+	}
+	if (sgs_cli_operands(argc, argv, 1, 1) != 0)
+		usage();
+	o->splat_path = argv[optind];
+	if (!strcmp(o->export_path, "-") && isatty(STDOUT_FILENO)) {
+		sgs_warnx("refusing to write a binary .splat file to a terminal; give a file name");
+		usage();
+	}
+}
+
 static void parse_args(int argc, char **argv, struct render_opts *o)
 {
-	enum { OPT_SCENE_OUT = 256 };
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"scene-out", required_argument, NULL, OPT_SCENE_OUT},
+		{"export", required_argument, NULL, OPT_EXPORT},
 		{NULL, 0, NULL, 0},
 	};
 	double bg[3];
 	long v;
 	int ch;
 	while ((ch = sgs_cli_getopt(argc, argv, "ab:B:dhH:N:o:p:r:s:vW:", longopts)) != -1) {
+		if (ch != OPT_EXPORT && ch != 'h' && ch != '?')
+			o->render_opt = ch;
 		switch (ch) {
+		case OPT_EXPORT: parse_export(argc, argv, o); break;
 		case 'a': o->want_alpha = 1; break;
 		case 'b': o->backend = optarg; break;
 		case 'B':
@@ -397,6 +450,10 @@ static void parse_args(int argc, char **argv, struct render_opts *o)
 		case OPT_SCENE_OUT: o->scene_out = optarg; break;
 		default: usage();
 		}
+	}
+	if (o->export_path) {
+		check_export_args(argc, argv, o);
+		return;
 	}
 	if (sgs_cli_operands(argc, argv, 2, 2) != 0)
 		usage();
@@ -468,6 +525,17 @@ done:
 	return rc;
 }
 
+/* --export splat: the model converted; nothing is rendered. */
+static int export_splat(const struct render_opts *o)
+{
+	struct sgs_splats sp;
+	if (sgs_splat_load_valid(o->splat_path, &sp) != 0)
+		return sgs_cli_fail(NULL);
+	int rc = sgs_web_splat_save(o->export_path, &sp) != 0 ? sgs_cli_fail(NULL) : SGS_EXIT_OK;
+	sgs_splats_free(&sp);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct render_opts o = {.backend = "auto", .split = SGS_SPLIT_TEST, .path_kind = -1,
@@ -480,6 +548,8 @@ int main(int argc, char **argv)
 	sgs_cli_init(argv[0]);
 	sgs_cli_passive_threads(argv);
 	parse_args(argc, argv, &o);
+	if (o.export_path)
+		return export_splat(&o);
 	be = sgs_backend_opt(o.backend, usage);
 	if (load_inputs(&o, &scene, &sp) != 0)
 		return SGS_EXIT_FAIL;
