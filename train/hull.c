@@ -416,6 +416,11 @@ static int colour_points(const struct sgs_scene *s, const struct sgs_hull *h, co
 			continue;
 		zbuffer(h, surf, ns, &v->cam, zb);
 		const uint8_t *px = im->data;
+		/* a pixel outside the mask shows what is behind the object: the
+		 * hull is carved conservatively, so its rim projects there */
+		uint8_t *mask = malloc((size_t)v->cam.w * v->cam.h);
+		if (mask && !sgs_view_train_mask(v, mask))
+			free(mask), mask = NULL;
 #pragma omp parallel for schedule(static)
 		for (int64_t k = 0; k < (int64_t)n; k++) {
 			double p[3] = {xyz[3 * k], xyz[3 * k + 1], xyz[3 * k + 2]}, z;
@@ -423,7 +428,7 @@ static int colour_points(const struct sgs_scene *s, const struct sgs_hull *h, co
 			if (!project(&v->cam, p, &q, &z))
 				continue;
 			/* within a voxel and a half of the nearest surface: seen */
-			double *acc = z <= zb[q] + 1.5 * h->voxel ? sum : all;
+			double *acc = z <= zb[q] + 1.5 * h->voxel && (!mask || mask[q] >= 128) ? sum : all;
 			for (int c = 0; c < 3; c++) {
 				acc[4 * k + c] += px[(size_t)q * im->c + c];
 				if (acc == sum)
@@ -433,6 +438,7 @@ static int colour_points(const struct sgs_scene *s, const struct sgs_hull *h, co
 			if (acc == sum)
 				all[4 * k + 3] += 1;
 		}
+		free(mask);
 	}
 	for (uint64_t k = 0; k < n; k++) {
 		const double *acc = sum[4 * k + 3] > 0 ? sum : all;
