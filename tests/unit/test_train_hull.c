@@ -19,6 +19,7 @@
 #include "sgs_synthetic.h"
 #include "sgs_trainer.h"
 #include "tap.h"
+#include "testlib_train.h"
 
 #define RES 96u
 
@@ -221,28 +222,6 @@ static void short_opts(struct sgs_trainer_opts *o)
 	o->seed = 5;
 }
 
-static int run(struct sgs_trainer *t, uint32_t until)
-{
-	struct sgs_step_info in;
-	while (sgs_trainer_iteration(t) < until)
-		if (sgs_trainer_step(t, &in) != 0)
-			return -1;
-	return 0;
-}
-
-static char *model_bytes(const struct sgs_trainer *t, size_t *len)
-{
-	struct sgs_splats sp;
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-	if (!f || sgs_trainer_export(t, &sp) != 0)
-		return NULL;
-	int rc = sgs_splat_write(f, &sp);
-	sgs_splats_free(&sp);
-	fclose(f);
-	return rc == 0 ? buf : (free(buf), NULL);
-}
-
 /* -I hull needs the flag, the flag needs masks; auto never picks it. */
 static void test_errors(struct sgs_scene *s)
 {
@@ -300,14 +279,14 @@ static void test_resume(const struct sgs_scene *s)
 	close(mkstemp(path));
 	short_opts(&o);
 	o.hull_dilate = 3;
-	int rc = sgs_trainer_new(be, s, &o, &a) == 0 && run(a, 40) == 0 &&
-		 (ba = model_bytes(a, &la)) != NULL;
+	int rc = sgs_trainer_new(be, s, &o, &a) == 0 && testlib_steps(a, 40) == 0 &&
+		 (ba = testlib_model_bytes(a, &la)) != NULL;
 	const struct sgs_hull_info *hi = rc ? sgs_trainer_hull(a) : NULL;
 	ok(rc && hi && hi->points > 0 && hi->points <= 3000 && hi->surface > 0,
 	   "a run from the hull: %llu points on %llu surface voxels %s",
 	   hi ? (unsigned long long)hi->points : 0ull, hi ? (unsigned long long)hi->surface : 0ull,
 	   rc ? "" : sgs_error_get());
-	rc = rc && sgs_trainer_new(be, s, &o, &b) == 0 && run(b, 17) == 0 &&
+	rc = rc && sgs_trainer_new(be, s, &o, &b) == 0 && testlib_steps(b, 17) == 0 &&
 	     sgs_trainer_checkpoint(b, path) == 0;
 	sgs_trainer_free(b);
 	b = NULL;
@@ -321,8 +300,8 @@ static void test_resume(const struct sgs_scene *s)
 		   head[24 + 360] == 3,
 	   "TOPT: 368 bytes, init kind %d at 20, --train-masks at 352, resolution at 356, "
 	   "dilation at 360", SGS_INIT_HULL);
-	rc = rc && sgs_trainer_resume(be, s, path, 0, &b) == 0 && run(b, 40) == 0 &&
-	     (bb = model_bytes(b, &lb)) != NULL;
+	rc = rc && sgs_trainer_resume(be, s, path, 0, &b) == 0 && testlib_steps(b, 40) == 0 &&
+	     (bb = testlib_model_bytes(b, &lb)) != NULL;
 	const struct sgs_trainer_opts *ro = rc ? sgs_trainer_get_opts(b) : NULL;
 	ok(rc && ro->init == SGS_INIT_HULL && ro->train_masks == 1 && ro->hull_res == 48 &&
 		   ro->hull_dilate == 3,
