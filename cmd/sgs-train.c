@@ -14,6 +14,7 @@
 #include "sgs_backend_opt.h"
 #include "sgs_cli.h"
 #include "sgs_kernels.h"
+#include "sgs_hull.h"
 #include "sgs_scene.h"
 #include "sgs_splat.h"
 #include "sgs_trainer.h"
@@ -30,6 +31,7 @@ struct train_args {
 	int iterations_given;
 	int preset;         /* --preset (PRESET_*), SGS_PRESET's default */
 	int dropout_given, smooth_given; /* what the preset must not override */
+	int hull_given;     /* --hull-res, --hull-dilate */
 	struct sgs_trainer_opts o;
 };
 
@@ -54,7 +56,7 @@ static int preset_parse(const char *name)
 }
 
 static const char synopsis[] =
-	"usage: sgs-train [-v] [-b backend] [-c every] [-I auto|seeds|random|depth] [-l log]\n"
+	"usage: sgs-train [-v] [-b backend] [-c every] [-I auto|seeds|random|depth|hull] [-l log]\n"
 	"                 [-n iterations] [-N count] [-o file] [-S seed] [--checkpoint file]\n"
 	"                 [--densify from:until:every] [--depth-weight w]\n"
 	"                 [--depth-continuity-weight w] [--depth-patch-size n]\n"
@@ -68,7 +70,8 @@ static const char synopsis[] =
 	"                 [--coreg-start it] [--coreg-weight w]\n"
 	"                 [--coprune every[:m[:d]]|never] [--unpool t[:k[:until]]] [-P file]\n"
 	"                 [--refine-poses] [--pose-lr lr] [--pose-from n] [--pseudo scene]\n"
-	"                 [--pseudo-weight w] [--pseudo-every k] [scene]\n";
+	"                 [--pseudo-weight w] [--pseudo-every k] [--train-masks]\n"
+	"                 [--hull-res n] [--hull-dilate px] [scene]\n";
 
 static void help(void)
 {
@@ -78,7 +81,8 @@ static void help(void)
 	       "  --checkpoint file   where (default: <-o file>.ckpt, or sgs-train.ckpt)\n"
 	       "  -I init             auto (default: depth when the scene has depth\n"
 	       "                      priors, else seeds when it has any, else random),\n"
-	       "                      seeds, random or depth (prior pixels)\n"
+	       "                      seeds, random, depth (prior pixels) or hull (a\n"
+	       "                      visual hull of the train masks; --train-masks)\n"
 	       "  -N count            Gaussians for random (and about as many for depth)\n"
 	       "                      initialisation (default 100000)\n"
 	       "  -l log              TSV log: iteration, view, one column per loss term,\n"
@@ -146,6 +150,12 @@ static void help(void)
 	       "                      between), every k-th iteration at weight w:\n"
 	       "  --pseudo-weight w   (default 0.1; 0: as without)\n"
 	       "  --pseudo-every k    (default 4)\n"
+	       "  --train-masks       the train views' masks (or alpha) may shape the run\n"
+	       "                      (not the DTU protocol, which keeps masks for\n"
+	       "                      evaluation; default off)\n"
+	       "  --hull-res n        -I hull: voxels along the longest side (16-512,\n"
+	       "                      default 128)\n"
+	       "  --hull-dilate px    -I hull: mask dilation (0-64, default 2)\n"
 	       "  -v                  progress lines even when stderr is not a terminal\n");
 }
 
@@ -323,7 +333,11 @@ enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC, O
        /* co-regularisation and unpooling, parse_coreg's order from OPT_COREG_W */
        OPT_COREG, OPT_COREG_W, OPT_COREG_START, OPT_COPRUNE, OPT_UNPOOL,
        /* pose refinement and pseudo views, in parse_pose's order from OPT_POSE_LR */
-       OPT_REFINE, OPT_POSE_LR, OPT_POSE_FROM, OPT_PSEUDO, OPT_PSEUDO_W, OPT_PSEUDO_EVERY };
+       OPT_REFINE, OPT_POSE_LR, OPT_POSE_FROM, OPT_PSEUDO, OPT_PSEUDO_W, OPT_PSEUDO_EVERY,
+       /* ---- masks in training and the visual hull ---- */
+       OPT_TRAIN_MASKS = 400, OPT_HULL_RES, OPT_HULL_DILATE,
+       /* ---- end of masks in training ---- */
+};
 #define OPT_WEIGHT_FIRST OPT_DEPTH_W
 
 /* A --depth-*-weight option: 0 to 1000000. */
@@ -406,6 +420,10 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{"coreg-start", required_argument, NULL, OPT_COREG_START},
 		{"coprune", required_argument, NULL, OPT_COPRUNE},
 		{"unpool", required_argument, NULL, OPT_UNPOOL},
+		/* masks in training and the visual hull */
+		{"train-masks", no_argument, NULL, OPT_TRAIN_MASKS},
+		{"hull-res", required_argument, NULL, OPT_HULL_RES},
+		{"hull-dilate", required_argument, NULL, OPT_HULL_DILATE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -433,9 +451,11 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 				a->o.init = SGS_INIT_RANDOM;
 			else if (strcmp(optarg, "depth") == 0)
 				a->o.init = SGS_INIT_DEPTH;
+			else if (strcmp(optarg, "hull") == 0)
+				a->o.init = SGS_INIT_HULL;
 			else {
-				sgs_warnx("-I: unknown initialisation '%s' (expected auto, seeds, random or "
-					  "depth)", optarg);
+				sgs_warnx("-I: unknown initialisation '%s' (expected auto, seeds, random, "
+					  "depth or hull)", optarg);
 				usage();
 			}
 			a->recipe_given = 1;
@@ -553,6 +573,19 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 			a->recipe_given = 1;
 			break;
 		case 'P': a->poses_path = optarg; break;
+		case OPT_TRAIN_MASKS:
+			a->o.train_masks = 1;
+			a->recipe_given = 1;
+			break;
+		case OPT_HULL_RES: case OPT_HULL_DILATE:
+			if (ch == OPT_HULL_RES ? sgs_parse_long(optarg, SGS_HULL_RES_MIN, SGS_HULL_RES_MAX,
+								"--hull-res", &v) != 0
+					       : sgs_parse_long(optarg, 0, SGS_HULL_DILATE_MAX,
+								"--hull-dilate", &v) != 0)
+				usage();
+			*(ch == OPT_HULL_RES ? &a->o.hull_res : &a->o.hull_dilate) = (uint32_t)v;
+			a->hull_given = a->recipe_given = 1;
+			break;
 		case OPT_PSEUDO: a->pseudo_path = optarg; break;
 		case OPT_MAX_G:
 			if (sgs_parse_long(optarg, 1, SGS_MAX_GAUSSIANS, "--max-gaussians", &v) != 0)
@@ -573,8 +606,17 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 	if (a->resume && a->recipe_given) {
 		sgs_warnx("--resume: -I, -N, -S, --densify, --depth-*, --max-gaussians, --mcmc, "
 			  "--no-depth, --preset, --random-bg, --reset, --sh, the regularisers' (--coreg "
-			  "and --unpool too), the pose and the pseudo views' options come from the "
-			  "checkpoint");
+			  "and --unpool too), the pose and the pseudo views' options, --train-masks and "
+			  "--hull-* come from the checkpoint");
+		usage();
+	}
+	if (a->o.init == SGS_INIT_HULL && !a->o.train_masks) {
+		sgs_warnx("-I hull: carving a visual hull uses the train views' masks, which the "
+			  "DTU protocol keeps for evaluation; give --train-masks to allow it");
+		usage();
+	}
+	if (a->hull_given && a->o.init != SGS_INIT_HULL) {
+		sgs_warnx("--hull-res, --hull-dilate: without -I hull");
 		usage();
 	}
 	if (a->pose_given && !a->o.refine_poses) {
@@ -975,6 +1017,20 @@ static void print_regularisers(const struct sgs_trainer_opts *o)
 			"at rate %g\n", sgs_cli_name(), o->pose_from, o->pose_lr);
 }
 
+/* What -I hull carved, and that masks shaped the run. */
+static void print_hull(const struct sgs_trainer *t)
+{
+	const struct sgs_hull_info *h = sgs_trainer_hull(t);
+	if (sgs_trainer_get_opts(t)->train_masks)
+		fprintf(stderr, "%s: --train-masks: the train views' masks may shape the run (not the "
+			"DTU protocol)\n", sgs_cli_name());
+	if (h)
+		fprintf(stderr, "%s: visual hull from %u masks: %ux%ux%u voxels of %g, %llu kept, "
+			"%llu on the surface, %llu points\n", sgs_cli_name(), h->views, h->n[0], h->n[1],
+			h->n[2], h->voxel, (unsigned long long)h->kept, (unsigned long long)h->surface,
+			(unsigned long long)h->points);
+}
+
 /* --random-bg on a scene whose train images are opaque (composited at
  * import): the network of Gaussians must then paint the background too,
  * which on an object capture becomes a fog in front of it.  Said once,
@@ -1046,6 +1102,7 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 			sgs_cli_name(), sgs_scene_count(scene, SGS_SPLIT_TRAIN), sgs_trainer_gaussians(*t),
 			o->init == SGS_INIT_SEEDS   ? "seed points"
 			: o->init == SGS_INIT_DEPTH ? "depth prior pixels"
+			: o->init == SGS_INIT_HULL  ? "visual hull surface"
 						    : "random",
 			sgs_trainer_iterations(*t),
 			be->name, be->device_name, sgs_cli_name(), o->mcmc ? "MCMC" : "Inria",
@@ -1058,6 +1115,7 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 				o->depth_relative_weight, o->depth_patch_size, o->depth_rank_weight,
 				o->depth_continuity_weight, o->depth_smooth_weight);
 		print_regularisers(o);
+		print_hull(*t);
 		if (o->pseudo_weight > 0)
 			fprintf(stderr, "%s: pseudo views: %u from %s, weight %g, every %u iterations\n",
 				sgs_cli_name(), pseudo->nviews, a->pseudo_path, o->pseudo_weight,

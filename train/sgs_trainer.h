@@ -17,8 +17,11 @@ struct sgs_splats;
 /* AUTO: the scene's seed points when it has any, else random points;
  * resolved when the trainer is built (checkpoints store the choice). */
 /* AUTO resolves to DEPTH when a train view has a confident depth prior,
- * else SEEDS when the scene has seed points, else RANDOM. */
-enum sgs_init_kind { SGS_INIT_SEEDS = 0, SGS_INIT_RANDOM = 1, SGS_INIT_AUTO = 2, SGS_INIT_DEPTH = 3 };
+ * else SEEDS when the scene has seed points, else RANDOM.  HULL (a visual
+ * hull carved from the train views' masks, train/sgs_hull.h) needs
+ * train_masks, and AUTO never picks it. */
+enum sgs_init_kind { SGS_INIT_SEEDS = 0, SGS_INIT_RANDOM = 1, SGS_INIT_AUTO = 2, SGS_INIT_DEPTH = 3,
+		     SGS_INIT_HULL = 4 };
 
 /* The largest cap a run may have (sgs-train --max-gaussians): a
  * checkpoint asking for more is corrupt. */
@@ -113,6 +116,14 @@ struct sgs_trainer_opts {
 	                         * attached (sgs_trainer_set_pseudo) */
 	uint32_t pseudo_every;  /* every k-th iteration trains on one of them
 	                         * (SGS_PSEUDO_EVERY) */
+	/* ---- masks in training (--train-masks; sgs-train(1)) ---- */
+	int train_masks;        /* the train views' masks (or alpha) may be used;
+	                         * off by default: the DTU protocol keeps masks
+	                         * for evaluation only */
+	uint32_t hull_res;      /* SGS_INIT_HULL's voxels along the longest side
+	                         * (SGS_HULL_RES) */
+	uint32_t hull_dilate;   /* and its mask dilation in pixels (SGS_HULL_DILATE) */
+	/* ---- end of masks in training ---- */
 };
 
 /* The regularisers' parameters when only their switch is given. */

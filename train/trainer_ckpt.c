@@ -23,7 +23,8 @@
 #define TOPT_REG 128   /* the regularisers' fields (40 bytes) */
 #define TOPT_COREG 192 /* co-regularisation and unpooling (40 bytes) */
 #define TOPT_POSE 256  /* pose refinement and pseudo views (32 bytes) */
-#define TOPT_BYTES 320 /* as written */
+#define TOPT_MASKS 352 /* masks in training, the hull (16 bytes) */
+#define TOPT_BYTES 368 /* as written */
 #define TOPT_MAX 65536 /* longest accepted; bytes past TOPT_BYTES must be 0 */
 #define TSTA_BYTES 64
 #define FSTA_BYTES 32
@@ -149,6 +150,24 @@ static void decode_pose(const uint8_t *b, struct sgs_trainer_opts *o, uint64_t *
 	*pseudo_fp = sgs_get_u64(b + 24);
 }
 
+/* ---- masks in training, at TOPT_MASKS (0 in older checkpoints: off) ---- */
+static void encode_masks(const struct sgs_trainer_opts *o, uint8_t *b)
+{
+	sgs_put_u32(b, o->train_masks ? 1u : 0u); /* flags; bit 0: --train-masks */
+	sgs_put_u32(b + 4, o->hull_res);
+	sgs_put_u32(b + 8, o->hull_dilate);
+}
+
+static void decode_masks(const uint8_t *b, struct sgs_trainer_opts *o)
+{
+	o->train_masks = (int)sgs_get_u32(b);
+	o->hull_res = sgs_get_u32(b + 4);
+	o->hull_dilate = sgs_get_u32(b + 8);
+	if (o->hull_res == 0) /* a checkpoint older than the hull */
+		o->hull_res = SGS_HULL_RES, o->hull_dilate = SGS_HULL_DILATE;
+}
+/* ---- end of masks in training ---- */
+
 static void encode_opts(const struct sgs_trainer_opts *o, uint8_t *b)
 {
 	memset(b, 0, TOPT_BYTES);
@@ -176,12 +195,14 @@ static void encode_opts(const struct sgs_trainer_opts *o, uint8_t *b)
 	sgs_put_f32(b + TOPT_DEPTH + 16, o->depth_continuity_weight);
 	sgs_put_f32(b + TOPT_DEPTH + 20, o->depth_smooth_weight);
 	encode_coreg(o, b + TOPT_COREG);
+	encode_masks(o, b + TOPT_MASKS);
 }
 
 /* The bytes of TOPT this sgs-train reads; any other must be 0. */
 static const uint32_t topt_known[][2] = {{0, 64}, {TOPT_DEPTH, TOPT_DEPTH + 24},
 					 {TOPT_REG, TOPT_REG + 40}, {TOPT_COREG, TOPT_COREG + 40},
-					 {TOPT_POSE, TOPT_POSE + 32}};
+					 {TOPT_POSE, TOPT_POSE + 32},
+					 {TOPT_MASKS, TOPT_MASKS + 12}};
 
 static void encode_state(const struct sgs_trainer *t, uint8_t *b)
 {
@@ -317,7 +338,8 @@ static int check_opts(struct sgs_chunk_reader *r, const struct sgs_trainer_opts 
 		return sgs_chunk_error(r, "no iterations");
 	if (o->sh_degree < 0 || o->sh_degree > 3)
 		return sgs_chunk_error(r, "SH degree %d out of range 0..3", o->sh_degree);
-	if (o->init != SGS_INIT_SEEDS && o->init != SGS_INIT_RANDOM && o->init != SGS_INIT_DEPTH)
+	if (o->init != SGS_INIT_SEEDS && o->init != SGS_INIT_RANDOM && o->init != SGS_INIT_DEPTH &&
+	    o->init != SGS_INIT_HULL)
 		return sgs_chunk_error(r, "unknown initialisation kind %d", o->init);
 	if (o->random_bg != 0 && o->random_bg != 1)
 		return sgs_chunk_error(r, "random background flag %d", o->random_bg);
@@ -336,8 +358,9 @@ static int check_opts(struct sgs_chunk_reader *r, const struct sgs_trainer_opts 
 				       o->densify_every == 0 ? "densification" : "opacity reset");
 	if (o->coreg != 0 && o->coreg != 1)
 		return sgs_chunk_error(r, "co-regularisation flag %d", o->coreg);
-	char why[128];
-	if (trainer_check_reg(o, why, sizeof why) != 0)
+	char why[192];
+	if (trainer_check_reg(o, why, sizeof why) != 0 ||
+	    sgs_trainer_check_masks(o, why, sizeof why) != 0)
 		return sgs_chunk_error(r, "%s", why);
 	return 0;
 }
@@ -414,6 +437,7 @@ static int read_head(struct sgs_chunk_reader *r, struct ckpt_head *h)
 	o->depth_smooth_weight = sgs_get_f32(b + TOPT_DEPTH + 20);
 	decode_coreg(b + TOPT_COREG, o);
 	decode_pose(b + TOPT_POSE, o, &h->pseudo_fp);
+	decode_masks(b + TOPT_MASKS, o);
 	if (check_opts(r, o) != 0)
 		return -1;
 	if (sgs_chunk_read_expect(r, "TSTA", TSTA_BYTES) != 0 ||

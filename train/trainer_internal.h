@@ -3,6 +3,7 @@
 #ifndef SGS_TRAINER_INTERNAL_H
 #define SGS_TRAINER_INTERNAL_H
 
+#include "sgs_hull.h"
 #include "sgs_trainer.h"
 #include "train_densify.h"
 #include "train_field.h"
@@ -90,6 +91,8 @@ struct sgs_trainer {
 	int profiling;
 	struct sgs_trainer_profile prof;
 	struct trainer_coreg coreg;
+	int has_hull;                /* -I hull carved this run's start */
+	struct sgs_hull_info hull;
 };
 
 /* Views, GT images, extent, fingerprint, strategy, loss terms and scratch

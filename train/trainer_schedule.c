@@ -4,6 +4,7 @@
 
 #include "sgs_error.h"
 #include "sgs_scene.h"
+#include "sgs_hull.h"
 #include "sgs_trainer.h"
 
 void sgs_trainer_defaults(struct sgs_trainer_opts *o)
@@ -44,6 +45,9 @@ void sgs_trainer_defaults(struct sgs_trainer_opts *o)
 	o->pose_from = 0;
 	o->pseudo_weight = SGS_PSEUDO_WEIGHT; /* used once pseudo views are attached */
 	o->pseudo_every = SGS_PSEUDO_EVERY;
+	o->train_masks = 0;
+	o->hull_res = SGS_HULL_RES;
+	o->hull_dilate = SGS_HULL_DILATE;
 }
 
 int sgs_trainer_uses_prior(const struct sgs_trainer_opts *o)

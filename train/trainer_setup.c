@@ -182,7 +182,7 @@ int trainer_check_reg(const struct sgs_trainer_opts *o, char *why, size_t n)
 int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const struct sgs_scene *s,
 		  const struct sgs_trainer_opts *o)
 {
-	char why[128];
+	char why[192];
 	size_t maxpix = 0;
 	t->be = be;
 	t->ops = &be->train;
@@ -196,8 +196,13 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const str
 	t->densify = o->mcmc ? &densify_mcmc : &densify_inria;
 	if (sgs_trainer_check_depth(o) != 0)
 		return -1;
-	if (trainer_check_reg(o, why, sizeof why) != 0)
+	if (trainer_check_reg(o, why, sizeof why) != 0 ||
+	    sgs_trainer_check_masks(o, why, sizeof why) != 0)
 		return sgs_error_set("%s", why);
+	/* masks in training: only when allowed, and then they must be there */
+	if (o->train_masks && !sgs_scene_has_train_masks(s))
+		return sgs_error_set("training with masks, but no train view has a mask (or an "
+				     "alpha channel)");
 	if (t->o.iterations == 0) /* the recipe's length for this many views */
 		t->o.iterations = sgs_trainer_auto_iterations(sgs_scene_count(s, SGS_SPLIT_TRAIN));
 	if (sgs_scene_radius(s, &t->extent) != 0)
@@ -278,11 +283,46 @@ uint64_t trainer_field_seed(const struct sgs_trainer *t, uint32_t k)
 	return t->o.seed + k;
 }
 
+/* The points of a visual hull carved from the train views' masks; what
+ * it carved goes to t->hull. */
+static int hull_points(struct sgs_trainer *t, float **xyz, uint8_t **rgb, uint64_t *n)
+{
+	struct sgs_hull h;
+	if (sgs_hull_carve(t->scene, t->o.hull_res, t->o.hull_dilate, &h) != 0)
+		return -1;
+	int rc = sgs_hull_points(t->scene, &h, t->o.init_count, xyz, rgb, n);
+	if (rc == 0) {
+		struct sgs_hull_info *i = &t->hull;
+		memcpy(i->n, h.n, sizeof i->n);
+		i->views = h.views, i->voxel = h.voxel;
+		i->kept = h.kept, i->surface = h.surface, i->points = *n;
+		t->has_hull = 1;
+	}
+	sgs_hull_free(&h);
+	return rc;
+}
+
+const struct sgs_hull_info *sgs_trainer_hull(const struct sgs_trainer *t)
+{
+	return t->has_hull ? &t->hull : NULL;
+}
+
 /* Field k's first Gaussians, as the (resolved) init option says. */
 static int init_field(struct sgs_trainer *t, uint32_t k)
 {
 	const struct sgs_scene *s = t->scene;
 	struct sgs_field *f = &t->fields[k];
+	if (t->o.init == SGS_INIT_HULL) { /* deterministic: every field the same */
+		float *pxyz;
+		uint8_t *prgb;
+		uint64_t np;
+		if (hull_points(t, &pxyz, &prgb, &np) != 0)
+			return -1;
+		int r = field_from_points(f, t->be, t->o.sh_degree, pxyz, prgb, np);
+		free(pxyz);
+		free(prgb);
+		return r;
+	}
 	if (t->o.init == SGS_INIT_SEEDS) {
 		if (s->nseeds == 0)
 			return sgs_error_set("the scene has no seed points; use -I random (with -N count)");

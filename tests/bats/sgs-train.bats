@@ -565,3 +565,45 @@ pseudo_scene() {
 	assert_failure 2
 	assert_output --partial '-P: c.ply.ckpt was made without --refine-poses'
 }
+
+@test "-I hull --train-masks: a short run from the visual hull; -v names it" {
+	run sgs-train -b cpu -v -I hull --train-masks --hull-res 32 -N 2000 -n 20 -o m.ply "$FIX/scene.sgs"
+	assert_success
+	assert_line --regexp 'sgs-train: 7 train views, [0-9]+ Gaussians \(visual hull surface\)'
+	assert_line --partial 'sgs-train: --train-masks: the train views'"'"' masks may shape the run (not the DTU protocol)'
+	assert_line --regexp '^sgs-train: visual hull from 7 masks: [0-9]+x[0-9]+x[0-9]+ voxels of [0-9.e-]+, [0-9]+ kept, [0-9]+ on the surface, [0-9]+ points$'
+	[ -s m.ply ]
+	# -I auto never picks the hull, --train-masks or not
+	run sgs-train -b cpu -v --train-masks -N 300 -n 2 -o m.ply "$FIX/scene.sgs"
+	assert_success
+	assert_line --regexp 'Gaussians \(random\)'
+}
+
+@test "-I hull needs --train-masks, --hull-* need -I hull (usage); --train-masks needs masks in the scene" {
+	run sgs-train -b cpu -I hull -o m.ply "$FIX/scene.sgs"
+	assert_failure 2
+	assert_line --index 0 "sgs-train: -I hull: carving a visual hull uses the train views' masks, which the DTU protocol keeps for evaluation; give --train-masks to allow it"
+	assert_line --index 1 --partial 'usage: sgs-train'
+	for bad in "--hull-res 64" "--train-masks --hull-dilate 3" "-I hull --train-masks --hull-res 8" \
+		"-I hull --train-masks --hull-res 513" "-I hull --train-masks --hull-dilate 65" \
+		"-I hull --train-masks --hull-res x"; do
+		# shellcheck disable=SC2086
+		run sgs-train -b cpu $bad -o m.ply "$FIX/scene.sgs"
+		assert_failure 2
+		assert_line --index 1 --partial 'usage: sgs-train'
+	done
+	# the masks renamed into chunks nobody reads: a scene without masks
+	cp "$FIX/scene.sgs" nomask.sgs
+	for _ in 1 2 3 4 5 6 7 8; do
+		python3 "$BATS_TEST_DIRNAME/patch_chunk.py" nomask.sgs nomask.sgs MASK -16 s4 XASK
+	done
+	for init in hull random; do
+		run sgs-train -b cpu -I $init --train-masks -N 300 -n 2 -o m.ply nomask.sgs
+		assert_failure 1
+		assert_output "sgs-train: nomask.sgs: training with masks, but no train view has a mask (or an alpha channel)"
+		assert_no_output_file m.ply
+	done
+	# resuming takes --train-masks from the checkpoint
+	run sgs-train -b cpu --resume x.ckpt --train-masks -o m.ply "$FIX/scene.sgs"
+	assert_failure 2
+}
