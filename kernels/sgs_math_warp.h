@@ -38,11 +38,11 @@ static inline SGS_HD int sgs_warp_at(int x, float depth, float disp, float min_d
 	return 1;
 }
 
-/* Channel c of the warped pixel. */
+/* Channel c of the warped pixel (exact at a = 0 and at a = 1: the last
+ * column is sampled with a = 1). */
 static inline SGS_HD float sgs_warp_sample(const float *row, int j, float a, int c)
 {
-	const float v0 = row[3 * j + c], v1 = row[3 * (j + 1) + c];
-	return v0 + a * (v1 - v0);
+	return (1.0f - a) * row[3 * j + c] + a * row[3 * (j + 1) + c];
 }
 
 static inline SGS_HD float sgs_warp_sign(float d)

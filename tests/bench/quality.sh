@@ -14,6 +14,10 @@
 #           --opacity-decay 0.995, --scale-ratio-weight 0.01
 #           --scale-max-weight 0.1, --prune-floaters 3, --coreg (two
 #           fields: about 3.6x the time), --unpool 3
+#   mvs-depth+warp
+#           mvs-depth with warp consistency from virtual binocular views
+#           (--warp, its defaults; about 1.9x the time: a second render
+#           and backward per iteration)
 #   mvs-depth+patch, +relative, +rank, +continuity, +smooth
 #           mvs-depth with one local depth term of weight 0.1 (also
 #           outside the default list)
@@ -89,6 +93,7 @@ config_args() {
 	mvs-depth+rank) echo "-I depth --depth-rank-weight 0.1" ;;
 	mvs-depth+continuity) echo "-I depth --depth-continuity-weight 0.1" ;;
 	mvs-depth+smooth) echo "-I depth --depth-smooth-weight 0.1" ;;
+	mvs-depth+warp) echo "-I depth --warp" ;;
 	combo) echo "-I depth --preset sparse" ;;
 	combo+floaters) echo "-I depth --dropout 0.2 --depth-smooth-weight 0.1 --prune-floaters 3" ;;
 	*) echo "bench-quality: unknown configuration $1" >&2; return 2 ;;
