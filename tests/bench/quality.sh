@@ -16,8 +16,8 @@
 #           fields: about 3.6x the time), --unpool 3
 #   mvs-depth+warp
 #           mvs-depth with warp consistency from virtual binocular views
-#           (--warp, its defaults; about 1.9x the time: a second render
-#           and backward per iteration)
+#           (--warp, its defaults; about twice the time per iteration
+#           once it starts: a second render and backward)
 #   mvs-depth+patch, +relative, +rank, +continuity, +smooth
 #           mvs-depth with one local depth term of weight 0.1 (also
 #           outside the default list)
