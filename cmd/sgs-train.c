@@ -70,8 +70,9 @@ static const char synopsis[] =
 	"                 [--coreg-start it] [--coreg-weight w]\n"
 	"                 [--coprune every[:m[:d]]|never] [--unpool t[:k[:until]]] [-P file]\n"
 	"                 [--refine-poses] [--pose-lr lr] [--pose-from n] [--pseudo scene]\n"
-	"                 [--pseudo-weight w] [--pseudo-every k] [--train-masks]\n"
-	"                 [--hull-res n] [--hull-dilate px] [scene]\n";
+	"                 [--pseudo-weight w] [--pseudo-every k] [--warp]\n"
+	"                 [--warp-baseline f] [--warp-start it] [--warp-weight w]\n"
+	"                 [--train-masks] [--hull-res n] [--hull-dilate px] [scene]\n";
 
 static void help(void)
 {
@@ -150,6 +151,13 @@ static void help(void)
 	       "                      between), every k-th iteration at weight w:\n"
 	       "  --pseudo-weight w   (default 0.1; 0: as without)\n"
 	       "  --pseudo-every k    (default 4)\n"
+	       "  --warp              warp consistency (Binocular3DGS): a view moved by a\n"
+	       "                      random baseline along the camera's x axis, warped\n"
+	       "                      back with the rendered depth, L1 to the image\n"
+	       "  --warp-weight w     its weight (default 0.5)\n"
+	       "  --warp-baseline f   largest baseline, x the views' mean distance to the\n"
+	       "                      scene (default 0.02)\n"
+	       "  --warp-start it     from iteration it (default a fifth of the run)\n"
 	       "  --train-masks       the train views' masks (or alpha) may shape the run\n"
 	       "                      (not the DTU protocol, which keeps masks for\n"
 	       "                      evaluation; default off)\n"
@@ -334,6 +342,8 @@ enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC, O
        OPT_COREG, OPT_COREG_W, OPT_COREG_START, OPT_COPRUNE, OPT_UNPOOL,
        /* pose refinement and pseudo views, in parse_pose's order from OPT_POSE_LR */
        OPT_REFINE, OPT_POSE_LR, OPT_POSE_FROM, OPT_PSEUDO, OPT_PSEUDO_W, OPT_PSEUDO_EVERY,
+       /* warp consistency, parse_warp's order from OPT_WARP_W */
+       OPT_WARP, OPT_WARP_W, OPT_WARP_B, OPT_WARP_START,
        /* ---- masks in training and the visual hull ---- */
        OPT_TRAIN_MASKS = 400, OPT_HULL_RES, OPT_HULL_DILATE,
        /* ---- end of masks in training ---- */
@@ -380,6 +390,25 @@ static int parse_pose(int k, const char *arg, struct sgs_trainer_opts *o)
 	return 0;
 }
 
+/* --warp-weight, --warp-baseline, --warp-start (k: their order from
+ * OPT_WARP_W). */
+static int parse_warp(int k, const char *arg, struct sgs_trainer_opts *o)
+{
+	double v;
+	long it;
+	if (k == 2) {
+		if (sgs_parse_long(arg, 0, 100000000L, "--warp-start", &it) != 0)
+			return -1;
+		o->warp_start = (uint32_t)it;
+		return 0;
+	}
+	if (sgs_parse_double(arg, 0, k == 0 ? 1e6 : 1, k == 0 ? "--warp-weight" : "--warp-baseline",
+			     &v) != 0)
+		return -1;
+	*(k == 0 ? &o->warp_weight : &o->warp_baseline) = (float)v;
+	return 0;
+}
+
 static void parse_args(int argc, char **argv, struct train_args *a)
 {
 	static const struct option longopts[] = {
@@ -420,6 +449,10 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{"coreg-start", required_argument, NULL, OPT_COREG_START},
 		{"coprune", required_argument, NULL, OPT_COPRUNE},
 		{"unpool", required_argument, NULL, OPT_UNPOOL},
+		{"warp", no_argument, NULL, OPT_WARP},
+		{"warp-weight", required_argument, NULL, OPT_WARP_W},
+		{"warp-baseline", required_argument, NULL, OPT_WARP_B},
+		{"warp-start", required_argument, NULL, OPT_WARP_START},
 		/* masks in training and the visual hull */
 		{"train-masks", no_argument, NULL, OPT_TRAIN_MASKS},
 		{"hull-res", required_argument, NULL, OPT_HULL_RES},
@@ -428,7 +461,7 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{NULL, 0, NULL, 0},
 	};
 	long v;
-	int ch, coreg_opts = 0;
+	int ch, coreg_opts = 0, warp_opts = 0;
 	const char *preset_env = getenv("SGS_PRESET");
 	if (preset_env && *preset_env && (a->preset = preset_parse(preset_env)) < 0) {
 		sgs_warnx("SGS_PRESET: unknown preset '%s' (expected auto, sparse or none)", preset_env);
@@ -562,6 +595,16 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 			coreg_opts |= ch != OPT_UNPOOL;
 			a->recipe_given = 1;
 			break;
+		case OPT_WARP:
+			a->o.warp = 1;
+			a->recipe_given = 1;
+			break;
+		case OPT_WARP_W: case OPT_WARP_B: case OPT_WARP_START:
+			if (parse_warp(ch - OPT_WARP_W, optarg, &a->o) != 0)
+				usage();
+			warp_opts = 1;
+			a->recipe_given = 1;
+			break;
 		case OPT_REFINE:
 			a->o.refine_poses = 1;
 			a->recipe_given = 1;
@@ -603,10 +646,14 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		sgs_warnx("--coreg-weight, --coreg-start and --coprune need --coreg");
 		usage();
 	}
+	if (warp_opts && !a->o.warp) {
+		sgs_warnx("--warp-weight, --warp-baseline and --warp-start need --warp");
+		usage();
+	}
 	if (a->resume && a->recipe_given) {
 		sgs_warnx("--resume: -I, -N, -S, --densify, --depth-*, --max-gaussians, --mcmc, "
-			  "--no-depth, --preset, --random-bg, --reset, --sh, the regularisers' (--coreg "
-			  "and --unpool too), the pose and the pseudo views' options, --train-masks and "
+			  "--no-depth, --preset, --random-bg, --reset, --sh, the regularisers' (--coreg, "
+			  "--unpool and --warp too), the pose and the pseudo views' options, --train-masks and "
 			  "--hull-* come from the checkpoint");
 		usage();
 	}
@@ -1009,6 +1056,9 @@ static void print_regularisers(const struct sgs_trainer_opts *o)
 	else if (o->unpool > 0)
 		ADD(", unpooling: midpoints to the %u nearest beyond the %g quantile of the gaps",
 		    o->unpool_knn, o->unpool);
+	if (o->warp)
+		ADD(", warp consistency from iteration %u (weight %g, baseline up to %g x the "
+		    "views' distance)", sgs_warp_start(o), o->warp_weight, o->warp_baseline);
 #undef ADD
 	if (n > 0)
 		fprintf(stderr, "%s: regularisers: %s\n", sgs_cli_name(), buf + 2);

@@ -225,6 +225,11 @@ static int add_coreg(struct loss_eval *e, float w, double *value)
 	return 0;
 }
 
+static float weight_warp(const struct sgs_trainer_opts *o, uint32_t it)
+{
+	return it >= sgs_warp_start(o) ? o->warp_weight : 0.0f;
+}
+
 static const struct loss_term rgb = {"rgb", TERM_IMAGE, 1, weight_one, add_rgb};
 static const struct loss_term pseudo = {"pseudo", TERM_IMAGE, 1, weight_pseudo, add_pseudo};
 static const struct loss_term depth = {"depth", TERM_IMAGE, 1, weight_depth, add_depth_pearson};
@@ -241,6 +246,10 @@ static const struct loss_term depth_smooth = {"depth_smooth", TERM_IMAGE, 1, wei
 static const struct loss_term mcmc_reg = {"mcmc_reg", TERM_PARAMS, 0, weight_mcmc, add_mcmc_reg};
 static const struct loss_term scale_reg = {"scale", TERM_PARAMS, 1, weight_one, add_scale_reg};
 static const struct loss_term coreg = {"coreg", TERM_PARAMS, 1, weight_coreg, add_coreg};
+/* one column; the second half adds the virtual view's parameter gradient */
+static const struct loss_term warp = {"warp", TERM_IMAGE, 1, weight_warp, loss_warp_image};
+static const struct loss_term warp_grad = {"warp_grad", TERM_PARAMS, 0, weight_warp,
+					   loss_warp_params};
 
 int loss_terms(const struct sgs_trainer_opts *o, const struct loss_term **out)
 {
@@ -266,6 +275,10 @@ int loss_terms(const struct sgs_trainer_opts *o, const struct loss_term **out)
 		out[n++] = &scale_reg;
 	if (o->coreg)
 		out[n++] = &coreg;
+	if (o->warp) {
+		out[n++] = &warp;
+		out[n++] = &warp_grad;
+	}
 	return n;
 }
 

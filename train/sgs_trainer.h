@@ -116,6 +116,14 @@ struct sgs_trainer_opts {
 	                         * attached (sgs_trainer_set_pseudo) */
 	uint32_t pseudo_every;  /* every k-th iteration trains on one of them
 	                         * (SGS_PSEUDO_EVERY) */
+	/* Warp consistency from virtual binocular views (Binocular3DGS,
+	 * train/warp.c, sgs-train(1)), off by default. */
+	int warp;               /* the term is on */
+	float warp_weight;      /* its weight (SGS_WARP_WEIGHT) */
+	float warp_baseline;    /* largest |b| as a fraction of the train views'
+	                         * mean distance to the scene (SGS_WARP_BASELINE) */
+	uint32_t warp_start;    /* from this iteration on (SGS_RECIPE: a fifth of
+	                         * the run, sgs_warp_start) */
 	/* ---- masks in training (--train-masks; sgs-train(1)) ---- */
 	int train_masks;        /* the train views' masks (or alpha) may be used;
 	                         * off by default: the DTU protocol keeps masks
@@ -139,6 +147,8 @@ struct sgs_trainer_opts {
 #define SGS_POSE_LR 1e-4f
 #define SGS_PSEUDO_WEIGHT 0.1f
 #define SGS_PSEUDO_EVERY 4u
+#define SGS_WARP_WEIGHT 0.5f
+#define SGS_WARP_BASELINE 0.02f
 
 /* The depth term's default weight: FSGS's for its global Pearson term,
  * and the best of 0, 0.05, 0.2, 0.5 on fern and DTU with plane-sweep
@@ -168,7 +178,7 @@ int sgs_trainer_check_depth(const struct sgs_trainer_opts *o);
 #define SGS_NEVER UINT32_MAX
 #define SGS_RECIPE (UINT32_MAX - 1)
 #define SGS_MAX_FIELDS 2
-#define SGS_MAX_TERMS 12
+#define SGS_MAX_TERMS 16
 
 /* The MCMC recipe's constants (the paper's defaults). */
 #define SGS_MCMC_NOISE_LR 5e5f
@@ -312,6 +322,18 @@ int sgs_knn_neighbours(const float *xyz, uint64_t n, int k, uint32_t *idx, float
 /* The iteration pseudo views start at: o->coreg_start, or a fifth of the
  * run for SGS_RECIPE. */
 uint32_t sgs_coreg_start(const struct sgs_trainer_opts *o);
+
+/* ---- warp consistency from virtual binocular views (train/warp.c) ---- */
+
+/* The iteration the term starts at: o->warp_start, or a fifth of the run
+ * for SGS_RECIPE. */
+uint32_t sgs_warp_start(const struct sgs_trainer_opts *o);
+/* The train views' mean distance to what they see: the mean of
+ * sqrt(near far) over the train views with depth bounds, else the mean
+ * distance of their centres from the centroid, else 1. */
+float sgs_warp_distance(const struct sgs_scene *s);
+/* The virtual camera: c moved by b along its own x axis (t_x - b). */
+void sgs_warp_cam(const struct sgs_cam *c, float b, struct sgs_cam *out);
 
 /* A camera between a and b: rotation slerped (world-to-camera, the short
  * way) and centre interpolated at s in [0, 1], then turned by the
@@ -464,6 +486,12 @@ int sgs_trainer_export_field(const struct sgs_trainer *t, uint32_t k, struct sgs
  * (sgs-train(1)). */
 void sgs_trainer_pseudo_cam(const struct sgs_trainer *t, uint32_t it, struct sgs_cam *cam,
 			    uint32_t *a, uint32_t *b, double *s);
+
+/* Field k's baseline at iteration it: uniform in [-B, B), B =
+ * warp_baseline x sgs_warp_distance, drawn from (seed, it) so a resumed
+ * run draws the same. */
+float sgs_trainer_warp_baseline(const struct sgs_trainer *t, uint32_t it, uint32_t k);
+
 /* Everything that decides the rest of the run, written atomically (a
  * temporary file renamed into place); format in sgs-train(1). */
 int sgs_trainer_checkpoint(const struct sgs_trainer *t, const char *path);

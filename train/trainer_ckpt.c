@@ -23,6 +23,7 @@
 #define TOPT_REG 128   /* the regularisers' fields (40 bytes) */
 #define TOPT_COREG 192 /* co-regularisation and unpooling (40 bytes) */
 #define TOPT_POSE 256  /* pose refinement and pseudo views (32 bytes) */
+#define TOPT_WARP 320  /* warp consistency (16 bytes, then 16 zero) */
 #define TOPT_MASKS 352 /* masks in training, the hull (16 bytes) */
 #define TOPT_BYTES 368 /* as written */
 #define TOPT_MAX 65536 /* longest accepted; bytes past TOPT_BYTES must be 0 */
@@ -150,6 +151,23 @@ static void decode_pose(const uint8_t *b, struct sgs_trainer_opts *o, uint64_t *
 	*pseudo_fp = sgs_get_u64(b + 24);
 }
 
+/* Warp consistency, at TOPT_WARP (0 in older checkpoints: off). */
+static void encode_warp(const struct sgs_trainer_opts *o, uint8_t *b)
+{
+	sgs_put_u32(b, o->warp ? 1u : 0u);
+	sgs_put_f32(b + 4, o->warp_weight);
+	sgs_put_f32(b + 8, o->warp_baseline);
+	sgs_put_u32(b + 12, o->warp_start);
+}
+
+static void decode_warp(const uint8_t *b, struct sgs_trainer_opts *o)
+{
+	o->warp = (int)sgs_get_u32(b);
+	o->warp_weight = sgs_get_f32(b + 4);
+	o->warp_baseline = sgs_get_f32(b + 8);
+	o->warp_start = sgs_get_u32(b + 12);
+}
+
 /* ---- masks in training, at TOPT_MASKS (0 in older checkpoints: off) ---- */
 static void encode_masks(const struct sgs_trainer_opts *o, uint8_t *b)
 {
@@ -195,13 +213,14 @@ static void encode_opts(const struct sgs_trainer_opts *o, uint8_t *b)
 	sgs_put_f32(b + TOPT_DEPTH + 16, o->depth_continuity_weight);
 	sgs_put_f32(b + TOPT_DEPTH + 20, o->depth_smooth_weight);
 	encode_coreg(o, b + TOPT_COREG);
+	encode_warp(o, b + TOPT_WARP);
 	encode_masks(o, b + TOPT_MASKS);
 }
 
 /* The bytes of TOPT this sgs-train reads; any other must be 0. */
 static const uint32_t topt_known[][2] = {{0, 64}, {TOPT_DEPTH, TOPT_DEPTH + 24},
 					 {TOPT_REG, TOPT_REG + 40}, {TOPT_COREG, TOPT_COREG + 40},
-					 {TOPT_POSE, TOPT_POSE + 32},
+					 {TOPT_POSE, TOPT_POSE + 32}, {TOPT_WARP, TOPT_WARP + 16},
 					 {TOPT_MASKS, TOPT_MASKS + 12}};
 
 static void encode_state(const struct sgs_trainer *t, uint8_t *b)
@@ -437,6 +456,7 @@ static int read_head(struct sgs_chunk_reader *r, struct ckpt_head *h)
 	o->depth_smooth_weight = sgs_get_f32(b + TOPT_DEPTH + 20);
 	decode_coreg(b + TOPT_COREG, o);
 	decode_pose(b + TOPT_POSE, o, &h->pseudo_fp);
+	decode_warp(b + TOPT_WARP, o);
 	decode_masks(b + TOPT_MASKS, o);
 	if (check_opts(r, o) != 0)
 		return -1;

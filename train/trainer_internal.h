@@ -37,6 +37,16 @@ struct trainer_coreg {
 	float cam_extent;                     /* sgs_scene_extent: the noise's scale */
 };
 
+/* Warp consistency's scratch (train/warp.c), rebuilt on resume. */
+struct trainer_warp {
+	struct sgs_raster_ctx *ctx[SGS_MAX_FIELDS]; /* each field's virtual view */
+	float *rgb, *dvirt;                   /* 3 x largest view */
+	struct sgs_gaussians grad[SGS_MAX_FIELDS];
+	uint32_t cap[SGS_MAX_FIELDS];         /* Gaussians grad[k] has room for */
+	float distance;                       /* sgs_warp_distance */
+	struct warp_eval e;                   /* this iteration's */
+};
+
 /* A refined pose (--refine-poses): the world-to-camera R|t, and Adam's
  * moments of the twist (rho, omega) of the left update exp(xi^) [R|t]. */
 struct train_pose {
@@ -91,6 +101,7 @@ struct sgs_trainer {
 	int profiling;
 	struct sgs_trainer_profile prof;
 	struct trainer_coreg coreg;
+	struct trainer_warp warp;
 	int has_hull;                /* -I hull carved this run's start */
 	struct sgs_hull_info hull;
 };
@@ -144,5 +155,14 @@ int trainer_coprune_due(const struct sgs_trainer *t, uint32_t it);
 int trainer_coprune(struct sgs_trainer *t, uint32_t counts[2]);
 int trainer_unpool_due(const struct sgs_trainer *t, uint32_t it);
 int trainer_unpool(struct sgs_trainer *t, struct sgs_field *f, struct sgs_step_info *info);
+
+/* Warp consistency (train/warp.c): scratch for views of up to maxpix
+ * pixels and its release; field k's share of iteration it on train view
+ * tv rendered with ro into *out (NULL when the term is off then). */
+int trainer_warp_setup(struct sgs_trainer *t, size_t maxpix);
+void trainer_warp_free(struct sgs_trainer *t);
+int trainer_warp_prepare(struct sgs_trainer *t, uint32_t k, uint32_t it,
+			 const struct train_view *tv, const struct sgs_raster_opts *ro,
+			 struct warp_eval **out);
 
 #endif

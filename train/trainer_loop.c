@@ -116,7 +116,9 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 			      trainer_field_seed(t, k),
 			      /* CoR-GS: this field's pull towards the other's render */
 			      t->coreg.ready ? &t->coreg.grad[k] : NULL, t->coreg.value[k],
-			      pseudo, t->be, t->host_scratch};
+			      pseudo, t->be, t->host_scratch, NULL};
+	if (!pseudo && trainer_warp_prepare(t, k, it, tv, &ro, &e.warp) != 0)
+		return -1;
 	if (t->ddepth && t->be->memset(t->ddepth, 0, (size_t)tv->w * tv->h * sizeof(float)) != 0)
 		return -1;
 	if (loss_run(t->terms, t->nterms, TERM_IMAGE, &e, values, &total) != 0)

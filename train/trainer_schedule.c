@@ -45,6 +45,10 @@ void sgs_trainer_defaults(struct sgs_trainer_opts *o)
 	o->pose_from = 0;
 	o->pseudo_weight = SGS_PSEUDO_WEIGHT; /* used once pseudo views are attached */
 	o->pseudo_every = SGS_PSEUDO_EVERY;
+	o->warp = 0;
+	o->warp_weight = SGS_WARP_WEIGHT;
+	o->warp_baseline = SGS_WARP_BASELINE;
+	o->warp_start = SGS_RECIPE;
 	o->train_masks = 0;
 	o->hull_res = SGS_HULL_RES;
 	o->hull_dilate = SGS_HULL_DILATE;

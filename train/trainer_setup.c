@@ -175,6 +175,11 @@ int trainer_check_reg(const struct sgs_trainer_opts *o, char *why, size_t n)
 	    (o->pseudo_weight > 0.0f && o->pseudo_every < 1))
 		return BAD("pseudo views weighted %g every %u iterations", o->pseudo_weight,
 			   o->pseudo_every);
+	if ((o->warp != 0 && o->warp != 1) ||
+	    (o->warp && !(o->warp_weight >= 0.0f && o->warp_weight < 1e30f &&
+			  o->warp_baseline >= 0.0f && o->warp_baseline < 1e30f)))
+		return BAD("warp consistency %d weighted %g at baseline %g: not finite numbers >= 0",
+			   o->warp, o->warp_weight, o->warp_baseline);
 	return 0;
 #undef BAD
 }
@@ -268,13 +273,15 @@ int trainer_scratch(struct sgs_trainer *t, size_t maxpix)
 	    !(t->dimg = be->alloc(3 * maxpix * sizeof(float))) ||
 	    !(t->gt_scratch = be->alloc(3 * maxpix * sizeof(float))))
 		return -1;
-	if ((sgs_trainer_uses_prior(&t->o) || t->o.depth_smooth_weight > 0.0f) &&
+	if ((sgs_trainer_uses_prior(&t->o) || t->o.depth_smooth_weight > 0.0f || t->o.warp) &&
 	    (!(t->out.depth = be->alloc(maxpix * sizeof(float))) ||
 	     !(t->ddepth = be->alloc(maxpix * sizeof(float)))))
 		return -1;
 	if (!(t->host_scratch = malloc(3 * maxpix * sizeof(float))))
 		return sgs_error_set("out of memory");
 	t->maxpix = maxpix;
+	if (trainer_warp_setup(t, maxpix) != 0)
+		return -1;
 	return trainer_coreg_setup(t, maxpix);
 }
 
@@ -405,6 +412,7 @@ void sgs_trainer_free(struct sgs_trainer *t)
 		be->free(t->ddepth);
 		be->free(t->gt_scratch);
 		trainer_coreg_free(t);
+		trainer_warp_free(t);
 	}
 	for (uint32_t i = 0; t->views && i < t->ntrain; i++) {
 		free(t->views[i].alpha);

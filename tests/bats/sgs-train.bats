@@ -477,6 +477,49 @@ setup_file() {
 	assert_success
 }
 
+@test "--warp: -v names it, a warp log column: 0 before its start, then positive and part of the loss" {
+	run sh -c "sgs-train -v -b cpu -I random -N 500 -n 20 --warp --warp-start 8 --warp-weight 0.4 \
+		-l log.tsv -o m.ply '$FIX/scene.sgs' 2>&1 >/dev/null | grep regularisers"
+	assert_success
+	assert_output "sgs-train: regularisers: warp consistency from iteration 8 (weight 0.4, baseline up to 0.02 x the views' distance)"
+	run head -n 1 log.tsv
+	assert_output "$(printf 'iteration\tview\trgb\twarp\tl1\tssim\tloss\tpsnr\tgaussians\tseconds')"
+	run sh -c "awk -F'\t' 'NR > 1 && (NF != 10 || (\$1 < 8) != (\$4 == 0) || \$7 - \$3 - \$4 > 1e-5 || \$3 + \$4 - \$7 > 1e-5) { bad++ }
+		END { print NR - 1, bad + 0 }' log.tsv"
+	assert_output '20 0'
+}
+
+@test "-c and --resume with --warp give the bytes of an uninterrupted run" {
+	sgs-train -b cpu -I random -N 800 -n 60 -S 4 --densify 5:50:20 --warp --warp-start 10 \
+		-o a.ply "$FIX/scene.sgs"
+	SGS_TEST_INJECT_NAN_AT=45 run sgs-train -b cpu -I random -N 800 -n 60 -S 4 --densify 5:50:20 \
+		--warp --warp-start 10 -c 30 -o b.ply "$FIX/scene.sgs"
+	assert_failure 1
+	run sgs-train -b cpu --resume b.ply.ckpt -o b.ply "$FIX/scene.sgs"
+	assert_success
+	run cmp a.ply b.ply
+	assert_success
+	run sgs-train -b cpu --resume b.ply.ckpt --warp-weight 2 -o c.ply "$FIX/scene.sgs"
+	assert_failure 2
+}
+
+@test "warp consistency options out of range are usage errors" {
+	for bad in "--warp-weight -1" "--warp-weight x" "--warp-weight 1e7" "--warp-baseline -0.1" \
+		"--warp-baseline 2" "--warp-baseline x" "--warp-start -1" "--warp-start 1.5"; do
+		# shellcheck disable=SC2086
+		run sgs-train -b cpu --warp $bad -o m.ply "$FIX/scene.sgs"
+		assert_failure 2
+		assert_line --index 0 --partial "sgs-train: ${bad%% *}"
+		assert_line --index 1 --partial 'usage: sgs-train'
+	done
+	run sgs-train -b cpu --warp-baseline 0.01 -o m.ply "$FIX/scene.sgs"
+	assert_failure 2
+	assert_line --index 0 'sgs-train: --warp-weight, --warp-baseline and --warp-start need --warp'
+	run sgs-train -b cpu -h
+	assert_success
+	assert_output --partial '--warp-baseline f'
+}
+
 # A pseudo scene: 6 frames between the train views rendered from a short run.
 pseudo_scene() {
 	sgs-train -b cpu -I random -N 800 -n 40 -o pm.ply "$FIX/scene.sgs"

@@ -14,6 +14,10 @@
 #           --opacity-decay 0.995, --scale-ratio-weight 0.01
 #           --scale-max-weight 0.1, --prune-floaters 3, --coreg (two
 #           fields: about 3.6x the time), --unpool 3
+#   mvs-depth+warp
+#           mvs-depth with warp consistency from virtual binocular views
+#           (--warp, its defaults; about twice the time per iteration
+#           once it starts: a second render and backward)
 #   mvs-depth+patch, +relative, +rank, +continuity, +smooth
 #           mvs-depth with one local depth term of weight 0.1 (also
 #           outside the default list)
@@ -119,6 +123,7 @@ config_args() {
 	mvs-depth+rank) echo "-I depth --depth-rank-weight 0.1" ;;
 	mvs-depth+continuity) echo "-I depth --depth-continuity-weight 0.1" ;;
 	mvs-depth+smooth) echo "-I depth --depth-smooth-weight 0.1" ;;
+	mvs-depth+warp) echo "-I depth --warp" ;;
 	combo) echo "-I depth --preset sparse" ;;
 	combo+floaters) echo "-I depth --dropout 0.2 --depth-smooth-weight 0.1 --prune-floaters 3" ;;
 	hull) echo "-I hull --train-masks" ;;
