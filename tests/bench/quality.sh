@@ -23,7 +23,7 @@
 #           outside the default list)
 #   combo   mvs-depth with --dropout 0.2 and --depth-smooth-weight 0.1 (the
 #           two that helped fern alone; what sgs-train --preset sparse
-#           turns on); combo+floaters adds
+#           turns on); combo+warp adds --warp, combo+floaters adds
 #           --prune-floaters 3 (which helped DTU alone)
 #   hull, hull+sparse  NOT the DTU protocol (nor the Blender one): the
 #           train views' masks shape the run (sgs-train --train-masks).
@@ -125,6 +125,7 @@ config_args() {
 	mvs-depth+smooth) echo "-I depth --depth-smooth-weight 0.1" ;;
 	mvs-depth+warp) echo "-I depth --warp" ;;
 	combo) echo "-I depth --preset sparse" ;;
+	combo+warp) echo "-I depth --preset sparse --warp" ;;
 	combo+floaters) echo "-I depth --dropout 0.2 --depth-smooth-weight 0.1 --prune-floaters 3" ;;
 	hull) echo "-I hull --train-masks" ;;
 	hull+sparse) echo "-I hull --train-masks --preset sparse" ;;
