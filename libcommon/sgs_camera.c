@@ -342,6 +342,54 @@ static int lens_folds(const struct sgs_distortion *d, double smax, const double 
 	return 0;
 }
 
+/* The undistorted border: the innermost extent of each edge, which bounds
+ * the new image, and the farthest point's r^2. */
+struct border {
+	double left, right, top, bottom, smax;
+};
+
+/* Border sample i of steps on the four edges (left, right, top, bottom)
+ * in normalised undistorted coordinates, folded into b. */
+static int border_sample(const struct sgs_camera *src, const struct sgs_distortion *d,
+			 uint32_t steps, uint32_t i, double x[4], double y[4], struct border *b)
+{
+	double W = src->w, H = src->h, fu = W * i / steps, fv = H * i / steps;
+	if (undistorted_normal(src, d, 0, fv, &x[0], &y[0]) < 0 ||
+	    undistorted_normal(src, d, W, fv, &x[1], &y[1]) < 0 ||
+	    undistorted_normal(src, d, fu, 0, &x[2], &y[2]) < 0 ||
+	    undistorted_normal(src, d, fu, H, &x[3], &y[3]) < 0)
+		return -1;
+	b->left = fmax(b->left, x[0]);
+	b->right = fmin(b->right, x[1]);
+	b->top = fmax(b->top, y[2]);
+	b->bottom = fmin(b->bottom, y[3]);
+	for (int k = 0; k < 4; k++)
+		b->smax = fmax(b->smax, x[k] * x[k] + y[k] * y[k]);
+	return 0;
+}
+
+/* The focal scale that keeps the new image inside the border: its
+ * normalised x spans [-cx, W-cx] / (s fx), which must lie inside
+ * [left, right]; likewise for y. */
+static double focal_scale(const struct sgs_camera *src, const struct border *b)
+{
+	double s = 0, W = src->w, H = src->h;
+	if (src->cx > 0)
+		s = fmax(s, src->cx / (src->fx * -b->left));
+	if (W - src->cx > 0)
+		s = fmax(s, (W - src->cx) / (src->fx * b->right));
+	if (src->cy > 0)
+		s = fmax(s, src->cy / (src->fy * -b->top));
+	if (H - src->cy > 0)
+		s = fmax(s, (H - src->cy) / (src->fy * b->bottom));
+	return s;
+}
+
+static int surrounds(const struct border *b)
+{
+	return b->left < 0 && b->right > 0 && b->top < 0 && b->bottom > 0;
+}
+
 /* Same size and principal point; the focal lengths are scaled by one
  * factor s so that every pixel of the undistorted image maps inside the
  * distorted one (no blank border: s > 1 for pincushion lenses, s < 1 for
@@ -354,29 +402,33 @@ int sgs_undistorted_camera(const struct sgs_camera *src, const struct sgs_distor
 	if (sgs_distortion_is_identity(d))
 		return 0;
 
-	double W = src->w, H = src->h;
-	double left = -INFINITY, right = INFINITY, top = -INFINITY, bottom = INFINITY, smax = 0;
 	/* One sample per pixel along the edges: the extreme between two samples
 	 * can be off by far less than the half pixel to the first pixel centre. */
 	uint32_t steps = src->w > src->h ? src->w : src->h;
 	steps = steps < 64 ? 64 : steps > MAX_EDGE_SAMPLES ? MAX_EDGE_SAMPLES : steps;
+	struct border b = {-INFINITY, INFINITY, -INFINITY, INFINITY, 0};
+	double x[4], y[4];
+	/* The corners first: they are samples too, so the extents they give are
+	 * no tighter than all the samples' and the scale no larger; a lens that
+	 * fails there (a hostile size or coefficient, most of them) is refused
+	 * for it before the tens of thousands of Newton solves of the whole border. */
+	if (border_sample(src, d, steps, 0, x, y, &b) < 0 ||
+	    border_sample(src, d, steps, steps, x, y, &b) < 0)
+		return lens_error(src, d, "the model has no inverse at the border");
+	double s = focal_scale(src, &b);
+	if (surrounds(&b) && s > 2) {
+		char why[96];
+		snprintf(why, sizeof why, "it would scale the focal length by %g or more (0.5 to 2 is "
+			 "a real lens)", s);
+		return lens_error(src, d, why);
+	}
+
 	uint32_t ray_every = steps / MAX_RAYS + 1;
 	double rx[4 * (MAX_RAYS + 1)], ry[4 * (MAX_RAYS + 1)];
 	size_t nrays = 0;
 	for (uint32_t i = 0; i <= steps; i++) {
-		double x[4], y[4], fu = W * i / steps, fv = H * i / steps;
-		if (undistorted_normal(src, d, 0, fv, &x[0], &y[0]) < 0 ||
-		    undistorted_normal(src, d, W, fv, &x[1], &y[1]) < 0 ||
-		    undistorted_normal(src, d, fu, 0, &x[2], &y[2]) < 0 ||
-		    undistorted_normal(src, d, fu, H, &x[3], &y[3]) < 0)
+		if (border_sample(src, d, steps, i, x, y, &b) < 0)
 			return lens_error(src, d, "the model has no inverse at the border");
-		/* The innermost extent of each border edge bounds the rectangle. */
-		left = fmax(left, x[0]);
-		right = fmin(right, x[1]);
-		top = fmax(top, y[2]);
-		bottom = fmin(bottom, y[3]);
-		for (int k = 0; k < 4; k++)
-			smax = fmax(smax, x[k] * x[k] + y[k] * y[k]);
 		if (i % ray_every == 0 || i == steps)
 			for (int k = 0; k < 4; k++) {
 				rx[nrays] = x[k];
@@ -385,23 +437,12 @@ int sgs_undistorted_camera(const struct sgs_camera *src, const struct sgs_distor
 	}
 	/* Newton finds a preimage of each border point; a lens that folds over
 	 * inside the image has several, and no undistortion is right. */
-	if (lens_folds(d, smax, rx, ry, nrays))
+	if (lens_folds(d, b.smax, rx, ry, nrays))
 		return lens_error(src, d, "the model folds over inside the image (several points "
 				  "distort to one)");
-	if (!(left < 0 && right > 0 && top < 0 && bottom > 0))
+	if (!surrounds(&b))
 		return lens_error(src, d, "the undistorted border does not surround the principal point");
-
-	/* The new image spans normalised x in [-cx, W-cx] / (s fx), which must lie
-	 * inside [left, right]; likewise for y. */
-	double s = 0;
-	if (src->cx > 0)
-		s = fmax(s, src->cx / (src->fx * -left));
-	if (W - src->cx > 0)
-		s = fmax(s, (W - src->cx) / (src->fx * right));
-	if (src->cy > 0)
-		s = fmax(s, src->cy / (src->fy * -top));
-	if (H - src->cy > 0)
-		s = fmax(s, (H - src->cy) / (src->fy * bottom));
+	s = focal_scale(src, &b);
 	/* A wildly different field of view means the lens model is used
 	 * outside its valid range. */
 	if (!(s >= 0.5 && s <= 2)) {
