@@ -278,11 +278,6 @@ static int undistorted_normal(const struct sgs_camera *c, const struct sgs_disto
 	return sgs_undistort_point(d, (u - c->cx) / c->fx, (v - c->cy) / c->fy, x, y);
 }
 
-/* Same size and principal point; the focal lengths are scaled by one
- * factor s so that every pixel of the undistorted image maps inside the
- * distorted one (no blank border: s > 1 for pincushion lenses, s < 1 for
- * barrel lenses, which keeps more of the field of view).  The scale comes
- * from the undistorted positions of the source's border pixels. */
 /* "k1 1e+06, k2 0, p1 0, p2 0": the lens in messages. */
 static void lens_words(const struct sgs_distortion *d, char *buf, size_t n)
 {
@@ -299,6 +294,107 @@ static int lens_error(const struct sgs_camera *c, const struct sgs_distortion *d
 			     lens, c->w, c->h, why);
 }
 
+/* Border samples per edge: one per pixel up to this size, which covers
+ * every real camera; beyond it they spread evenly, so a hostile size (a
+ * COLMAP camera 14 million pixels tall) costs no more than a 16K image
+ * instead of millions of Newton solves. */
+#define MAX_EDGE_SAMPLES 16384
+/* Points along each ray from the principal point where the lens must not
+ * fold over, and how many rays (spread over the border samples). */
+#define RAY_POINTS 32
+#define MAX_RAYS 256
+
+/* a + b s + c s^2 > 0 for every s in [0, smax] (a > 0 given). */
+static int quadratic_positive(double a, double b, double c, double smax)
+{
+	if (!(a + b * smax + c * smax * smax > 0))
+		return 0;
+	if (c > 0) {
+		double v = -b / (2 * c);
+		if (v > 0 && v < smax && !(a + b * v + c * v * v > 0))
+			return 0;
+	}
+	return 1;
+}
+
+/* The lens maps the undistorted region it is used over (the rays from the
+ * principal point to the undistorted border points xb, yb, the farthest
+ * at r^2 = smax) one to one:
+ * its Jacobian stays positive.  Exact for the radial part, whose Jacobian
+ * is (1 + k1 s + k2 s^2)(1 + 3 k1 s + 5 k2 s^2) at s = r^2; sampled along
+ * the rays when there are tangential terms. */
+static int lens_folds(const struct sgs_distortion *d, double smax, const double *xb,
+		      const double *yb, size_t n)
+{
+	double k1, k2, p1, p2;
+	active_coeffs(d, &k1, &k2, &p1, &p2);
+	if (!quadratic_positive(1, k1, k2, smax) || !quadratic_positive(1, 3 * k1, 5 * k2, smax))
+		return 1;
+	if (p1 == 0 && p2 == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		for (int t = 1; t <= RAY_POINTS; t++) {
+			double J[4], f = (double)t / RAY_POINTS;
+			distort_jacobian(k1, k2, p1, p2, f * xb[i], f * yb[i], J);
+			if (!(J[0] * J[3] - J[1] * J[2] > 0))
+				return 1;
+		}
+	return 0;
+}
+
+/* The undistorted border: the innermost extent of each edge, which bounds
+ * the new image, and the farthest point's r^2. */
+struct border {
+	double left, right, top, bottom, smax;
+};
+
+/* Border sample i of steps on the four edges (left, right, top, bottom)
+ * in normalised undistorted coordinates, folded into b. */
+static int border_sample(const struct sgs_camera *src, const struct sgs_distortion *d,
+			 uint32_t steps, uint32_t i, double x[4], double y[4], struct border *b)
+{
+	double W = src->w, H = src->h, fu = W * i / steps, fv = H * i / steps;
+	if (undistorted_normal(src, d, 0, fv, &x[0], &y[0]) < 0 ||
+	    undistorted_normal(src, d, W, fv, &x[1], &y[1]) < 0 ||
+	    undistorted_normal(src, d, fu, 0, &x[2], &y[2]) < 0 ||
+	    undistorted_normal(src, d, fu, H, &x[3], &y[3]) < 0)
+		return -1;
+	b->left = fmax(b->left, x[0]);
+	b->right = fmin(b->right, x[1]);
+	b->top = fmax(b->top, y[2]);
+	b->bottom = fmin(b->bottom, y[3]);
+	for (int k = 0; k < 4; k++)
+		b->smax = fmax(b->smax, x[k] * x[k] + y[k] * y[k]);
+	return 0;
+}
+
+/* The focal scale that keeps the new image inside the border: its
+ * normalised x spans [-cx, W-cx] / (s fx), which must lie inside
+ * [left, right]; likewise for y. */
+static double focal_scale(const struct sgs_camera *src, const struct border *b)
+{
+	double s = 0, W = src->w, H = src->h;
+	if (src->cx > 0)
+		s = fmax(s, src->cx / (src->fx * -b->left));
+	if (W - src->cx > 0)
+		s = fmax(s, (W - src->cx) / (src->fx * b->right));
+	if (src->cy > 0)
+		s = fmax(s, src->cy / (src->fy * -b->top));
+	if (H - src->cy > 0)
+		s = fmax(s, (H - src->cy) / (src->fy * b->bottom));
+	return s;
+}
+
+static int surrounds(const struct border *b)
+{
+	return b->left < 0 && b->right > 0 && b->top < 0 && b->bottom > 0;
+}
+
+/* Same size and principal point; the focal lengths are scaled by one
+ * factor s so that every pixel of the undistorted image maps inside the
+ * distorted one (no blank border: s > 1 for pincushion lenses, s < 1 for
+ * barrel lenses, which keeps more of the field of view).  The scale comes
+ * from the undistorted positions of the source's border pixels. */
 int sgs_undistorted_camera(const struct sgs_camera *src, const struct sgs_distortion *d,
 			   struct sgs_camera *dst)
 {
@@ -306,39 +402,47 @@ int sgs_undistorted_camera(const struct sgs_camera *src, const struct sgs_distor
 	if (sgs_distortion_is_identity(d))
 		return 0;
 
-	double W = src->w, H = src->h;
-	double left = -INFINITY, right = INFINITY, top = -INFINITY, bottom = INFINITY;
 	/* One sample per pixel along the edges: the extreme between two samples
 	 * can be off by far less than the half pixel to the first pixel centre. */
 	uint32_t steps = src->w > src->h ? src->w : src->h;
-	steps = steps < 64 ? 64 : steps;
-	for (uint32_t i = 0; i <= steps; i++) {
-		double x[4], y[4], fu = W * i / steps, fv = H * i / steps;
-		if (undistorted_normal(src, d, 0, fv, &x[0], &y[0]) < 0 ||
-		    undistorted_normal(src, d, W, fv, &x[1], &y[1]) < 0 ||
-		    undistorted_normal(src, d, fu, 0, &x[2], &y[2]) < 0 ||
-		    undistorted_normal(src, d, fu, H, &x[3], &y[3]) < 0)
-			return lens_error(src, d, "the model has no inverse at the border");
-		/* The innermost extent of each border edge bounds the rectangle. */
-		left = fmax(left, x[0]);
-		right = fmin(right, x[1]);
-		top = fmax(top, y[2]);
-		bottom = fmin(bottom, y[3]);
+	steps = steps < 64 ? 64 : steps > MAX_EDGE_SAMPLES ? MAX_EDGE_SAMPLES : steps;
+	struct border b = {-INFINITY, INFINITY, -INFINITY, INFINITY, 0};
+	double x[4], y[4];
+	/* The corners first: they are samples too, so the extents they give are
+	 * no tighter than all the samples' and the scale no larger; a lens that
+	 * fails there (a hostile size or coefficient, most of them) is refused
+	 * for it before the tens of thousands of Newton solves of the whole border. */
+	if (border_sample(src, d, steps, 0, x, y, &b) < 0 ||
+	    border_sample(src, d, steps, steps, x, y, &b) < 0)
+		return lens_error(src, d, "the model has no inverse at the border");
+	double s = focal_scale(src, &b);
+	if (surrounds(&b) && s > 2) {
+		char why[96];
+		snprintf(why, sizeof why, "it would scale the focal length by %g or more (0.5 to 2 is "
+			 "a real lens)", s);
+		return lens_error(src, d, why);
 	}
-	if (!(left < 0 && right > 0 && top < 0 && bottom > 0))
-		return lens_error(src, d, "the undistorted border does not surround the principal point");
 
-	/* The new image spans normalised x in [-cx, W-cx] / (s fx), which must lie
-	 * inside [left, right]; likewise for y. */
-	double s = 0;
-	if (src->cx > 0)
-		s = fmax(s, src->cx / (src->fx * -left));
-	if (W - src->cx > 0)
-		s = fmax(s, (W - src->cx) / (src->fx * right));
-	if (src->cy > 0)
-		s = fmax(s, src->cy / (src->fy * -top));
-	if (H - src->cy > 0)
-		s = fmax(s, (H - src->cy) / (src->fy * bottom));
+	uint32_t ray_every = steps / MAX_RAYS + 1;
+	double rx[4 * (MAX_RAYS + 1)], ry[4 * (MAX_RAYS + 1)];
+	size_t nrays = 0;
+	for (uint32_t i = 0; i <= steps; i++) {
+		if (border_sample(src, d, steps, i, x, y, &b) < 0)
+			return lens_error(src, d, "the model has no inverse at the border");
+		if (i % ray_every == 0 || i == steps)
+			for (int k = 0; k < 4; k++) {
+				rx[nrays] = x[k];
+				ry[nrays++] = y[k];
+			}
+	}
+	/* Newton finds a preimage of each border point; a lens that folds over
+	 * inside the image has several, and no undistortion is right. */
+	if (lens_folds(d, b.smax, rx, ry, nrays))
+		return lens_error(src, d, "the model folds over inside the image (several points "
+				  "distort to one)");
+	if (!surrounds(&b))
+		return lens_error(src, d, "the undistorted border does not surround the principal point");
+	s = focal_scale(src, &b);
 	/* A wildly different field of view means the lens model is used
 	 * outside its valid range. */
 	if (!(s >= 0.5 && s <= 2)) {

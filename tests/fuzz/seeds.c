@@ -131,6 +131,36 @@ static void splats(void)
 	n += sizeof f;
 	buf[n++] = 9;
 	put("splat", "double.ply", buf, n);
+
+	/* lists of every length type before the vertices (skipped row by row),
+	 * a face element after them (left unread) */
+	static const char lhead[] =
+		"ply\nformat binary_little_endian 1.0\n"
+		"element strip 2\nproperty list short int a\nproperty list ushort double b\n"
+		"property list int uchar c\nproperty list uint float d\nproperty list char short e\n"
+		"element vertex 1\nproperty float x\nproperty float y\nproperty float z\n"
+		"property float f_dc_0\nproperty float f_dc_1\nproperty float f_dc_2\n"
+		"property float opacity\nproperty float scale_0\nproperty float scale_1\n"
+		"property float scale_2\nproperty float rot_0\nproperty float rot_1\n"
+		"property float rot_2\nproperty float rot_3\n"
+		"element face 1\nproperty list uchar int vertex_indices\nend_header\n";
+	uint8_t lbuf[sizeof lhead + 256];
+	n = sizeof lhead - 1;
+	memcpy(lbuf, lhead, n);
+	for (int row = 0; row < 2; row++) {
+		/* a: 1 int; b: 1 double; c: 2 uchar; d: 0 floats; e: 1 short */
+		static const uint8_t strip[] = {1, 0, 5, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f,
+						2, 0, 0, 0, 7, 8, 0, 0, 0, 0, 1, 3, 0};
+		memcpy(lbuf + n, strip, sizeof strip);
+		n += sizeof strip;
+	}
+	float v[14] = {1, 2, 3, 0.5f, 0.5f, 0.5f, 0, -2, -2, -2, 1, 0, 0, 0};
+	memcpy(lbuf + n, v, sizeof v);
+	n += sizeof v;
+	static const uint8_t face[] = {3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+	memcpy(lbuf + n, face, sizeof face);
+	n += sizeof face;
+	put("splat", "lists.ply", lbuf, n);
 }
 
 /* ---- point-cloud PLY ---- */

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "sgs_camera.h"
 #include "sgs_error.h"
@@ -324,6 +325,34 @@ static void test_errors(void)
 	ok(sgs_undistorted_camera(&src, &folds, &dst) == -1 &&
 		   strstr(sgs_error_get(), "cannot be undistorted"),
 	   "k1 = -5 over a wide view is refused: %s", sgs_error_get());
+
+	/* A lens that folds over between the principal point and the border:
+	 * Newton finds each border point's outer preimage, so the border alone
+	 * looked fine and the camera was accepted with a focal scale of 1.48. */
+	struct sgs_camera sq = {.w = 200, .h = 200, .fx = 100, .fy = 100, .cx = 100, .cy = 100};
+	struct sgs_distortion inner_fold = {SGS_LENS_RADIAL, -4, 5, 0, 0};
+	ok(sgs_undistorted_camera(&sq, &inner_fold, &dst) == -1 &&
+		   strstr(sgs_error_get(), "folds over inside the image"),
+	   "k1 = -4, k2 = 5 (folds inside the image) is refused: %s", sgs_error_get());
+
+	/* libFuzzer (colmap_bin): a COLMAP camera 14549016 pixels tall took one
+	 * Newton solve per border pixel, 20 s and more; the border samples are
+	 * now capped, so it is refused at once. */
+	struct sgs_camera tall = {.w = 32, .h = 14549016, .fx = 30, .fy = 30, .cx = 16, .cy = 12};
+	struct sgs_distortion mild = {SGS_LENS_SIMPLE_RADIAL, 0.01, 0, 0, 0};
+	clock_t t0 = clock();
+	int r = sgs_undistorted_camera(&tall, &mild, &dst);
+	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	ok(r == -1 && strstr(sgs_error_get(), "32x14549016") && secs < 2,
+	   "a 32x14549016 camera is refused in %.3f s: %s", secs, sgs_error_get());
+	/* and a large real-looking one is still undistorted, as quickly */
+	struct sgs_camera big = {.w = 100000, .h = 100000, .fx = 5e4, .fy = 5e4, .cx = 5e4, .cy = 5e4};
+	struct sgs_distortion barrel = {SGS_LENS_SIMPLE_RADIAL, -0.05, 0, 0, 0};
+	t0 = clock();
+	r = sgs_undistorted_camera(&big, &barrel, &dst);
+	secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	ok(r == 0 && dst.fx < big.fx && secs < 2, "a 100000x100000 barrel camera: focal scale %.4f in %.3f s",
+	   dst.fx / big.fx, secs);
 }
 
 int main(void)
