@@ -15,7 +15,7 @@ batch() {
 
 # modification times (nanoseconds) of every model and score file
 stamps() {
-	for f in out/*/*/model.ply out/*/*/scores.tsv; do printf '%s %s\n' "$f" "$(stat -c %Y.%N "$f")"; done
+	for f in out/*/*/model.ply out/*/*/scores.tsv; do printf '%s %s\n' "$f" "$(stat -c %y "$f")"; done
 }
 
 @test "Makefile: 2 scenes x 2 configurations with -j2, merged into TSV and Markdown tables" {
