@@ -1,10 +1,13 @@
 # sgs — sparse-view 3D Gaussian Splatting as Unix tools.
 #   make [WITH_CUDA=auto|0|1] [CUDA_ARCH=sm_90]   build bin/ and the libraries
 #   make check | check-asan | fuzz [FUZZ_SECONDS=N] | demo | bench | bench-quality
-#   make install | clean
+#   make install | uninstall | clean   [PREFIX=/usr/local] [DESTDIR=]
 
 PREFIX    ?= /usr/local
 MANPREFIX ?= $(PREFIX)/share/man
+LIBDIR    ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+VERSION   ?= 0.1
 WITH_CUDA ?= auto
 CUDA_ARCH ?= sm_90
 CUDA_HOME ?= /usr/local/cuda
@@ -19,6 +22,10 @@ LDFLAGS ?=
 # stay equal bit for bit whichever compiler builds them.
 SGS_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fopenmp -fno-math-errno -ffp-contract=off -Ilibcommon -Ikernels -Itrain -Imvs $(shell pkg-config --cflags libpng libtiff-4 libcjson libzip 2>/dev/null)
 LDLIBS  = -lpng -ltiff -ljpeg -lcjson -lzip -lz -lm -fopenmp
+# libgd's built-in bitmap fonts write the labels of sgs-eval -g's pictures
+# (libcommon/sgs_text.c); sgs-eval alone links it.
+GD_CFLAGS = $(shell pkg-config --cflags gdlib 2>/dev/null)
+GD_LIBS   = $(shell pkg-config --libs gdlib 2>/dev/null || echo -lgd)
 
 ifeq ($(WITH_CUDA),auto)
   ifneq ($(NVCC),)
@@ -55,7 +62,8 @@ MVS_OBJ     = $(MVS_SRC:%.c=$(B)/%.o)
 ifeq ($(USE_CUDA),1)
   KERNEL_OBJ += $(CUDA_SRC:%.cu=$(B)/%.o)
   SGS_CFLAGS += -DSGS_WITH_CUDA=1
-  LDLIBS     += -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lpthread -lstdc++
+  CUDA_LDLIBS = -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lpthread -lstdc++
+  LDLIBS     += $(CUDA_LDLIBS)
   BUILD_KIND  = CPU + CUDA ($(CUDA_ARCH), $(NVCC))
 else
   BUILD_KIND  = CPU only
@@ -112,6 +120,9 @@ $(B)/libsgsmvs.a: $(MVS_OBJ)
 $(BIN)/%: $(B)/cmd/%.o $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+
+$(B)/libcommon/sgs_text.o: FILE_CFLAGS = $(GD_CFLAGS)
+$(BIN)/sgs-eval $(B)/tests/test_compare: LDLIBS += $(GD_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(TESTLIB) $(LIBS)
 	@mkdir -p $(@D)
@@ -219,16 +230,46 @@ $(B)/tests/bench_render: tests/bench/bench_render.c $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(SGS_CFLAGS) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDLIBS)
 
+# What a program built on the library includes (-I$(INCLUDEDIR)/sgs):
+# the host library's public headers (sgs_*.h; sgs_import.h needs
+# import_formats.h), the backend table, the trainer and sgs-depth's API.
+PUBLIC_HEADERS = $(wildcard libcommon/sgs_*.h) libcommon/import_formats.h kernels/sgs_kernels.h \
+		 kernels/sgs_train_ops.h train/sgs_trainer.h mvs/sgs_mvs.h
+# The archives are static, so a program always links their dependencies:
+# Requires, not Requires.private, or "pkg-config --libs sgs" would leave
+# libpng and the rest out and the link would fail.
+PC_REQUIRES = libpng libtiff-4 libjpeg libcjson libzip zlib
+
+# sgs.pc, written by install itself: its paths are the PREFIX of that run.
+PC_LINES = 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' 'Name: sgs' \
+	'Description: sparse-view 3D Gaussian Splatting: scene and splat files, importers, rasterizer, trainer' \
+	'Version: $(VERSION)' 'Requires: $(PC_REQUIRES)' 'Cflags: -I$${includedir}/sgs -fopenmp' \
+	'Libs: -L$${libdir} -lsgstrain -lsgsmvs -lsgskernels -lsgscommon -lm -fopenmp$(if $(CUDA_LDLIBS), $(strip $(CUDA_LDLIBS)))'
+
+# The tools, man pages, static libraries, headers and sgs.pc.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man7
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/sgs
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 man/*.1 $(DESTDIR)$(MANPREFIX)/man1
 	install -m 644 man/*.5 $(DESTDIR)$(MANPREFIX)/man5
 	install -m 644 man/*.7 $(DESTDIR)$(MANPREFIX)/man7
+	install -m 644 $(LIBS) $(DESTDIR)$(LIBDIR)
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/sgs
+	printf '%s\n' $(PC_LINES) > $(DESTDIR)$(LIBDIR)/pkgconfig/sgs.pc
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%)
+	rm -f $(patsubst man/%.1,$(DESTDIR)$(MANPREFIX)/man1/%.1,$(wildcard man/*.1))
+	rm -f $(patsubst man/%.5,$(DESTDIR)$(MANPREFIX)/man5/%.5,$(wildcard man/*.5))
+	rm -f $(patsubst man/%.7,$(DESTDIR)$(MANPREFIX)/man7/%.7,$(wildcard man/*.7))
+	rm -f $(patsubst $(B)/%,$(DESTDIR)$(LIBDIR)/%,$(LIBS)) $(DESTDIR)$(LIBDIR)/pkgconfig/sgs.pc
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/sgs/,$(notdir $(PUBLIC_HEADERS)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/sgs 2>/dev/null
 
 clean:
 	rm -rf $(B) $(ASAN_B) $(FUZZ_B) bin
 
-.PHONY: all banner unit check check-asan fuzz fuzz-build demo bench bench-quality install clean
+.PHONY: all banner unit check check-asan fuzz fuzz-build demo bench bench-quality install uninstall clean
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -20,6 +20,7 @@
 #include "sgs_cli.h"
 #include "sgs_depth_files.h"
 #include "sgs_mvs.h"
+#include "sgs_progress.h"
 #include "sgs_scene.h"
 #include "sgs_splat.h"
 
@@ -44,6 +45,7 @@ struct depth_job {
 	const struct sgs_scene *scene;
 	const struct sgs_backend *be;
 	struct sgs_depth_renderer *renderer; /* render mode */
+	struct sgs_progress progress;        /* a counter on a terminal */
 };
 
 /* One train view's new prior, kept aside until every view has one. */
@@ -72,7 +74,8 @@ static void help(void)
 	       "  --points      the confident depths, fused, replace the seed points\n"
 	       "  -b backend    auto (default), cpu or cuda\n"
 	       "  -S seed       seed of the import's robust fit (default 1)\n"
-	       "  -v            report each view on stderr\n");
+	       "  -v            report each view on stderr (a counter of the views\n"
+	       "                shows anyway when stderr is a terminal)\n");
 }
 
 /* A usage error: its message is out, the synopsis follows. */
@@ -214,12 +217,25 @@ static int prior_render(struct depth_job *job, const struct sgs_view *v, float *
 
 typedef int (*prior_fn)(struct depth_job *, const struct sgs_view *, float *, float *);
 
+/* The plane sweep's progress: a counter of the views swept. */
+static void sweep_progress(void *arg, int done, int total, const char *view)
+{
+	struct sgs_progress *p = arg;
+	p->total = (uint32_t)total;
+	sgs_progress_step(p, (uint32_t)done, view);
+}
+
 static int start_job(struct depth_job *job, struct sgs_scene *scene)
 {
 	if (job->a->mode == MODE_MVS) {
 		struct sgs_mvs_opts o;
 		sgs_mvs_defaults(&o);
-		return sgs_mvs_depth(job->be, scene, &o);
+		o.progress = sweep_progress;
+		o.progress_arg = &job->progress;
+		sgs_progress_start(&job->progress, "plane sweep", 0, 1);
+		int rc = sgs_mvs_depth(job->be, scene, &o);
+		sgs_progress_end(&job->progress);
+		return rc;
 	}
 	if (job->a->mode != MODE_RENDER)
 		return 0;
@@ -251,24 +267,31 @@ static int compute_priors(struct depth_job *job, struct sgs_scene *s, struct vie
 	*out = NULL;
 	if (!p)
 		return sgs_error_set("out of memory");
+	/* a counter where no line per view is printed: the plane sweep
+	 * counted its views already, import reports every view */
+	sgs_progress_start(&job->progress, "prior", n, job->a->mode == MODE_RENDER && !job->a->verbose);
 	for (uint32_t i = 0; i < s->nviews; i++) {
 		struct sgs_view *v = &s->views[i];
 		if (v->split != SGS_SPLIT_TRAIN)
 			continue;
+		sgs_progress_step(&job->progress, k + 1, v->name);
 		size_t npix = (size_t)v->cam.w * v->cam.h;
 		p[k].view = v;
 		p[k].depth = malloc(npix * sizeof(float));
 		p[k].conf = malloc(npix * sizeof(float));
 		k++;
 		if (!p[k - 1].depth || !p[k - 1].conf) {
+			sgs_progress_clear(&job->progress);
 			free_priors(p, k);
 			return sgs_error_set("out of memory");
 		}
 		if (modes[job->a->mode](job, v, p[k - 1].depth, p[k - 1].conf) != 0) {
+			sgs_progress_clear(&job->progress);
 			free_priors(p, k);
 			return -1;
 		}
 	}
+	sgs_progress_end(&job->progress);
 	*out = p;
 	*count = n;
 	return 0;

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "sgs_cli.h"
+#include "sgs_colormap.h"
+#include "sgs_compare.h"
 #include "sgs_depth_files.h"
 #include "sgs_image.h"
 #include "sgs_metrics.h"
@@ -26,7 +28,9 @@ struct eval_opts {
 	int use_mask;
 	int prior;              /* --prior: score the depth priors */
 	const char *errdir;     /* -e */
+	const char *cmpdir;     /* -g */
 	const char *depthdir;   /* -D */
+	const char *baseline;   /* --baseline: another model's renders, for -g */
 	const char *renders;    /* folder, or NULL for a scene stream on stdin */
 	const char *scene_path;
 	const char *scene_name; /* for messages */
@@ -38,11 +42,13 @@ struct view_result {
 	int masked;
 	int has_depth;
 	double absrel, rmse;
+	double base_psnr;       /* --baseline's render of the view */
+	struct sgs_image thumb; /* -g: the comparison, shrunk for the index */
 };
 
 static const char synopsis[] =
-	"usage: sgs-eval [-j] [-D dir] [-e dir] [-m mask|nomask] [-s train|test|all] [--ssim-crop]\n"
-	"                scene [renders]\n"
+	"usage: sgs-eval [-j] [-D dir] [-e dir] [-g dir] [-m mask|nomask] [-s train|test|all]\n"
+	"                [--baseline dir] [--ssim-crop] scene [renders]\n"
 	"       sgs-eval --prior [-j] [-s train|test|all] scene\n";
 
 static void help(void)
@@ -55,6 +61,11 @@ static void help(void)
 	       "  -s split       views to evaluate: train, test (default) or all\n"
 	       "  -j             print JSON instead of TSV\n"
 	       "  -e dir         write <view>_error.png colour-mapped error images into dir\n"
+	       "  -g dir         write <view>_compare.png (ground truth | render | error |\n"
+	       "                 depth, with the scores) and index.png, all views, into dir\n"
+	       "  --baseline dir with -g: another model's renders of the same views, a\n"
+	       "                 panel and a PSNR beside the render's, both titled by\n"
+	       "                 their folder's name\n"
 	       "  -D dir         depth maps <view>.tiff or <view>.depth.tiff (float32)\n"
 	       "                 for AbsRel and RMSE\n"
 	       "  -m mask        DTU rule where a view has a mask (default)\n"
@@ -80,12 +91,13 @@ static int is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The render of view v as float RGB; its size must match the camera. */
-static int load_render(const struct eval_opts *o, const struct sgs_scene *gt,
-		       const struct sgs_scene *rs, const struct sgs_view *v, float **rgb)
+/* The render of view v as float RGB from folder dir, or from the scene
+ * stream rs when dir is NULL; its size must match the camera. */
+static int load_render(const char *dir, const struct sgs_scene *gt, const struct sgs_scene *rs,
+		       const struct sgs_view *v, float **rgb)
 {
 	const struct sgs_camera *c = &v->cam;
-	if (!o->renders) {
+	if (!dir) {
 		for (uint32_t i = 0; i < rs->nviews; i++) {
 			const struct sgs_view *r = &rs->views[i];
 			if (strcmp(r->name, v->name) != 0)
@@ -108,11 +120,11 @@ static int load_render(const struct eval_opts *o, const struct sgs_scene *gt,
 		sgs_warnx("<stdin>: no render for view '%s'", v->name);
 		return -1;
 	}
-	char *path = sgs_stem_path(o->renders, v->name, ".png");
+	char *path = sgs_stem_path(dir, v->name, ".png");
 	struct sgs_image img;
 	int rc = -1;
 	if (!path) {
-		sgs_cli_fail("%s", o->renders);
+		sgs_cli_fail("%s", dir);
 		return -1;
 	}
 	if (!is_file(path))
@@ -133,7 +145,15 @@ static int load_render(const struct eval_opts *o, const struct sgs_scene *gt,
 	return rc;
 }
 
-/* sgs_png_write leaves no partial file; the path stays inside dir. */
+/* Write img to path and free it; sgs_png_write leaves no partial file. */
+static int save_png(const char *path, struct sgs_image *img)
+{
+	int rc = sgs_png_write(path, img) != 0 ? (sgs_cli_fail(NULL), -1) : 0;
+	sgs_image_free(img);
+	return rc;
+}
+
+/* The path stays inside dir (sgs_stem_path). */
 static int write_error_map(const char *dir, const char *name, const float *a, const float *b,
 			   uint32_t w, uint32_t h)
 {
@@ -144,56 +164,135 @@ static int write_error_map(const char *dir, const char *name, const float *a, co
 		sgs_cli_fail("%s", dir);
 	else if (sgs_error_map(a, b, w, h, 3, &img) != 0)
 		sgs_cli_fail("%s", path);
-	else {
-		if (sgs_png_write(path, &img) != 0)
-			sgs_cli_fail(NULL);
-		else
-			rc = 0;
-		sgs_image_free(&img);
-	}
+	else
+		rc = save_png(path, &img);
 	free(path);
 	return rc;
 }
 
-/* AbsRel / RMSE against <depthdir>/<view>.tiff, or the <view>.depth.tiff
- * that sgs-render -d writes, when the view has ground truth. */
-static int eval_depth(const struct eval_opts *o, const struct sgs_view *v, struct view_result *r)
+/* The folder a view's depth map is read from: -D's, else with -g the
+ * renders folder, where sgs-render -d puts it; NULL for none. */
+static const char *depth_dir(const struct eval_opts *o, const struct sgs_view *v)
 {
-	if (!o->depthdir || !v->depth_gt)
-		return 0;
-	char *path = sgs_stem_path(o->depthdir, v->name, ".tiff");
+	if (o->depthdir && (v->depth_gt || o->cmpdir))
+		return o->depthdir;
+	return o->cmpdir ? o->renders : NULL;
+}
+
+/* <dir>/<view>.tiff or the <view>.depth.tiff that sgs-render -d writes,
+ * first channel, into *depth; *depth stays NULL when neither exists. */
+static int load_depth(const char *dir, const struct sgs_view *v, float **depth)
+{
+	*depth = NULL;
+	char *path = sgs_stem_path(dir, v->name, ".tiff");
 	if (path && !is_file(path)) {
 		free(path);
-		path = sgs_stem_path(o->depthdir, v->name, ".depth.tiff");
+		path = sgs_stem_path(dir, v->name, ".depth.tiff");
 	}
-	if (!path) {
-		sgs_cli_fail("%s", o->depthdir);
-		return -1;
-	}
+	if (!path)
+		return sgs_cli_fail("%s", dir);
 	int rc = 0;
-	if (is_file(path)) {
-		uint32_t w, h, c;
-		float *d = NULL;
-		size_t n, count;
-		if (sgs_tiff_read_float(path, &w, &h, &c, &d) != 0) {
-			sgs_cli_fail(NULL);
-			rc = -1;
-		} else if (w != v->cam.w || h != v->cam.h) {
-			sgs_warnx("%s: depth map is %ux%u, view '%s' is %ux%u", path, w, h, v->name,
-				  v->cam.w, v->cam.h);
-			rc = -1;
-		} else {
-			n = (size_t)w * h;
-			/* first channel if the TIFF has several */
-			for (size_t i = 1; c > 1 && i < n; i++)
-				d[i] = d[i * c];
-			if (sgs_depth_metrics(d, v->depth_gt, n, &r->absrel, &r->rmse, &count) == 0)
-				r->has_depth = 1;
-			else
-				sgs_cli_fail("%s: depth metrics left out", path);
-		}
-		free(d);
+	uint32_t w, h, c;
+	float *d = NULL;
+	if (!is_file(path))
+		;
+	else if (sgs_tiff_read_float(path, &w, &h, &c, &d) != 0)
+		rc = sgs_cli_fail(NULL);
+	else if (w != v->cam.w || h != v->cam.h) {
+		sgs_warnx("%s: depth map is %ux%u, view '%s' is %ux%u", path, w, h, v->name,
+			  v->cam.w, v->cam.h);
+		rc = -1;
+	} else {
+		/* first channel if the TIFF has several */
+		for (size_t i = 1; c > 1 && i < (size_t)w * h; i++)
+			d[i] = d[i * c];
+		*depth = d;
+		d = NULL;
 	}
+	free(d);
+	free(path);
+	return rc;
+}
+
+/* AbsRel / RMSE of -D's depth map when the view has ground truth. */
+static void eval_depth(const struct eval_opts *o, const struct sgs_view *v, const float *d,
+		       struct view_result *r)
+{
+	size_t count;
+	if (!o->depthdir || !v->depth_gt || !d)
+		return;
+	if (sgs_depth_metrics(d, v->depth_gt, (size_t)v->cam.w * v->cam.h, &r->absrel, &r->rmse,
+			      &count) == 0)
+		r->has_depth = 1;
+	else
+		sgs_cli_fail("%s: view '%s': depth metrics left out", o->depthdir, v->name);
+}
+
+/* A folder's name for a panel title: its last component. */
+static void folder_title(const char *dir, char *buf, size_t n)
+{
+	size_t len = strlen(dir);
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	size_t start = len;
+	while (start > 0 && dir[start - 1] != '/')
+		start--;
+	snprintf(buf, n, "%.*s", (int)(len - start), dir + start);
+}
+
+/* -g: the view's comparison image, written, and its thumbnail kept for
+ * the index.  a is the render, b the ground truth, base --baseline's
+ * render (or NULL), as the metrics saw them; depth may be NULL. */
+static int write_comparison(const struct eval_opts *o, const struct sgs_view *v, const float *a,
+			    const float *b, const float *base, const float *depth,
+			    struct view_result *r)
+{
+	uint32_t w = v->cam.w, h = v->cam.h;
+	size_t n = (size_t)w * h;
+	struct sgs_image gt = {0}, rd = {0}, err = {0}, dp = {0}, bs = {0}, cmp = {0};
+	float *conf = depth ? malloc(n * sizeof *conf) : NULL;
+	char caption[SGS_NAME_MAX + 200], *path = sgs_stem_path(o->cmpdir, v->name, "_compare.png");
+	char base_title[64] = "", render_title[64] = "render";
+	int rc = -1;
+	for (size_t i = 0; conf && i < n; i++)
+		conf[i] = 1.0f; /* every pixel with a positive depth is shown */
+	if (base) {
+		folder_title(o->baseline, base_title, sizeof base_title);
+		if (o->renders)
+			folder_title(o->renders, render_title, sizeof render_title);
+		snprintf(caption, sizeof caption, "%s  %s %.2f dB  %s %.2f dB  SSIM %.4f%s", v->name,
+			 base_title, r->base_psnr, render_title, r->psnr, r->ssim,
+			 r->masked ? "  (masked)" : "");
+	} else {
+		snprintf(caption, sizeof caption, "%s  PSNR %.2f dB  SSIM %.4f%s", v->name, r->psnr,
+			 r->ssim, r->masked ? "  (masked)" : "");
+	}
+	/* ground truth | baseline | render | error | depth; the baseline's
+	 * panel only with --baseline */
+	const struct sgs_image *panels[] = {&gt, &bs, &rd, &err, depth ? &dp : NULL};
+	const char *titles[] = {"ground truth", base_title, render_title, "error", "depth"};
+	if (!base) {
+		panels[1] = panels[0];
+		titles[1] = titles[0];
+	}
+	if (!path)
+		sgs_cli_fail("%s", o->cmpdir);
+	else if ((depth && !conf && sgs_error_set("out of memory")) || sgs_rgbf_to_image(b, w, h, &gt) != 0 ||
+		 sgs_rgbf_to_image(a, w, h, &rd) != 0 || sgs_error_map(a, b, w, h, 3, &err) != 0 ||
+		 (base && sgs_rgbf_to_image(base, w, h, &bs) != 0) ||
+		 (depth && sgs_depth_colorize(depth, conf, w, h, 0.0f, &dp) != 0) ||
+		 sgs_compare_panels(panels + !base, titles + !base, 5 - !base, caption, &cmp) != 0 ||
+		 sgs_thumbnail(&cmp, &r->thumb) != 0)
+		sgs_cli_fail("%s", path);
+	else
+		rc = save_png(path, &cmp);
+	sgs_image_free(&gt);
+	sgs_image_free(&rd);
+	sgs_image_free(&err);
+	sgs_image_free(&dp);
+	sgs_image_free(&bs);
+	sgs_image_free(&cmp);
+	free(conf);
 	free(path);
 	return rc;
 }
@@ -202,7 +301,9 @@ static int eval_view(const struct eval_opts *o, const struct sgs_scene *gt,
 		     const struct sgs_scene *rs, const struct sgs_view *v, struct view_result *r)
 {
 	uint32_t w = v->cam.w, h = v->cam.h;
-	float *ref = NULL, *out = NULL, *cref = NULL, *cout = NULL;
+	float *ref = NULL, *out = NULL, *cref = NULL, *cout = NULL, *depth = NULL;
+	float *base = NULL, *cbase = NULL;
+	const char *ddir = depth_dir(o, v);
 	int rc = -1;
 	memset(r, 0, sizeof *r);
 	r->name = v->name;
@@ -219,7 +320,7 @@ static int eval_view(const struct eval_opts *o, const struct sgs_scene *gt,
 		sgs_cli_fail("%s: view '%s'", o->scene_name, v->name);
 		return -1;
 	}
-	if (load_render(o, gt, rs, v, &out) != 0)
+	if (load_render(o->renders, gt, rs, v, &out) != 0)
 		goto done;
 	r->masked = o->use_mask && v->mask != NULL;
 	if (r->masked) {
@@ -245,12 +346,33 @@ static int eval_view(const struct eval_opts *o, const struct sgs_scene *gt,
 	if (o->errdir && write_error_map(o->errdir, v->name, cout ? cout : out,
 					 cref ? cref : ref, w, h) != 0)
 		goto done;
-	rc = eval_depth(o, v, r);
+	if (ddir && load_depth(ddir, v, &depth) != 0)
+		goto done;
+	eval_depth(o, v, depth, r);
+	/* --baseline: the other model's render, scored by the same rule */
+	if (o->baseline && load_render(o->baseline, gt, rs, v, &base) != 0)
+		goto done;
+	if (base && r->masked) {
+		if (sgs_masked_psnr(base, ref, v->mask, w, h, 3, &r->base_psnr) != 0 ||
+		    !(cbase = sgs_composite_white(base, v->mask, w, h, 3))) {
+			sgs_cli_fail("%s: view '%s'", o->baseline, v->name);
+			goto done;
+		}
+	} else if (base) {
+		r->base_psnr = sgs_psnr(base, ref, (size_t)w * h * 3);
+	}
+	if (o->cmpdir && write_comparison(o, v, cout ? cout : out, cref ? cref : ref,
+					  cbase ? cbase : base, depth, r) != 0)
+		goto done;
+	rc = 0;
 done:
 	free(ref);
 	free(out);
 	free(cref);
 	free(cout);
+	free(base);
+	free(cbase);
+	free(depth);
 	return rc;
 }
 
@@ -507,6 +629,35 @@ static int evaluate_priors(const struct eval_opts *o, const struct sgs_scene *gt
 	return rc;
 }
 
+/* -g: dir/index.png, the views' comparisons as a contact sheet, each
+ * labelled with its name and PSNR. */
+static int write_index(const char *dir, const struct view_result *r, uint32_t n)
+{
+	struct sgs_image *thumbs = calloc(n, sizeof *thumbs), sheet;
+	char (*text)[SGS_NAME_MAX + 32] = calloc(n, sizeof *text);
+	const char **labels = calloc(n, sizeof *labels);
+	char *path = sgs_stem_path(dir, "index", ".png");
+	int rc = -1;
+	if (!thumbs || !text || !labels || !path)
+		sgs_cli_fail(path ? "out of memory" : "%s", dir);
+	else {
+		for (uint32_t i = 0; i < n; i++) {
+			thumbs[i] = r[i].thumb;
+			snprintf(text[i], sizeof text[i], "%s  %.2f dB", r[i].name, r[i].psnr);
+			labels[i] = text[i];
+		}
+		if (sgs_contact_sheet(thumbs, labels, n, &sheet) != 0)
+			sgs_cli_fail("%s", path);
+		else
+			rc = save_png(path, &sheet);
+	}
+	free(thumbs);
+	free(text);
+	free(labels);
+	free(path);
+	return rc;
+}
+
 static int evaluate(const struct eval_opts *o, const struct sgs_scene *gt,
 		    const struct sgs_scene *rs)
 {
@@ -536,6 +687,8 @@ static int evaluate(const struct eval_opts *o, const struct sgs_scene *gt,
 			sgs_warnx("%s: no usable depth map (<view>.tiff) for these views",
 				  o->depthdir);
 	}
+	if (rc == SGS_EXIT_OK && o->cmpdir && write_index(o->cmpdir, r, n) != 0)
+		rc = SGS_EXIT_FAIL;
 	/* Everything is computed before the first byte reaches stdout. */
 	if (rc == SGS_EXIT_OK) {
 		if (o->json ? print_json(o, r, n) != 0 : (print_tsv(o, r, n), 0))
@@ -545,31 +698,37 @@ static int evaluate(const struct eval_opts *o, const struct sgs_scene *gt,
 			rc = SGS_EXIT_FAIL;
 		}
 	}
+	for (uint32_t i = 0; i < n; i++)
+		sgs_image_free(&r[i].thumb);
 	free(r);
 	return rc;
 }
 
 static void parse_args(int argc, char **argv, struct eval_opts *o)
 {
-	enum { OPT_SSIM_CROP = 256, OPT_PRIOR };
+	enum { OPT_SSIM_CROP = 256, OPT_PRIOR, OPT_BASELINE };
 	static const struct option longopts[] = {
 		{"split", required_argument, NULL, 's'},
 		{"json", no_argument, NULL, 'j'},
 		{"errors", required_argument, NULL, 'e'},
+		{"compare", required_argument, NULL, 'g'},
 		{"depth", required_argument, NULL, 'D'},
 		{"mask", required_argument, NULL, 'm'},
 		{"ssim-crop", no_argument, NULL, OPT_SSIM_CROP},
 		{"prior", no_argument, NULL, OPT_PRIOR},
+		{"baseline", required_argument, NULL, OPT_BASELINE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch, split_given = 0;
-	while ((ch = sgs_cli_getopt(argc, argv, "D:e:hjm:s:", longopts)) != -1) {
+	while ((ch = sgs_cli_getopt(argc, argv, "D:e:g:hjm:s:", longopts)) != -1) {
 		switch (ch) {
 		case OPT_SSIM_CROP: o->ssim_mode = SGS_SSIM_SKIMAGE; break;
 		case OPT_PRIOR: o->prior = 1; break;
+		case OPT_BASELINE: o->baseline = optarg; break;
 		case 'D': o->depthdir = optarg; break;
 		case 'e': o->errdir = optarg; break;
+		case 'g': o->cmpdir = optarg; break;
 		case 'h': help(); exit(SGS_EXIT_OK);
 		case 'j': o->json = 1; break;
 		case 'm':
@@ -591,12 +750,17 @@ static void parse_args(int argc, char **argv, struct eval_opts *o)
 	}
 	if (sgs_cli_operands(argc, argv, 1, o->prior ? 1 : 2) != 0)
 		usage();
+	if (o->baseline && !o->cmpdir) {
+		sgs_warnx("--baseline: only with -g (it adds a panel to the comparisons)");
+		usage();
+	}
 	o->scene_path = argv[optind];
 	o->scene_name = strcmp(o->scene_path, "-") == 0 ? "<stdin>" : o->scene_path;
 	if (o->prior) {
 		/* The priors are in the scene: nothing rendered is read. */
-		if (o->depthdir || o->errdir) {
-			sgs_warnx("--prior scores the scene alone; %s does not apply", o->depthdir ? "-D" : "-e");
+		if (o->depthdir || o->errdir || o->cmpdir) {
+			sgs_warnx("--prior scores the scene alone; %s does not apply",
+				  o->depthdir ? "-D" : o->errdir ? "-e" : "-g");
 			usage();
 		}
 		if (!split_given)
@@ -615,9 +779,10 @@ static void parse_args(int argc, char **argv, struct eval_opts *o)
 static int check_dirs(const struct eval_opts *o)
 {
 	if ((o->renders && sgs_cli_check_dir(o->renders) != 0) ||
+	    (o->baseline && sgs_cli_check_dir(o->baseline) != 0) ||
 	    (o->depthdir && sgs_cli_check_dir(o->depthdir) != 0))
 		return -1;
-	if (o->errdir && sgs_mkdir_p(o->errdir) != 0)
+	if ((o->errdir && sgs_mkdir_p(o->errdir) != 0) || (o->cmpdir && sgs_mkdir_p(o->cmpdir) != 0))
 		return sgs_cli_fail(NULL);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sgs_cli.h"
+#include "sgs_colmap_export.h"
 #include "sgs_import.h"
 #include "sgs_points.h"
 #include "sgs_scene.h"
@@ -16,7 +17,7 @@
 
 #define MAX_TRAIN 4096
 
-enum { OPT_POINTS = 256 };
+enum { OPT_POINTS = 256, OPT_EXPORT_COLMAP };
 
 static const char synopsis[] =
 	"usage: sgs-init [-av] [-B white|black|r,g,b] [-f format] [-n views] [-o file]\n"
@@ -24,7 +25,8 @@ static const char synopsis[] =
 	"                [--points file.ply] dir\n"
 	"       sgs-init -f synthetic [-v] [-n train] [-N views] [-W width] [-H height] [-S seed]\n"
 	"                [-o file] [--points file.ply]\n"
-	"       sgs-init -i [scene]\n";
+	"       sgs-init -i [scene]\n"
+	"       sgs-init -x dir [-v] [scene]\n";
 
 struct init_args {
 	struct sgs_import_opts io;
@@ -32,6 +34,7 @@ struct init_args {
 	long train_ids[MAX_TRAIN];
 	const char *out;
 	const char *points;     /* --points: seed points from this PLY file */
+	const char *export_dir; /* -x: write the scene as a COLMAP model there */
 	int info, synthetic, verbose;
 	/* The last option seen of each kind, to refuse those that do not
 	 * apply to the mode (import, -f synthetic, -i) instead of ignoring them. */
@@ -52,7 +55,9 @@ static void help(void)
 	       "  -a           keep the alpha channel instead of compositing\n"
 	       "  -o file      write the scene here instead of stdout\n"
 	       "  -i           print a summary of an existing scene\n"
-	       "  -v           report what --points found on stderr\n"
+	       "  -x dir       write an existing scene as a COLMAP text model (sparse/0/*.txt,\n"
+	       "               images/*.png) into dir, a new folder (--export-colmap)\n"
+	       "  -v           report what --points found, or what -x wrote, on stderr\n"
 	       "  --points file  seed points from a PLY point cloud, replacing the capture's\n"
 	       "  -W, -H, -N, -S  synthetic scene width, height, view count, seed\n"
 	       "  -h           this help\n");
@@ -174,16 +179,17 @@ static void parse_args(int argc, char **argv, struct init_args *a)
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"points", required_argument, NULL, OPT_POINTS},
+		{"export-colmap", required_argument, NULL, 'x'},
 		{NULL, 0, NULL, 0},
 	};
 	long v;
 	int ch;
-	while ((ch = sgs_cli_getopt(argc, argv, "aB:f:hH:in:N:o:p:r:S:t:vW:", longopts)) != -1) {
+	while ((ch = sgs_cli_getopt(argc, argv, "aB:f:hH:in:N:o:p:r:S:t:vW:x:", longopts)) != -1) {
 		if (ch < 256 && strchr("aBprt", ch))
 			a->import_opt = ch;
 		else if (ch < 256 && strchr("WHNS", ch))
 			a->synth_opt = ch;
-		else if (ch == OPT_POINTS || (ch < 256 && strchr("fnov", ch)))
+		else if (ch == OPT_POINTS || (ch < 256 && strchr("fno", ch)))
 			a->write_opt = ch;
 		switch (ch) {
 		case 'a': a->io.keep_alpha = 1; break;
@@ -210,6 +216,7 @@ static void parse_args(int argc, char **argv, struct init_args *a)
 			break;
 		case 'o': a->out = optarg; break;
 		case 'v': a->verbose = 1; break;
+		case 'x': a->export_dir = optarg; break;
 		case OPT_POINTS: a->points = optarg; break;
 		case 'p':
 			if (!sgs_protocol_known(optarg)) {
@@ -245,10 +252,16 @@ static void parse_args(int argc, char **argv, struct init_args *a)
 		}
 	}
 
-	if (a->info) {
+	if (a->info || a->export_dir) {
+		const char *mode = a->info ? "-i" : "-x";
 		int other = a->import_opt ? a->import_opt : a->synth_opt ? a->synth_opt : a->write_opt;
+		if (a->info && a->export_dir)
+			misplaced('x', "-i");
+		/* -x reports what it wrote with -v; -i has nothing more to say. */
+		if (!other && a->info && a->verbose)
+			other = 'v';
 		if (other)
-			misplaced(other, "-i");
+			misplaced(other, mode);
 		if (sgs_cli_operands(argc, argv, 0, 1) != 0)
 			usage();
 		return;
@@ -350,6 +363,24 @@ static int build_and_write(const struct init_args *a, const char *dir)
 	return SGS_EXIT_OK;
 }
 
+/* -x: an existing scene as a COLMAP text model in a new folder. */
+static int export_colmap(const struct init_args *a, const char *path)
+{
+	struct sgs_colmap_export_stats st;
+	struct sgs_scene s;
+	if (sgs_cli_load_scene(path, &s) != 0)
+		return SGS_EXIT_FAIL;
+	int rc = sgs_colmap_export(&s, a->export_dir, &st);
+	sgs_scene_free(&s);
+	if (rc != 0)
+		return sgs_cli_fail("%s", strcmp(path, "-") == 0 ? "<stdin>" : path);
+	if (a->verbose)
+		fprintf(stderr, "%s: %s: %u images, %llu points, %llu observations\n", sgs_cli_name(),
+			a->export_dir, st.nimages, (unsigned long long)st.npoints,
+			(unsigned long long)st.nobservations);
+	return SGS_EXIT_OK;
+}
+
 /* The importer's warnings, as the tool's messages. */
 static void warn_line(const char *message) { sgs_warnx("%s", message); }
 
@@ -365,5 +396,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &a);
 	if (a.info)
 		return summarize(optind < argc ? argv[optind] : "-");
+	if (a.export_dir)
+		return export_colmap(&a, optind < argc ? argv[optind] : "-");
 	return build_and_write(&a, a.synthetic ? NULL : argv[optind]);
 }

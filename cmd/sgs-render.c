@@ -1,7 +1,8 @@
 /*
  * sgs-render: render a splat file from a scene's views or along a camera
  * path, to PNG files (plus depth TIFFs and alpha PNGs) or to a scene
- * stream on stdout that sgs-eval reads from a pipe.
+ * stream on stdout that sgs-eval reads from a pipe; or convert the splat
+ * file for the web viewers (--export splat, no scene needed).
  */
 #include <math.h>
 #include <stdio.h>
@@ -11,16 +12,20 @@
 #include <unistd.h>
 
 #include "sgs_backend_opt.h"
+#include "sgs_camera.h"
 #include "sgs_campath.h"
 #include "sgs_cli.h"
 #include "sgs_kernels.h"
+#include "sgs_progress.h"
 #include "sgs_scene.h"
 #include "sgs_splat.h"
+#include "sgs_splat_web.h"
 
 struct render_opts {
 	const char *backend;
 	const char *scene_path, *splat_path;
 	const char *outdir;     /* NULL: scene stream on stdout */
+	const char *scene_out;  /* --scene-out: the scene stream to this file */
 	uint32_t split;         /* SGS_SPLIT_* (NONE = all) */
 	int path_kind;          /* -1: the scene's views */
 	uint32_t nframes;
@@ -29,7 +34,12 @@ struct render_opts {
 	int bg_given;
 	float bg[3];
 	int want_depth, want_alpha, verbose;
+	const char *export_path; /* --export splat FILE: convert, render nothing */
+	int render_opt;          /* the last rendering option seen, refused with --export */
 };
+
+/* The long options without a short one. */
+enum { OPT_SCENE_OUT = 256, OPT_EXPORT };
 
 /* What one rendered frame is called and seen from. */
 struct frame {
@@ -39,23 +49,31 @@ struct frame {
 };
 
 static const char synopsis[] =
-	"usage: sgs-render [-adv] [-b backend] [-B r,g,b] [-o dir] [-p orbit|spiral] [-N frames]\n"
-	"                  [-r factor] [-s train|test|all] [-W width] [-H height] scene splat\n";
+	"usage: sgs-render [-adv] [-b backend] [-B r,g,b] [-o dir] [-p orbit|spiral|between]\n"
+	"                  [-N frames] [-r factor] [-s train|test|all] [-W width] [-H height]\n"
+	"                  [--scene-out file] scene splat\n"
+	"       sgs-render --export splat file splat\n";
 
 static void help(void)
 {
 	fputs(synopsis, stdout);
 	printf("\n"
 	       "  -s split      views to render: train, test (default) or all\n"
-	       "  -p path       render a camera path instead: orbit or spiral\n"
+	       "  -p path       render a camera path instead: orbit, spiral, or between\n"
+	       "                (through the train views: pseudo views for sgs-train)\n"
 	       "  -N frames     frames along the path (default 120)\n"
-	       "  -o dir        write <view>.png there (default: a scene stream on stdout)\n"
+	       "  -o dir        write <view>.png there (default: a scene stream on stdout);\n"
+	       "                with -p also transforms.json (sgs-init -f ngp reads it)\n"
+	       "  --scene-out file  write the scene stream to file (also with -o)\n"
 	       "  -d            also write <view>.tiff, float32 depth (expected z / alpha)\n"
 	       "  -a            also write <view>_alpha.png\n"
 	       "  -W, -H        output size (intrinsics scaled); -r divides the size\n"
 	       "  -B r,g,b      background colour in [0,1] (default: the scene's)\n"
 	       "  -b backend    auto (default), cpu or cuda\n"
-	       "  -v            print milliseconds per frame and frames per second\n");
+	       "  -v            print milliseconds per frame and frames per second\n"
+	       "                (without -v a counter when stderr is a terminal)\n"
+	       "  --export splat file  write the model as a web viewer's .splat file\n"
+	       "                (\"-\": stdout) instead of rendering; no scene operand\n");
 }
 
 /* A usage error: its message is out, the synopsis follows. */
@@ -222,6 +240,35 @@ static int add_to_stream(struct sgs_scene *out, const struct frame *fr, const st
 	return 0;
 }
 
+/* The path's cameras as an instant-ngp transforms.json beside its PNGs
+ * (camera-to-world in OpenGL axes, intrinsics and size per frame), so that
+ * sgs-init -f ngp rebuilds the scene from the PNGs after another tool has
+ * rewritten them. */
+static int write_transforms(const char *dir, const struct frame *frames, uint32_t n)
+{
+	char path[4096];
+	struct sgs_output out;
+	snprintf(path, sizeof path, "%s/transforms.json", dir);
+	if (sgs_output_open(&out, path) != 0)
+		return -1;
+	fprintf(out.f, "{\n  \"frames\": [");
+	for (uint32_t k = 0; k < n; k++) {
+		const struct sgs_camera *c = &frames[k].cam;
+		double C[3];
+		sgs_camera_center(c, C);
+		fprintf(out.f, "%s\n    {\"file_path\": \"%s.png\", \"w\": %u, \"h\": %u, "
+			"\"fl_x\": %.17g, \"fl_y\": %.17g, \"cx\": %.17g, \"cy\": %.17g,\n"
+			"     \"transform_matrix\": [", k ? "," : "", frames[k].name, c->w, c->h, c->fx,
+			c->fy, c->cx, c->cy);
+		for (int r = 0; r < 3; r++) /* columns x, -y, -z of R^T, then the centre */
+			fprintf(out.f, "[%.17g, %.17g, %.17g, %.17g], ", c->R[r], -c->R[3 + r],
+				-c->R[6 + r], C[r]);
+		fprintf(out.f, "[0, 0, 0, 1]]}");
+	}
+	fprintf(out.f, "\n  ]\n}\n");
+	return sgs_output_commit(&out);
+}
+
 static int render_all(const struct sgs_backend *be, const struct sgs_splats *sp, const struct frame *frames,
 		      uint32_t nframes, const struct render_opts *o, struct sgs_scene *stream)
 {
@@ -232,8 +279,12 @@ static int render_all(const struct sgs_backend *be, const struct sgs_splats *sp,
 	struct sgs_render_out out = {0};
 	struct host_frame hf = {0};
 	struct sgs_raster_opts ro = {.bg = {o->bg[0], o->bg[1], o->bg[2]}, .antialias = 0};
+	struct sgs_progress pr;
 	double total = 0;
 	int rc = -1, cur_w = 0, cur_h = 0;
+
+	/* -v prints a line per frame instead */
+	sgs_progress_start(&pr, "rendered", nframes, !o->verbose);
 
 	if (sgs_gaussians_alloc(be, &g, (uint32_t)sp->n, (int)sp->sh_degree) != 0)
 		return -1;
@@ -273,14 +324,18 @@ static int render_all(const struct sgs_backend *be, const struct sgs_splats *sp,
 		if (o->verbose)
 			fprintf(stderr, "%s: %s: %ux%u, %.2f ms\n", sgs_cli_name(), fr->name, fr->cam.w,
 				fr->cam.h, ms);
-		if (o->outdir ? write_files(o->outdir, fr, &hf, o) : add_to_stream(stream, fr, &hf))
+		if ((o->outdir && write_files(o->outdir, fr, &hf, o) != 0) ||
+		    ((!o->outdir || o->scene_out) && add_to_stream(stream, fr, &hf) != 0))
 			goto done;
+		sgs_progress_step(&pr, k + 1, fr->name);
 	}
+	sgs_progress_end(&pr);
 	if (o->verbose && nframes > 0)
 		fprintf(stderr, "%s: %u frames on %s (%s), %.2f ms/frame, %.1f frames/s\n", sgs_cli_name(),
 			nframes, be->name, be->device_name, total / nframes, 1e3 * nframes / total);
 	rc = 0;
 done:
+	sgs_progress_clear(&pr); /* before the caller's error message */
 	free(hf.rgb);
 	free(hf.alpha);
 	free(hf.depth);
@@ -291,17 +346,62 @@ done:
 	return rc;
 }
 
+/* --export FORMAT FILE: the option's argument names the format, the
+ * argument after it the output file, which getopt then steps over. */
+static void parse_export(int argc, char **argv, struct render_opts *o)
+{
+	if (strcmp(optarg, "splat") != 0) {
+		sgs_warnx("--export: unknown format '%s' (expected splat)", optarg);
+		usage();
+	}
+	/* An option there is a forgotten file name ("./-x" names such a file). */
+	if (optind >= argc || (argv[optind][0] == '-' && argv[optind][1] != '\0')) {
+		sgs_warnx("--export splat: missing the output file");
+		usage();
+	}
+	o->export_path = argv[optind++];
+}
+
+/* An export reads the model alone: rendering options and a scene operand
+ * would be ignored, so they are refused. */
+static void check_export_args(int argc, char **argv, struct render_opts *o)
+{
+	if (o->render_opt) {
+		if (o->render_opt < 256)
+			sgs_warnx("-%c: not used with --export", o->render_opt);
+		else
+			sgs_warnx("rendering options are not used with --export");
+		usage();
+	}
+	if (argc - optind == 2) {
+		sgs_warnx("--export: give the model alone; a splat export needs no scene");
+		usage();
+	}
+	if (sgs_cli_operands(argc, argv, 1, 1) != 0)
+		usage();
+	o->splat_path = argv[optind];
+	if (!strcmp(o->export_path, "-") && isatty(STDOUT_FILENO)) {
+		sgs_warnx("refusing to write a binary .splat file to a terminal; give a file name");
+		usage();
+	}
+}
+
 static void parse_args(int argc, char **argv, struct render_opts *o)
 {
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
+		{"scene-out", required_argument, NULL, OPT_SCENE_OUT},
+		{"export", required_argument, NULL, OPT_EXPORT},
 		{NULL, 0, NULL, 0},
 	};
 	double bg[3];
 	long v;
 	int ch;
 	while ((ch = sgs_cli_getopt(argc, argv, "ab:B:dhH:N:o:p:r:s:vW:", longopts)) != -1) {
+		if (ch != OPT_EXPORT && ch != 'h' && ch != '?')
+			o->render_opt = ch;
 		switch (ch) {
+		case OPT_EXPORT: parse_export(argc, argv, o); break;
 		case 'a': o->want_alpha = 1; break;
 		case 'b': o->backend = optarg; break;
 		case 'B':
@@ -347,8 +447,13 @@ static void parse_args(int argc, char **argv, struct render_opts *o)
 			}
 			break;
 		case 'v': o->verbose = 1; break;
+		case OPT_SCENE_OUT: o->scene_out = optarg; break;
 		default: usage();
 		}
+	}
+	if (o->export_path) {
+		check_export_args(argc, argv, o);
+		return;
 	}
 	if (sgs_cli_operands(argc, argv, 2, 2) != 0)
 		usage();
@@ -358,7 +463,7 @@ static void parse_args(int argc, char **argv, struct render_opts *o)
 		sgs_warnx("the scene and the splat cannot both come from stdin");
 		usage();
 	}
-	if (!o->outdir && isatty(STDOUT_FILENO)) {
+	if (!o->outdir && (!o->scene_out || !strcmp(o->scene_out, "-")) && isatty(STDOUT_FILENO)) {
 		sgs_warnx("refusing to write a binary scene stream to a terminal; use -o dir");
 		usage();
 	}
@@ -403,9 +508,13 @@ static int render(const struct sgs_backend *be, const struct sgs_scene *scene,
 	}
 	snprintf(stream.source, sizeof stream.source, "render");
 	memcpy(stream.protocol, scene->protocol, sizeof stream.protocol);
+	if (o->path_kind >= 0) /* path frames: split none, the path's name */
+		snprintf(stream.protocol, sizeof stream.protocol, "%s", sgs_path_name(o->path_kind));
 	memcpy(stream.background, o->bg, sizeof o->bg);
 	if (render_all(be, sp, frames, nframes, o, &stream) != 0 ||
-	    (!o->outdir && sgs_scene_save("-", &stream) != 0)) {
+	    (o->outdir && o->path_kind >= 0 && write_transforms(o->outdir, frames, nframes) != 0) ||
+	    ((!o->outdir || o->scene_out) &&
+	     sgs_scene_save(o->scene_out ? o->scene_out : "-", &stream) != 0)) {
 		sgs_cli_fail(NULL);
 		goto done;
 	}
@@ -413,6 +522,17 @@ static int render(const struct sgs_backend *be, const struct sgs_scene *scene,
 done:
 	free(frames);
 	sgs_scene_free(&stream);
+	return rc;
+}
+
+/* --export splat: the model converted; nothing is rendered. */
+static int export_splat(const struct render_opts *o)
+{
+	struct sgs_splats sp;
+	if (sgs_splat_load_valid(o->splat_path, &sp) != 0)
+		return sgs_cli_fail(NULL);
+	int rc = sgs_web_splat_save(o->export_path, &sp) != 0 ? sgs_cli_fail(NULL) : SGS_EXIT_OK;
+	sgs_splats_free(&sp);
 	return rc;
 }
 
@@ -428,6 +548,8 @@ int main(int argc, char **argv)
 	sgs_cli_init(argv[0]);
 	sgs_cli_passive_threads(argv);
 	parse_args(argc, argv, &o);
+	if (o.export_path)
+		return export_splat(&o);
 	be = sgs_backend_opt(o.backend, usage);
 	if (load_inputs(&o, &scene, &sp) != 0)
 		return SGS_EXIT_FAIL;

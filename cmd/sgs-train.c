@@ -14,20 +14,24 @@
 #include "sgs_backend_opt.h"
 #include "sgs_cli.h"
 #include "sgs_kernels.h"
+#include "sgs_hull.h"
 #include "sgs_scene.h"
 #include "sgs_splat.h"
 #include "sgs_trainer.h"
 
 struct train_args {
 	const char *backend, *scene_path, *outpath, *logpath, *resume, *ckpt_path;
+	const char *poses_path, *pseudo_path; /* -P, --pseudo */
+	int pose_given, pseudo_given;         /* --pose-*, --pseudo-* options */
 	char ckpt_default[4096];
 	uint32_t ckpt_every, eval_every;
 	int verbose;
 	int recipe_given; /* an option that a checkpoint fixes was given */
 	int no_depth;     /* --no-depth: every term against the prior off */
 	int iterations_given;
-	int preset_sparse;  /* --preset sparse */
+	int preset;         /* --preset (PRESET_*), SGS_PRESET's default */
 	int dropout_given, smooth_given; /* what the preset must not override */
+	int hull_given;     /* --hull-res, --hull-dilate */
 	struct sgs_trainer_opts o;
 };
 
@@ -36,9 +40,23 @@ struct train_args {
  * smoothness, each unless given on its own. */
 #define PRESET_SPARSE_DROPOUT 0.2f
 #define PRESET_SPARSE_SMOOTH 0.1f
+/* --preset auto picks sparse up to this many train views (the sparse-view
+ * papers' range: 3 to 9). */
+#define PRESET_AUTO_MAX_VIEWS 9u
+enum { PRESET_AUTO, PRESET_SPARSE, PRESET_NONE };
+static const char *const preset_names[] = {"auto", "sparse", "none"};
+
+/* A preset's name as PRESET_*, -1 when unknown. */
+static int preset_parse(const char *name)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(name, preset_names[i]) == 0)
+			return i;
+	return -1;
+}
 
 static const char synopsis[] =
-	"usage: sgs-train [-v] [-b backend] [-c every] [-I auto|seeds|random|depth] [-l log]\n"
+	"usage: sgs-train [-v] [-b backend] [-c every] [-I auto|seeds|random|depth|hull] [-l log]\n"
 	"                 [-n iterations] [-N count] [-o file] [-S seed] [--checkpoint file]\n"
 	"                 [--densify from:until:every] [--depth-weight w]\n"
 	"                 [--depth-continuity-weight w] [--depth-patch-size n]\n"
@@ -48,9 +66,13 @@ static const char synopsis[] =
 	"                 [--random-bg] [--reset every|never] [--resume file] [--sh degree]\n"
 	"                 [--dropout rate] [--opacity-decay f] [--prune-floaters s[:k[:m[:c]]]]\n"
 	"                 [--scale-max f] [--scale-max-weight w] [--scale-ratio r]\n"
-	"                 [--scale-ratio-weight w] [--preset sparse|none] [--coreg]\n"
+	"                 [--scale-ratio-weight w] [--preset auto|sparse|none] [--coreg]\n"
 	"                 [--coreg-start it] [--coreg-weight w]\n"
-	"                 [--coprune every[:m[:d]]|never] [--unpool t[:k[:until]]] [scene]\n";
+	"                 [--coprune every[:m[:d]]|never] [--unpool t[:k[:until]]] [-P file]\n"
+	"                 [--refine-poses] [--pose-lr lr] [--pose-from n] [--pseudo scene]\n"
+	"                 [--pseudo-weight w] [--pseudo-every k] [--warp]\n"
+	"                 [--warp-baseline f] [--warp-start it] [--warp-weight w]\n"
+	"                 [--train-masks] [--hull-res n] [--hull-dilate px] [scene]\n";
 
 static void help(void)
 {
@@ -60,7 +82,8 @@ static void help(void)
 	       "  --checkpoint file   where (default: <-o file>.ckpt, or sgs-train.ckpt)\n"
 	       "  -I init             auto (default: depth when the scene has depth\n"
 	       "                      priors, else seeds when it has any, else random),\n"
-	       "                      seeds, random or depth (prior pixels)\n"
+	       "                      seeds, random, depth (prior pixels) or hull (a\n"
+	       "                      visual hull of the train masks; --train-masks)\n"
 	       "  -N count            Gaussians for random (and about as many for depth)\n"
 	       "                      initialisation (default 100000)\n"
 	       "  -l log              TSV log: iteration, view, one column per loss term,\n"
@@ -105,7 +128,8 @@ static void help(void)
 	       "  --scale-max f           scene radius (default 0.1); default weight 0\n"
 	       "  --preset p          sparse: --dropout 0.2 --depth-smooth-weight 0.1\n"
 	       "                      unless given (the best measured combination for\n"
-	       "                      few views); none (default): neither\n"
+	       "                      few views); none: neither; auto (default, or\n"
+	       "                      $SGS_PRESET): sparse up to 9 train views\n"
 	       "  --coreg             CoR-GS: two fields, pseudo-view co-regularisation and\n"
 	       "                      co-pruning (the model written is the first field)\n"
 	       "  --coreg-weight w    weight of the pseudo-view term (default 1)\n"
@@ -118,6 +142,28 @@ static void help(void)
 	       "                      the window's end): midpoints to the k (3) nearest\n"
 	       "                      farther than t x the median gap (t >= 1) or the\n"
 	       "                      t-quantile of the gaps (t < 1)\n"
+	       "  --refine-poses      refine the train views' poses (all but the first)\n"
+	       "  --pose-lr lr        their Adam rate, radians and x the scene radius\n"
+	       "                      (default 1e-4)\n"
+	       "  --pose-from n       refine after iteration n (default 0)\n"
+	       "  -P, --write-poses file  the scene with the refined train poses\n"
+	       "  --pseudo scene      train on this scene's views too (sgs-render -p\n"
+	       "                      between), every k-th iteration at weight w:\n"
+	       "  --pseudo-weight w   (default 0.1; 0: as without)\n"
+	       "  --pseudo-every k    (default 4)\n"
+	       "  --warp              warp consistency (Binocular3DGS): a view moved by a\n"
+	       "                      random baseline along the camera's x axis, warped\n"
+	       "                      back with the rendered depth, L1 to the image\n"
+	       "  --warp-weight w     its weight (default 0.5)\n"
+	       "  --warp-baseline f   largest baseline, x the views' mean distance to the\n"
+	       "                      scene (default 0.02)\n"
+	       "  --warp-start it     from iteration it (default a fifth of the run)\n"
+	       "  --train-masks       the train views' masks (or alpha) may shape the run\n"
+	       "                      (not the DTU protocol, which keeps masks for\n"
+	       "                      evaluation; default off)\n"
+	       "  --hull-res n        -I hull: voxels along the longest side (16-512,\n"
+	       "                      default 128)\n"
+	       "  --hull-dilate px    -I hull: mask dilation (0-64, default 2)\n"
 	       "  -v                  progress lines even when stderr is not a terminal\n");
 }
 
@@ -293,7 +339,15 @@ enum { OPT_RESUME = 256, OPT_SH, OPT_RANDOM_BG, OPT_MAX_G, OPT_CKPT, OPT_MCMC, O
        OPT_DROPOUT, OPT_DECAY, OPT_FLOATERS, OPT_SCALE_RW, OPT_SCALE_R, OPT_SCALE_MW,
        OPT_SCALE_M, OPT_PRESET,
        /* co-regularisation and unpooling, parse_coreg's order from OPT_COREG_W */
-       OPT_COREG, OPT_COREG_W, OPT_COREG_START, OPT_COPRUNE, OPT_UNPOOL };
+       OPT_COREG, OPT_COREG_W, OPT_COREG_START, OPT_COPRUNE, OPT_UNPOOL,
+       /* pose refinement and pseudo views, in parse_pose's order from OPT_POSE_LR */
+       OPT_REFINE, OPT_POSE_LR, OPT_POSE_FROM, OPT_PSEUDO, OPT_PSEUDO_W, OPT_PSEUDO_EVERY,
+       /* warp consistency, parse_warp's order from OPT_WARP_W */
+       OPT_WARP, OPT_WARP_W, OPT_WARP_B, OPT_WARP_START,
+       /* ---- masks in training and the visual hull ---- */
+       OPT_TRAIN_MASKS = 400, OPT_HULL_RES, OPT_HULL_DILATE,
+       /* ---- end of masks in training ---- */
+};
 #define OPT_WEIGHT_FIRST OPT_DEPTH_W
 
 /* A --depth-*-weight option: 0 to 1000000. */
@@ -316,6 +370,45 @@ static void parse_weight(int ch, struct train_args *a)
 
 /* The command line, then what follows from it: the scene operand, stdout
  * for "-o -", the default checkpoint name. */
+/* --pose-lr, --pose-from, --pseudo-weight, --pseudo-every (k: their order
+ * from OPT_POSE_LR, --pseudo between). */
+static int parse_pose(int k, const char *arg, struct sgs_trainer_opts *o)
+{
+	static const char *name[] = {"--pose-lr", "--pose-from", "", "--pseudo-weight",
+				     "--pseudo-every"};
+	double v;
+	long n;
+	if (k == 0 || k == 3) {
+		if (sgs_parse_double(arg, k == 0 ? 1e-9 : 0, k == 0 ? 1 : 1000, name[k], &v) != 0)
+			return -1;
+		*(k == 0 ? &o->pose_lr : &o->pseudo_weight) = (float)v;
+		return 0;
+	}
+	if (sgs_parse_long(arg, k == 1 ? 0 : 1, 100000000L, name[k], &n) != 0)
+		return -1;
+	*(k == 1 ? &o->pose_from : &o->pseudo_every) = (uint32_t)n;
+	return 0;
+}
+
+/* --warp-weight, --warp-baseline, --warp-start (k: their order from
+ * OPT_WARP_W). */
+static int parse_warp(int k, const char *arg, struct sgs_trainer_opts *o)
+{
+	double v;
+	long it;
+	if (k == 2) {
+		if (sgs_parse_long(arg, 0, 100000000L, "--warp-start", &it) != 0)
+			return -1;
+		o->warp_start = (uint32_t)it;
+		return 0;
+	}
+	if (sgs_parse_double(arg, 0, k == 0 ? 1e6 : 1, k == 0 ? "--warp-weight" : "--warp-baseline",
+			     &v) != 0)
+		return -1;
+	*(k == 0 ? &o->warp_weight : &o->warp_baseline) = (float)v;
+	return 0;
+}
+
 static void parse_args(int argc, char **argv, struct train_args *a)
 {
 	static const struct option longopts[] = {
@@ -332,6 +425,13 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{"no-depth", no_argument, NULL, OPT_NO_DEPTH},
 		{"dropout", required_argument, NULL, OPT_DROPOUT},
 		{"preset", required_argument, NULL, OPT_PRESET},
+		{"refine-poses", no_argument, NULL, OPT_REFINE},
+		{"pose-lr", required_argument, NULL, OPT_POSE_LR},
+		{"pose-from", required_argument, NULL, OPT_POSE_FROM},
+		{"write-poses", required_argument, NULL, 'P'},
+		{"pseudo", required_argument, NULL, OPT_PSEUDO},
+		{"pseudo-weight", required_argument, NULL, OPT_PSEUDO_W},
+		{"pseudo-every", required_argument, NULL, OPT_PSEUDO_EVERY},
 		{"opacity-decay", required_argument, NULL, OPT_DECAY},
 		{"prune-floaters", required_argument, NULL, OPT_FLOATERS},
 		{"scale-ratio-weight", required_argument, NULL, OPT_SCALE_RW},
@@ -349,12 +449,25 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{"coreg-start", required_argument, NULL, OPT_COREG_START},
 		{"coprune", required_argument, NULL, OPT_COPRUNE},
 		{"unpool", required_argument, NULL, OPT_UNPOOL},
+		{"warp", no_argument, NULL, OPT_WARP},
+		{"warp-weight", required_argument, NULL, OPT_WARP_W},
+		{"warp-baseline", required_argument, NULL, OPT_WARP_B},
+		{"warp-start", required_argument, NULL, OPT_WARP_START},
+		/* masks in training and the visual hull */
+		{"train-masks", no_argument, NULL, OPT_TRAIN_MASKS},
+		{"hull-res", required_argument, NULL, OPT_HULL_RES},
+		{"hull-dilate", required_argument, NULL, OPT_HULL_DILATE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	long v;
-	int ch, coreg_opts = 0;
-	while ((ch = sgs_cli_getopt(argc, argv, "b:c:hI:l:n:N:o:S:v", longopts)) != -1) {
+	int ch, coreg_opts = 0, warp_opts = 0;
+	const char *preset_env = getenv("SGS_PRESET");
+	if (preset_env && *preset_env && (a->preset = preset_parse(preset_env)) < 0) {
+		sgs_warnx("SGS_PRESET: unknown preset '%s' (expected auto, sparse or none)", preset_env);
+		usage();
+	}
+	while ((ch = sgs_cli_getopt(argc, argv, "b:c:hI:l:n:N:o:P:S:v", longopts)) != -1) {
 		switch (ch) {
 		case 'b': a->backend = optarg; break;
 		case 'c':
@@ -371,9 +484,11 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 				a->o.init = SGS_INIT_RANDOM;
 			else if (strcmp(optarg, "depth") == 0)
 				a->o.init = SGS_INIT_DEPTH;
+			else if (strcmp(optarg, "hull") == 0)
+				a->o.init = SGS_INIT_HULL;
 			else {
-				sgs_warnx("-I: unknown initialisation '%s' (expected auto, seeds, random or "
-					  "depth)", optarg);
+				sgs_warnx("-I: unknown initialisation '%s' (expected auto, seeds, random, "
+					  "depth or hull)", optarg);
 				usage();
 			}
 			a->recipe_given = 1;
@@ -440,11 +555,11 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 			a->smooth_given |= ch == OPT_DEPTH_SMOOTH_W;
 			break;
 		case OPT_PRESET:
-			if (strcmp(optarg, "sparse") != 0 && strcmp(optarg, "none") != 0) {
-				sgs_warnx("--preset: unknown preset '%s' (expected sparse or none)", optarg);
+			if ((a->preset = preset_parse(optarg)) < 0) {
+				sgs_warnx("--preset: unknown preset '%s' (expected auto, sparse or none)",
+					  optarg);
 				usage();
 			}
-			a->preset_sparse = strcmp(optarg, "sparse") == 0;
 			a->recipe_given = 1;
 			break;
 		case OPT_DEPTH_PATCH_SIZE:
@@ -480,6 +595,41 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 			coreg_opts |= ch != OPT_UNPOOL;
 			a->recipe_given = 1;
 			break;
+		case OPT_WARP:
+			a->o.warp = 1;
+			a->recipe_given = 1;
+			break;
+		case OPT_WARP_W: case OPT_WARP_B: case OPT_WARP_START:
+			if (parse_warp(ch - OPT_WARP_W, optarg, &a->o) != 0)
+				usage();
+			warp_opts = 1;
+			a->recipe_given = 1;
+			break;
+		case OPT_REFINE:
+			a->o.refine_poses = 1;
+			a->recipe_given = 1;
+			break;
+		case OPT_POSE_LR: case OPT_POSE_FROM: case OPT_PSEUDO_W: case OPT_PSEUDO_EVERY:
+			if (parse_pose(ch - OPT_POSE_LR, optarg, &a->o) != 0)
+				usage();
+			*(ch < OPT_PSEUDO ? &a->pose_given : &a->pseudo_given) = 1;
+			a->recipe_given = 1;
+			break;
+		case 'P': a->poses_path = optarg; break;
+		case OPT_TRAIN_MASKS:
+			a->o.train_masks = 1;
+			a->recipe_given = 1;
+			break;
+		case OPT_HULL_RES: case OPT_HULL_DILATE:
+			if (ch == OPT_HULL_RES ? sgs_parse_long(optarg, SGS_HULL_RES_MIN, SGS_HULL_RES_MAX,
+								"--hull-res", &v) != 0
+					       : sgs_parse_long(optarg, 0, SGS_HULL_DILATE_MAX,
+								"--hull-dilate", &v) != 0)
+				usage();
+			*(ch == OPT_HULL_RES ? &a->o.hull_res : &a->o.hull_dilate) = (uint32_t)v;
+			a->hull_given = a->recipe_given = 1;
+			break;
+		case OPT_PSEUDO: a->pseudo_path = optarg; break;
 		case OPT_MAX_G:
 			if (sgs_parse_long(optarg, 1, SGS_MAX_GAUSSIANS, "--max-gaussians", &v) != 0)
 				usage();
@@ -496,16 +646,38 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		sgs_warnx("--coreg-weight, --coreg-start and --coprune need --coreg");
 		usage();
 	}
-	if (a->resume && a->recipe_given) {
-		sgs_warnx("--resume: -I, -N, -S, --densify, --depth-*, --max-gaussians, --mcmc, "
-			  "--no-depth, --preset, --random-bg, --reset, --sh and the regularisers' options "
-			  "(--coreg and --unpool too) come from the checkpoint");
+	if (warp_opts && !a->o.warp) {
+		sgs_warnx("--warp-weight, --warp-baseline and --warp-start need --warp");
 		usage();
 	}
-	if (a->preset_sparse && !a->dropout_given)
-		a->o.dropout = PRESET_SPARSE_DROPOUT;
-	if (a->preset_sparse && !a->smooth_given)
-		a->o.depth_smooth_weight = PRESET_SPARSE_SMOOTH;
+	if (a->resume && a->recipe_given) {
+		sgs_warnx("--resume: -I, -N, -S, --densify, --depth-*, --max-gaussians, --mcmc, "
+			  "--no-depth, --preset, --random-bg, --reset, --sh, the regularisers' (--coreg, "
+			  "--unpool and --warp too), the pose and the pseudo views' options, --train-masks and "
+			  "--hull-* come from the checkpoint");
+		usage();
+	}
+	if (a->o.init == SGS_INIT_HULL && !a->o.train_masks) {
+		sgs_warnx("-I hull: carving a visual hull uses the train views' masks, which the "
+			  "DTU protocol keeps for evaluation; give --train-masks to allow it");
+		usage();
+	}
+	if (a->hull_given && a->o.init != SGS_INIT_HULL) {
+		sgs_warnx("--hull-res, --hull-dilate: without -I hull");
+		usage();
+	}
+	if (a->pose_given && !a->o.refine_poses) {
+		sgs_warnx("--pose-lr, --pose-from: without --refine-poses");
+		usage();
+	}
+	if (a->pseudo_given && !a->pseudo_path) {
+		sgs_warnx("--pseudo-weight, --pseudo-every: without --pseudo");
+		usage();
+	}
+	if (a->poses_path && !a->resume && !a->o.refine_poses) {
+		sgs_warnx("-P: without --refine-poses the poses are the scene's");
+		usage();
+	}
 	if (a->no_depth) /* whatever order the options came in */
 		a->o.depth_weight = a->o.depth_patch_weight = a->o.depth_relative_weight =
 			a->o.depth_rank_weight = a->o.depth_continuity_weight = 0.0f;
@@ -517,10 +689,18 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 	}
 
 	a->scene_path = optind < argc ? argv[optind] : "-";
+	if (a->pseudo_path && !strcmp(a->pseudo_path, "-") && !strcmp(a->scene_path, "-")) {
+		sgs_warnx("the scene and the pseudo scene cannot both come from stdin");
+		usage();
+	}
 	if (a->outpath && strcmp(a->outpath, "-") == 0)
 		a->outpath = NULL;
 	if (!a->outpath && isatty(STDOUT_FILENO)) {
 		sgs_warnx("refusing to write a binary model to a terminal; use -o file");
+		usage();
+	}
+	if (a->poses_path && !strcmp(a->poses_path, "-") && !a->outpath) {
+		sgs_warnx("-P -: the model goes to standard output; use -o file");
 		usage();
 	}
 	if (!a->ckpt_path) {
@@ -701,7 +881,7 @@ static void log_row(FILE *log, const struct sgs_step_info *in, const struct sgs_
 {
 	fprintf(log, "%u\t%u", in->iteration, in->view);
 	for (int k = 0; k < in->nterms; k++)
-		fprintf(log, "\t%.6f", in->terms[k]);
+		fprintf(log, isnan(in->terms[k]) ? "\t" : "\t%.6f", in->terms[k]);
 	fprintf(log, "\t%.6f\t%.6f\t%.6f\t%.4f\t%u\t%.3f", in->l1, in->ssim, in->loss, in->psnr,
 		in->gaussians, in->seconds);
 	if (eval_columns && ev && ev->views)
@@ -876,9 +1056,29 @@ static void print_regularisers(const struct sgs_trainer_opts *o)
 	else if (o->unpool > 0)
 		ADD(", unpooling: midpoints to the %u nearest beyond the %g quantile of the gaps",
 		    o->unpool_knn, o->unpool);
+	if (o->warp)
+		ADD(", warp consistency from iteration %u (weight %g, baseline up to %g x the "
+		    "views' distance)", sgs_warp_start(o), o->warp_weight, o->warp_baseline);
 #undef ADD
 	if (n > 0)
 		fprintf(stderr, "%s: regularisers: %s\n", sgs_cli_name(), buf + 2);
+	if (o->refine_poses)
+		fprintf(stderr, "%s: pose refinement: train views but the first, after iteration %u "
+			"at rate %g\n", sgs_cli_name(), o->pose_from, o->pose_lr);
+}
+
+/* What -I hull carved, and that masks shaped the run. */
+static void print_hull(const struct sgs_trainer *t)
+{
+	const struct sgs_hull_info *h = sgs_trainer_hull(t);
+	if (sgs_trainer_get_opts(t)->train_masks)
+		fprintf(stderr, "%s: --train-masks: the train views' masks may shape the run (not the "
+			"DTU protocol)\n", sgs_cli_name());
+	if (h)
+		fprintf(stderr, "%s: visual hull from %u masks: %ux%ux%u voxels of %g, %llu kept, "
+			"%llu on the surface, %llu points\n", sgs_cli_name(), h->views, h->n[0], h->n[1],
+			h->n[2], h->voxel, (unsigned long long)h->kept, (unsigned long long)h->surface,
+			(unsigned long long)h->points);
 }
 
 /* --random-bg on a scene whose train images are opaque (composited at
@@ -895,9 +1095,31 @@ static void warn_opaque_random_bg(const struct sgs_scene *scene, const char *pat
 		  strcmp(path, "-") == 0 ? "<stdin>" : path);
 }
 
-/* A new trainer, or one resumed from --resume's checkpoint. */
+/* A new trainer, or one resumed from --resume's checkpoint; its pseudo
+ * views. */
+/* --preset: auto resolved by the scene's train views (said on stderr, as
+ * it changes the recipe unasked), then the preset's options unless given
+ * themselves.  A resumed run's recipe is the checkpoint's. */
+static void apply_preset(struct train_args *a, const struct sgs_scene *scene)
+{
+	if (a->resume)
+		return;
+	uint32_t ntrain = sgs_scene_count(scene, SGS_SPLIT_TRAIN);
+	if (a->preset == PRESET_AUTO) {
+		a->preset = ntrain <= PRESET_AUTO_MAX_VIEWS ? PRESET_SPARSE : PRESET_NONE;
+		if (a->preset == PRESET_SPARSE)
+			fprintf(stderr, "%s: %u train views: --preset sparse (--preset none: without)\n",
+				sgs_cli_name(), ntrain);
+	}
+	if (a->preset == PRESET_SPARSE && !a->dropout_given)
+		a->o.dropout = PRESET_SPARSE_DROPOUT;
+	if (a->preset == PRESET_SPARSE && !a->smooth_given)
+		a->o.depth_smooth_weight = PRESET_SPARSE_SMOOTH;
+}
+
 static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *scene,
-			 const struct train_args *a, struct sgs_trainer **t)
+			 const struct sgs_scene *pseudo, const struct train_args *a,
+			 struct sgs_trainer **t)
 {
 	/* A resume's messages name the checkpoint; a new run's are about
 	 * the scene (no seed points, a cap below its initial count). */
@@ -908,6 +1130,12 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 		return sgs_cli_fail("%s", strcmp(a->scene_path, "-") == 0 ? "<stdin>" : a->scene_path);
 	if (a->resume)
 		sgs_trainer_set_inject_nan(*t, a->o.inject_nan_at);
+	if (sgs_trainer_set_pseudo(*t, pseudo) != 0)
+		return sgs_cli_fail("%s", pseudo ? a->pseudo_path : a->resume);
+	if (a->poses_path && !sgs_trainer_get_opts(*t)->refine_poses) {
+		sgs_warnx("-P: %s was made without --refine-poses", a->resume);
+		usage();
+	}
 	if (sgs_trainer_get_opts(*t)->random_bg)
 		warn_opaque_random_bg(scene, a->scene_path);
 	if (a->verbose) {
@@ -924,6 +1152,7 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 			sgs_cli_name(), sgs_scene_count(scene, SGS_SPLIT_TRAIN), sgs_trainer_gaussians(*t),
 			o->init == SGS_INIT_SEEDS   ? "seed points"
 			: o->init == SGS_INIT_DEPTH ? "depth prior pixels"
+			: o->init == SGS_INIT_HULL  ? "visual hull surface"
 						    : "random",
 			sgs_trainer_iterations(*t),
 			be->name, be->device_name, sgs_cli_name(), o->mcmc ? "MCMC" : "Inria",
@@ -936,6 +1165,11 @@ static int start_trainer(const struct sgs_backend *be, const struct sgs_scene *s
 				o->depth_relative_weight, o->depth_patch_size, o->depth_rank_weight,
 				o->depth_continuity_weight, o->depth_smooth_weight);
 		print_regularisers(o);
+		print_hull(*t);
+		if (o->pseudo_weight > 0)
+			fprintf(stderr, "%s: pseudo views: %u from %s, weight %g, every %u iterations\n",
+				sgs_cli_name(), pseudo->nviews, a->pseudo_path, o->pseudo_weight,
+				o->pseudo_every);
 	}
 	return 0;
 }
@@ -945,7 +1179,7 @@ int main(int argc, char **argv)
 	struct train_args a = {.backend = "auto"};
 	const struct sgs_backend *be;
 	struct sgs_trainer *t = NULL;
-	struct sgs_scene scene;
+	struct sgs_scene scene, pseudo;
 	struct run_log log = {0};
 	int rc = SGS_EXIT_FAIL;
 
@@ -954,19 +1188,34 @@ int main(int argc, char **argv)
 	sgs_trainer_defaults(&a.o);
 	parse_args(argc, argv, &a);
 	be = sgs_backend_opt(a.backend, usage);
+	sgs_scene_init(&pseudo);
 	if (sgs_cli_load_train_scene(a.scene_path, &scene) != 0)
 		return SGS_EXIT_FAIL;
-	if (start_trainer(be, &scene, &a, &t) != 0)
+	if (a.pseudo_path && sgs_scene_load(a.pseudo_path, &pseudo) != 0) {
+		sgs_cli_fail(NULL);
+		goto done;
+	}
+	if (a.pseudo_path && sgs_scene_validate(&pseudo) != 0) {
+		sgs_cli_fail("%s", a.pseudo_path);
+		goto done;
+	}
+	apply_preset(&a, &scene);
+	if (start_trainer(be, &scene, a.pseudo_path ? &pseudo : NULL, &a, &t) != 0)
 		goto done;
 	if (a.logpath && open_log(t, &a, &log) != 0)
 		goto done;
 	if (train(t, &a, &log) != 0 || write_model(t, a.outpath) != 0)
 		goto done;
+	if (a.poses_path && sgs_trainer_save_poses(t, a.poses_path) != 0) {
+		sgs_cli_fail(NULL);
+		goto done;
+	}
 	rc = SGS_EXIT_OK;
 done:
 	if (!close_log(&log, rc == SGS_EXIT_OK))
 		rc = SGS_EXIT_FAIL;
 	sgs_trainer_free(t);
 	sgs_scene_free(&scene);
+	sgs_scene_free(&pseudo);
 	return rc;
 }

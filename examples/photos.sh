@@ -10,8 +10,9 @@
 #      photos larger than SGS_PHOTOS_SIZE downscaled by an integer factor)
 #   3. sgs-depth --points: plane-sweep depth priors and seed points
 #   4. sgs-train --preset sparse: the model
-#   5. sgs-render: every view, and a spiral fly-through (a video when
-#      examples/video.sh is there and works); sgs-eval on the test views
+#   5. sgs-render: every view, and a spiral fly-through (also as a video
+#      with examples/video.sh when ffmpeg is installed); sgs-eval on the
+#      test views
 #
 # Everything goes to OUT (default photos-out), nothing elsewhere:
 #   colmap/images/       links to the photos used (odd characters -> _)
@@ -23,8 +24,9 @@
 #   renders/             every view rendered from the model (train and test)
 #   errors/  scores.tsv  test views' error maps and PSNR/SSIM (when any)
 #   flythrough/          spiral frames; flythrough.mp4 when a video was made
-# A step whose output exists is skipped, so a stopped run resumes; delete
-# an output (or OUT) to redo it and what follows.
+# A step whose output exists and is newer than what it is made from is
+# skipped, so a stopped run resumes; delete an output (or OUT) to redo it
+# and what follows.
 #
 # Environment:
 #   SGS_BIN (bin next to this script)  the sgs tools
@@ -73,6 +75,8 @@ usage() {
 }
 die() { echo "$me: $1" >&2; exit "${2:-1}"; }
 say() { echo "$me: $*" >&2; }
+# stale OUTPUT INPUT: the output is missing, or older than what it is made from
+stale() { [ ! -e "$1" ] || [ -n "$(find "$2" -prune -newer "$1")" ]; }
 is_count() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 
 { [ $# -ge 1 ] && [ $# -le 2 ]; } || usage "one photo folder and an optional output folder"
@@ -221,7 +225,7 @@ say "COLMAP registered $reg of $n photos"
 
 # 3. The scene: downscaled by the smallest integer factor that brings the
 # longest side within $size.
-if [ ! -s "$out/scene.sgs" ]; then
+if stale "$out/scene.sgs" "$cm/sparse/0/images.txt"; then
 	long=$(awk '!/^#/ && NF >= 4 { m = ($3 > $4 ? $3 : $4); if (m > l) l = m } END { print l + 0 }' \
 		"$cm/sparse/0/cameras.txt")
 	r=$(((long + size - 1) / size))
@@ -237,12 +241,12 @@ fi
 ntest=$("$bin"/sgs-init -i "$out/scene.sgs" | sed -n 's/^views .*, \([0-9]*\) test).*/\1/p')
 
 # 4. Depth priors and seed points, then the model.
-if [ ! -s "$out/depth.sgs" ]; then
+if stale "$out/depth.sgs" "$out/scene.sgs"; then
 	say "sgs-depth: plane sweep between the train views"
 	"$bin"/sgs-depth -b "$backend" --points "$out/scene.sgs" > "$out/depth.sgs.tmp"
 	mv "$out/depth.sgs.tmp" "$out/depth.sgs"
 fi
-if [ ! -s "$out/model.ply" ]; then
+if stale "$out/model.ply" "$out/depth.sgs"; then
 	say "sgs-train --preset sparse${iterations:+, $iterations iterations}"
 	rm -f "$out/train.tsv"
 	"$bin"/sgs-train -b "$backend" --preset sparse ${iterations:+-n "$iterations"} \
@@ -250,25 +254,29 @@ if [ ! -s "$out/model.ply" ]; then
 fi
 
 # 5. Pictures and scores.
-if [ ! -d "$out/renders" ]; then
+if stale "$out/renders" "$out/model.ply"; then
 	rm -rf "$out/renders.tmp"
 	"$bin"/sgs-render -b "$backend" -s all -o "$out/renders.tmp" "$out/depth.sgs" "$out/model.ply"
+	rm -rf "$out/renders"
 	mv "$out/renders.tmp" "$out/renders"
 fi
-if [ "${ntest:-0}" -gt 0 ] && [ ! -s "$out/scores.tsv" ]; then
+if [ "${ntest:-0}" -gt 0 ] && stale "$out/scores.tsv" "$out/renders"; then
 	rm -rf "$out/errors"
 	mkdir -p "$out/errors"
 	"$bin"/sgs-eval -s test -e "$out/errors" "$out/depth.sgs" "$out/renders" > "$out/scores.tsv.tmp"
 	mv "$out/scores.tsv.tmp" "$out/scores.tsv"
 fi
-if [ "$frames" -gt 0 ] && [ ! -d "$out/flythrough" ]; then
+if [ "$frames" -gt 0 ] && stale "$out/flythrough" "$out/model.ply"; then
 	rm -rf "$out/flythrough.tmp"
 	"$bin"/sgs-render -b "$backend" -p spiral -N "$frames" -o "$out/flythrough.tmp" \
 		"$out/depth.sgs" "$out/model.ply"
+	rm -rf "$out/flythrough"
 	mv "$out/flythrough.tmp" "$out/flythrough"
 fi
-if [ "$frames" -gt 0 ] && [ -x "$here/video.sh" ] && [ ! -s "$out/flythrough.mp4" ]; then
-	"$here/video.sh" "$out/flythrough" "$out/flythrough.mp4" ||
+if [ "$frames" -gt 0 ] && [ -x "$here/video.sh" ] && command -v ffmpeg > /dev/null 2>&1 &&
+	stale "$out/flythrough.mp4" "$out/model.ply"; then
+	"$here/video.sh" -p spiral -N "$frames" -b "$backend" "$out/depth.sgs" "$out/model.ply" \
+		"$out/flythrough.mp4" ||
 		say "warning: no video made (examples/video.sh failed); the frames are in $out/flythrough"
 fi
 

@@ -156,6 +156,7 @@ struct sgs_mcmc_params;
 struct sgs_scale_reg;
 struct sgs_depth_patches;
 struct sgs_depth_rank;
+struct sgs_warp_params;
 
 /* Loss, optimiser and densification on a backend's buffers: the `train`
  * member of struct sgs_backend (sgs_train_ops.h documents adam, densify
@@ -203,6 +204,19 @@ struct sgs_train_ops {
 	 * the ground truth; no gradient to it); conf NULL weighs every pair 1. */
 	int (*loss_depth_smooth)(const float *depth, const float *img, const float *conf, int w,
 				 int h, float gamma, float weight, float *ddepth, double *value);
+	/* Warp consistency (sgs_math_warp.h, struct sgs_warp_params): virt
+	 * (w h 3) the render of the train camera moved along its x axis,
+	 * depth (w h) the train view's rendered depth, gt its image; pixel
+	 * (x, y) samples virt linearly at (x - disp / depth, y).  L = mean of
+	 * |warped - gt| over the pixels whose sample lies inside virt (and
+	 * depth >= min_depth) and the three channels.  WRITES weight x
+	 * dL/dvirt into dvirt (w h 3), ADDS weight x dL/ddepth to ddepth
+	 * unless it is NULL (the gradient stopped there), writes L into
+	 * *value (host; 0 and no gradient when no pixel takes part) and the
+	 * pixels taking part into *valid (host; may be NULL). */
+	int (*loss_warp)(const float *virt, const float *depth, const float *gt,
+			 const struct sgs_warp_params *p, float *dvirt, float *ddepth,
+			 double *value, double *valid);
 	int (*adam)(float *p, const float *g, float *m, float *v, size_t count,
 		    const struct sgs_adam_hp *hp);
 	/* max_radii[i] = max(max_radii[i], radii[i]) for the n Gaussians of

@@ -86,6 +86,9 @@ int sgs_depth_continuity_prepare(const float *depth, const float *prior, const f
 				 struct sgs_depth_pairs *P);
 int sgs_depth_smooth_prepare(const float *depth, const float *img, int w, int h, float gamma,
 			     const float *ddepth, const double *value, struct sgs_depth_pairs *P);
+/* loss_warp's argument checks. */
+int sgs_warp_check(const float *virt, const float *depth, const float *gt,
+		   const struct sgs_warp_params *p, const float *dvirt, const double *value);
 
 #ifdef __cplusplus
 }

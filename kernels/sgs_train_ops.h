@@ -143,6 +143,15 @@ struct sgs_scale_reg {
 	float max_weight, max_scale;
 };
 
+/* loss_warp's view: w x h maps; disp = fx b, the horizontal shift in
+ * pixels times the depth (b the virtual camera's offset along the train
+ * camera's x axis, either sign); pixels whose depth is below min_depth
+ * (> 0) take no part; the gradients are weight x dL/d. */
+struct sgs_warp_params {
+	int w, h;
+	float disp, min_depth, weight;
+};
+
 #ifdef __cplusplus
 }
 #endif

@@ -230,3 +230,20 @@ int sgs_depth_smooth_prepare(const float *depth, const float *img, int w, int h,
 	P->gamma = gamma;
 	return 0;
 }
+
+int sgs_warp_check(const float *virt, const float *depth, const float *gt,
+		   const struct sgs_warp_params *p, const float *dvirt, const double *value)
+{
+	const char *op = "warp consistency loss";
+	if (!p)
+		return sgs_error_set("%s: no view description", op);
+	if (p->w < 0 || p->h < 0 || (int64_t)p->w * p->h > (int64_t)1 << 30)
+		return sgs_error_set("%s: bad size %dx%d", op, p->w, p->h);
+	if (!value || ((int64_t)p->w * p->h > 0 && (!virt || !depth || !gt || !dvirt)))
+		return sgs_error_set("%s: missing buffer", op);
+	if (!(p->min_depth > 0.0f && p->min_depth < 1e30f) || !(fabsf(p->disp) < 1e30f) ||
+	    !(fabsf(p->weight) < 1e30f))
+		return sgs_error_set("%s: shift %g, least depth %g, weight %g not finite (depth > 0)",
+				     op, p->disp, p->min_depth, p->weight);
+	return 0;
+}

@@ -161,6 +161,9 @@ struct json_ctx {
 	const char *file;  /* for messages, e.g. "lego/transforms_train.json" */
 	const cJSON *root, *frame;
 	int index;         /* frame index, -1 for top-level fields */
+	int skip_absent;   /* instant-ngp: a frame without its image file is skipped */
+	uint32_t nabsent;  /* the frames skipped so */
+	char first_absent[PATH_MAX];
 };
 
 static int field_error(const struct json_ctx *j, const char *field, const char *problem)
@@ -294,7 +297,8 @@ static int frame_paths(const struct json_ctx *j, const char *dir, struct sgs_dat
 	return 0;
 }
 
-/* The parts every frame has: image path and name, pose, image size. */
+/* The parts every frame has: image path and name, pose, image size.  1
+ * when the frame is skipped for want of its image (j->skip_absent). */
 static int read_frame(struct json_ctx *j, const cJSON *fr, const char *dir,
 		      struct sgs_dataset_view *v, uint32_t *w, uint32_t *h, uint32_t *c)
 {
@@ -305,6 +309,12 @@ static int read_frame(struct json_ctx *j, const cJSON *fr, const char *dir,
 		return sgs_error_set("%s: frame %d is not an object", j->file, j->index);
 	if (frame_paths(j, dir, v) < 0 || get_matrix(j, m) < 0 || pose_from_gl(j, m, &v->cam) < 0)
 		return -1;
+	/* Only an absent file: one that cannot be read is still an error. */
+	if (j->skip_absent && access(v->image_path, F_OK) != 0 && errno == ENOENT) {
+		if (j->nabsent++ == 0)
+			memcpy(j->first_absent, v->image_path, sizeof j->first_absent);
+		return 1;
+	}
 	if (probe_image(v->image_path, w, h, c) < 0)
 		return sgs_error_prefix("%s: frame %d", j->file, j->index);
 	return 0;
@@ -345,7 +355,7 @@ static struct sgs_dataset_view *next_view(struct sgs_dataset *d, uint32_t *cap)
 static int blender_file(const char *dir, const char *file, const cJSON *root, uint32_t pool,
 			struct sgs_dataset *d, uint32_t *cap)
 {
-	struct json_ctx j = {file, root, NULL, -1};
+	struct json_ctx j = {.file = file, .root = root, .index = -1};
 	double angle;
 	const cJSON *frames = need_frames(file, root), *fr;
 	if (!frames || need_number(&j, "camera_angle_x", &angle) < 0)
@@ -521,14 +531,20 @@ int sgs_import_ngp(const char *dir, struct sgs_dataset *d)
 	else if (cJSON_GetArraySize(frames) == 0)
 		r = sgs_error_set("%s: no frames", path);
 
-	struct json_ctx j = {path, root, NULL, -1};
+	/* As instant-ngp does, frames whose image file is absent are left out
+	 * (its own fox sample lists some); the caller warns with the count. */
+	struct json_ctx j = {.file = path, .root = root, .index = -1, .skip_absent = 1};
 	if (r == 0)
 		cJSON_ArrayForEach(fr, frames)
 		{
 			struct sgs_dataset_view *v = next_view(d, &cap);
 			uint32_t w, h, c;
-			if (!v || read_frame(&j, fr, dir, v, &w, &h, &c) < 0 ||
-			    ngp_intrinsics(&j, w, h, v) < 0) {
+			int got = v ? read_frame(&j, fr, dir, v, &w, &h, &c) : -1;
+			if (got == 1) {
+				memset(v, 0, sizeof *v);
+				continue;
+			}
+			if (got < 0 || ngp_intrinsics(&j, w, h, v) < 0) {
 				r = -1;
 				break;
 			}
@@ -537,6 +553,10 @@ int sgs_import_ngp(const char *dir, struct sgs_dataset *d)
 				d->has_alpha = 1;
 			d->nviews++;
 		}
+	if (r == 0 && d->nviews == 0 && j.nabsent > 0)
+		r = sgs_error_set("%s: none of the %u frames has its image file (the first: %s)", path,
+				  j.nabsent, j.first_absent);
+	d->nabsent = j.nabsent;
 	if (r == 0)
 		r = check_unique_names(dir, d);
 	cJSON_Delete(root);

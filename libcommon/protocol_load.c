@@ -110,7 +110,7 @@ static int load_mask(const struct sgs_dataset_view *dv, const struct sgs_camera 
 }
 
 int sgs_protocol_load_view(const struct sgs_dataset *d, uint32_t i,
-			   const struct sgs_import_opts *o, int want_mask, struct sgs_view *v)
+			   const struct sgs_import_opts *o, struct sgs_view *v)
 {
 	const struct sgs_dataset_view *dv = &d->views[i];
 	uint32_t f = o->downscale > 1 ? o->downscale : 1;
@@ -142,7 +142,7 @@ int sgs_protocol_load_view(const struct sgs_dataset *d, uint32_t i,
 		sgs_error_prefix("%s", dv->image_path);
 		goto fail;
 	}
-	if (want_mask && dv->mask_path[0] && !dv->mask_missing &&
+	if (dv->mask_path[0] && !dv->mask_missing &&
 	    load_mask(dv, &pinhole, f, &v->cam, &v->mask) != 0)
 		goto fail;
 	return 0;

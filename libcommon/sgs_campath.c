@@ -33,9 +33,17 @@ int sgs_path_parse(const char *word, int *kind)
 		*kind = SGS_PATH_ORBIT;
 	else if (!strcmp(word, "spiral"))
 		*kind = SGS_PATH_SPIRAL;
+	else if (!strcmp(word, "between"))
+		*kind = SGS_PATH_BETWEEN;
 	else
-		return sgs_error_set("unknown camera path '%s' (expected orbit or spiral)", word);
+		return sgs_error_set("unknown camera path '%s' (expected orbit, spiral or between)",
+				     word);
 	return 0;
+}
+
+const char *sgs_path_name(int kind)
+{
+	return kind == SGS_PATH_ORBIT ? "orbit" : kind == SGS_PATH_SPIRAL ? "spiral" : "between";
 }
 
 int sgs_camera_look_at(const double pos[3], const double target[3], const double up[3],
@@ -228,6 +236,56 @@ static int spiral(const struct sgs_view **v, uint32_t n, uint32_t nframes, struc
 	return 0;
 }
 
+/* A camera a fraction f of the way from a to b: slerped rotation, centre
+ * on the segment, the nearer end's intrinsics. */
+static void interpolate(const struct sgs_camera *a, const struct sgs_camera *b, double f,
+			struct sgs_camera *out)
+{
+	double qa[4], qb[4], q[4], ca[3], cb[3], c[3];
+	sgs_rot_to_quat(a->R, qa);
+	sgs_rot_to_quat(b->R, qb);
+	double d = qa[0] * qb[0] + qa[1] * qb[1] + qa[2] * qb[2] + qa[3] * qb[3];
+	if (d < 0) { /* the shorter way round */
+		for (int k = 0; k < 4; k++)
+			qb[k] = -qb[k];
+		d = -d;
+	}
+	double wa = 1 - f, wb = f;
+	if (d < 0.9995) {
+		double th = acos(d);
+		wa = sin((1 - f) * th) / sin(th);
+		wb = sin(f * th) / sin(th);
+	}
+	double n = 0;
+	for (int k = 0; k < 4; k++) {
+		q[k] = wa * qa[k] + wb * qb[k];
+		n += q[k] * q[k];
+	}
+	for (int k = 0; k < 4; k++)
+		q[k] /= sqrt(n);
+	*out = f < 0.5 ? *a : *b;
+	sgs_quat_to_rot(q, out->R);
+	sgs_camera_center(a, ca);
+	sgs_camera_center(b, cb);
+	for (int k = 0; k < 3; k++)
+		c[k] = (1 - f) * ca[k] + f * cb[k];
+	for (int i = 0; i < 3; i++)
+		out->t[i] = -dot3(&out->R[3 * i], c);
+}
+
+static int between(const struct sgs_view **v, uint32_t n, uint32_t nframes, struct sgs_camera *out)
+{
+	if (n < 2)
+		return sgs_error_set("between: the path needs at least two train views");
+	uint32_t k = 0;
+	for (uint32_t j = 0; j + 1 < n; j++) {
+		uint32_t m = nframes / (n - 1) + (j < nframes % (n - 1));
+		for (uint32_t i = 0; i < m; i++)
+			interpolate(&v[j]->cam, &v[j + 1]->cam, (i + 1.0) / (m + 1.0), &out[k++]);
+	}
+	return 0;
+}
+
 int sgs_camera_path(const struct sgs_scene *s, int kind, uint32_t nframes, struct sgs_camera *out)
 {
 	if (s->nviews == 0)
@@ -238,6 +296,11 @@ int sgs_camera_path(const struct sgs_scene *s, int kind, uint32_t nframes, struc
 	if (!v)
 		return sgs_error_set("out of memory");
 	uint32_t n = path_views(s, v);
+	if (kind == SGS_PATH_BETWEEN) {
+		int rc = between(v, n, nframes, out);
+		free(v);
+		return rc;
+	}
 	int rc = kind == SGS_PATH_ORBIT ? orbit(v, n, nframes, out) : spiral(v, n, nframes, out);
 	if (rc == 0)
 		for (uint32_t k = 0; k < nframes; k++) {

@@ -47,6 +47,9 @@ struct sgs_dataset {
 	/* Images with an alpha channel are composited over this (Blender). */
 	float background[3];
 	int has_alpha;
+	/* Frames left out because their image file is absent (instant-ngp
+	 * skips them too); the import warns with the count. */
+	uint32_t nabsent;
 };
 
 /* Frees every array and zeroes *d (safe on a zeroed or half-built one). */

@@ -109,6 +109,12 @@ int sgs_import(const char *dir, const struct sgs_import_opts *o, struct sgs_scen
 		sgs_dataset_free(&d);
 		return -1;
 	}
+	if (d.nabsent > 0 && o->warn) {
+		char line[PATH_MAX + 128];
+		snprintf(line, sizeof line, "%s/transforms.json: skipped %u of %u frames whose image "
+			 "files are absent", dir, d.nabsent, d.nabsent + d.nviews);
+		o->warn(line);
+	}
 	rc = sgs_protocol_apply(&d, &opts, s);
 	sgs_dataset_free(&d);
 	/* What the tools would refuse is refused here, blaming the dataset,

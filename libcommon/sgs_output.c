@@ -176,6 +176,19 @@ void sgs_output_abort(struct sgs_output *o)
 	o->path = o->tmppath = NULL;
 }
 
+int sgs_output_save(const char *path, int (*write)(FILE *f, const void *arg), const void *arg)
+{
+	struct sgs_output o;
+	if (sgs_output_open(&o, path) < 0)
+		return -1;
+	if (write(o.f, arg) < 0) {
+		sgs_error_prefix("%s", !path || strcmp(path, "-") == 0 ? "<stdout>" : path);
+		sgs_output_abort(&o);
+		return -1;
+	}
+	return sgs_output_commit(&o);
+}
+
 int sgs_mkdir_p(const char *path)
 {
 	char buf[PATH_MAX];

@@ -21,6 +21,11 @@ int sgs_output_commit(struct sgs_output *o);
 /* Close and remove the temporary file (no-op for stdout). */
 void sgs_output_abort(struct sgs_output *o);
 
+/* The whole of a save: open `path` ("-" for stdout), write(f, arg),
+ * commit; on a failed write the message is prefixed with the file's name
+ * and no file is left behind. */
+int sgs_output_save(const char *path, int (*write)(FILE *f, const void *arg), const void *arg);
+
 /* Make a directory (and parents) if missing. */
 int sgs_mkdir_p(const char *path);
 

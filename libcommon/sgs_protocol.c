@@ -337,15 +337,15 @@ int sgs_protocol_apply(const struct sgs_dataset *d, const struct sgs_import_opts
 		goto fail;
 	}
 
-	/* Masks are evaluation data under the DTU protocol: train views must
-	 * not see them. */
-	int dtu = o->protocol && strcmp(o->protocol, "dtu") == 0;
+	/* Masks are data and every view keeps its own, train views too (a
+	 * missing train mask is no error): the DTU protocol's rule that masks
+	 * are for evaluation only is kept by the tools that train, which use
+	 * them only when told (sgs-train --train-masks). */
 	long count = nsel;
 #pragma omp parallel for schedule(dynamic)
 	for (long k = 0; k < count; k++) {
 		uint32_t i = chosen[k];
-		int want_mask = !(dtu && split[i] == SGS_SPLIT_TRAIN);
-		if (sgs_protocol_load_view(d, i, o, want_mask, &s->views[k]) != 0)
+		if (sgs_protocol_load_view(d, i, o, &s->views[k]) != 0)
 			snprintf(errs[k], ERRMAX, "%s", sgs_error_get()[0] ? sgs_error_get()
 									    : "cannot load view");
 		s->views[k].split = split[i];

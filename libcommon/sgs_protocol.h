@@ -49,10 +49,12 @@ int sgs_protocol_select(const struct sgs_dataset *d, const struct sgs_import_opt
 			uint32_t *split, char protocol[32]);
 
 /* Load dataset view i into v: camera (undistorted, downscaled by
- * o->downscale), RGB8/RGBA8 pixels, and the mask when want_mask and the
- * view has one.  name, id and near/far are set too; split is not. */
+ * o->downscale), RGB8/RGBA8 pixels, and the mask when the view has one
+ * (train views keep theirs too: no tool trains with masks unless told,
+ * sgs-train --train-masks).  name, id and near/far are set too; split is
+ * not. */
 int sgs_protocol_load_view(const struct sgs_dataset *d, uint32_t i,
-			   const struct sgs_import_opts *o, int want_mask, struct sgs_view *v);
+			   const struct sgs_import_opts *o, struct sgs_view *v);
 
 /* Seed points of the scene: dataset points seen by >= 2 train views. */
 int sgs_protocol_seeds(const struct sgs_dataset *d, const uint32_t *split, struct sgs_scene *s);

@@ -699,17 +699,11 @@ int sgs_splat_write(FILE *f, const struct sgs_splats *s)
 	return 0;
 }
 
+static int write_any(FILE *f, const void *s) { return sgs_splat_write(f, s); }
+
 int sgs_splat_save(const char *path, const struct sgs_splats *s)
 {
-	struct sgs_output o;
-	if (sgs_output_open(&o, path) < 0)
-		return -1;
-	if (sgs_splat_write(o.f, s) < 0) {
-		sgs_error_prefix("%s", strcmp(path, "-") == 0 ? "<stdout>" : path);
-		sgs_output_abort(&o);
-		return -1;
-	}
-	return sgs_output_commit(&o);
+	return sgs_output_save(path, write_any, s);
 }
 
 /* ---- validation --------------------------------------------------------- */

@@ -149,8 +149,11 @@ int sgs_mvs_depth(const struct sgs_backend *be, struct sgs_scene *s, const struc
 	if (setup_views(be, s, o, &views, &n))
 		return -1;
 	int rc = 0;
-	for (int i = 0; i < n && !rc; i++)
+	for (int i = 0; i < n && !rc; i++) {
+		if (o->progress)
+			o->progress(o->progress_arg, i + 1, n, s->views[views[i].index].name);
 		rc = sweep_view(be, s, views, n, i, o);
+	}
 	/* results go into the scene only once every view has them */
 	float **conf = rc ? NULL : calloc((size_t)n, sizeof *conf);
 	if (!rc && !conf)

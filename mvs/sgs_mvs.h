@@ -34,6 +34,10 @@ struct sgs_mvs_opts {
 			       * confidence (1) */
 	float default_near;   /* depth range when a view has no bounds and no */
 	float default_far;    /* seed point projects into it (0.1, 100) */
+	/* called before the sweep of each train view (done counts from 1),
+	 * for a tool's progress display; NULL: none (the default) */
+	void (*progress)(void *arg, int done, int total, const char *view);
+	void *progress_arg;
 };
 
 /* Fill o with the defaults above. */

@@ -148,28 +148,6 @@ void trainer_coreg_free(struct sgs_trainer *t)
 	memset(c, 0, sizeof *c);
 }
 
-/* Room for field k's pseudo-view gradient: reallocated when the field
- * outgrows it, by 1.5x. */
-static int reserve_grad(struct sgs_trainer *t, uint32_t k)
-{
-	struct trainer_coreg *c = &t->coreg;
-	const struct sgs_gaussians *p = &t->fields[k].st.params;
-	if (c->cap[k] < p->n || (c->cap[k] && c->grad[k].sh_degree != p->sh_degree)) {
-		if (c->cap[k])
-			sgs_gaussians_free(t->be, &c->grad[k]);
-		c->cap[k] = 0;
-		uint64_t cap = (uint64_t)p->n + p->n / 2 + 1;
-		if (cap > UINT32_MAX)
-			cap = UINT32_MAX;
-		if (sgs_gaussians_alloc(t->be, &c->grad[k], (uint32_t)cap, p->sh_degree) != 0)
-			return -1;
-		c->cap[k] = (uint32_t)cap;
-	}
-	c->grad[k].n = p->n;
-	c->grad[k].sh_active = p->sh_active;
-	return 0;
-}
-
 int trainer_coreg_pseudo(struct sgs_trainer *t, uint32_t it, const float bg[3])
 {
 	struct trainer_coreg *c = &t->coreg;
@@ -190,7 +168,7 @@ int trainer_coreg_pseudo(struct sgs_trainer *t, uint32_t it, const float bg[3])
 	for (uint32_t k = 0; k < 2; k++) {
 		double terms[4];
 		struct sgs_render_dout dout = {t->dimg, NULL, NULL};
-		if (reserve_grad(t, k) != 0 ||
+		if (field_grad_reserve(t->be, &t->fields[k].st.params, &c->grad[k], &c->cap[k]) != 0 ||
 		    t->ops->loss_l1_ssim(c->rgb[k], c->rgb[1 - k], cam.w, cam.h, t->o.lambda_dssim,
 					 t->dimg, terms) != 0 ||
 		    sgs_render_backward(t->fields[k].ctx, &dout, &c->grad[k], NULL, NULL, NULL,

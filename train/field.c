@@ -209,3 +209,22 @@ int field_append(struct sgs_field *f, const struct sgs_backend *be, uint32_t max
 	set_n(st, n + m);
 	return 0;
 }
+
+int field_grad_reserve(const struct sgs_backend *be, const struct sgs_gaussians *p,
+		       struct sgs_gaussians *grad, uint32_t *cap)
+{
+	if (*cap < p->n || (*cap && grad->sh_degree != p->sh_degree)) {
+		if (*cap)
+			sgs_gaussians_free(be, grad);
+		*cap = 0;
+		uint64_t want = (uint64_t)p->n + p->n / 2 + 1;
+		if (want > UINT32_MAX)
+			want = UINT32_MAX;
+		if (sgs_gaussians_alloc(be, grad, (uint32_t)want, p->sh_degree) != 0)
+			return -1;
+		*cap = (uint32_t)want;
+	}
+	grad->n = p->n;
+	grad->sh_active = p->sh_active;
+	return 0;
+}

@@ -22,9 +22,40 @@ static float weight_mcmc(const struct sgs_trainer_opts *o, uint32_t it)
 static int add_rgb(struct loss_eval *e, float w, double *value)
 {
 	double terms[4];
+	if (e->pseudo)
+		return 1;
 	if (w != 1.0f)
 		return sgs_error_set("loss term rgb: weight %g (the fused op supports 1)", w);
 	if (e->ops->loss_l1_ssim(e->img, e->gt, e->w, e->h, e->o->lambda_dssim, e->dimg, terms) != 0)
+		return -1;
+	e->l1 = terms[0];
+	e->ssim = terms[1];
+	e->mse = terms[2];
+	*value = terms[3];
+	return 0;
+}
+
+static float weight_pseudo(const struct sgs_trainer_opts *o, uint32_t it)
+{
+	(void)it;
+	return o->pseudo_weight;
+}
+
+/* The photometric loss against a pseudo view's image, its render gradient
+ * scaled by the weight (on the host: one pseudo iteration in
+ * pseudo_every). */
+static int add_pseudo(struct loss_eval *e, float w, double *value)
+{
+	double terms[4];
+	size_t n = 3 * (size_t)e->w * e->h;
+	if (!e->pseudo)
+		return 1;
+	if (e->ops->loss_l1_ssim(e->img, e->gt, e->w, e->h, e->o->lambda_dssim, e->dimg, terms) != 0 ||
+	    e->be->download(e->host, e->dimg, n * sizeof(float)) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		e->host[i] *= w;
+	if (e->be->upload(e->dimg, e->host, n * sizeof(float)) != 0)
 		return -1;
 	e->l1 = terms[0];
 	e->ssim = terms[1];
@@ -194,7 +225,13 @@ static int add_coreg(struct loss_eval *e, float w, double *value)
 	return 0;
 }
 
+static float weight_warp(const struct sgs_trainer_opts *o, uint32_t it)
+{
+	return it >= sgs_warp_start(o) ? o->warp_weight : 0.0f;
+}
+
 static const struct loss_term rgb = {"rgb", TERM_IMAGE, 1, weight_one, add_rgb};
+static const struct loss_term pseudo = {"pseudo", TERM_IMAGE, 1, weight_pseudo, add_pseudo};
 static const struct loss_term depth = {"depth", TERM_IMAGE, 1, weight_depth, add_depth_pearson};
 static const struct loss_term depth_patch = {"depth_patch", TERM_IMAGE, 1, weight_depth_patch,
 					     add_depth_patch};
@@ -209,11 +246,17 @@ static const struct loss_term depth_smooth = {"depth_smooth", TERM_IMAGE, 1, wei
 static const struct loss_term mcmc_reg = {"mcmc_reg", TERM_PARAMS, 0, weight_mcmc, add_mcmc_reg};
 static const struct loss_term scale_reg = {"scale", TERM_PARAMS, 1, weight_one, add_scale_reg};
 static const struct loss_term coreg = {"coreg", TERM_PARAMS, 1, weight_coreg, add_coreg};
+/* one column; the second half adds the virtual view's parameter gradient */
+static const struct loss_term warp = {"warp", TERM_IMAGE, 1, weight_warp, loss_warp_image};
+static const struct loss_term warp_grad = {"warp_grad", TERM_PARAMS, 0, weight_warp,
+					   loss_warp_params};
 
 int loss_terms(const struct sgs_trainer_opts *o, const struct loss_term **out)
 {
 	int n = 0;
 	out[n++] = &rgb;
+	if (o->pseudo_weight > 0.0f)
+		out[n++] = &pseudo;
 	if (o->depth_weight > 0.0f)
 		out[n++] = &depth;
 	if (o->depth_patch_weight > 0.0f)
@@ -232,6 +275,10 @@ int loss_terms(const struct sgs_trainer_opts *o, const struct loss_term **out)
 		out[n++] = &scale_reg;
 	if (o->coreg)
 		out[n++] = &coreg;
+	if (o->warp) {
+		out[n++] = &warp;
+		out[n++] = &warp_grad;
+	}
 	return n;
 }
 
@@ -244,9 +291,12 @@ int loss_run(const struct loss_term *const *terms, int nterms, int stage, struct
 			continue;
 		float w = lt->weight(e->o, e->iteration);
 		double v = NAN;
-		if (lt->add(e, w, &v) != 0)
+		int r = lt->add(e, w, &v);
+		if (r < 0)
 			return sgs_error_prefix("loss term %s", lt->name);
-		values[k] = lt->measured ? w * v : NAN;
+		values[k] = lt->measured && r == 0 ? w * v : NAN;
+		if (r > 0)
+			continue;
 		if (lt->measured)
 			*total += w * v;
 	}

@@ -17,8 +17,11 @@ struct sgs_splats;
 /* AUTO: the scene's seed points when it has any, else random points;
  * resolved when the trainer is built (checkpoints store the choice). */
 /* AUTO resolves to DEPTH when a train view has a confident depth prior,
- * else SEEDS when the scene has seed points, else RANDOM. */
-enum sgs_init_kind { SGS_INIT_SEEDS = 0, SGS_INIT_RANDOM = 1, SGS_INIT_AUTO = 2, SGS_INIT_DEPTH = 3 };
+ * else SEEDS when the scene has seed points, else RANDOM.  HULL (a visual
+ * hull carved from the train views' masks, train/sgs_hull.h) needs
+ * train_masks, and AUTO never picks it. */
+enum sgs_init_kind { SGS_INIT_SEEDS = 0, SGS_INIT_RANDOM = 1, SGS_INIT_AUTO = 2, SGS_INIT_DEPTH = 3,
+		     SGS_INIT_HULL = 4 };
 
 /* The largest cap a run may have (sgs-train --max-gaussians): a
  * checkpoint asking for more is corrupt. */
@@ -100,6 +103,35 @@ struct sgs_trainer_opts {
 	uint32_t unpool_knn;    /* k (SGS_UNPOOL_KNN) */
 	uint32_t unpool_until;  /* at densification steps up to here (SGS_RECIPE: the
 	                         * densification window's end) */
+	/* Camera pose refinement and pseudo views (sgs-train(1)), off by
+	 * default. */
+	int refine_poses;       /* an SE(3) correction per train view but the
+	                         * first, optimised from the pose gradient */
+	float pose_lr;          /* its Adam rate: radians, and x the scene
+	                         * radius for the translation (SGS_POSE_LR) */
+	uint32_t pose_from;     /* refine after this iteration (0) */
+	float pseudo_weight;    /* gradient weight of a pseudo view's
+	                         * photometric loss (SGS_PSEUDO_WEIGHT);
+	                         * resolved to 0 until pseudo views are
+	                         * attached (sgs_trainer_set_pseudo) */
+	uint32_t pseudo_every;  /* every k-th iteration trains on one of them
+	                         * (SGS_PSEUDO_EVERY) */
+	/* Warp consistency from virtual binocular views (Binocular3DGS,
+	 * train/warp.c, sgs-train(1)), off by default. */
+	int warp;               /* the term is on */
+	float warp_weight;      /* its weight (SGS_WARP_WEIGHT) */
+	float warp_baseline;    /* largest |b| as a fraction of the train views'
+	                         * mean distance to the scene (SGS_WARP_BASELINE) */
+	uint32_t warp_start;    /* from this iteration on (SGS_RECIPE: a fifth of
+	                         * the run, sgs_warp_start) */
+	/* ---- masks in training (--train-masks; sgs-train(1)) ---- */
+	int train_masks;        /* the train views' masks (or alpha) may be used;
+	                         * off by default: the DTU protocol keeps masks
+	                         * for evaluation only */
+	uint32_t hull_res;      /* SGS_INIT_HULL's voxels along the longest side
+	                         * (SGS_HULL_RES) */
+	uint32_t hull_dilate;   /* and its mask dilation in pixels (SGS_HULL_DILATE) */
+	/* ---- end of masks in training ---- */
 };
 
 /* The regularisers' parameters when only their switch is given. */
@@ -112,6 +144,11 @@ struct sgs_trainer_opts {
 #define SGS_COPRUNE_MULT 5.0f
 #define SGS_COPRUNE_KNN 8
 #define SGS_UNPOOL_KNN 3u
+#define SGS_POSE_LR 1e-4f
+#define SGS_PSEUDO_WEIGHT 0.1f
+#define SGS_PSEUDO_EVERY 4u
+#define SGS_WARP_WEIGHT 0.5f
+#define SGS_WARP_BASELINE 0.02f
 
 /* The depth term's default weight: FSGS's for its global Pearson term,
  * and the best of 0, 0.05, 0.2, 0.5 on fern and DTU with plane-sweep
@@ -141,7 +178,7 @@ int sgs_trainer_check_depth(const struct sgs_trainer_opts *o);
 #define SGS_NEVER UINT32_MAX
 #define SGS_RECIPE (UINT32_MAX - 1)
 #define SGS_MAX_FIELDS 2
-#define SGS_MAX_TERMS 12
+#define SGS_MAX_TERMS 16
 
 /* The MCMC recipe's constants (the paper's defaults). */
 #define SGS_MCMC_NOISE_LR 5e5f
@@ -286,6 +323,18 @@ int sgs_knn_neighbours(const float *xyz, uint64_t n, int k, uint32_t *idx, float
  * run for SGS_RECIPE. */
 uint32_t sgs_coreg_start(const struct sgs_trainer_opts *o);
 
+/* ---- warp consistency from virtual binocular views (train/warp.c) ---- */
+
+/* The iteration the term starts at: o->warp_start, or a fifth of the run
+ * for SGS_RECIPE. */
+uint32_t sgs_warp_start(const struct sgs_trainer_opts *o);
+/* The train views' mean distance to what they see: the mean of
+ * sqrt(near far) over the train views with depth bounds, else the mean
+ * distance of their centres from the centroid, else 1. */
+float sgs_warp_distance(const struct sgs_scene *s);
+/* The virtual camera: c moved by b along its own x axis (t_x - b). */
+void sgs_warp_cam(const struct sgs_cam *c, float b, struct sgs_cam *out);
+
 /* A camera between a and b: rotation slerped (world-to-camera, the short
  * way) and centre interpolated at s in [0, 1], then turned by the
  * rotation vector drot (radians, left-multiplied) and moved by dcentre;
@@ -318,7 +367,9 @@ struct sgs_trainer;
 /* What one iteration did. */
 struct sgs_step_info {
 	uint32_t iteration; /* 1-based number of the iteration just done */
-	uint32_t view;      /* scene view index it trained on */
+	uint32_t view;      /* scene view index it trained on (of the pseudo
+	                     * scene when pseudo is set) */
+	int pseudo;         /* the iteration trained on a pseudo view */
 	double l1, ssim, mse, loss, psnr; /* of that view (the first field) */
 	int nterms;
 	double terms[SGS_MAX_TERMS]; /* weighted value of each measured loss
@@ -406,6 +457,26 @@ struct sgs_eval_result {
 };
 int sgs_trainer_evaluate(struct sgs_trainer *t, int split, struct sgs_eval_result *r);
 
+/* Pseudo views (sgs-train --pseudo): every view of p, whatever its
+ * split, trains every o->pseudo_every iterations in place of a train
+ * view, its photometric gradient x o->pseudo_weight.  Call before the
+ * first step (after a resume, with the pseudo scene of the checkpoint, or
+ * with NULL to check that it had none); p must outlive the trainer.  A
+ * weight of 0 leaves the run as without.
+ * -1 with the pseudo view named (no image, not 8-bit RGB(A) of its
+ * camera's size), or when the checkpoint was made with other pseudo
+ * views. */
+int sgs_trainer_set_pseudo(struct sgs_trainer *t, const struct sgs_scene *p);
+
+/* The world-to-camera pose of train view i (a scene index) as the run
+ * has it: the scene's, or refined (--refine-poses).  -1 when i is not a
+ * train view. */
+int sgs_trainer_view_pose(const struct sgs_trainer *t, uint32_t i, double R[9], double tr[3]);
+/* The scene with the train views' poses as the run has them, every other
+ * field and chunk as read, to path ("-": stdout) through a temporary
+ * file renamed into place. */
+int sgs_trainer_save_poses(const struct sgs_trainer *t, const char *path);
+
 /* The current model (the first field) as host arrays (sgs_splats_alloc'ed
  * into out); _field: field k's. */
 int sgs_trainer_export(const struct sgs_trainer *t, struct sgs_splats *out);
@@ -415,6 +486,12 @@ int sgs_trainer_export_field(const struct sgs_trainer *t, uint32_t k, struct sgs
  * (sgs-train(1)). */
 void sgs_trainer_pseudo_cam(const struct sgs_trainer *t, uint32_t it, struct sgs_cam *cam,
 			    uint32_t *a, uint32_t *b, double *s);
+
+/* Field k's baseline at iteration it: uniform in [-B, B), B =
+ * warp_baseline x sgs_warp_distance, drawn from (seed, it) so a resumed
+ * run draws the same. */
+float sgs_trainer_warp_baseline(const struct sgs_trainer *t, uint32_t it, uint32_t k);
+
 /* Everything that decides the rest of the run, written atomically (a
  * temporary file renamed into place); format in sgs-train(1). */
 int sgs_trainer_checkpoint(const struct sgs_trainer *t, const char *path);

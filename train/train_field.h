@@ -41,6 +41,12 @@ int field_compact(struct sgs_field *f, const struct sgs_backend *be, const uint8
 int field_append(struct sgs_field *f, const struct sgs_backend *be, uint32_t max_gaussians,
 		 const struct sgs_gaussians *add);
 
+/* Room in grad (holding *cap Gaussians) for a gradient of p's: grown to
+ * 1.5 x p->n when p outgrew it or changed degree; n and sh_active follow
+ * p. */
+int field_grad_reserve(const struct sgs_backend *be, const struct sgs_gaussians *p,
+		       struct sgs_gaussians *grad, uint32_t *cap);
+
 /* Propagate sh_active to every set of the state (kernels read it). */
 void field_sync_sh(struct sgs_field *f);
 

@@ -22,10 +22,14 @@
 #define TOPT_DEPTH 64  /* the local depth terms' fields (24 bytes) */
 #define TOPT_REG 128   /* the regularisers' fields (40 bytes) */
 #define TOPT_COREG 192 /* co-regularisation and unpooling (40 bytes) */
-#define TOPT_BYTES 256 /* as written */
+#define TOPT_POSE 256  /* pose refinement and pseudo views (32 bytes) */
+#define TOPT_WARP 320  /* warp consistency (16 bytes, then 16 zero) */
+#define TOPT_MASKS 352 /* masks in training, the hull (16 bytes) */
+#define TOPT_BYTES 368 /* as written */
 #define TOPT_MAX 65536 /* longest accepted; bytes past TOPT_BYTES must be 0 */
 #define TSTA_BYTES 64
 #define FSTA_BYTES 32
+#define POSE_BYTES 200 /* per train view */
 #define BLOCK (1u << 16) /* floats moved between backend and file at once */
 
 /* ---- writing ---- */
@@ -125,6 +129,63 @@ static void decode_coreg(const uint8_t *b, struct sgs_trainer_opts *o)
 	o->unpool_until = sgs_get_u32(b + 32);
 }
 
+/* Pose refinement and pseudo views, at TOPT_POSE (0 in older
+ * checkpoints: off); the pseudo scene's fingerprint is the trainer's. */
+static void encode_pose(const struct sgs_trainer_opts *o, uint64_t pseudo_fp, uint8_t *b)
+{
+	sgs_put_u32(b, o->refine_poses ? 1u : 0u);
+	sgs_put_f32(b + 4, o->pose_lr);
+	sgs_put_u32(b + 8, o->pose_from);
+	sgs_put_f32(b + 12, o->pseudo_weight);
+	sgs_put_u32(b + 16, o->pseudo_every);
+	sgs_put_u64(b + 24, pseudo_fp);
+}
+
+static void decode_pose(const uint8_t *b, struct sgs_trainer_opts *o, uint64_t *pseudo_fp)
+{
+	o->refine_poses = (int)sgs_get_u32(b);
+	o->pose_lr = sgs_get_f32(b + 4);
+	o->pose_from = sgs_get_u32(b + 8);
+	o->pseudo_weight = sgs_get_f32(b + 12);
+	o->pseudo_every = sgs_get_u32(b + 16);
+	*pseudo_fp = sgs_get_u64(b + 24);
+}
+
+/* Warp consistency, at TOPT_WARP (0 in older checkpoints: off). */
+static void encode_warp(const struct sgs_trainer_opts *o, uint8_t *b)
+{
+	sgs_put_u32(b, o->warp ? 1u : 0u);
+	sgs_put_f32(b + 4, o->warp_weight);
+	sgs_put_f32(b + 8, o->warp_baseline);
+	sgs_put_u32(b + 12, o->warp_start);
+}
+
+static void decode_warp(const uint8_t *b, struct sgs_trainer_opts *o)
+{
+	o->warp = (int)sgs_get_u32(b);
+	o->warp_weight = sgs_get_f32(b + 4);
+	o->warp_baseline = sgs_get_f32(b + 8);
+	o->warp_start = sgs_get_u32(b + 12);
+}
+
+/* ---- masks in training, at TOPT_MASKS (0 in older checkpoints: off) ---- */
+static void encode_masks(const struct sgs_trainer_opts *o, uint8_t *b)
+{
+	sgs_put_u32(b, o->train_masks ? 1u : 0u); /* flags; bit 0: --train-masks */
+	sgs_put_u32(b + 4, o->hull_res);
+	sgs_put_u32(b + 8, o->hull_dilate);
+}
+
+static void decode_masks(const uint8_t *b, struct sgs_trainer_opts *o)
+{
+	o->train_masks = (int)sgs_get_u32(b);
+	o->hull_res = sgs_get_u32(b + 4);
+	o->hull_dilate = sgs_get_u32(b + 8);
+	if (o->hull_res == 0) /* a checkpoint older than the hull */
+		o->hull_res = SGS_HULL_RES, o->hull_dilate = SGS_HULL_DILATE;
+}
+/* ---- end of masks in training ---- */
+
 static void encode_opts(const struct sgs_trainer_opts *o, uint8_t *b)
 {
 	memset(b, 0, TOPT_BYTES);
@@ -152,7 +213,15 @@ static void encode_opts(const struct sgs_trainer_opts *o, uint8_t *b)
 	sgs_put_f32(b + TOPT_DEPTH + 16, o->depth_continuity_weight);
 	sgs_put_f32(b + TOPT_DEPTH + 20, o->depth_smooth_weight);
 	encode_coreg(o, b + TOPT_COREG);
+	encode_warp(o, b + TOPT_WARP);
+	encode_masks(o, b + TOPT_MASKS);
 }
+
+/* The bytes of TOPT this sgs-train reads; any other must be 0. */
+static const uint32_t topt_known[][2] = {{0, 64}, {TOPT_DEPTH, TOPT_DEPTH + 24},
+					 {TOPT_REG, TOPT_REG + 40}, {TOPT_COREG, TOPT_COREG + 40},
+					 {TOPT_POSE, TOPT_POSE + 32}, {TOPT_WARP, TOPT_WARP + 16},
+					 {TOPT_MASKS, TOPT_MASKS + 12}};
 
 static void encode_state(const struct sgs_trainer *t, uint8_t *b)
 {
@@ -202,6 +271,7 @@ static int write_all(struct sgs_chunk_writer *w, const struct sgs_trainer *t, fl
 	uint8_t b[TOPT_BYTES > TSTA_BYTES ? TOPT_BYTES : TSTA_BYTES];
 	sgs_chunk_write_header(w, CKPT_MAGIC, CKPT_VERSION);
 	encode_opts(&t->o, b);
+	encode_pose(&t->o, t->pseudo_fp, b + TOPT_POSE);
 	sgs_chunk_write(w, "TOPT", 0, b, TOPT_BYTES);
 	encode_state(t, b);
 	sgs_chunk_write(w, "TSTA", 0, b, TSTA_BYTES);
@@ -214,6 +284,22 @@ static int write_all(struct sgs_chunk_writer *w, const struct sgs_trainer *t, fl
 	for (uint32_t k = 0; k < t->nfields; k++)
 		if (write_field(w, t, &t->fields[k], host) != 0)
 			return -1;
+	if (t->poses) {
+		sgs_chunk_write_begin(w, "POSE", 0, (uint64_t)POSE_BYTES * t->ntrain);
+		for (uint32_t k = 0; k < t->ntrain; k++) {
+			const struct train_pose *p = &t->poses[k];
+			const double *d[4] = {p->R, p->t, p->m, p->v};
+			const int n[4] = {9, 3, 6, 6};
+			uint8_t *q = b;
+			for (int a = 0; a < 4; a++)
+				for (int i = 0; i < n[a]; i++, q += 8)
+					sgs_put_f64(q, d[a][i]);
+			sgs_put_u32(q, p->steps);
+			sgs_put_u32(q + 4, 0);
+			sgs_chunk_write_data(w, b, POSE_BYTES);
+		}
+		sgs_chunk_write_close(w);
+	}
 	return sgs_chunk_write_end(w, 0);
 }
 
@@ -243,7 +329,7 @@ int sgs_trainer_checkpoint(const struct sgs_trainer *t, const char *path)
 struct ckpt_head {
 	struct sgs_trainer_opts o;
 	uint32_t iteration, nfields, ntrain, stack_len;
-	uint64_t rng_counter, fingerprint;
+	uint64_t rng_counter, fingerprint, pseudo_fp;
 	double seconds;
 };
 
@@ -271,7 +357,8 @@ static int check_opts(struct sgs_chunk_reader *r, const struct sgs_trainer_opts 
 		return sgs_chunk_error(r, "no iterations");
 	if (o->sh_degree < 0 || o->sh_degree > 3)
 		return sgs_chunk_error(r, "SH degree %d out of range 0..3", o->sh_degree);
-	if (o->init != SGS_INIT_SEEDS && o->init != SGS_INIT_RANDOM && o->init != SGS_INIT_DEPTH)
+	if (o->init != SGS_INIT_SEEDS && o->init != SGS_INIT_RANDOM && o->init != SGS_INIT_DEPTH &&
+	    o->init != SGS_INIT_HULL)
 		return sgs_chunk_error(r, "unknown initialisation kind %d", o->init);
 	if (o->random_bg != 0 && o->random_bg != 1)
 		return sgs_chunk_error(r, "random background flag %d", o->random_bg);
@@ -290,8 +377,9 @@ static int check_opts(struct sgs_chunk_reader *r, const struct sgs_trainer_opts 
 				       o->densify_every == 0 ? "densification" : "opacity reset");
 	if (o->coreg != 0 && o->coreg != 1)
 		return sgs_chunk_error(r, "co-regularisation flag %d", o->coreg);
-	char why[128];
-	if (trainer_check_reg(o, why, sizeof why) != 0)
+	char why[192];
+	if (trainer_check_reg(o, why, sizeof why) != 0 ||
+	    sgs_trainer_check_masks(o, why, sizeof why) != 0)
 		return sgs_chunk_error(r, "%s", why);
 	return 0;
 }
@@ -313,11 +401,16 @@ static int read_topt(struct sgs_chunk_reader *r, uint8_t *b)
 	memset(b, 0, TOPT_BYTES);
 	if (sgs_chunk_read_payload(r, b, k) != 0)
 		return -1;
-	for (uint64_t i = k; i < r->length; i++) {
-		uint8_t x;
-		if (sgs_chunk_read_payload(r, &x, 1) != 0)
+	for (uint64_t i = 0; i < r->length; i++) {
+		uint8_t x = 0;
+		int known = 0;
+		for (size_t j = 0; j < sizeof topt_known / sizeof topt_known[0]; j++)
+			known |= i >= topt_known[j][0] && i < topt_known[j][1];
+		if (i < k)
+			x = b[i];
+		else if (sgs_chunk_read_payload(r, &x, 1) != 0)
 			return -1;
-		if (x != 0)
+		if (x != 0 && !known)
 			return sgs_chunk_error(r, "byte %llu is set: a recipe this sgs-train does not "
 						  "know (made by a newer sgs?)", (unsigned long long)i);
 	}
@@ -362,6 +455,9 @@ static int read_head(struct sgs_chunk_reader *r, struct ckpt_head *h)
 	o->depth_continuity_weight = sgs_get_f32(b + TOPT_DEPTH + 16);
 	o->depth_smooth_weight = sgs_get_f32(b + TOPT_DEPTH + 20);
 	decode_coreg(b + TOPT_COREG, o);
+	decode_pose(b + TOPT_POSE, o, &h->pseudo_fp);
+	decode_warp(b + TOPT_WARP, o);
+	decode_masks(b + TOPT_MASKS, o);
 	if (check_opts(r, o) != 0)
 		return -1;
 	if (sgs_chunk_read_expect(r, "TSTA", TSTA_BYTES) != 0 ||
@@ -429,6 +525,39 @@ static int read_field(struct sgs_chunk_reader *r, struct sgs_trainer *t, struct 
 	return 0;
 }
 
+/* POSE: each train view's refined R|t and its Adam state. */
+static int read_poses(struct sgs_chunk_reader *r, struct sgs_trainer *t, const struct ckpt_head *h)
+{
+	uint8_t b[POSE_BYTES];
+	if (sgs_chunk_read_expect(r, "POSE", (uint64_t)POSE_BYTES * t->ntrain) != 0)
+		return -1;
+	for (uint32_t k = 0; k < t->ntrain; k++) {
+		struct train_pose *p = &t->poses[k];
+		double *d[4] = {p->R, p->t, p->m, p->v};
+		const int n[4] = {9, 3, 6, 6};
+		const uint8_t *q = b;
+		double err = 0;
+		if (sgs_chunk_read_payload(r, b, POSE_BYTES) != 0)
+			return -1;
+		for (int a = 0; a < 4; a++)
+			for (int i = 0; i < n[a]; i++, q += 8)
+				if (!isfinite(d[a][i] = sgs_get_f64(q)) || (a == 3 && d[a][i] < 0))
+					return sgs_chunk_error(r, "view %u: pose value %d.%d is %g", k, a,
+							       i, d[a][i]);
+		p->steps = sgs_get_u32(q);
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++)
+				err = fmax(err, fabs(p->R[3 * i] * p->R[3 * j] + p->R[3 * i + 1] *
+						     p->R[3 * j + 1] + p->R[3 * i + 2] * p->R[3 * j + 2] -
+						     (i == j)));
+		if (err > 1e-6 || p->steps > h->iteration)
+			return sgs_chunk_error(r, "view %u: not a rotation (error %g) or %u steps", k,
+					       err, p->steps);
+		trainer_pose_apply(p, &t->views[k].cam);
+	}
+	return 0;
+}
+
 static int read_body(struct sgs_chunk_reader *r, struct sgs_trainer *t, const struct ckpt_head *h)
 {
 	float *host = malloc(BLOCK * sizeof *host);
@@ -450,6 +579,8 @@ static int read_body(struct sgs_chunk_reader *r, struct sgs_trainer *t, const st
 	for (uint32_t k = 0; k < h->nfields; k++)
 		if (read_field(r, t, &t->fields[k], host) != 0)
 			goto done;
+	if (t->poses && read_poses(r, t, h) != 0)
+		goto done;
 	if (sgs_chunk_read_expect(r, "END ", 0) != 0 || sgs_chunk_read_eof(r) != 0)
 		goto done;
 	rc = 0;
@@ -498,6 +629,7 @@ int sgs_trainer_resume(const struct sgs_backend *be, const struct sgs_scene *s, 
 	t->rng_counter = h.rng_counter;
 	t->stack_len = h.stack_len;
 	t->seconds = h.seconds;
+	t->pseudo_fp = h.pseudo_fp;
 	rc = 0;
 done:
 	fclose(f);

@@ -26,6 +26,9 @@ static int score_view(struct sgs_trainer *t, const struct sgs_view *v, float *ho
 	    t->be->upload(gt, host, 3 * np * sizeof(float)) != 0)
 		return -1;
 	sgs_cam_from_camera(&v->cam, &cam);
+	for (uint32_t k = 0; t->poses && k < t->ntrain; k++) /* refined train poses */
+		if (&t->scene->views[t->views[k].scene_index] == v)
+			trainer_pose_apply(&t->poses[k], &cam);
 	if (sgs_render_out_alloc(t->be, &out, (int)v->cam.w, (int)v->cam.h, 0) != 0)
 		return -1;
 	if ((dimg = t->be->alloc(3 * np * sizeof(float))) &&

@@ -3,6 +3,7 @@
 #ifndef SGS_TRAINER_INTERNAL_H
 #define SGS_TRAINER_INTERNAL_H
 
+#include "sgs_hull.h"
 #include "sgs_trainer.h"
 #include "train_densify.h"
 #include "train_field.h"
@@ -36,6 +37,24 @@ struct trainer_coreg {
 	float cam_extent;                     /* sgs_scene_extent: the noise's scale */
 };
 
+/* Warp consistency's scratch (train/warp.c), rebuilt on resume. */
+struct trainer_warp {
+	struct sgs_raster_ctx *ctx[SGS_MAX_FIELDS]; /* each field's virtual view */
+	float *rgb, *dvirt;                   /* 3 x largest view */
+	struct sgs_gaussians grad[SGS_MAX_FIELDS];
+	uint32_t cap[SGS_MAX_FIELDS];         /* Gaussians grad[k] has room for */
+	float distance;                       /* sgs_warp_distance */
+	struct warp_eval e;                   /* this iteration's */
+};
+
+/* A refined pose (--refine-poses): the world-to-camera R|t, and Adam's
+ * moments of the twist (rho, omega) of the left update exp(xi^) [R|t]. */
+struct train_pose {
+	double R[9], t[3];
+	double m[6], v[6];
+	uint32_t steps;
+};
+
 struct sgs_trainer {
 	const struct sgs_backend *be;
 	const struct sgs_train_ops *ops; /* &be->train */
@@ -59,6 +78,15 @@ struct sgs_trainer {
 	uint32_t iteration;   /* iterations done */
 	uint32_t nfields;
 	struct sgs_field fields[SGS_MAX_FIELDS];
+	struct train_pose *poses; /* per train view with refine_poses, else NULL */
+
+	/* Pseudo views (sgs_trainer_set_pseudo); pseudo_fp is their
+	 * fingerprint (checkpointed), pseudo_weight the weight asked for. */
+	const struct sgs_scene *pseudo_scene;
+	struct train_view *pseudo;
+	uint32_t npseudo;
+	uint64_t pseudo_fp;
+	float pseudo_weight;
 
 	/* Scratch, rebuilt on resume. */
 	struct sgs_render_out out; /* sized for the largest train view */
@@ -68,16 +96,23 @@ struct sgs_trainer {
 	                            * NULL too) */
 	float *gt_scratch;         /* backend: GT composited on a random bg */
 	float *host_scratch;       /* host twin of gt_scratch */
+	size_t maxpix;             /* pixels the scratch buffers hold */
 	double seconds;            /* training time, resumed runs included */
 	int profiling;
 	struct sgs_trainer_profile prof;
 	struct trainer_coreg coreg;
+	struct trainer_warp warp;
+	int has_hull;                /* -I hull carved this run's start */
+	struct sgs_hull_info hull;
 };
 
 /* Views, GT images, extent, fingerprint, strategy, loss terms and scratch
  * buffers for o (the fields are not touched).  t must be zeroed first. */
 int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const struct sgs_scene *s,
 		  const struct sgs_trainer_opts *o);
+/* (Re)allocate the scratch buffers (render outputs, gradients, ground
+ * truth) for views of up to maxpix pixels; kept when they are as large. */
+int trainer_scratch(struct sgs_trainer *t, size_t maxpix);
 /* The regularisers' options (sgs_trainer_opts) in range?  -1 with the
  * reason in why. */
 int trainer_check_reg(const struct sgs_trainer_opts *o, char *why, size_t n);
@@ -91,6 +126,19 @@ int trainer_view_rgb(const struct sgs_view *v, const float bg[3], float *rgb, fl
 int trainer_check_memory(const struct sgs_trainer *t);
 /* The seed of field k's own random draws (field 0: the run's seed). */
 uint64_t trainer_field_seed(const struct sgs_trainer *t, uint32_t k);
+/* Pose refinement (train/poses.c): the poses as the scene has them, and
+ * one Adam step of train view k's from the pose gradient g (summed over
+ * the fields); tv->cam follows. */
+int trainer_poses_init(struct sgs_trainer *t);
+void trainer_pose_step(struct sgs_trainer *t, uint32_t k, const struct sgs_cam_grad *g);
+/* Does train view k refine its pose at iteration it? */
+int trainer_pose_active(const struct sgs_trainer *t, uint32_t k, uint32_t it);
+/* tv->cam from a refined pose. */
+void trainer_pose_apply(const struct train_pose *p, struct sgs_cam *cam);
+/* Fingerprint of a pseudo scene (cameras and images of every view). */
+uint64_t trainer_pseudo_fingerprint(const struct sgs_scene *p);
+/* Upload one view's image (composited on the scene background) into tv. */
+int trainer_upload_view(struct sgs_trainer *t, struct train_view *tv, const struct sgs_view *v);
 /* Floater pruning of field f (train/floaters.c): floaters found get an
  * opacity the strategy's step then prunes; counts into info. */
 int trainer_floaters(struct sgs_trainer *t, struct sgs_field *f, struct sgs_step_info *info);
@@ -107,5 +155,14 @@ int trainer_coprune_due(const struct sgs_trainer *t, uint32_t it);
 int trainer_coprune(struct sgs_trainer *t, uint32_t counts[2]);
 int trainer_unpool_due(const struct sgs_trainer *t, uint32_t it);
 int trainer_unpool(struct sgs_trainer *t, struct sgs_field *f, struct sgs_step_info *info);
+
+/* Warp consistency (train/warp.c): scratch for views of up to maxpix
+ * pixels and its release; field k's share of iteration it on train view
+ * tv rendered with ro into *out (NULL when the term is off then). */
+int trainer_warp_setup(struct sgs_trainer *t, size_t maxpix);
+void trainer_warp_free(struct sgs_trainer *t);
+int trainer_warp_prepare(struct sgs_trainer *t, uint32_t k, uint32_t it,
+			 const struct train_view *tv, const struct sgs_raster_opts *ro,
+			 struct warp_eval **out);
 
 #endif

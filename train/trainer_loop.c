@@ -82,7 +82,8 @@ static const float *ground_truth(struct sgs_trainer *t, const struct train_view 
 /* One field's share of an iteration: render, loss, backward, the
  * strategy's densification, Adam. */
 static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const struct train_view *tv,
-		      const float *gt, const float bg[3], struct sgs_step_info *info)
+		      const float *gt, const float bg[3], int pseudo, struct sgs_cam_grad *dcam,
+		      struct sgs_step_info *info)
 {
 	struct sgs_field *f = &t->fields[k];
 	struct sgs_train_state *st = &f->st;
@@ -114,7 +115,10 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 			      t->out.depth, tv->prior, tv->conf, t->ddepth, 0, t->extent,
 			      trainer_field_seed(t, k),
 			      /* CoR-GS: this field's pull towards the other's render */
-			      t->coreg.ready ? &t->coreg.grad[k] : NULL, t->coreg.value[k]};
+			      t->coreg.ready ? &t->coreg.grad[k] : NULL, t->coreg.value[k],
+			      pseudo, t->be, t->host_scratch, NULL};
+	if (!pseudo && trainer_warp_prepare(t, k, it, tv, &ro, &e.warp) != 0)
+		return -1;
 	if (t->ddepth && t->be->memset(t->ddepth, 0, (size_t)tv->w * tv->h * sizeof(float)) != 0)
 		return -1;
 	if (loss_run(t->terms, t->nterms, TERM_IMAGE, &e, values, &total) != 0)
@@ -124,12 +128,18 @@ static int field_step(struct sgs_trainer *t, uint32_t k, uint32_t it, const stru
 	if (profile_mark(t, &mark, &pr->loss) != 0)
 		return -1;
 
-	/* Densification statistics only inside the densification window. */
-	int gather = it < t->sched.densify_until && ds->gathers_stats;
+	/* Densification statistics only inside the densification window,
+	 * and from the train views. */
+	int gather = it < t->sched.densify_until && ds->gathers_stats && !pseudo;
 	struct sgs_render_dout dout = {t->dimg, NULL, e.depth_used ? t->ddepth : NULL};
-	if (sgs_render_backward(f->ctx, &dout, &st->grads, NULL, NULL, gather ? st->grad2d_accum : NULL,
-				gather ? st->grad2d_count : NULL) != 0)
+	struct sgs_cam_grad g;
+	if (sgs_render_backward(f->ctx, &dout, &st->grads, NULL, dcam ? &g : NULL,
+				gather ? st->grad2d_accum : NULL, gather ? st->grad2d_count : NULL) != 0)
 		return -1;
+	for (int i = 0; dcam && i < 9; i++) /* the fields' pose gradients add */
+		dcam->dR[i] += g.dR[i];
+	for (int i = 0; dcam && i < 3; i++)
+		dcam->dt[i] += g.dt[i];
 	if (gather && t->ops->update_max_radii(st->max_radii, f->ctx) != 0)
 		return -1;
 	if (loss_run(t->terms, t->nterms, TERM_PARAMS, &e, values, &total) != 0 ||
@@ -183,7 +193,21 @@ static int run_step(struct sgs_trainer *t, uint32_t it, struct sgs_step_info *in
 	int coprune = trainer_coprune_due(t, it);
 	if (coprune && trainer_coprune(t, copruned) != 0)
 		return -1;
-	const struct train_view *tv = &t->views[next_view(t)];
+	/* every pseudo_every-th iteration a pseudo view drawn at random */
+	int pseudo = t->npseudo && it % t->o.pseudo_every == 0;
+	uint32_t k = 0;
+	if (pseudo) {
+		k = (uint32_t)(next_uniform(t) * t->npseudo);
+		k = k < t->npseudo ? k : t->npseudo - 1;
+	} else {
+		k = next_view(t);
+	}
+	const struct train_view *tv = pseudo ? &t->pseudo[k] : &t->views[k];
+	struct sgs_cam_grad dcam, *pg = NULL;
+	if (!pseudo && trainer_pose_active(t, k, it)) {
+		memset(&dcam, 0, sizeof dcam);
+		pg = &dcam;
+	}
 	if (t->o.random_bg)
 		for (int c = 0; c < 3; c++)
 			bg[c] = next_uniform(t);
@@ -192,12 +216,15 @@ static int run_step(struct sgs_trainer *t, uint32_t it, struct sgs_step_info *in
 	const float *gt = ground_truth(t, tv, bg);
 	if (!gt || trainer_coreg_pseudo(t, it, bg) != 0)
 		return -1;
-	for (uint32_t k = 0; k < t->nfields; k++)
-		if (field_step(t, k, it, tv, gt, bg, info) != 0)
-			return t->nfields > 1 ? sgs_error_prefix("field %u", k) : -1;
+	for (uint32_t f = 0; f < t->nfields; f++)
+		if (field_step(t, f, it, tv, gt, bg, pseudo, pg, info) != 0)
+			return t->nfields > 1 ? sgs_error_prefix("field %u", f) : -1;
+	if (pg)
+		trainer_pose_step(t, k, pg);
 	info->coprune_pass = coprune;
 	memcpy(info->copruned, copruned, sizeof copruned);
 	info->iteration = it;
+	info->pseudo = pseudo;
 	info->view = tv->scene_index;
 	info->psnr = info->mse > 0 ? -10.0 * log10(info->mse) : INFINITY;
 	return 0;
@@ -207,6 +234,8 @@ int sgs_trainer_step(struct sgs_trainer *t, struct sgs_step_info *info)
 {
 	uint32_t it = t->iteration + 1;
 	double t0 = now_s();
+	if (t->pseudo_fp && !t->npseudo)
+		return sgs_error_set("the checkpoint was made with pseudo views (--pseudo)");
 	if (run_step(t, it, info) != 0 || t->be->sync() != 0)
 		return sgs_error_prefix("iteration %u", it);
 	t->iteration = it;

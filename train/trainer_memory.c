@@ -29,6 +29,8 @@ void sgs_trainer_memory(const struct sgs_scene *s, const struct sgs_trainer_opts
 	/* Growing by half keeps the old arrays (2/3 of the new) until the
 	 * copy is done. */
 	m->per_gaussian = state + state * 2 / 3 + RASTER_BYTES + PAIRS_PER_GAUSSIAN * BYTES_PER_PAIR;
+	if (o->warp) /* the virtual view's raster context and gradient (train/warp.c) */
+		m->per_gaussian += RASTER_BYTES + PAIRS_PER_GAUSSIAN * BYTES_PER_PAIR + floats * 4;
 	m->gaussians = (uint64_t)o->max_gaussians * m->per_gaussian * (o->fields ? o->fields : 1);
 	m->images = 0;
 	uint64_t maxpix = 0;
@@ -46,7 +48,8 @@ void sgs_trainer_memory(const struct sgs_scene *s, const struct sgs_trainer_opts
 		if (np > maxpix)
 			maxpix = np;
 	}
-	m->pixels = maxpix * PIXEL_FLOATS * sizeof(float);
+	/* warp consistency: the virtual render and its gradient */
+	m->pixels = maxpix * (PIXEL_FLOATS + (o->warp ? 6 : 0)) * sizeof(float);
 	m->total = m->gaussians + m->images + m->pixels;
 }
 

@@ -4,6 +4,7 @@
 
 #include "sgs_error.h"
 #include "sgs_scene.h"
+#include "sgs_hull.h"
 #include "sgs_trainer.h"
 
 void sgs_trainer_defaults(struct sgs_trainer_opts *o)
@@ -39,6 +40,18 @@ void sgs_trainer_defaults(struct sgs_trainer_opts *o)
 	o->coprune_mult = SGS_COPRUNE_MULT;
 	o->coprune_dist = o->unpool = 0.0f;
 	o->unpool_knn = SGS_UNPOOL_KNN;
+	o->refine_poses = 0;
+	o->pose_lr = SGS_POSE_LR;
+	o->pose_from = 0;
+	o->pseudo_weight = SGS_PSEUDO_WEIGHT; /* used once pseudo views are attached */
+	o->pseudo_every = SGS_PSEUDO_EVERY;
+	o->warp = 0;
+	o->warp_weight = SGS_WARP_WEIGHT;
+	o->warp_baseline = SGS_WARP_BASELINE;
+	o->warp_start = SGS_RECIPE;
+	o->train_masks = 0;
+	o->hull_res = SGS_HULL_RES;
+	o->hull_dilate = SGS_HULL_DILATE;
 }
 
 int sgs_trainer_uses_prior(const struct sgs_trainer_opts *o)

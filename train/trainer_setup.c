@@ -103,7 +103,7 @@ static int upload_prior(struct sgs_trainer *t, struct train_view *tv, const stru
 	return rc ? sgs_error_prefix("depth prior of view %s", v->name) : 0;
 }
 
-static int upload_view(struct sgs_trainer *t, struct train_view *tv, const struct sgs_view *v)
+int trainer_upload_view(struct sgs_trainer *t, struct train_view *tv, const struct sgs_view *v)
 {
 	const struct sgs_image *im = &v->image;
 	size_t np = (size_t)tv->w * tv->h;
@@ -129,7 +129,7 @@ static int upload_view(struct sgs_trainer *t, struct train_view *tv, const struc
 		tv->rgb = rgb;
 	else
 		free(rgb);
-	return sgs_trainer_uses_prior(&t->o) && v->depth_prior ? upload_prior(t, tv, v) : 0;
+	return 0;
 }
 
 int trainer_check_reg(const struct sgs_trainer_opts *o, char *why, size_t n)
@@ -167,6 +167,19 @@ int trainer_check_reg(const struct sgs_trainer_opts *o, char *why, size_t n)
 		return BAD("unpooling threshold %g: not a finite number >= 0", o->unpool);
 	if (o->unpool > 0.0f && (o->unpool_knn < 1 || o->unpool_knn > SGS_KNN_MAX))
 		return BAD("%u unpooling neighbours (1 to %d)", o->unpool_knn, SGS_KNN_MAX);
+	if ((o->refine_poses != 0 && o->refine_poses != 1) ||
+	    (o->refine_poses && !(o->pose_lr > 0.0f && o->pose_lr <= 1.0f)))
+		return BAD("pose refinement %d at rate %g: not a rate in (0, 1]", o->refine_poses,
+			   o->pose_lr);
+	if (!(o->pseudo_weight >= 0.0f && o->pseudo_weight < 1e30f) ||
+	    (o->pseudo_weight > 0.0f && o->pseudo_every < 1))
+		return BAD("pseudo views weighted %g every %u iterations", o->pseudo_weight,
+			   o->pseudo_every);
+	if ((o->warp != 0 && o->warp != 1) ||
+	    (o->warp && !(o->warp_weight >= 0.0f && o->warp_weight < 1e30f &&
+			  o->warp_baseline >= 0.0f && o->warp_baseline < 1e30f)))
+		return BAD("warp consistency %d weighted %g at baseline %g: not finite numbers >= 0",
+			   o->warp, o->warp_weight, o->warp_baseline);
 	return 0;
 #undef BAD
 }
@@ -174,7 +187,7 @@ int trainer_check_reg(const struct sgs_trainer_opts *o, char *why, size_t n)
 int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const struct sgs_scene *s,
 		  const struct sgs_trainer_opts *o)
 {
-	char why[128];
+	char why[192];
 	size_t maxpix = 0;
 	t->be = be;
 	t->ops = &be->train;
@@ -188,13 +201,21 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const str
 	t->densify = o->mcmc ? &densify_mcmc : &densify_inria;
 	if (sgs_trainer_check_depth(o) != 0)
 		return -1;
-	if (trainer_check_reg(o, why, sizeof why) != 0)
+	if (trainer_check_reg(o, why, sizeof why) != 0 ||
+	    sgs_trainer_check_masks(o, why, sizeof why) != 0)
 		return sgs_error_set("%s", why);
+	/* masks in training: only when allowed, and then they must be there */
+	if (o->train_masks && !sgs_scene_has_train_masks(s))
+		return sgs_error_set("training with masks, but no train view has a mask (or an "
+				     "alpha channel)");
 	if (t->o.iterations == 0) /* the recipe's length for this many views */
 		t->o.iterations = sgs_trainer_auto_iterations(sgs_scene_count(s, SGS_SPLIT_TRAIN));
 	if (sgs_scene_radius(s, &t->extent) != 0)
 		return -1;
 	sgs_schedule_for(&t->o, sgs_scene_count(s, SGS_SPLIT_TRAIN), &t->sched);
+	/* pseudo views count once attached (sgs_trainer_set_pseudo) */
+	t->pseudo_weight = t->o.pseudo_weight;
+	t->o.pseudo_weight = 0.0f;
 	t->white_bg = s->background[0] == 1 && s->background[1] == 1 && s->background[2] == 1;
 	t->fingerprint = trainer_fingerprint(s);
 	t->ntrain = sgs_scene_count(s, SGS_SPLIT_TRAIN);
@@ -211,7 +232,8 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const str
 		sgs_cam_from_camera(&v->cam, &tv->cam);
 		tv->w = (int)v->cam.w;
 		tv->h = (int)v->cam.h;
-		if (upload_view(t, tv, v) != 0)
+		if (trainer_upload_view(t, tv, v) != 0 ||
+		    (sgs_trainer_uses_prior(&t->o) && v->depth_prior && upload_prior(t, tv, v) != 0))
 			return -1;
 		if ((size_t)tv->w * tv->h > maxpix)
 			maxpix = (size_t)tv->w * tv->h;
@@ -225,19 +247,41 @@ int trainer_setup(struct sgs_trainer *t, const struct sgs_backend *be, const str
 	if (!priors)
 		t->o.depth_weight = t->o.depth_patch_weight = t->o.depth_relative_weight =
 			t->o.depth_rank_weight = t->o.depth_continuity_weight = 0.0f;
-	const int depth_terms = priors || t->o.depth_smooth_weight > 0.0f;
 	t->nterms = loss_terms(&t->o, t->terms);
+	if (trainer_scratch(t, maxpix) != 0)
+		return -1;
+	if (t->o.refine_poses && trainer_poses_init(t) != 0)
+		return -1;
+	return 0;
+}
+
+int trainer_scratch(struct sgs_trainer *t, size_t maxpix)
+{
+	const struct sgs_backend *be = t->be;
+	if (maxpix <= t->maxpix)
+		return 0;
+	sgs_render_out_free(be, &t->out);
+	be->free(t->dimg);
+	be->free(t->ddepth);
+	be->free(t->gt_scratch);
+	free(t->host_scratch);
+	t->dimg = t->ddepth = t->gt_scratch = t->host_scratch = NULL;
+	t->maxpix = 0;
 	/* One set of output buffers fits every view: the kernels only touch
 	 * the first w*h entries. */
 	if (sgs_render_out_alloc(be, &t->out, (int)maxpix, 1, 0) != 0 ||
 	    !(t->dimg = be->alloc(3 * maxpix * sizeof(float))) ||
 	    !(t->gt_scratch = be->alloc(3 * maxpix * sizeof(float))))
 		return -1;
-	if (depth_terms && (!(t->out.depth = be->alloc(maxpix * sizeof(float))) ||
-			    !(t->ddepth = be->alloc(maxpix * sizeof(float)))))
+	if ((sgs_trainer_uses_prior(&t->o) || t->o.depth_smooth_weight > 0.0f || t->o.warp) &&
+	    (!(t->out.depth = be->alloc(maxpix * sizeof(float))) ||
+	     !(t->ddepth = be->alloc(maxpix * sizeof(float)))))
 		return -1;
 	if (!(t->host_scratch = malloc(3 * maxpix * sizeof(float))))
 		return sgs_error_set("out of memory");
+	t->maxpix = maxpix;
+	if (trainer_warp_setup(t, maxpix) != 0)
+		return -1;
 	return trainer_coreg_setup(t, maxpix);
 }
 
@@ -246,11 +290,46 @@ uint64_t trainer_field_seed(const struct sgs_trainer *t, uint32_t k)
 	return t->o.seed + k;
 }
 
+/* The points of a visual hull carved from the train views' masks; what
+ * it carved goes to t->hull. */
+static int hull_points(struct sgs_trainer *t, float **xyz, uint8_t **rgb, uint64_t *n)
+{
+	struct sgs_hull h;
+	if (sgs_hull_carve(t->scene, t->o.hull_res, t->o.hull_dilate, &h) != 0)
+		return -1;
+	int rc = sgs_hull_points(t->scene, &h, t->o.init_count, xyz, rgb, n);
+	if (rc == 0) {
+		struct sgs_hull_info *i = &t->hull;
+		memcpy(i->n, h.n, sizeof i->n);
+		i->views = h.views, i->voxel = h.voxel;
+		i->kept = h.kept, i->surface = h.surface, i->points = *n;
+		t->has_hull = 1;
+	}
+	sgs_hull_free(&h);
+	return rc;
+}
+
+const struct sgs_hull_info *sgs_trainer_hull(const struct sgs_trainer *t)
+{
+	return t->has_hull ? &t->hull : NULL;
+}
+
 /* Field k's first Gaussians, as the (resolved) init option says. */
 static int init_field(struct sgs_trainer *t, uint32_t k)
 {
 	const struct sgs_scene *s = t->scene;
 	struct sgs_field *f = &t->fields[k];
+	if (t->o.init == SGS_INIT_HULL) { /* deterministic: every field the same */
+		float *pxyz;
+		uint8_t *prgb;
+		uint64_t np;
+		if (hull_points(t, &pxyz, &prgb, &np) != 0)
+			return -1;
+		int r = field_from_points(f, t->be, t->o.sh_degree, pxyz, prgb, np);
+		free(pxyz);
+		free(prgb);
+		return r;
+	}
 	if (t->o.init == SGS_INIT_SEEDS) {
 		if (s->nseeds == 0)
 			return sgs_error_set("the scene has no seed points; use -I random (with -N count)");
@@ -326,17 +405,26 @@ void sgs_trainer_free(struct sgs_trainer *t)
 			be->free(t->views[i].prior);
 			be->free(t->views[i].conf);
 		}
+		for (uint32_t i = 0; t->pseudo && i < t->npseudo; i++)
+			be->free(t->pseudo[i].gt);
 		sgs_render_out_free(be, &t->out);
 		be->free(t->dimg);
 		be->free(t->ddepth);
 		be->free(t->gt_scratch);
 		trainer_coreg_free(t);
+		trainer_warp_free(t);
 	}
 	for (uint32_t i = 0; t->views && i < t->ntrain; i++) {
 		free(t->views[i].alpha);
 		free(t->views[i].rgb);
 	}
+	for (uint32_t i = 0; t->pseudo && i < t->npseudo; i++) {
+		free(t->pseudo[i].alpha);
+		free(t->pseudo[i].rgb);
+	}
 	free(t->views);
+	free(t->pseudo);
+	free(t->poses);
 	free(t->stack);
 	free(t->host_scratch);
 	free(t);

@@ -22,6 +22,9 @@ int cpu_loss_depth_continuity(const float *depth, const float *prior, const floa
 			      int h, float tol, float weight, float *ddepth, double *value);
 int cpu_loss_depth_smooth(const float *depth, const float *img, const float *conf, int w, int h,
 			  float gamma, float weight, float *ddepth, double *value);
+int cpu_loss_warp(const float *virt, const float *depth, const float *gt,
+		  const struct sgs_warp_params *p, float *dvirt, float *ddepth, double *value,
+		  double *valid);
 int cpu_adam(float *p, const float *g, float *m, float *v, size_t count,
 	     const struct sgs_adam_hp *hp);
 int cpu_update_max_radii(float *max_radii, const struct sgs_raster_ctx *ctx);
@@ -46,6 +49,7 @@ int cpu_reg_scale(struct sgs_train_state *st, const struct sgs_scale_reg *p, dou
 		.loss_depth_rank = cpu_loss_depth_rank,    \
 		.loss_depth_continuity = cpu_loss_depth_continuity, \
 		.loss_depth_smooth = cpu_loss_depth_smooth, \
+		.loss_warp = cpu_loss_warp,                \
 		.adam = cpu_adam,                          \
 		.update_max_radii = cpu_update_max_radii,  \
 		.densify = cpu_densify,                    \

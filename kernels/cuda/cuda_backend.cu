@@ -281,6 +281,7 @@ static void cuda_backend_init(void)
 	cuda_table.train.loss_depth_rank = cuda_loss_depth_rank;
 	cuda_table.train.loss_depth_continuity = cuda_loss_depth_continuity;
 	cuda_table.train.loss_depth_smooth = cuda_loss_depth_smooth;
+	cuda_table.train.loss_warp = cuda_loss_warp;
 	cuda_table.train.adam = cuda_adam;
 	cuda_table.train.update_max_radii = cuda_update_max_radii;
 	cuda_table.train.densify = cuda_densify;

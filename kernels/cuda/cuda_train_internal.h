@@ -24,6 +24,9 @@ int cuda_loss_depth_smooth(const float *depth, const float *img, const float *co
 			   float gamma, float weight, float *ddepth, double *value);
 int cuda_loss_l1_ssim(const float *img, const float *gt, int w, int h, float lambda, float *dimg,
 		      double terms[4]);
+int cuda_loss_warp(const float *virt, const float *depth, const float *gt,
+		   const struct sgs_warp_params *p, float *dvirt, float *ddepth, double *value,
+		   double *valid);
 int cuda_adam(float *p, const float *g, float *m, float *v, size_t count,
 	      const struct sgs_adam_hp *hp);
 int cuda_update_max_radii(float *max_radii, const struct sgs_raster_ctx *ctx);

@@ -279,6 +279,10 @@ bad_values() {
 	bad_values sgs-train --eval-every "$T" 0 x ''
 	bad_values sgs-train --depth-weight "$T" -1 nan inf x 1e7 ''
 	bad_values sgs-train --max-gaussians "$T" 0 2000000001 x
+	bad_values sgs-train --pose-lr "--refine-poses $T" 0 2 x nan ''
+	bad_values sgs-train --pose-from "--refine-poses $T" -1 x 100000001 ''
+	bad_values sgs-train --pseudo-weight "--pseudo p.sgs $T" -1 1001 nan x ''
+	bad_values sgs-train --pseudo-every "--pseudo p.sgs $T" 0 x 1.5 ''
 	local R="-o out x.sgs x.ply"
 	bad_values sgs-render -b "$R" gpu ''
 	bad_values sgs-render -B "$R" 1,1 2,0,0 x '' nan,0,0

@@ -47,6 +47,10 @@ quick() {
 	[ "$n" -gt 100 ]
 	assert_equal "$(ls out/renders | tr '\n' ' ')" "IMG_4026.png IMG_4028.png IMG_4030.png IMG_4032.png IMG_4034.png IMG_4036.png "
 	assert_equal "$(ls out/flythrough | wc -l)" 3
+	# the video, when ffmpeg is there (examples/video.sh makes it)
+	if [ -x "$ROOT/examples/video.sh" ] && command -v ffmpeg >/dev/null 2>&1; then
+		[ -s out/flythrough.mp4 ]
+	fi
 	[ -s out/errors/IMG_4026_error.png ]
 	# scores: the one test view, a plausible PSNR for 20 iterations
 	run awk -F '\t' '$1 == "mean" { print ($2 > 10 && $2 < 60 && $3 > 0 && $3 <= 1) }' out/scores.tsv
@@ -56,7 +60,8 @@ quick() {
 	run sh -c "find out -name '*.tmp*' | wc -l"
 	assert_output 0
 	# a second run resumes: only the deleted model and what follows are made
-	rm -rf out/model.ply out/renders out/flythrough
+	rm out/model.ply
+	cp out/scores.tsv old-scores.tsv
 	run quick "$PHOTOS" in out
 	assert_success
 	refute_output --partial 'COLMAP feature extraction'
@@ -64,6 +69,9 @@ quick() {
 	assert_output --partial 'sgs-train --preset sparse'
 	[ -s out/model.ply ]
 	assert_equal "$(ls out/renders | wc -l)" 6
+	for f in out/renders out/scores.tsv out/flythrough; do [ out/model.ply -ot "$f" ]; done
+	[ ! -e out/flythrough.mp4 ] || [ out/model.ply -ot out/flythrough.mp4 ]
+	rm old-scores.tsv
 }
 
 @test "photos.sh: a photo that does not belong is named and left out" {

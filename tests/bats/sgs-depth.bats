@@ -236,3 +236,32 @@ check() {
 	assert_output --partial '"absrel":	null' # a test view
 	assert_output --partial '"split":	"all"'
 }
+
+# A terminal for stderr: script(1) runs the command on a pseudo-terminal
+# and copies what it printed to its stdout.
+on_tty() {
+	command -v script >/dev/null || skip "script(1) absent"
+	script -qec "$1" /dev/null
+}
+
+@test "sgs-depth on a terminal: a counter of the views swept, the same scene; quiet otherwise" {
+	sgs-init -f synthetic -W 32 -H 24 -N 6 -n 3 -o s.sgs
+	run on_tty "sgs-depth s.sgs > tty.sgs"
+	assert_success
+	assert_output --regexp $'\rsgs-depth: plane sweep 1/3 view_[0-9]{3}\033\\[K'
+	assert_output --regexp $'\rsgs-depth: plane sweep 3/3 view_[0-9]{3}\033\\[K\r$'
+	run --separate-stderr bash -c 'sgs-depth s.sgs > file.sgs'
+	assert_success
+	[ -z "$stderr" ]
+	cmp tty.sgs file.sgs
+	# -m render counts the priors; with -v a line per view instead
+	run on_tty "sgs-depth -m render -s '$BATS_FILE_TMPDIR/model.ply' '$BATS_FILE_TMPDIR/scene.sgs' > r.sgs"
+	assert_success
+	assert_output --regexp $'^\rsgs-depth: prior 1/8 view_[0-9]{3}\033\\[K'
+	assert_output --regexp $'\rsgs-depth: prior 8/8 view_[0-9]{3}\033\\[K\r$'
+	run on_tty "sgs-depth -v -m render -s '$BATS_FILE_TMPDIR/model.ply' '$BATS_FILE_TMPDIR/scene.sgs' > r.sgs"
+	assert_success
+	refute_output --partial 'prior 1/8'
+	assert_line --index 0 --regexp '^sgs-depth: view_[0-9]{3}: [0-9.]+% of the pixels confident'
+	[ "${#lines[@]}" -eq 8 ]
+}

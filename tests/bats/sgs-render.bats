@@ -2,6 +2,7 @@
 # sgs-render: file outputs, the scene stream into sgs-eval, camera paths,
 # sizes, backgrounds, determinism and errors.
 
+bats_require_minimum_version 1.5.0
 load helper
 
 setup_file() {
@@ -54,7 +55,7 @@ setup_file() {
 	run sgs-render -b cpu -p orbit -N 5 -W 80 -o path "$FIX/scene.sgs" "$FIX/splat.ply"
 	assert_success
 	run sh -c 'ls path | tr "\n" " "'
-	assert_output 'frame_0000.png frame_0001.png frame_0002.png frame_0003.png frame_0004.png '
+	assert_output 'frame_0000.png frame_0001.png frame_0002.png frame_0003.png frame_0004.png transforms.json '
 	run file path/frame_0003.png
 	assert_output --partial '80 x 60'
 	run sgs-render -b cpu -r 2 -o small "$FIX/scene.sgs" "$FIX/splat.ply"
@@ -129,4 +130,60 @@ open(sys.argv[2], "wb").write(b)' "$FIX/splat.ply" nan.ply
 	run sgs-render "$FIX/scene.sgs"
 	assert_failure 2
 	assert_output --partial 'usage:'
+}
+
+@test "-p between: frames between the train views, --scene-out, transforms.json for sgs-init -f ngp" {
+	run sgs-render -b cpu -p between -N 4 -o pd --scene-out p.sgs "$FIX/scene.sgs" "$FIX/splat.ply"
+	assert_success
+	assert_output ''
+	run sh -c 'ls pd | tr "\n" " "'
+	assert_output 'frame_0000.png frame_0001.png frame_0002.png frame_0003.png transforms.json '
+	run sgs-init -i p.sgs
+	assert_line 'source      render'
+	assert_line 'protocol    between'
+	assert_line 'views       4 (0 train, 0 test)'
+	assert_line --regexp '^   3  frame_0003 +- +0 +64x48 '
+	# an external tool may rewrite the PNGs; the JSON rebuilds the scene
+	run sh -c "sgs-init -f ngp pd > q.sgs && sgs-init -i q.sgs"
+	assert_success
+	assert_line 'views       4 (4 train, 0 test)'
+	run sh -c "sgs-init -i p.sgs | awk 'NR > 10 { print \$2, \$5, \$6, \$7, \$8, \$9, \$12 }' > a.txt &&
+		sgs-init -i q.sgs | awk 'NR > 10 { print \$2, \$5, \$6, \$7, \$8, \$9, \$12 }' > b.txt && diff a.txt b.txt"
+	assert_success
+	# the same images: a perfect score of the PNGs against either scene
+	run sgs-eval -m nomask -s all q.sgs pd
+	assert_success
+	assert_line --regexp '^mean	inf	1\.0+'
+	# an image of another size is refused by name
+	sgs-render -b cpu -p between -N 4 -r 2 -o small "$FIX/scene.sgs" "$FIX/splat.ply"
+	cp small/frame_0001.png pd/frame_0001.png
+	run sgs-init -f ngp pd
+	assert_failure 1
+	assert_output --partial 'frame 1: w, h say 64x48 but pd/frame_0001.png is 32x24'
+}
+
+@test "-p between needs two train views, and leaves no output behind" {
+	sgs-init -f synthetic -W 32 -H 24 -N 4 -n 1 -o one.sgs
+	run sgs-render -b cpu -p between -N 3 -o out one.sgs "$FIX/splat.ply"
+	assert_failure 1
+	assert_output --partial 'at least two train views'
+	run sgs-render -b cpu -p between -N 3 --scene-out p.sgs one.sgs "$FIX/splat.ply"
+	assert_failure 1
+	assert_no_output_file p.sgs
+}
+
+@test "on a terminal a counter of the frames rendered; not with -v, nor off a terminal" {
+	command -v script >/dev/null || skip "script(1) absent"
+	run script -qec "sgs-render -b cpu -p orbit -N 4 -o tty '$FIX/scene.sgs' '$FIX/splat.ply'" /dev/null
+	assert_success
+	assert_output $'\rsgs-render: rendered 1/4 frame_0000\033[K\rsgs-render: rendered 2/4 frame_0001\033[K\rsgs-render: rendered 3/4 frame_0002\033[K\rsgs-render: rendered 4/4 frame_0003\033[K\r'
+	run sh -c 'ls tty | tr "\n" " "'
+	assert_output 'frame_0000.png frame_0001.png frame_0002.png frame_0003.png transforms.json '
+	run script -qec "sgs-render -v -b cpu -s test -o v '$FIX/scene.sgs' '$FIX/splat.ply'" /dev/null
+	assert_success
+	refute_output --partial 'rendered 1/1'
+	assert_output --partial 'sgs-render: view_000: 64x48'
+	run --separate-stderr sgs-render -b cpu -p orbit -N 4 -o plain "$FIX/scene.sgs" "$FIX/splat.ply"
+	assert_success
+	[ -z "$stderr" ]
 }

@@ -381,8 +381,46 @@ setup_file() {
 	assert_output 'sgs-train: regularisers: dropout rising to 0.05'
 	run sgs-train -b cpu --preset dense -o m.ply "$FIX/scene.sgs"
 	assert_failure 2
-	assert_line --index 0 "sgs-train: --preset: unknown preset 'dense' (expected sparse or none)"
+	assert_line --index 0 "sgs-train: --preset: unknown preset 'dense' (expected auto, sparse or none)"
 	assert_line --index 1 --partial 'usage: sgs-train'
+}
+
+@test "--preset auto (the default): sparse up to 9 train views, said on stderr; none above; SGS_PRESET" {
+	ntrain=$(sgs-init -i "$FIX/scene.sgs" | awk '$1 == "views" { print substr($3, 2) }')
+	run env -u SGS_PRESET sgs-train -b cpu -I random -N 200 -n 2 -o a.ply "$FIX/scene.sgs"
+	assert_success
+	assert_output "sgs-train: $ntrain train views: --preset sparse (--preset none: without)"
+	sgs-train -b cpu -I random -N 200 -n 2 --preset sparse -o b.ply "$FIX/scene.sgs" 2>/dev/null
+	run cmp a.ply b.ply
+	assert_success
+	# SGS_PRESET=none (the suites' setting) and --preset none train as before
+	run sgs-train -b cpu -I random -N 200 -n 2 -o c.ply "$FIX/scene.sgs"
+	assert_success
+	assert_output ''
+	run env -u SGS_PRESET sgs-train -b cpu -I random -N 200 -n 2 --preset none -o d.ply "$FIX/scene.sgs"
+	assert_output ''
+	run sh -c "cmp c.ply d.ply && ! cmp -s a.ply c.ply"
+	assert_success
+	run env SGS_PRESET=auto sgs-train -v -b cpu -I random -N 200 -n 2 -o e.ply "$FIX/scene.sgs"
+	assert_line --index 0 --partial 'train views: --preset sparse'
+	assert_line 'sgs-train: regularisers: dropout rising to 0.2'
+	# 10 train views: auto is none, and says nothing
+	sgs-init -f synthetic -W 48 -H 36 -N 12 -o s12.sgs
+	run env -u SGS_PRESET sgs-train -b cpu -I random -N 200 -n 2 -o f.ply s12.sgs
+	assert_success
+	assert_output ''
+	run env SGS_PRESET=dense sgs-train -b cpu -o g.ply "$FIX/scene.sgs"
+	assert_failure 2
+	assert_line --index 0 "sgs-train: SGS_PRESET: unknown preset 'dense' (expected auto, sparse or none)"
+	# a resumed run keeps its checkpoint's recipe, whatever SGS_PRESET says
+	sgs-train -b cpu -I random -N 200 -n 4 -o h.ply "$FIX/scene.sgs"
+	SGS_TEST_INJECT_NAN_AT=3 run sgs-train -b cpu -I random -N 200 -n 4 -c 2 -o i.ply "$FIX/scene.sgs"
+	assert_failure 1
+	run env SGS_PRESET=sparse sgs-train -b cpu --resume i.ply.ckpt -o i.ply "$FIX/scene.sgs"
+	assert_success
+	assert_output ''
+	run cmp h.ply i.ply
+	assert_success
 }
 
 @test "--coreg and --unpool: -v names them, co-pruning and unpooling passes, a coreg log column" {
@@ -437,4 +475,178 @@ setup_file() {
 	run sgs-train -b cpu -I random -N 300 -n 3 --coreg --coprune never --coreg-weight 0 \
 		-o m.ply "$FIX/scene.sgs"
 	assert_success
+}
+
+@test "--warp: -v names it, a warp log column: 0 before its start, then positive and part of the loss" {
+	run sh -c "sgs-train -v -b cpu -I random -N 500 -n 20 --warp --warp-start 8 --warp-weight 0.4 \
+		-l log.tsv -o m.ply '$FIX/scene.sgs' 2>&1 >/dev/null | grep regularisers"
+	assert_success
+	assert_output "sgs-train: regularisers: warp consistency from iteration 8 (weight 0.4, baseline up to 0.02 x the views' distance)"
+	run head -n 1 log.tsv
+	assert_output "$(printf 'iteration\tview\trgb\twarp\tl1\tssim\tloss\tpsnr\tgaussians\tseconds')"
+	run sh -c "awk -F'\t' 'NR > 1 && (NF != 10 || (\$1 < 8) != (\$4 == 0) || \$7 - \$3 - \$4 > 1e-5 || \$3 + \$4 - \$7 > 1e-5) { bad++ }
+		END { print NR - 1, bad + 0 }' log.tsv"
+	assert_output '20 0'
+}
+
+@test "-c and --resume with --warp give the bytes of an uninterrupted run" {
+	sgs-train -b cpu -I random -N 800 -n 60 -S 4 --densify 5:50:20 --warp --warp-start 10 \
+		-o a.ply "$FIX/scene.sgs"
+	SGS_TEST_INJECT_NAN_AT=45 run sgs-train -b cpu -I random -N 800 -n 60 -S 4 --densify 5:50:20 \
+		--warp --warp-start 10 -c 30 -o b.ply "$FIX/scene.sgs"
+	assert_failure 1
+	run sgs-train -b cpu --resume b.ply.ckpt -o b.ply "$FIX/scene.sgs"
+	assert_success
+	run cmp a.ply b.ply
+	assert_success
+	run sgs-train -b cpu --resume b.ply.ckpt --warp-weight 2 -o c.ply "$FIX/scene.sgs"
+	assert_failure 2
+}
+
+@test "warp consistency options out of range are usage errors" {
+	for bad in "--warp-weight -1" "--warp-weight x" "--warp-weight 1e7" "--warp-baseline -0.1" \
+		"--warp-baseline 2" "--warp-baseline x" "--warp-start -1" "--warp-start 1.5"; do
+		# shellcheck disable=SC2086
+		run sgs-train -b cpu --warp $bad -o m.ply "$FIX/scene.sgs"
+		assert_failure 2
+		assert_line --index 0 --partial "sgs-train: ${bad%% *}"
+		assert_line --index 1 --partial 'usage: sgs-train'
+	done
+	run sgs-train -b cpu --warp-baseline 0.01 -o m.ply "$FIX/scene.sgs"
+	assert_failure 2
+	assert_line --index 0 'sgs-train: --warp-weight, --warp-baseline and --warp-start need --warp'
+	run sgs-train -b cpu -h
+	assert_success
+	assert_output --partial '--warp-baseline f'
+}
+
+# A pseudo scene: 6 frames between the train views rendered from a short run.
+pseudo_scene() {
+	sgs-train -b cpu -I random -N 800 -n 40 -o pm.ply "$FIX/scene.sgs"
+	sgs-render -b cpu -p between -N 6 "$FIX/scene.sgs" pm.ply > p.sgs
+}
+
+@test "--pseudo trains every 4th iteration on a pseudo view: a pseudo column; weight 0 is as without" {
+	pseudo_scene
+	run sh -c "sgs-train -v -b cpu -I random -N 500 -n 12 --pseudo p.sgs -l log.tsv -o a.ply \
+		'$FIX/scene.sgs' 2>&1 | grep 'pseudo views'"
+	assert_output 'sgs-train: pseudo views: 6 from p.sgs, weight 0.1, every 4 iterations'
+	run head -n 1 log.tsv
+	assert_output "$(printf 'iteration\tview\trgb\tpseudo\tl1\tssim\tloss\tpsnr\tgaussians\tseconds')"
+	# rgb empty and pseudo = loss on the pseudo rows (a pseudo view index), the reverse elsewhere
+	run sh -c "awk -F'\t' 'NR > 1 { p = \$1 % 4 == 0; if (NF != 10 || p != (\$3 == \"\") || p == (\$4 == \"\") ||
+		(p && (\$4 != \$7 || \$2 > 5)) || (!p && \$3 != \$7)) bad++ } END { print NR - 1, bad + 0 }' log.tsv"
+	assert_output '12 0'
+	sgs-train -b cpu -I random -N 500 -n 12 --pseudo p.sgs --pseudo-weight 0 -o b.ply "$FIX/scene.sgs"
+	sgs-train -b cpu -I random -N 500 -n 12 -o c.ply "$FIX/scene.sgs"
+	run cmp b.ply c.ply
+	assert_success
+	run cmp -s a.ply c.ply
+	assert_failure
+}
+
+@test "--pseudo resumes to the bytes of an uninterrupted run, and only with its pseudo scene" {
+	pseudo_scene
+	sgs-train -b cpu -I random -N 500 -n 30 --pseudo p.sgs --pseudo-every 3 -o a.ply "$FIX/scene.sgs"
+	SGS_TEST_INJECT_NAN_AT=25 run sgs-train -b cpu -I random -N 500 -n 30 --pseudo p.sgs \
+		--pseudo-every 3 -c 20 -o b.ply "$FIX/scene.sgs"
+	assert_failure 1
+	run sgs-train -b cpu --resume b.ply.ckpt -o b.ply "$FIX/scene.sgs"
+	assert_failure 1
+	assert_output 'sgs-train: b.ply.ckpt: the checkpoint was made with pseudo views (--pseudo)'
+	run sgs-train -b cpu --resume b.ply.ckpt --pseudo "$FIX/scene.sgs" -o b.ply "$FIX/scene.sgs"
+	assert_failure 1
+	assert_output --partial 'the checkpoint was made with other pseudo views'
+	run sgs-train -b cpu --resume b.ply.ckpt --pseudo p.sgs -o b.ply "$FIX/scene.sgs"
+	assert_success
+	run cmp a.ply b.ply
+	assert_success
+}
+
+@test "--pseudo errors name the file; its options without it are usage errors" {
+	echo junk > junk.sgs
+	run sgs-train -b cpu -I random -N 300 -n 3 --pseudo junk.sgs -o m.ply "$FIX/scene.sgs"
+	assert_failure 1
+	assert_output --partial 'sgs-train: junk.sgs: '
+	assert_no_output_file m.ply
+	for bad in "--pseudo-weight 0.5" "--pseudo-every 2" "--pseudo p.sgs --pseudo-weight -1" \
+		"--pseudo p.sgs --pseudo-every 0" "--pose-lr 0.01" "--pose-from 5" \
+		"--refine-poses --pose-lr 0" "--refine-poses --pose-lr 2" "-P out.sgs"; do
+		# shellcheck disable=SC2086
+		run sgs-train -b cpu $bad -o m.ply "$FIX/scene.sgs"
+		assert_failure 2
+		assert_line --index 1 --partial 'usage: sgs-train'
+	done
+	run sh -c "sgs-train -b cpu --pseudo - < '$FIX/scene.sgs' > m.ply"
+	assert_failure 2
+	assert_output --partial 'cannot both come from stdin'
+	run sh -c "sgs-train -b cpu --refine-poses -P - '$FIX/scene.sgs' > m.ply"
+	assert_failure 2
+	assert_output --partial '-P -: the model goes to standard output'
+}
+
+@test "--refine-poses -P writes the scene with the refined train poses; resume keeps them" {
+	run sgs-train -v -b cpu -I random -N 800 -n 40 --refine-poses --pose-lr 1e-3 -P r.sgs \
+		-o a.ply "$FIX/scene.sgs"
+	assert_success
+	assert_line 'sgs-train: pose refinement: train views but the first, after iteration 0 at rate 0.001'
+	# the same scene but for the poses: sgs-init -i's summary (no poses) differs only in the name
+	run sh -c "sgs-init -i '$FIX/scene.sgs' | sed 1d > a.txt && sgs-init -i r.sgs | sed 1d > b.txt &&
+		diff a.txt b.txt && cmp -l '$FIX/scene.sgs' r.sgs | wc -l"
+	assert_success
+	[ "$output" -gt 100 ]
+	SGS_TEST_INJECT_NAN_AT=30 run sgs-train -b cpu -I random -N 800 -n 40 --refine-poses \
+		--pose-lr 1e-3 -c 25 -P s.sgs -o b.ply "$FIX/scene.sgs"
+	assert_failure 1
+	assert_no_output_file s.sgs
+	run sgs-train -b cpu --resume b.ply.ckpt -P s.sgs -o b.ply "$FIX/scene.sgs"
+	assert_success
+	run sh -c "cmp a.ply b.ply && cmp r.sgs s.sgs"
+	assert_success
+	run sgs-train -b cpu -I random -N 300 -n 10 -c 5 -o c.ply "$FIX/scene.sgs"
+	run sgs-train -b cpu --resume c.ply.ckpt -n 12 -P t.sgs -o c.ply "$FIX/scene.sgs"
+	assert_failure 2
+	assert_output --partial '-P: c.ply.ckpt was made without --refine-poses'
+}
+
+@test "-I hull --train-masks: a short run from the visual hull; -v names it" {
+	run sgs-train -b cpu -v -I hull --train-masks --hull-res 32 -N 2000 -n 20 -o m.ply "$FIX/scene.sgs"
+	assert_success
+	assert_line --regexp 'sgs-train: 7 train views, [0-9]+ Gaussians \(visual hull surface\)'
+	assert_line --partial 'sgs-train: --train-masks: the train views'"'"' masks may shape the run (not the DTU protocol)'
+	assert_line --regexp '^sgs-train: visual hull from 7 masks: [0-9]+x[0-9]+x[0-9]+ voxels of [0-9.e-]+, [0-9]+ kept, [0-9]+ on the surface, [0-9]+ points$'
+	[ -s m.ply ]
+	# -I auto never picks the hull, --train-masks or not
+	run sgs-train -b cpu -v --train-masks -N 300 -n 2 -o m.ply "$FIX/scene.sgs"
+	assert_success
+	assert_line --regexp 'Gaussians \(random\)'
+}
+
+@test "-I hull needs --train-masks, --hull-* need -I hull (usage); --train-masks needs masks in the scene" {
+	run sgs-train -b cpu -I hull -o m.ply "$FIX/scene.sgs"
+	assert_failure 2
+	assert_line --index 0 "sgs-train: -I hull: carving a visual hull uses the train views' masks, which the DTU protocol keeps for evaluation; give --train-masks to allow it"
+	assert_line --index 1 --partial 'usage: sgs-train'
+	for bad in "--hull-res 64" "--train-masks --hull-dilate 3" "-I hull --train-masks --hull-res 8" \
+		"-I hull --train-masks --hull-res 513" "-I hull --train-masks --hull-dilate 65" \
+		"-I hull --train-masks --hull-res x"; do
+		# shellcheck disable=SC2086
+		run sgs-train -b cpu $bad -o m.ply "$FIX/scene.sgs"
+		assert_failure 2
+		assert_line --index 1 --partial 'usage: sgs-train'
+	done
+	# the masks renamed into chunks nobody reads: a scene without masks
+	cp "$FIX/scene.sgs" nomask.sgs
+	for _ in 1 2 3 4 5 6 7 8; do
+		python3 "$BATS_TEST_DIRNAME/patch_chunk.py" nomask.sgs nomask.sgs MASK -16 s4 XASK
+	done
+	for init in hull random; do
+		run sgs-train -b cpu -I $init --train-masks -N 300 -n 2 -o m.ply nomask.sgs
+		assert_failure 1
+		assert_output "sgs-train: nomask.sgs: training with masks, but no train view has a mask (or an alpha channel)"
+		assert_no_output_file m.ply
+	done
+	# resuming takes --train-masks from the checkpoint
+	run sgs-train -b cpu --resume x.ckpt --train-masks -o m.ply "$FIX/scene.sgs"
+	assert_failure 2
 }

@@ -14,13 +14,28 @@
 #           --opacity-decay 0.995, --scale-ratio-weight 0.01
 #           --scale-max-weight 0.1, --prune-floaters 3, --coreg (two
 #           fields: about 3.6x the time), --unpool 3
+#   mvs-depth+warp
+#           mvs-depth with warp consistency from virtual binocular views
+#           (--warp, its defaults; about twice the time per iteration
+#           once it starts: a second render and backward)
 #   mvs-depth+patch, +relative, +rank, +continuity, +smooth
 #           mvs-depth with one local depth term of weight 0.1 (also
 #           outside the default list)
 #   combo   mvs-depth with --dropout 0.2 and --depth-smooth-weight 0.1 (the
 #           two that helped fern alone; what sgs-train --preset sparse
-#           turns on); combo+floaters adds
+#           turns on); combo+warp adds --warp, combo+floaters adds
 #           --prune-floaters 3 (which helped DTU alone)
+#   hull, hull+sparse  NOT the DTU protocol (nor the Blender one): the
+#           train views' masks shape the run (sgs-train --train-masks).
+#           The first Gaussians on the surface of a visual hull carved
+#           from the train masks (-I hull; lego's alpha is its mask, so
+#           its scene keeps alpha, sgs-init -a), with the plane-sweep
+#           priors' depth term as mvs-depth; hull+sparse adds --preset
+#           sparse.  Trained on scenes of their own (mvs-masks.sgs), scored
+#           against the protocol's scene like every other configuration.
+# Every configuration names its options: sgs-train's automatic preset is
+# off here (SGS_PRESET=none), so mvs-depth is the recipe without it and
+# combo is what a newcomer's defaults give on these scenes.
 # Resumable: every stage writes its output under a temporary name and
 # renames it, finished stages are skipped, and training checkpoints every
 # 250 iterations and resumes from there, so a stopped run loses at most a
@@ -35,6 +50,7 @@
 #   SGS_BIN (bin)                   where the tools are
 set -eu
 cd "$(dirname "$0")/../.."
+export SGS_PRESET=none
 data=${SGS_DATA:-../shared/data}
 out=${SGS_BENCH_OUT:-bench-out/quality}
 scenes=${SGS_BENCH_SCENES:-fern lego dtu}
@@ -58,11 +74,29 @@ scene_args() {
 	esac
 }
 
+# $1 = scene: the import options of the scene that keeps what masks the
+# capture has for training (lego's alpha; DTU's train masks are kept)
+mask_scene_args() {
+	case $1 in
+	lego) echo "-a $(scene_args "$1")" ;;
+	*) scene_args "$1" ;;
+	esac
+}
+
 # $1 = configuration, $2 = scene folder: the scene that configuration
 # trains on (made once)
 config_scene() {
 	case $1 in
 	random) echo "$2/scene.sgs" ;;
+	hull*)
+		# shellcheck disable=SC2046
+		[ -s "$2/scene-masks.sgs" ] || { "$bin"/sgs-init $(mask_scene_args "$(basename "$2")") \
+			-o "$2/scene-masks.sgs.tmp" && mv "$2/scene-masks.sgs.tmp" "$2/scene-masks.sgs"; } ||
+			return 1
+		[ -s "$2/mvs-masks.sgs" ] || { echo "bench-quality: plane sweep for $2 (masks kept)" >&2 &&
+			"$bin"/sgs-depth -v --points "$2/scene-masks.sgs" > "$2/mvs-masks.sgs.tmp" \
+				2>> "$2/depth.err" && mv "$2/mvs-masks.sgs.tmp" "$2/mvs-masks.sgs"; } || return 1
+		echo "$2/mvs-masks.sgs" ;;
 	mvs | mvs-depth | mvs-depth+* | combo*)
 		[ -s "$2/mvs.sgs" ] || { echo "bench-quality: plane sweep for $2" >&2 &&
 			"$bin"/sgs-depth -v --points "$2/scene.sgs" > "$2/mvs.sgs.tmp" 2>> "$2/depth.err" &&
@@ -89,8 +123,12 @@ config_args() {
 	mvs-depth+rank) echo "-I depth --depth-rank-weight 0.1" ;;
 	mvs-depth+continuity) echo "-I depth --depth-continuity-weight 0.1" ;;
 	mvs-depth+smooth) echo "-I depth --depth-smooth-weight 0.1" ;;
+	mvs-depth+warp) echo "-I depth --warp" ;;
 	combo) echo "-I depth --preset sparse" ;;
+	combo+warp) echo "-I depth --preset sparse --warp" ;;
 	combo+floaters) echo "-I depth --dropout 0.2 --depth-smooth-weight 0.1 --prune-floaters 3" ;;
+	hull) echo "-I hull --train-masks" ;;
+	hull+sparse) echo "-I hull --train-masks --preset sparse" ;;
 	*) echo "bench-quality: unknown configuration $1" >&2; return 2 ;;
 	esac
 }
@@ -118,8 +156,10 @@ for s in $scenes; do
 		fi
 		if [ ! -s "$d/eval.tsv" ]; then
 			rm -rf "$d/renders"
-			"$bin"/sgs-render -b cpu -s test -o "$d/renders" "$sc" "$d/model.ply"
-			"$bin"/sgs-eval -s test "$sc" "$d/renders" > "$d/eval.tsv.tmp"
+			# scored against the protocol's scene (what hull* trained on
+			# differs in its train views only, or in keeping lego's alpha)
+			"$bin"/sgs-render -b cpu -s test -o "$d/renders" "$sd/scene.sgs" "$d/model.ply"
+			"$bin"/sgs-eval -s test "$sd/scene.sgs" "$d/renders" > "$d/eval.tsv.tmp"
 			mv "$d/eval.tsv.tmp" "$d/eval.tsv"
 		fi
 	done
@@ -127,12 +167,16 @@ done
 
 # One line per configuration and scene: the log's last line gives
 # iterations, Gaussians and seconds (resumed runs included); the
-# evaluation's mean line the scores.
+# evaluation's mean line the scores.  Every configuration measured so
+# far is listed, not only this run's.
+configs=$(for d in "$out"/*/*/eval.tsv; do [ -s "$d" ] && basename "$(dirname "$(dirname "$d")")"; done |
+	sort -u)
+scenes_done() { for s in fern lego dtu; do [ -s "$out/$1/$s/eval.tsv" ] && echo "$s"; done; }
 {
 	printf '# %s, %s\n' "$machine" "$(date -u +%Y-%m-%dT%H:%MZ)"
 	printf 'config\tscene\titerations\tseconds\tgaussians\ttest_psnr\ttest_ssim\n'
 	for c in $configs; do
-		for s in $scenes; do
+		for s in $(scenes_done "$c"); do
 			d=$out/$c/$s
 			last=$(tail -n 1 "$d/train.tsv")
 			col() { head -n 1 "$d/train.tsv" | tr '\t' '\n' | grep -nx "$1" | cut -d: -f1; }

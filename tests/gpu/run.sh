@@ -160,12 +160,13 @@ if [ $full = 1 ] && [ -x bin/sgs-train ]; then
 	tail -2 "$LOG/unit.log" | tee -a "$SUMMARY"
 	result "train cuda vs cpu" $((rc != 0)) "(exit $rc)"
 	t=$(limit 120)
-	echo "==== train_compare --coreg --unpool" >> "$LOG/unit.log"
+	echo "==== train_compare --coreg --unpool --warp" >> "$LOG/unit.log"
 	timeout "$t" sh tests/gpu/train_compare.sh bin build/gpu-train-coreg \
-		"--coreg --coreg-start 40 --coprune 100 --unpool 3" >> "$LOG/unit.log" 2>&1
+		"--coreg --coreg-start 40 --coprune 100 --unpool 3 --warp --warp-start 40" \
+		>> "$LOG/unit.log" 2>&1
 	rc=$?
 	tail -2 "$LOG/unit.log" | tee -a "$SUMMARY"
-	result "train cuda vs cpu, --coreg --unpool" $((rc != 0)) "(exit $rc)"
+	result "train cuda vs cpu, --coreg --unpool --warp" $((rc != 0)) "(exit $rc)"
 else
 	result "train cuda vs cpu" 2 "(tools not built: minimal build)"
 fi

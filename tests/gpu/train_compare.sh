@@ -8,8 +8,8 @@
 #   - mean loss of the last 50 iterations within 5 % of each other,
 #   - Gaussian counts after densification within 10 % of each other.
 # usage: train_compare.sh BINDIR WORKDIR ["MORE SGS-TRAIN OPTIONS"]
-# (run.sh runs it again with --coreg and --unpool: two fields, pseudo
-# views, co-pruning and unpooling)
+# (run.sh runs it again with --coreg, --unpool and --warp: two fields,
+# pseudo views, co-pruning, unpooling and warp consistency)
 set -u
 bin=$1
 work=$2

@@ -1362,6 +1362,88 @@ static void dterm_free(struct op_env *e)
 	free_own(e);
 }
 
+/* ================= row loss_warp ================= */
+
+/* Warp consistency on the depth maps' depth (2 to about 10) and image (the
+ * train image): a random virtual image, a shift of 20 pixels x depth
+ * (to the left; to the right on the weighted variant), so most pixels
+ * take part and some do not; dvirt is written, ddepth added to g0. */
+struct warp_io {
+	float *virt[2], *dvirt[2], *grad[2];
+	double value[2], valid[2];
+};
+
+static int warp_setup(struct op_env *e)
+{
+	const struct dmaps *dm = e->shared;
+	const size_t n = (size_t)e->v->w * e->v->h;
+	struct warp_io *io = calloc(1, sizeof *io);
+	float *v = malloc(3 * n * 4);
+	int err = !(e->own = io) || !v;
+	for (size_t i = 0; !err && i < 3 * n; i++)
+		v[i] = (float)urand();
+	for (int s = 0; s < 2 && !err; s++) {
+		io->virt[s] = side_buf(e->be[s], v, 3 * n * 4, &err);
+		io->dvirt[s] = side_buf(e->be[s], v, 3 * n * 4, &err);
+		io->grad[s] = side_buf(e->be[s], dm->g0, n * 4, &err);
+	}
+	free(v);
+	return err ? sgs_error_prefix("warp inputs") : 0;
+}
+
+static int warp_run(struct op_env *e, int side)
+{
+	const struct dmaps *dm = e->shared;
+	struct warp_io *io = e->own;
+	struct sgs_warp_params p = {e->v->w, e->v->h, e->v->deg ? -20.0f : 20.0f, 0.2f, DTERM_WEIGHT};
+	return e->be[side]->train.loss_warp(io->virt[side], dm->d[side], dm->img[side], &p,
+					    io->dvirt[side], io->grad[side], &io->value[side],
+					    &io->valid[side]);
+}
+
+static int warp_compare(struct op_env *e)
+{
+	const struct dmaps *dm = e->shared;
+	const struct warp_io *io = e->own;
+	const size_t n = (size_t)e->v->w * e->v->h;
+	float *g[2], *dv[2];
+	for (int s = 0; s < 2; s++) {
+		g[s] = fetch(e->be[s], io->grad[s], n * 4);
+		dv[s] = fetch(e->be[s], io->dvirt[s], 3 * n * 4);
+	}
+	int bad = !g[0] || !g[1] || !dv[0] || !dv[1];
+	if (bad) {
+		fail(e, "fetch outputs");
+	} else {
+		for (int s = 0; s < 2; s++)
+			for (size_t i = 0; i < n; i++)
+				g[s][i] -= dm->g0[i];
+		diag("[%s] %s: cpu L %.9f over %.0f pixels, cuda L %.9f over %.0f", e->v->name,
+		     e->row->name, io->value[CPU], io->valid[CPU], io->value[GPU], io->valid[GPU]);
+		double dv_rel = fabs(io->value[GPU] - io->value[CPU]) / fmax(1e-12, fabs(io->value[CPU]));
+		check_below(e, "value", dv_rel, TOL_LOSS);
+		check_rel(e, "pixels taking part", fabs(io->valid[GPU] - io->valid[CPU]), 0.0);
+		check_rel(e, "dvirt (written)", rel_err(dv[CPU], dv[GPU], 3 * n, 1, NULL, 0.0),
+			  TOL_LOSS_GRAD);
+		check_rel(e, "ddepth (added)", rel_err(g[CPU], g[GPU], n, 1, NULL, 0.0),
+			  TOL_LOSS_GRAD);
+	}
+	free(g[0]), free(g[1]), free(dv[0]), free(dv[1]);
+	return bad ? -1 : 0;
+}
+
+static void warp_free(struct op_env *e)
+{
+	struct warp_io *io = e->own;
+	if (io)
+		for (int s = 0; s < 2; s++) {
+			e->be[s]->free(io->virt[s]);
+			e->be[s]->free(io->dvirt[s]);
+			e->be[s]->free(io->grad[s]);
+		}
+	free_own(e);
+}
+
 /* ================= rows mvs_cost, mvs_cost_planes ================= */
 
 /* Two views of a textured scene: grey images of smooth random blobs (the
@@ -2182,6 +2264,10 @@ static const struct op_case rows[] = {
 	{.name = "loss_depth_smooth", .tol = "value " STR(TOL_LOSS) "; ddepth " STR(TOL_LOSS_GRAD),
 	 .on = &depth_term_maps, .setup = dterm_setup, .run = dsmooth_run,
 	 .compare = dterm_compare, .free = dterm_free},
+	{.name = "loss_warp",
+	 .tol = "value " STR(TOL_LOSS) "; dvirt, ddepth " STR(TOL_LOSS_GRAD),
+	 .on = &depth_term_maps, .setup = warp_setup, .run = warp_run, .compare = warp_compare,
+	 .free = warp_free},
 	{.name = "adam", .tol = STR(TOL_ADAM), .on = &vectors, .setup = adam_setup,
 	 .run = adam_run, .compare = adam_compare, .free = adam_free},
 	{.name = "update_max_radii", .tol = "exact", .counts = 1, .on = &radii,

@@ -331,6 +331,17 @@ static void test_ngp_variants(const char *root)
 		sgs_dataset_free(&d);
 	}
 
+	/* As instant-ngp: a frame whose image file is absent is left out. */
+	write_text(dir, "transforms.json",
+		   "{\"fl_x\": 10, \"frames\": [{\"file_path\": \"gone.png\", \"transform_matrix\": "
+		   IDENTITY "}, {\"file_path\": \"a.png\", \"transform_matrix\": " IDENTITY "}]}");
+	r = sgs_import_ngp(dir, &d);
+	ok(r == 0 && d.nviews == 1 && d.nabsent == 1 && strcmp(d.views[0].name, "a") == 0,
+	   "a frame without its image file is skipped and counted%s", why());
+	sgs_dataset_free(&d);
+	expect_ngp_failure(dir, "{\"fl_x\": 10, \"frames\": [{\"file_path\": \"gone.png\", "
+				"\"transform_matrix\": " IDENTITY "}]}",
+			   "none of the 1 frames has its image file", "no frame with its image");
 	expect_ngp_failure(dir, "{\"frames\": [{\"file_path\": \"a.png\", \"transform_matrix\": " IDENTITY "}]}",
 			   "transforms.json: frame 0: 'fl_x' is missing", "no focal length");
 	expect_ngp_failure(dir, "{\"fl_x\": 10, \"k1\": \"abc\", \"frames\": [{\"file_path\": "
