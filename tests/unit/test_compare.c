@@ -63,12 +63,14 @@ static void test_text(void)
 	for (uint32_t i = 0; i < 40 * 20; i++)
 		reds += memcmp((uint8_t *)img.data + 3 * i, red, 3) == 0;
 	ok(reds == lit, "every glyph pixel is the colour given");
+	sgs_image_free(&img);
 	flat(&img, 40, 20, 0, 0, 0);
 	sgs_text_draw(&img, 0, 0, 6, 8, SGS_FONT_TINY, "WWWW", red);
 	ok(count_other(&img, 6, 0, 34, 20, black) == 0, "clipped to its box");
 	ok(sgs_text_draw(&img, 50, 0, 10, 8, SGS_FONT_TINY, "x", red) == 0 &&
 	       count_other(&img, 0, 0, 40, 20, black) == count_other(&img, 0, 0, 6, 8, black),
 	   "outside the image: nothing drawn, no error");
+	sgs_image_free(&img);
 	flat(&img, 40, 20, 0, 0, 0);
 	sgs_text_draw(&img, 0, 0, 40, 8, SGS_FONT_TINY, "\xc3\xa9", red);
 	struct sgs_image q;
@@ -118,6 +120,33 @@ static void test_compare(void)
 	sgs_image_free(&dp);
 }
 
+/* Any number of panels (sgs-eval --baseline makes five). */
+static void test_panels(void)
+{
+	struct sgs_image a, b, out;
+	flat(&a, 64, 48, 10, 20, 30);
+	flat(&b, 64, 48, 40, 50, 60);
+	const struct sgs_image *p[5] = {&a, &b, NULL, &b, &a};
+	const char *titles[5] = {"ground truth", "vanilla", "depth", "sparse", "error"};
+	int rc = sgs_compare_panels(p, titles, 5, "view_000  vanilla 14.00 dB  sparse 16.00 dB", &out);
+	ok(rc == 0 && out.w == 320 && out.h == 73, "five 64x48 panels: 320x73 (%ux%u)", out.w, out.h);
+	int placed = rc == 0;
+	for (int k = 0; placed && k < 5; k++)
+		placed &= k == 2 || count_other(&out, 64 * k, 0, 64, 48, px(p[k], 0, 0)) == 0;
+	size_t grey = rc ? 0 : 64 * 48 - count_other(&out, 128, 0, 64, 48, sgs_compare_nodepth);
+	ok(placed && grey > 64 * 48 - 400 && grey < 64 * 48,
+	   "panels in order; the missing one grey with its text (%zu grey)", grey);
+	if (rc == 0)
+		sgs_image_free(&out);
+	const struct sgs_image *none[2] = {NULL, NULL};
+	ok(sgs_compare_panels(none, titles, 2, "v", &out) != 0 &&
+	       sgs_compare_panels(p, titles, 0, "v", &out) != 0 &&
+	       sgs_compare_panels(p, titles, SGS_COMPARE_MAX_PANELS + 1, "v", &out) != 0,
+	   "no image, no panel or too many: an error (%s)", sgs_error_get());
+	sgs_image_free(&a);
+	sgs_image_free(&b);
+}
+
 static void test_sheet(void)
 {
 	struct sgs_image big, th, t[3], sheet;
@@ -158,6 +187,7 @@ int main(void)
 	test_fonts();
 	test_text();
 	test_compare();
+	test_panels();
 	test_sheet();
 	return tap_done();
 }
