@@ -21,6 +21,7 @@
 #include "sgs_synthetic.h"
 #include "sgs_trainer.h"
 #include "tap.h"
+#include "testlib_train.h"
 
 #define ITERATIONS 600
 
@@ -246,35 +247,6 @@ static void test_local_terms(const struct sgs_scene *s)
 	}
 }
 
-/* Step t to iteration `until`. */
-static int steps(struct sgs_trainer *t, uint32_t until)
-{
-	struct sgs_step_info in;
-	while (sgs_trainer_iteration(t) < until)
-		if (sgs_trainer_step(t, &in) != 0)
-			return -1;
-	return 0;
-}
-
-/* The model of t as splat file bytes. */
-static char *model_bytes(const struct sgs_trainer *t, size_t *len)
-{
-	struct sgs_splats sp;
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-	if (!f)
-		return NULL;
-	sgs_splats_init(&sp);
-	int rc = sgs_trainer_export(t, &sp) != 0 || sgs_splat_write(f, &sp) != 0;
-	sgs_splats_free(&sp);
-	fclose(f);
-	if (rc) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static char *file_bytes(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -309,14 +281,14 @@ static int resumes(const struct sgs_scene *s, const struct sgs_trainer_opts *o, 
 	struct sgs_trainer *a = NULL, *b = NULL;
 	char *ba = NULL, *bb = NULL;
 	size_t la = 0, lb = 0;
-	int rc = sgs_trainer_new(be, s, o, &a) == 0 && steps(a, o->iterations) == 0 &&
-		 (ba = model_bytes(a, &la)) != NULL;
-	rc = rc && sgs_trainer_new(be, s, o, &b) == 0 && steps(b, stop) == 0 &&
+	int rc = sgs_trainer_new(be, s, o, &a) == 0 && testlib_steps(a, o->iterations) == 0 &&
+		 (ba = testlib_model_bytes(a, &la)) != NULL;
+	rc = rc && sgs_trainer_new(be, s, o, &b) == 0 && testlib_steps(b, stop) == 0 &&
 	     sgs_trainer_checkpoint(b, path) == 0 && (!edit || edit(path) == 0);
 	sgs_trainer_free(b);
 	b = NULL;
-	rc = rc && sgs_trainer_resume(be, s, path, 0, &b) == 0 && steps(b, o->iterations) == 0 &&
-	     (bb = model_bytes(b, &lb)) != NULL;
+	rc = rc && sgs_trainer_resume(be, s, path, 0, &b) == 0 && testlib_steps(b, o->iterations) == 0 &&
+	     (bb = testlib_model_bytes(b, &lb)) != NULL;
 	if (!rc)
 		diag("resume: %s", sgs_error_get());
 	rc = rc && la == lb && memcmp(ba, bb, la) == 0;
@@ -397,7 +369,7 @@ static void test_resume(const struct sgs_scene *s)
 	   "a checkpoint older than the local depth terms (64-byte recipe) resumes to the "
 	   "uninterrupted run's bytes");
 	struct sgs_trainer *t = NULL;
-	int rc = sgs_trainer_new(sgs_backend_cpu(), s, &o, &t) == 0 && steps(t, 5) == 0 &&
+	int rc = sgs_trainer_new(sgs_backend_cpu(), s, &o, &t) == 0 && testlib_steps(t, 5) == 0 &&
 		 sgs_trainer_checkpoint(t, path) == 0 && bad_patch_size(path) == 0;
 	sgs_trainer_free(t);
 	t = NULL;

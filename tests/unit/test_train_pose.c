@@ -26,6 +26,7 @@
 #include "sgs_synthetic.h"
 #include "sgs_trainer.h"
 #include "tap.h"
+#include "testlib_train.h"
 
 /* ---- geometry ---- */
 
@@ -175,27 +176,10 @@ static int run(struct sgs_trainer *t, uint32_t until, uint32_t from, double *lat
 	return 0;
 }
 
-static char *model_bytes(const struct sgs_trainer *t, size_t *len)
-{
-	struct sgs_splats sp;
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-	if (!f || sgs_trainer_export(t, &sp) != 0)
-		return NULL;
-	int rc = sgs_splat_write(f, &sp);
-	sgs_splats_free(&sp);
-	fclose(f);
-	if (rc != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static int same_model(const struct sgs_trainer *a, const struct sgs_trainer *b)
 {
 	size_t la = 0, lb = 0;
-	char *ba = model_bytes(a, &la), *bb = model_bytes(b, &lb);
+	char *ba = testlib_model_bytes(a, &la), *bb = testlib_model_bytes(b, &lb);
 	int same = ba && bb && la == lb && memcmp(ba, bb, la) == 0;
 	free(ba);
 	free(bb);

@@ -23,6 +23,7 @@
 #include "sgs_trainer.h"
 #include "tap.h"
 #include "test_raster_util.h"
+#include "testlib_train.h"
 
 static double now_s(void)
 {
@@ -175,23 +176,6 @@ static int run(struct sgs_trainer *t, uint32_t until, struct sgs_step_info *last
 	return 0;
 }
 
-static char *model_bytes(const struct sgs_trainer *t, size_t *len)
-{
-	struct sgs_splats sp;
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-	if (!f || sgs_trainer_export(t, &sp) != 0)
-		return NULL;
-	int rc = sgs_splat_write(f, &sp);
-	sgs_splats_free(&sp);
-	fclose(f);
-	if (rc != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 /* A short run on the synthetic scene: random points, densification at
  * 20, 40 and 60. */
 static void short_opts(struct sgs_trainer_opts *o)
@@ -265,7 +249,7 @@ static void test_dropout_training(const struct sgs_scene *scene)
 	     sgs_trainer_evaluate(b, SGS_SPLIT_TRAIN, &e2) == 0;
 	ok(rc, "40 iterations with and without --dropout 0.5: %s", rc ? "ok" : sgs_error_get());
 	size_t la = 0, lb = 0;
-	char *ba = rc ? model_bytes(a, &la) : NULL, *bb = rc ? model_bytes(b, &lb) : NULL;
+	char *ba = rc ? testlib_model_bytes(a, &la) : NULL, *bb = rc ? testlib_model_bytes(b, &lb) : NULL;
 	ok(ba && bb && (la != lb || memcmp(ba, bb, la) != 0), "dropout changes the training");
 	double p = rc ? export_psnr(b, scene) : NAN;
 	ok(rc && e1.psnr == e2.psnr && fabs(p - e1.psnr) < 1e-9,
@@ -335,7 +319,7 @@ static void test_decay_training(const struct sgs_scene *scene)
 	rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && run(a, 19, NULL) == 0 &&
 	     run(b, 19, NULL) == 0;
 	size_t la = 0, lb = 0;
-	char *ba = rc ? model_bytes(a, &la) : NULL, *bb = rc ? model_bytes(b, &lb) : NULL;
+	char *ba = rc ? testlib_model_bytes(a, &la) : NULL, *bb = rc ? testlib_model_bytes(b, &lb) : NULL;
 	ok(ba && bb && la == lb && memcmp(ba, bb, la) == 0,
 	   "with and without decay: the same model before the first densification step");
 	free(ba);
@@ -667,13 +651,13 @@ static void test_resume(const struct sgs_scene *scene)
 		sgs_error_clear();
 		/* stop at 41: after the steps at 20 and 40, before the one at 60 */
 		int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && run(a, 70, NULL) == 0 &&
-			 (ba = model_bytes(a, &la)) != NULL;
+			 (ba = testlib_model_bytes(a, &la)) != NULL;
 		rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && run(b, 41, NULL) == 0 &&
 		     sgs_trainer_checkpoint(b, path) == 0;
 		sgs_trainer_free(b);
 		b = NULL;
 		rc = rc && sgs_trainer_resume(be, scene, path, 0, &b) == 0 && run(b, 70, NULL) == 0 &&
-		     (bb = model_bytes(b, &lb)) != NULL;
+		     (bb = testlib_model_bytes(b, &lb)) != NULL;
 		const struct sgs_trainer_opts *ro = b ? sgs_trainer_get_opts(b) : NULL;
 		ok(rc && la == lb && memcmp(ba, bb, la) == 0 && ro->dropout == o.dropout &&
 			   ro->opacity_decay == o.opacity_decay && ro->scale_max == o.scale_max &&

@@ -25,6 +25,7 @@
 #include "tap.h"
 #include "test_raster_util.h"
 #include "trainer_internal.h"
+#include "testlib_train.h"
 
 #define W 41
 #define H 23
@@ -260,23 +261,6 @@ static int steps(struct sgs_trainer *t, uint32_t until, struct sgs_step_info *la
 	return 0;
 }
 
-static char *model_bytes(const struct sgs_trainer *t, size_t *len)
-{
-	struct sgs_splats sp;
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-	if (!f || sgs_trainer_export(t, &sp) != 0)
-		return NULL;
-	int rc = sgs_splat_write(f, &sp);
-	sgs_splats_free(&sp);
-	fclose(f);
-	if (rc != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 /* The virtual camera: centre moved by b along the camera's x axis, a
  * point at depth z seen fx b / z pixels to the left. */
 static void test_camera(void)
@@ -364,7 +348,7 @@ static void test_column(const struct sgs_scene *scene)
 	size_t la = 0, lb = 0;
 	char *ma = NULL, *mb = NULL;
 	rc = rc && sgs_trainer_new(be, scene, &o, &off) == 0 && steps(off, 12, NULL) == 0 &&
-	     (ma = model_bytes(t, &la)) && (mb = model_bytes(off, &lb));
+	     (ma = testlib_model_bytes(t, &la)) && (mb = testlib_model_bytes(off, &lb));
 	ok(rc && (la != lb || memcmp(ma, mb, la) != 0), "the term changes the model");
 	o.warp = 1, o.warp_weight = -1;
 	struct sgs_trainer *bad = NULL;
@@ -389,13 +373,13 @@ static void test_resume(const struct sgs_scene *scene)
 	o.warp_weight = 0.7f, o.warp_baseline = 0.05f;
 	sgs_error_clear();
 	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && steps(a, 70, NULL) == 0 &&
-		 (ba = model_bytes(a, &la)) != NULL;
+		 (ba = testlib_model_bytes(a, &la)) != NULL;
 	rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && steps(b, 41, NULL) == 0 &&
 	     sgs_trainer_checkpoint(b, path) == 0;
 	sgs_trainer_free(b);
 	b = NULL;
 	rc = rc && sgs_trainer_resume(be, scene, path, 0, &b) == 0 && steps(b, 70, NULL) == 0 &&
-	     (bb = model_bytes(b, &lb)) != NULL;
+	     (bb = testlib_model_bytes(b, &lb)) != NULL;
 	const struct sgs_trainer_opts *ro = rc ? sgs_trainer_get_opts(b) : NULL;
 	ok(rc && la == lb && memcmp(ba, bb, la) == 0 && ro->warp == 1 && ro->warp_weight == 0.7f &&
 		   ro->warp_baseline == 0.05f && ro->warp_start == 10,

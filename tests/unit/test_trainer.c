@@ -13,6 +13,7 @@
 #include "sgs_synthetic.h"
 #include "sgs_trainer.h"
 #include "tap.h"
+#include "testlib_train.h"
 
 static int near_rel(double a, double b, double tol) { return fabs(a - b) <= tol * fabs(b); }
 
@@ -268,24 +269,6 @@ static int run(struct sgs_trainer *t, uint32_t until, double *first, double *las
 	return 0;
 }
 
-/* The model's PLY bytes. */
-static char *model_bytes(const struct sgs_trainer *t, size_t *len)
-{
-	struct sgs_splats sp;
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-	if (!f || sgs_trainer_export(t, &sp) != 0)
-		return NULL;
-	int rc = sgs_splat_write(f, &sp);
-	sgs_splats_free(&sp);
-	fclose(f);
-	if (rc != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static void test_training(const struct sgs_scene *scene)
 {
 	const struct sgs_backend *be = sgs_backend_cpu();
@@ -334,14 +317,14 @@ static void test_resume(const struct sgs_scene *scene)
 	/* Stop at 41: inside a pass over the views, between densifications,
 	 * with Adam moments and densification statistics in flight. */
 	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && run(a, 90, NULL, NULL, 0) == 0 &&
-		 (ba = model_bytes(a, &la)) != NULL;
+		 (ba = testlib_model_bytes(a, &la)) != NULL;
 	rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && run(b, 41, NULL, NULL, 0) == 0 &&
 	     sgs_trainer_checkpoint(b, path) == 0;
 	sgs_trainer_free(b);
 	b = NULL;
 	rc = rc && sgs_trainer_resume(be, scene, path, 0, &b) == 0 &&
 	     sgs_trainer_iteration(b) == 41 && run(b, 90, NULL, NULL, 0) == 0 &&
-	     (bb = model_bytes(b, &lb)) != NULL;
+	     (bb = testlib_model_bytes(b, &lb)) != NULL;
 	ok(rc, "uninterrupted and resumed runs: %s", sgs_error_get());
 	ok(rc && la == lb && memcmp(ba, bb, la) == 0, "resumed model equals the uninterrupted one (%zu bytes)",
 	   la);
