@@ -24,12 +24,15 @@ static void on_jpeg_error(j_common_ptr cinfo)
 	longjmp(e->jump, 1);
 }
 
-/* Corrupt-data warnings: decode what we can, like other readers; but a
- * file that ends early is an error, not an image padded with grey (which
- * a lying header could make as large as the size limit). */
+/* Corrupt-data warnings: decode what we can, like other readers; but
+ * image data that ends early is an error, not an image padded with grey
+ * (which a lying header could make as large as the size limit): the file
+ * ending, or a marker where the scan's data should go on (libFuzzer: 269
+ * bytes, an EOI after a few bytes of scan, decoded to 255x55551 pixels). */
 static void on_jpeg_message(j_common_ptr cinfo, int level)
 {
-	if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF)
+	if (level < 0 && (cinfo->err->msg_code == JWRN_JPEG_EOF ||
+			  cinfo->err->msg_code == JWRN_HIT_MARKER))
 		on_jpeg_error(cinfo);
 }
 

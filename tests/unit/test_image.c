@@ -108,6 +108,30 @@ static void jpeg_decoding(void)
 	   "truncated JPEG does not crash (%s)", rc ? sgs_error_get() : "decoded partially");
 	sgs_image_free(&b);
 
+	/* The scan cut short by the end-of-image marker: refused, not decoded
+	 * as grey (libFuzzer found a 269-byte file decoding to 255x55551). */
+	write_jpeg(tmp("a.jpg"), &a);
+	f = fopen(tmp("a.jpg"), "r+b");
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f), sos = -1;
+	uint8_t *bytes = malloc((size_t)len);
+	fseek(f, 0, SEEK_SET);
+	if (bytes && fread(bytes, 1, (size_t)len, f) == (size_t)len)
+		for (long i = 0; i + 1 < len && sos < 0; i++)
+			if (bytes[i] == 0xff && bytes[i + 1] == 0xda)
+				sos = i;
+	free(bytes);
+	/* 40 bytes into the scan (its header is 14): EOI, and the file ends */
+	fseek(f, sos + 40, SEEK_SET);
+	fputc(0xff, f);
+	fputc(0xd9, f);
+	ftruncate(fileno(f), sos + 42);
+	fclose(f);
+	rc = sgs_image_read(tmp("a.jpg"), &b);
+	ok(sos > 0 && rc != 0 && strstr(sgs_error_get(), "a.jpg: bad JPEG") != NULL,
+	   "JPEG whose scan ends at a marker refused: %s", rc ? sgs_error_get() : "decoded");
+	sgs_image_free(&b);
+
 	f = fopen(tmp("junk.png"), "wb");
 	fputs("GIF89a not really", f);
 	fclose(f);
