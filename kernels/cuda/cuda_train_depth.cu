@@ -13,31 +13,8 @@
 
 #define DEPTH_BLOCK 256
 
-/* Per-block moments, kept between calls (the loss runs every iteration). */
-static struct {
-	pthread_mutex_t lock;
-	double *dev;
-	double *host;
-	size_t count; /* blocks */
-} part = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0};
-
-static int reserve_parts(size_t blocks)
-{
-	if (blocks <= part.count)
-		return 0;
-	if (part.dev && cudaFree(part.dev) != cudaSuccess)
-		(void)cudaGetLastError();
-	free(part.host);
-	part.dev = NULL;
-	part.host = NULL;
-	part.count = 0;
-	CUDA_TRY(cudaMalloc(&part.dev, blocks * SGS_DEPTH_MOMENTS * sizeof(double)));
-	part.host = (double *)malloc(blocks * SGS_DEPTH_MOMENTS * sizeof(double));
-	if (!part.host)
-		return sgs_error_set("depth loss: out of host memory for %zu blocks", blocks);
-	part.count = blocks;
-	return 0;
-}
+/* Per-block sums (the term runs every iteration). */
+static struct cuda_partials part = CUDA_PARTIALS_INIT;
 
 static __global__ void __launch_bounds__(DEPTH_BLOCK)
 moments_kernel(const float *depth, const float *prior, const float *conf, size_t n, double *out)
@@ -81,7 +58,7 @@ static int run_pearson(const float *depth, const float *prior, const float *conf
 		       float weight, float *ddepth, double *value)
 {
 	const size_t blocks = (n + DEPTH_BLOCK - 1) / DEPTH_BLOCK;
-	if (reserve_parts(blocks))
+	if (cuda_partials_reserve(&part, blocks * SGS_DEPTH_MOMENTS, "depth loss"))
 		return -1;
 	moments_kernel<<<(unsigned)blocks, DEPTH_BLOCK>>>(depth, prior, conf, n, part.dev);
 	CUDA_TRY_LAUNCH("moments_kernel");

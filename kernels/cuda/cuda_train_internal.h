@@ -5,8 +5,22 @@
 #ifndef SGS_CUDA_TRAIN_INTERNAL_H
 #define SGS_CUDA_TRAIN_INTERNAL_H
 
+#include <pthread.h>
+
 #include "cuda_internal.h"
 #include "sgs_train_ops.h"
+
+/* A reduction's per-block partial sums, on the device and their host copy,
+ * kept between calls (the loss terms run every iteration) and grown as
+ * needed; hold `lock` from the reserve to the last use of the sums. */
+struct cuda_partials {
+	pthread_mutex_t lock;
+	double *dev, *host;
+	size_t count; /* doubles in each */
+};
+#define CUDA_PARTIALS_INIT {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0}
+/* Room for `doubles` sums in both; `what` names the operation in errors. */
+int cuda_partials_reserve(struct cuda_partials *p, size_t doubles, const char *what);
 
 int cuda_loss_depth_pearson(const float *depth, const float *prior, const float *conf, size_t n,
 			    float weight, float *ddepth, double *value);

@@ -30,30 +30,8 @@ int cuda_decay_opacity(struct sgs_train_state *st, float factor)
 	return 0;
 }
 
-/* Per-block sums, kept between calls (the term runs every iteration). */
-static struct {
-	pthread_mutex_t lock;
-	double *dev, *host;
-	size_t count; /* blocks */
-} part = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0};
-
-static int reserve_parts(size_t blocks)
-{
-	if (blocks <= part.count)
-		return 0;
-	if (part.dev && cudaFree(part.dev) != cudaSuccess)
-		(void)cudaGetLastError();
-	free(part.host);
-	part.dev = NULL;
-	part.host = NULL;
-	part.count = 0;
-	CUDA_TRY(cudaMalloc(&part.dev, blocks * sizeof(double)));
-	part.host = (double *)malloc(blocks * sizeof(double));
-	if (!part.host)
-		return sgs_error_set("reg_scale: out of host memory for %zu blocks", blocks);
-	part.count = blocks;
-	return 0;
-}
+/* Per-block sums (the term runs every iteration). */
+static struct cuda_partials part = CUDA_PARTIALS_INIT;
 
 static __global__ void __launch_bounds__(CUDA_BLOCK)
 scale_reg_kernel(uint32_t n, const float *ls, float *dls, const struct sgs_scale_reg p,
@@ -88,7 +66,7 @@ static int run_scale_reg(struct sgs_train_state *st, const struct sgs_scale_reg 
 {
 	const uint32_t n = st->params.n;
 	const size_t blocks = cuda_blocks(n);
-	if (reserve_parts(blocks))
+	if (cuda_partials_reserve(&part, blocks, "reg_scale"))
 		return -1;
 	scale_reg_kernel<<<(unsigned)blocks, CUDA_BLOCK>>>(n, st->params.log_scales,
 							    st->grads.log_scales, *p,
