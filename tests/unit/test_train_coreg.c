@@ -26,6 +26,7 @@
 #include "tap.h"
 #include "test_raster_util.h"
 #include "trainer_internal.h"
+#include "testlib_train.h"
 
 /* Processor time of the whole process (all threads): steadier than the
  * wall clock on a shared machine. */
@@ -123,17 +124,7 @@ static void test_pseudo_math(void)
 	   "noise: turned by |drot| and moved by dcentre, a's intrinsics");
 }
 
-/* ---- scenes and runs (as test_train_reg.c) ---- */
-
-static int make_scene(struct sgs_scene *s)
-{
-	struct sgs_synthetic_opts so;
-	sgs_synthetic_defaults(&so);
-	so.width = 48;
-	so.height = 36;
-	so.nviews = 8;
-	return sgs_synthetic_scene(&so, s);
-}
+/* ---- seeds and model bytes ---- */
 
 /* 10 x 10 x 8 seed points round the synthetic scene's objects. */
 static void lattice_seeds(struct sgs_scene *s)
@@ -160,18 +151,6 @@ static void drop_seeds(struct sgs_scene *s)
 	s->seed_xyz = NULL;
 	s->seed_rgb = NULL;
 	s->nseeds = 0;
-}
-
-static int run(struct sgs_trainer *t, uint32_t until, struct sgs_step_info *last)
-{
-	struct sgs_step_info in;
-	while (sgs_trainer_iteration(t) < until) {
-		if (sgs_trainer_step(t, &in) != 0)
-			return -1;
-		if (last)
-			*last = in;
-	}
-	return 0;
 }
 
 static char *field_bytes(const struct sgs_trainer *t, uint32_t k, size_t *len)
@@ -297,7 +276,7 @@ static void test_coprune_training(const struct sgs_scene *scene)
 	short_opts(&o, 1);
 	o.coprune_mult = 1.5f;
 	o.coreg_weight = 0.0f; /* co-pruning alone */
-	int rc = sgs_trainer_new(be, scene, &o, &t) == 0 && run(t, 29, &in) == 0 &&
+	int rc = sgs_trainer_new(be, scene, &o, &t) == 0 && testlib_steps(t, 29, &in) == 0 &&
 		 !in.coprune_pass && sgs_trainer_export_field(t, 0, &f[0]) == 0 &&
 		 sgs_trainer_export_field(t, 1, &f[1]) == 0;
 	uint32_t expect[2] = {0, 0}, n[2] = {0, 0};
@@ -311,15 +290,15 @@ static void test_coprune_training(const struct sgs_scene *scene)
 	}
 	if (n[0])
 		sgs_splats_free(&f[0]), sgs_splats_free(&f[1]);
-	rc = rc && run(t, 30, &in) == 0;
+	rc = rc && testlib_steps(t, 30, &in) == 0;
 	ok(rc && in.coprune_pass && in.copruned[0] == expect[0] && in.copruned[1] == expect[1] &&
 		   expect[0] > 0 && expect[1] > 0 && in.gaussians == n[0] - expect[0] &&
 		   t->fields[1].st.params.n == n[1] - expect[1],
 	   "training: co-pruning before iteration 30 drops the %u and %u Gaussians the test "
 	   "predicts (of %u and %u) %s", expect[0], expect[1], n[0], n[1],
 	   rc ? "" : sgs_error_get());
-	rc = rc && run(t, 59, &in) == 0 && !in.coprune_pass && run(t, 60, &in) == 0 &&
-	     in.coprune_pass && run(t, 70, &in) == 0;
+	rc = rc && testlib_steps(t, 59, &in) == 0 && !in.coprune_pass && testlib_steps(t, 60, &in) == 0 &&
+	     in.coprune_pass && testlib_steps(t, 70, &in) == 0;
 	ok(rc, "co-pruning again at 60, and the run finishes %s", rc ? "" : sgs_error_get());
 	sgs_trainer_free(t);
 }
@@ -339,7 +318,7 @@ static void test_coreg_identical(struct sgs_scene *scene)
 	lattice_seeds(scene);
 	short_opts(&o, 0);
 	o.init = SGS_INIT_SEEDS;
-	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && run(a, 19, NULL) == 0;
+	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && testlib_steps(a, 19, NULL) == 0;
 	short_opts(&o, 1);
 	o.init = SGS_INIT_SEEDS;
 	o.coreg_start = 0;
@@ -347,7 +326,7 @@ static void test_coreg_identical(struct sgs_scene *scene)
 	int k = rc ? sgs_trainer_term_names(b, names) : 0, zero = 1;
 	double worst = 0, gworst = 0;
 	for (uint32_t it = 1; rc && it <= 19; it++) {
-		rc = run(b, it, &in) == 0;
+		rc = testlib_steps(b, it, &in) == 0;
 		zero &= rc && in.nterms == 2 && b->coreg.ready && in.terms[1] == b->coreg.value[0] &&
 			b->coreg.value[0] == b->coreg.value[1];
 		worst = fmax(worst, in.terms[1]);
@@ -375,7 +354,7 @@ static void test_coreg_identical(struct sgs_scene *scene)
 	ok(f0 && f1 && l0 == l1 && memcmp(f0, f1, l0) == 0 && rc && dmax < 1e-4,
 	   "identical fields stay identical, and the single-field run's model (means within "
 	   "%.1e) after 19 iterations", dmax);
-	rc = rc && run(b, 30, &in) == 0;
+	rc = rc && testlib_steps(b, 30, &in) == 0;
 	ok(rc && in.terms[1] > 0, "after the densification step at 20 the fields differ: coreg "
 	   "%.3g at 30", rc ? in.terms[1] : 0);
 	free(f0), free(f1);
@@ -440,7 +419,7 @@ static void test_coreg_gradient(const struct sgs_scene *scene)
 	o.coreg_start = 0;
 	o.coreg_weight = 0.7f;
 	o.sh_degree = 1; /* active from iteration 2 */
-	int rc = sgs_trainer_new(be, scene, &o, &t) == 0 && run(t, 12, NULL) == 0 &&
+	int rc = sgs_trainer_new(be, scene, &o, &t) == 0 && testlib_steps(t, 12, NULL) == 0 &&
 		 sgs_trainer_export_field(t, 0, &sp[0]) == 0 &&
 		 sgs_trainer_export_field(t, 1, &sp[1]) == 0 &&
 		 sgs_render_out_alloc(be, &out[0], 48, 36, 0) == 0 &&
@@ -586,7 +565,7 @@ static void test_unpool_training(const struct sgs_scene *scene)
 	struct sgs_step_info in;
 	short_opts(&o, 0);
 	o.unpool = 2.0f;
-	int rc = sgs_trainer_new(be, scene, &o, &t) == 0 && run(t, 19, NULL) == 0;
+	int rc = sgs_trainer_new(be, scene, &o, &t) == 0 && testlib_steps(t, 19, NULL) == 0;
 	/* the plan from the state after the strategy's step at 20: replay it
 	 * on a twin trainer without unpooling */
 	struct sgs_trainer *u = NULL;
@@ -595,12 +574,12 @@ static void test_unpool_training(const struct sgs_scene *scene)
 	struct sgs_splats sp;
 	uint32_t *pairs = NULL, np = 0;
 	float thr;
-	rc = rc && sgs_trainer_new(be, scene, &o2, &u) == 0 && run(u, 20, &in) == 0 &&
+	rc = rc && sgs_trainer_new(be, scene, &o2, &u) == 0 && testlib_steps(u, 20, &in) == 0 &&
 	     in.densified && sgs_trainer_export(u, &sp) == 0 &&
 	     sgs_unpool_pairs(&o, sp.means, (uint32_t)sp.n, t->o.max_gaussians - (uint32_t)sp.n,
 			      &pairs, &np, &thr) == 0;
 	uint32_t n0 = rc ? (uint32_t)sp.n : 0;
-	rc = rc && run(t, 20, &in) == 0;
+	rc = rc && testlib_steps(t, 20, &in) == 0;
 	const struct sgs_train_state *st = rc ? &t->fields[0].st : NULL;
 	int params = rc && in.unpooled == np && np > 0 && st->params.n == n0 + np;
 	const size_t K3 = 3 * (size_t)sgs_sh_coeffs(o.sh_degree);
@@ -629,12 +608,12 @@ static void test_unpool_training(const struct sgs_scene *scene)
 	/* a cap 5 above the count after the step */
 	o.max_gaussians = n0 + 5;
 	t = NULL;
-	rc = sgs_trainer_new(be, scene, &o, &t) == 0 && run(t, 20, &in) == 0;
+	rc = sgs_trainer_new(be, scene, &o, &t) == 0 && testlib_steps(t, 20, &in) == 0;
 	ok(rc && in.unpooled > 0 && in.gaussians == n0 + 5 &&
 		   in.dstats.n_after + in.unpooled == in.gaussians,
 	   "a cap of %u: unpooling stops at it (%u added to %u)", n0 + 5, rc ? in.unpooled : 0,
 	   rc ? in.dstats.n_after : 0);
-	rc = rc && run(t, 40, &in) == 0 && in.gaussians <= n0 + 5;
+	rc = rc && testlib_steps(t, 40, &in) == 0 && in.gaussians <= n0 + 5;
 	ok(rc, "and the run goes on within the cap (%u)", rc ? in.gaussians : 0);
 	sgs_trainer_free(t);
 }
@@ -660,13 +639,13 @@ static void test_resume(const struct sgs_scene *scene)
 		if (c >= 1)
 			o.unpool = 0.9f;
 		sgs_error_clear();
-		int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && run(a, 70, NULL) == 0 &&
+		int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && testlib_steps(a, 70, NULL) == 0 &&
 			 (ba = field_bytes(a, 0, &la)) != NULL;
-		rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && run(b, 41, NULL) == 0 &&
+		rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && testlib_steps(b, 41, NULL) == 0 &&
 		     sgs_trainer_checkpoint(b, path) == 0;
 		sgs_trainer_free(b);
 		b = NULL;
-		rc = rc && sgs_trainer_resume(be, scene, path, 0, &b) == 0 && run(b, 70, NULL) == 0 &&
+		rc = rc && sgs_trainer_resume(be, scene, path, 0, &b) == 0 && testlib_steps(b, 70, NULL) == 0 &&
 		     (bb = field_bytes(b, 0, &lb)) != NULL;
 		if (rc && c != 1) { /* the second field too */
 			ba1 = field_bytes(a, 1, &la1);
@@ -701,7 +680,7 @@ static void test_topt(const struct sgs_scene *scene)
 	close(mkstemp(p2));
 	short_opts(&o, 1);
 	o.unpool = 2.0f;
-	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && run(a, 10, NULL) == 0 &&
+	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && testlib_steps(a, 10, NULL) == 0 &&
 		 sgs_trainer_checkpoint(a, p1) == 0;
 	FILE *f = rc ? fopen(p1, "rb") : NULL;
 	size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
@@ -720,7 +699,7 @@ static void test_topt(const struct sgs_scene *scene)
 	}
 	rc = rc && sgs_trainer_resume(be, scene, p2, 0, &b) == 0;
 	const struct sgs_trainer_opts *ro = rc ? sgs_trainer_get_opts(b) : NULL;
-	ok(rc && ro->fields == 2 && ro->coreg == 0 && ro->unpool == 0 && run(b, 12, NULL) == 0,
+	ok(rc && ro->fields == 2 && ro->coreg == 0 && ro->unpool == 0 && testlib_steps(b, 12, NULL) == 0,
 	   "a 192-byte TOPT: two fields, co-regularisation and unpooling off %s",
 	   rc ? "" : sgs_error_get());
 	sgs_trainer_free(a);
@@ -772,9 +751,9 @@ static void costs(const struct sgs_scene *scene)
 		so.coreg_start = 0;
 		so.init_count = 3000;
 		so.densify_from = 1000; /* the same count throughout */
-		rc = sgs_trainer_new(be, scene, &so, &t) == 0 && run(t, 2, NULL) == 0;
+		rc = sgs_trainer_new(be, scene, &so, &t) == 0 && testlib_steps(t, 2, NULL) == 0;
 		t0 = now_s();
-		rc = rc && run(t, 22, NULL) == 0;
+		rc = rc && testlib_steps(t, 22, NULL) == 0;
 		sec[c] = (now_s() - t0) / 20;
 		sgs_trainer_free(t);
 	}
@@ -790,7 +769,7 @@ int main(void)
 	test_pseudo_math();
 	test_coprune_flags();
 	test_unpool_pairs();
-	if (make_scene(&scene) != 0) {
+	if (testlib_scene(&scene) != 0) {
 		ok(0, "synthetic scene: %s", sgs_error_get());
 		return tap_done();
 	}

@@ -281,13 +281,13 @@ static int resumes(const struct sgs_scene *s, const struct sgs_trainer_opts *o, 
 	struct sgs_trainer *a = NULL, *b = NULL;
 	char *ba = NULL, *bb = NULL;
 	size_t la = 0, lb = 0;
-	int rc = sgs_trainer_new(be, s, o, &a) == 0 && testlib_steps(a, o->iterations) == 0 &&
+	int rc = sgs_trainer_new(be, s, o, &a) == 0 && testlib_steps(a, o->iterations, NULL) == 0 &&
 		 (ba = testlib_model_bytes(a, &la)) != NULL;
-	rc = rc && sgs_trainer_new(be, s, o, &b) == 0 && testlib_steps(b, stop) == 0 &&
+	rc = rc && sgs_trainer_new(be, s, o, &b) == 0 && testlib_steps(b, stop, NULL) == 0 &&
 	     sgs_trainer_checkpoint(b, path) == 0 && (!edit || edit(path) == 0);
 	sgs_trainer_free(b);
 	b = NULL;
-	rc = rc && sgs_trainer_resume(be, s, path, 0, &b) == 0 && testlib_steps(b, o->iterations) == 0 &&
+	rc = rc && sgs_trainer_resume(be, s, path, 0, &b) == 0 && testlib_steps(b, o->iterations, NULL) == 0 &&
 	     (bb = testlib_model_bytes(b, &lb)) != NULL;
 	if (!rc)
 		diag("resume: %s", sgs_error_get());
@@ -369,7 +369,7 @@ static void test_resume(const struct sgs_scene *s)
 	   "a checkpoint older than the local depth terms (64-byte recipe) resumes to the "
 	   "uninterrupted run's bytes");
 	struct sgs_trainer *t = NULL;
-	int rc = sgs_trainer_new(sgs_backend_cpu(), s, &o, &t) == 0 && testlib_steps(t, 5) == 0 &&
+	int rc = sgs_trainer_new(sgs_backend_cpu(), s, &o, &t) == 0 && testlib_steps(t, 5, NULL) == 0 &&
 		 sgs_trainer_checkpoint(t, path) == 0 && bad_patch_size(path) == 0;
 	sgs_trainer_free(t);
 	t = NULL;

@@ -279,14 +279,14 @@ static void test_resume(const struct sgs_scene *s)
 	close(mkstemp(path));
 	short_opts(&o);
 	o.hull_dilate = 3;
-	int rc = sgs_trainer_new(be, s, &o, &a) == 0 && testlib_steps(a, 40) == 0 &&
+	int rc = sgs_trainer_new(be, s, &o, &a) == 0 && testlib_steps(a, 40, NULL) == 0 &&
 		 (ba = testlib_model_bytes(a, &la)) != NULL;
 	const struct sgs_hull_info *hi = rc ? sgs_trainer_hull(a) : NULL;
 	ok(rc && hi && hi->points > 0 && hi->points <= 3000 && hi->surface > 0,
 	   "a run from the hull: %llu points on %llu surface voxels %s",
 	   hi ? (unsigned long long)hi->points : 0ull, hi ? (unsigned long long)hi->surface : 0ull,
 	   rc ? "" : sgs_error_get());
-	rc = rc && sgs_trainer_new(be, s, &o, &b) == 0 && testlib_steps(b, 17) == 0 &&
+	rc = rc && sgs_trainer_new(be, s, &o, &b) == 0 && testlib_steps(b, 17, NULL) == 0 &&
 	     sgs_trainer_checkpoint(b, path) == 0;
 	sgs_trainer_free(b);
 	b = NULL;
@@ -300,7 +300,7 @@ static void test_resume(const struct sgs_scene *s)
 		   head[24 + 360] == 3,
 	   "TOPT: 368 bytes, init kind %d at 20, --train-masks at 352, resolution at 356, "
 	   "dilation at 360", SGS_INIT_HULL);
-	rc = rc && sgs_trainer_resume(be, s, path, 0, &b) == 0 && testlib_steps(b, 40) == 0 &&
+	rc = rc && sgs_trainer_resume(be, s, path, 0, &b) == 0 && testlib_steps(b, 40, NULL) == 0 &&
 	     (bb = testlib_model_bytes(b, &lb)) != NULL;
 	const struct sgs_trainer_opts *ro = rc ? sgs_trainer_get_opts(b) : NULL;
 	ok(rc && ro->init == SGS_INIT_HULL && ro->train_masks == 1 && ro->hull_res == 48 &&

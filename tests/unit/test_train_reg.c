@@ -164,18 +164,6 @@ static void drop_seeds(struct sgs_scene *s)
 	s->nseeds = 0;
 }
 
-static int run(struct sgs_trainer *t, uint32_t until, struct sgs_step_info *last)
-{
-	struct sgs_step_info in;
-	while (sgs_trainer_iteration(t) < until) {
-		if (sgs_trainer_step(t, &in) != 0)
-			return -1;
-		if (last)
-			*last = in;
-	}
-	return 0;
-}
-
 /* A short run on the synthetic scene: random points, densification at
  * 20, 40 and 60. */
 static void short_opts(struct sgs_trainer_opts *o)
@@ -242,9 +230,9 @@ static void test_dropout_training(const struct sgs_scene *scene)
 	short_opts(&o);
 	o.iterations = 40;
 	o.random_bg = 0;
-	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && run(a, 40, NULL) == 0;
+	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && testlib_steps(a, 40, NULL) == 0;
 	o.dropout = 0.5f;
-	rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && run(b, 40, NULL) == 0 &&
+	rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && testlib_steps(b, 40, NULL) == 0 &&
 	     sgs_trainer_evaluate(b, SGS_SPLIT_TRAIN, &e1) == 0 &&
 	     sgs_trainer_evaluate(b, SGS_SPLIT_TRAIN, &e2) == 0;
 	ok(rc, "40 iterations with and without --dropout 0.5: %s", rc ? "ok" : sgs_error_get());
@@ -316,8 +304,8 @@ static void test_decay_training(const struct sgs_scene *scene)
 	o.reset_every = SGS_NEVER;
 	int rc = sgs_trainer_new(be, scene, &o, &a) == 0;
 	o.opacity_decay = 0.8f;
-	rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && run(a, 19, NULL) == 0 &&
-	     run(b, 19, NULL) == 0;
+	rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && testlib_steps(a, 19, NULL) == 0 &&
+	     testlib_steps(b, 19, NULL) == 0;
 	size_t la = 0, lb = 0;
 	char *ba = rc ? testlib_model_bytes(a, &la) : NULL, *bb = rc ? testlib_model_bytes(b, &lb) : NULL;
 	ok(ba && bb && la == lb && memcmp(ba, bb, la) == 0,
@@ -325,7 +313,7 @@ static void test_decay_training(const struct sgs_scene *scene)
 	free(ba);
 	free(bb);
 	struct sgs_step_info in;
-	rc = rc && run(a, 20, &in) == 0 && in.densified && run(b, 20, NULL) == 0 &&
+	rc = rc && testlib_steps(a, 20, &in) == 0 && in.densified && testlib_steps(b, 20, NULL) == 0 &&
 	     sgs_trainer_export(a, &sa) == 0 && sgs_trainer_export(b, &sb) == 0;
 	double worst = 0;
 	if (rc) {
@@ -459,7 +447,7 @@ static void test_scale_training(const struct sgs_scene *scene)
 	int rc = sgs_trainer_new(be, scene, &o, &t) == 0 && sgs_trainer_export(t, &sp) == 0 &&
 		 sgs_scene_radius(scene, &radius) == 0;
 	int k = rc ? sgs_trainer_term_names(t, names) : 0;
-	rc = rc && k == 2 && strcmp(names[1], "scale") == 0 && run(t, 1, &in) == 0;
+	rc = rc && k == 2 && strcmp(names[1], "scale") == 0 && testlib_steps(t, 1, &in) == 0;
 	double ref = NAN;
 	if (rc) {
 		double *lsd = malloc(3 * sp.n * sizeof *lsd);
@@ -573,7 +561,7 @@ static void test_floater_training(struct sgs_scene *scene)
 	o.random_bg = 0;
 	o.floater_std = 3.0f;
 	o.floater_margin = 0.1f;
-	int rc = sgs_trainer_new(be, scene, &o, &t) == 0 && run(t, 20, &in) == 0 &&
+	int rc = sgs_trainer_new(be, scene, &o, &t) == 0 && testlib_steps(t, 20, &in) == 0 &&
 		 sgs_trainer_export(t, &sp) == 0;
 	int gone[2] = {1, 1};
 	for (uint32_t i = 0; rc && i < sp.n; i++)
@@ -650,13 +638,13 @@ static void test_resume(const struct sgs_scene *scene)
 			o.floater_std = 2.0f, o.floater_knn = 8, o.floater_margin = 0.2f;
 		sgs_error_clear();
 		/* stop at 41: after the steps at 20 and 40, before the one at 60 */
-		int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && run(a, 70, NULL) == 0 &&
+		int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && testlib_steps(a, 70, NULL) == 0 &&
 			 (ba = testlib_model_bytes(a, &la)) != NULL;
-		rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && run(b, 41, NULL) == 0 &&
+		rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && testlib_steps(b, 41, NULL) == 0 &&
 		     sgs_trainer_checkpoint(b, path) == 0;
 		sgs_trainer_free(b);
 		b = NULL;
-		rc = rc && sgs_trainer_resume(be, scene, path, 0, &b) == 0 && run(b, 70, NULL) == 0 &&
+		rc = rc && sgs_trainer_resume(be, scene, path, 0, &b) == 0 && testlib_steps(b, 70, NULL) == 0 &&
 		     (bb = testlib_model_bytes(b, &lb)) != NULL;
 		const struct sgs_trainer_opts *ro = b ? sgs_trainer_get_opts(b) : NULL;
 		ok(rc && la == lb && memcmp(ba, bb, la) == 0 && ro->dropout == o.dropout &&
@@ -712,12 +700,12 @@ static void test_topt(const struct sgs_scene *scene)
 	short_opts(&o);
 	o.dropout = 0.3f;
 	o.scale_max_weight = 1.0f;
-	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && run(a, 10, NULL) == 0 &&
+	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && testlib_steps(a, 10, NULL) == 0 &&
 		 sgs_trainer_checkpoint(a, p1) == 0 && retopt(p1, p2, 64, 0) == 0 &&
 		 sgs_trainer_resume(be, scene, p2, 0, &b) == 0;
 	const struct sgs_trainer_opts *ro = rc ? sgs_trainer_get_opts(b) : NULL;
 	ok(rc && ro->dropout == 0 && ro->scale_max_weight == 0 && ro->seed == 11 &&
-		   sgs_trainer_iteration(b) == 10 && run(b, 12, NULL) == 0,
+		   sgs_trainer_iteration(b) == 10 && testlib_steps(b, 12, NULL) == 0,
 	   "a 64-byte TOPT (older checkpoints) loads with the regularisers off %s",
 	   rc ? "" : sgs_error_get());
 	sgs_trainer_free(b);

@@ -225,16 +225,6 @@ static void check_threads(void)
 
 /* ---- in the trainer ---- */
 
-static int make_scene(struct sgs_scene *s)
-{
-	struct sgs_synthetic_opts so;
-	sgs_synthetic_defaults(&so);
-	so.width = 48;
-	so.height = 36;
-	so.nviews = 8;
-	return sgs_synthetic_scene(&so, s);
-}
-
 static void short_opts(struct sgs_trainer_opts *o)
 {
 	sgs_trainer_defaults(o);
@@ -247,18 +237,6 @@ static void short_opts(struct sgs_trainer_opts *o)
 	o->densify_every = 20;
 	o->warp = 1;
 	o->warp_start = 10;
-}
-
-static int steps(struct sgs_trainer *t, uint32_t until, struct sgs_step_info *last)
-{
-	struct sgs_step_info in;
-	while (sgs_trainer_iteration(t) < until) {
-		if (sgs_trainer_step(t, &in) != 0)
-			return -1;
-		if (last)
-			*last = in;
-	}
-	return 0;
 }
 
 /* The virtual camera: centre moved by b along the camera's x axis, a
@@ -340,14 +318,14 @@ static void test_column(const struct sgs_scene *scene)
 	for (int k = 0; k < n; k++)
 		if (!strcmp(names[k], "warp"))
 			col = k;
-	rc = rc && col >= 0 && steps(t, 9, &a) == 0 && steps(t, 12, &b) == 0;
+	rc = rc && col >= 0 && testlib_steps(t, 9, &a) == 0 && testlib_steps(t, 12, &b) == 0;
 	ok(rc && a.terms[col] == 0 && b.terms[col] > 0 && b.terms[col] < 1 && n == 2,
 	   "log column warp (%d of %d): 0 before the start, %.4f after %s", col, n,
 	   rc ? b.terms[col] : 0, rc ? "" : sgs_error_get());
 	o.warp = 0;
 	size_t la = 0, lb = 0;
 	char *ma = NULL, *mb = NULL;
-	rc = rc && sgs_trainer_new(be, scene, &o, &off) == 0 && steps(off, 12, NULL) == 0 &&
+	rc = rc && sgs_trainer_new(be, scene, &o, &off) == 0 && testlib_steps(off, 12, NULL) == 0 &&
 	     (ma = testlib_model_bytes(t, &la)) && (mb = testlib_model_bytes(off, &lb));
 	ok(rc && (la != lb || memcmp(ma, mb, la) != 0), "the term changes the model");
 	o.warp = 1, o.warp_weight = -1;
@@ -372,13 +350,13 @@ static void test_resume(const struct sgs_scene *scene)
 	short_opts(&o);
 	o.warp_weight = 0.7f, o.warp_baseline = 0.05f;
 	sgs_error_clear();
-	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && steps(a, 70, NULL) == 0 &&
+	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && testlib_steps(a, 70, NULL) == 0 &&
 		 (ba = testlib_model_bytes(a, &la)) != NULL;
-	rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && steps(b, 41, NULL) == 0 &&
+	rc = rc && sgs_trainer_new(be, scene, &o, &b) == 0 && testlib_steps(b, 41, NULL) == 0 &&
 	     sgs_trainer_checkpoint(b, path) == 0;
 	sgs_trainer_free(b);
 	b = NULL;
-	rc = rc && sgs_trainer_resume(be, scene, path, 0, &b) == 0 && steps(b, 70, NULL) == 0 &&
+	rc = rc && sgs_trainer_resume(be, scene, path, 0, &b) == 0 && testlib_steps(b, 70, NULL) == 0 &&
 	     (bb = testlib_model_bytes(b, &lb)) != NULL;
 	const struct sgs_trainer_opts *ro = rc ? sgs_trainer_get_opts(b) : NULL;
 	ok(rc && la == lb && memcmp(ba, bb, la) == 0 && ro->warp == 1 && ro->warp_weight == 0.7f &&
@@ -404,7 +382,7 @@ static void test_topt(const struct sgs_scene *scene)
 	close(mkstemp(p1));
 	close(mkstemp(p2));
 	short_opts(&o);
-	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && steps(a, 12, NULL) == 0 &&
+	int rc = sgs_trainer_new(be, scene, &o, &a) == 0 && testlib_steps(a, 12, NULL) == 0 &&
 		 sgs_trainer_checkpoint(a, p1) == 0;
 	FILE *f = rc ? fopen(p1, "rb") : NULL;
 	size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
@@ -428,7 +406,7 @@ static void test_topt(const struct sgs_scene *scene)
 		int loaded = w && sgs_trainer_resume(be, scene, p2, 0, &b) == 0;
 		if (cut) {
 			const struct sgs_trainer_opts *ro = loaded ? sgs_trainer_get_opts(b) : NULL;
-			ok(loaded && ro->warp == 0 && steps(b, 14, NULL) == 0,
+			ok(loaded && ro->warp == 0 && testlib_steps(b, 14, NULL) == 0,
 			   "a 320-byte TOPT (older): loads with warp consistency off %s",
 			   loaded ? "" : sgs_error_get());
 		} else {
@@ -461,9 +439,9 @@ static void costs(const struct sgs_scene *scene)
 		short_opts(&o);
 		o.warp = c, o.warp_start = 0, o.init_count = 3000;
 		o.densify_from = 1000; /* the same count throughout */
-		rc = rc && sgs_trainer_new(be, scene, &o, &t) == 0 && steps(t, 2, NULL) == 0;
+		rc = rc && sgs_trainer_new(be, scene, &o, &t) == 0 && testlib_steps(t, 2, NULL) == 0;
 		double t0 = cpu_s();
-		rc = rc && steps(t, 22, NULL) == 0;
+		rc = rc && testlib_steps(t, 22, NULL) == 0;
 		sec[c] = (cpu_s() - t0) / 20;
 		sgs_trainer_free(t);
 	}
@@ -481,7 +459,7 @@ int main(void)
 	check_known();
 	check_threads();
 	test_camera();
-	if (make_scene(&scene) != 0) {
+	if (testlib_scene(&scene) != 0) {
 		ok(0, "synthetic scene: %s", sgs_error_get());
 		return tap_done();
 	}

@@ -160,16 +160,6 @@ static void test_schedule(void)
 	   "10 iterations: intervals at least 1");
 }
 
-static int make_scene(struct sgs_scene *s)
-{
-	struct sgs_synthetic_opts so;
-	sgs_synthetic_defaults(&so);
-	so.width = 48;
-	so.height = 36;
-	so.nviews = 8;
-	return sgs_synthetic_scene(&so, s);
-}
-
 /* Seed points become Gaussians as Inria's create_from_pcd makes them. */
 static void test_seed_init(struct sgs_scene *scene)
 {
@@ -395,7 +385,7 @@ int main(void)
 	test_knn();
 	test_extent();
 	test_schedule();
-	if (make_scene(&scene) != 0) {
+	if (testlib_scene(&scene) != 0) {
 		ok(0, "synthetic scene: %s", sgs_error_get());
 		return tap_done();
 	}

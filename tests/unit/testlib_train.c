@@ -3,15 +3,29 @@
 #include <stdlib.h>
 
 #include "sgs_splat.h"
+#include "sgs_synthetic.h"
 #include "sgs_trainer.h"
 #include "testlib_train.h"
 
-int testlib_steps(struct sgs_trainer *t, uint32_t until)
+int testlib_scene(struct sgs_scene *s)
+{
+	struct sgs_synthetic_opts so;
+	sgs_synthetic_defaults(&so);
+	so.width = 48;
+	so.height = 36;
+	so.nviews = 8;
+	return sgs_synthetic_scene(&so, s);
+}
+
+int testlib_steps(struct sgs_trainer *t, uint32_t until, struct sgs_step_info *last)
 {
 	struct sgs_step_info in;
-	while (sgs_trainer_iteration(t) < until)
+	while (sgs_trainer_iteration(t) < until) {
 		if (sgs_trainer_step(t, &in) != 0)
 			return -1;
+		if (last)
+			*last = in;
+	}
 	return 0;
 }
 
