@@ -1,6 +1,6 @@
 # sgs — sparse-view 3D Gaussian Splatting as Unix tools.
 #   make [WITH_CUDA=auto|0|1] [CUDA_ARCH=sm_90]   build bin/ and the libraries
-#   make check | check-asan | fuzz [FUZZ_SECONDS=N] | demo | bench | bench-quality
+#   make check | check-asan | fuzz [FUZZ_SECONDS=N] [FUZZ_RUNS=N] | demo | bench | bench-quality
 #   make install | uninstall | clean   [PREFIX=/usr/local] [DESTDIR=]
 
 PREFIX    ?= /usr/local
@@ -202,7 +202,7 @@ fuzz:
 	@$(MAKE) --no-print-directory B=$(FUZZ_B) BIN=$(FUZZ_B)/bin WITH_CUDA=0 CC=$(FUZZ_CC) \
 		CFLAGS='-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)' LDFLAGS='$(FUZZ_SAN)' fuzz-build \
 		>$(FUZZ_B)/build.log 2>&1 || { tail -30 $(FUZZ_B)/build.log; exit 1; }
-	@B=$(FUZZ_B) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_NAMES)
+	@B=$(FUZZ_B) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) sh tests/fuzz/run.sh $(FUZZ_NAMES)
 
 demo: all
 	@sh examples/demo.sh

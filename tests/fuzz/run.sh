@@ -1,6 +1,8 @@
 #!/bin/sh
 # make fuzz: runs each libFuzzer harness named on the command line for
-# FUZZ_SECONDS seconds, from its seed corpus ($B/fuzz-seeds/NAME) and what
+# FUZZ_SECONDS seconds (or FUZZ_RUNS executions, whichever ends first:
+# a campaign with a target count that a busy machine cannot cut short),
+# from its seed corpus ($B/fuzz-seeds/NAME) and what
 # earlier runs found ($B/corpus/NAME, kept), with tests/fuzz/NAME.dict when
 # there is one.  A crash leaves its input in $B/crashes/NAME/; turn it into
 # a regression input under tests/fuzz/regress/NAME/ once fixed.  Prints
@@ -9,6 +11,8 @@
 cd "$(dirname "$0")/../.." || exit 1
 B=${B:-build-fuzz}
 secs=${FUZZ_SECONDS:-60}
+runs=
+[ -n "${FUZZ_RUNS:-}" ] && runs="-runs=$FUZZ_RUNS"
 # Most harnesses write their input to a file on every run: on a tmpfs
 # (/dev/shm) when there is one, several times faster than a disk.
 if [ -d /dev/shm ] && [ -w /dev/shm ] && shm=$(mktemp -d /dev/shm/sgs-fuzz.XXXXXX 2>/dev/null); then
@@ -34,7 +38,7 @@ for name in "$@"; do
 	# -rss_limit_mb: a reader that allocates what a header claims instead
 	# of what the input holds shows up as an out-of-memory finding.
 	"$B/fuzz/$name" -max_total_time="$secs" -print_final_stats=1 -timeout=10 \
-		-rss_limit_mb=2048 -artifact_prefix="$B/crashes/$name/" $dict \
+		-rss_limit_mb=2048 -artifact_prefix="$B/crashes/$name/" $dict $runs \
 		"$B/corpus/$name" "$B/fuzz-seeds/$name" >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
