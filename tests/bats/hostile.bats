@@ -244,3 +244,32 @@ patch_ckpt() {
 	run ls -A r
 	assert_output 'view_000.png'
 }
+
+@test "sgs-init -x: the temporary folder of a killed export is removed by the next export there" {
+	local dead host
+	dead=$(sh -c 'echo $$')   # a pid that has ended
+	host=$(uname -n)
+	mkdir -p "ex.tmp-$dead@$host-Ab3dEf/images" "ex.tmp-$dead@elsewhere-Ab3dEf" keep
+	touch "ex.tmp-$dead@$host-Ab3dEf/images/view_000.png" keep/precious
+	# a link inside is removed, never followed out of the folder
+	ln -s "$PWD/keep" "ex.tmp-$dead@$host-Ab3dEf/images/out"
+	sgs-init -x ex "$FIX/s.sgs"
+	run sh -c 'ls -A | sort | tr "\n" " "'
+	assert_output "ex ex.tmp-$dead@elsewhere-Ab3dEf keep "
+	[ -f keep/precious ]
+	# the export's own temporary folder is named so (a real SIGKILL)
+	sgs-init -f synthetic -W 64 -H 48 -N 300 -n 3 -o big.sgs
+	sgs-init -x big big.sgs &
+	local pid=$!
+	while ! ls -A | grep -q '^big\.tmp-' && kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	if [ ! -e big ]; then
+		run sh -c "ls -A | grep -c '^big\.tmp-$pid@$host-'"
+		assert_output 1
+	fi
+	rm -rf big
+	sgs-init -x big big.sgs
+	run sh -c 'ls -A | grep -c "^big"'
+	assert_output 2   # big and big.sgs
+}
