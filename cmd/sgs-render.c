@@ -531,7 +531,11 @@ static int export_splat(const struct render_opts *o)
 	struct sgs_splats sp;
 	if (sgs_splat_load_valid(o->splat_path, &sp) != 0)
 		return sgs_cli_fail(NULL);
-	int rc = sgs_web_splat_save(o->export_path, &sp) != 0 ? sgs_cli_fail(NULL) : SGS_EXIT_OK;
+	/* A model the format cannot hold is the input's fault: say so with
+	 * its name, before an output is opened. */
+	int rc = sgs_web_splat_check(&sp) != 0 ? sgs_cli_fail("%s", o->splat_path)
+	       : sgs_web_splat_save(o->export_path, &sp) != 0 ? sgs_cli_fail(NULL)
+							     : SGS_EXIT_OK;
 	sgs_splats_free(&sp);
 	return rc;
 }

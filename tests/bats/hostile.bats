@@ -273,3 +273,32 @@ patch_ckpt() {
 	run sh -c 'ls -A | grep -c "^big"'
 	assert_output 2   # big and big.sgs
 }
+
+@test "sgs-render --export splat: a log-scale whose scale overflows a float is refused, not written as inf" {
+	# three Gaussians, the first with log-scale $1 on every axis
+	make_ply() {
+		python3 - "$1" "$2" <<'PY'
+import struct, sys
+props = ["x", "y", "z", "f_dc_0", "f_dc_1", "f_dc_2", "opacity",
+         "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"]
+head = ["ply", "format binary_little_endian 1.0", "element vertex 3"]
+with open(sys.argv[1], "wb") as f:
+    f.write(("\n".join(head + ["property float " + p for p in props] + ["end_header"]) + "\n").encode())
+    for i in range(3):
+        s = float(sys.argv[2]) if i == 0 else -3.0
+        f.write(struct.pack("<14f", 0.1 * i, 0, 0, 0.5, 0.5, 0.5, 0, s, s, s, 1, 0, 0, 0))
+PY
+	}
+	make_ply big.ply 89
+	run --separate-stderr sgs-render --export splat o.splat big.ply
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-render: big.ply: Gaussian 0: log-scale 89 is too large for a .splat file (its scale, exp(89), overflows a float; at most 88.72)"
+	assert_no_output_file o.splat
+	run sh -c 'sgs-render --export splat - big.ply 2>/dev/null | wc -c'
+	assert_output 0
+	# the largest that fits is written, finite
+	make_ply edge.ply 88.7
+	sgs-render --export splat o.splat edge.ply
+	run python3 -c "import math, struct; b = open('o.splat', 'rb').read(); print(len(b), all(math.isfinite(v) for v in struct.unpack_from('<3f', b, 12)))"
+	assert_output '96 True'
+}
