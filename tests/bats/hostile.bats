@@ -302,3 +302,29 @@ PY
 	run python3 -c "import math, struct; b = open('o.splat', 'rb').read(); print(len(b), all(math.isfinite(v) for v in struct.unpack_from('<3f', b, 12)))"
 	assert_output '96 True'
 }
+
+@test "sgs-eval -e/-g into the renders or --baseline folder: never over another view's render" {
+	patch_scene t1.sgs VIEW:1 4 s64 index
+	python3 "$BATS_TEST_DIRNAME/patch_chunk.py" t1.sgs t.sgs VIEW:2 4 s64 view_000_compare
+	patch_scene e.sgs VIEW:3 4 s64 view_000_error
+	sgs-render -b cpu -s all -o r t.sgs "$FIX/m.ply"
+	sgs-render -b cpu -s all -o re e.sgs "$FIX/m.ply"
+	sgs-render -b cpu -s all -o plain "$FIX/s.sgs" "$FIX/m.ply"
+	local before
+	before=$(md5sum r/* re/*)
+	run --separate-stderr sgs-eval -s all -g r t.sgs r
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-eval: t.sgs: -g r: would overwrite index.png, the render of view 'index' (the folder is also the renders'); give -g a folder of its own"
+	run --separate-stderr sgs-eval -s test -e re e.sgs re
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-eval: e.sgs: -e re: would overwrite view_000_error.png, the render of view 'view_000_error' (the folder is also the renders'); give -e a folder of its own"
+	run --separate-stderr sgs-eval -s test -g cmp -e re --baseline re e.sgs re/
+	assert_equal "$status" 1
+	run --separate-stderr sgs-eval -s test -g cmp -e ./re/ --baseline re e.sgs plain
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-eval: e.sgs: -e ./re/: would overwrite view_000_error.png, the render of view 'view_000_error' (the folder is also --baseline's); give -e a folder of its own"
+	assert_equal "$(md5sum r/* re/*)" "$before"
+	# names that cannot collide may share the folder
+	sgs-eval -s all -g plain -e plain "$FIX/s.sgs" plain > /dev/null
+	[ -f plain/index.png ] && [ -f plain/view_001_compare.png ] && [ -f plain/view_001_error.png ]
+}
