@@ -328,3 +328,18 @@ PY
 	sgs-eval -s all -g plain -e plain "$FIX/s.sgs" plain > /dev/null
 	[ -f plain/index.png ] && [ -f plain/view_001_compare.png ] && [ -f plain/view_001_error.png ]
 }
+
+@test "sgs-render --scene-out unwritable: refused before any frame is rendered" {
+	touch file
+	run --separate-stderr sgs-render -b cpu -p between -N 4 --scene-out file/p.sgs -o frames "$FIX/s.sgs" "$FIX/m.ply"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-render: file/p.sgs: cannot create: Not a directory"
+	[ ! -e frames ]
+	run --separate-stderr sgs-render -b cpu -p between -N 4 --scene-out /dev/full -o frames "$FIX/s.sgs" "$FIX/m.ply"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-render: /dev/full: write error: No space left on device"
+	# the stream is the same whichever way it leaves
+	sgs-render -b cpu -p between -N 4 --scene-out p.sgs -o frames "$FIX/s.sgs" "$FIX/m.ply"
+	sgs-render -b cpu -p between -N 4 "$FIX/s.sgs" "$FIX/m.ply" | cmp - p.sgs
+	assert_no_output_file p.sgs.tmp
+}
