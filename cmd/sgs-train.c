@@ -461,12 +461,7 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{NULL, 0, NULL, 0},
 	};
 	long v;
-	int ch, coreg_opts = 0, warp_opts = 0;
-	const char *preset_env = getenv("SGS_PRESET");
-	if (preset_env && *preset_env && (a->preset = preset_parse(preset_env)) < 0) {
-		sgs_warnx("SGS_PRESET: unknown preset '%s' (expected auto, sparse or none)", preset_env);
-		usage();
-	}
+	int ch, coreg_opts = 0, warp_opts = 0, preset_given = 0;
 	while ((ch = sgs_cli_getopt(argc, argv, "b:c:hI:l:n:N:o:P:S:v", longopts)) != -1) {
 		switch (ch) {
 		case 'b': a->backend = optarg; break;
@@ -560,7 +555,7 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 					  optarg);
 				usage();
 			}
-			a->recipe_given = 1;
+			a->recipe_given = preset_given = 1;
 			break;
 		case OPT_DEPTH_PATCH_SIZE:
 			if (sgs_parse_long(optarg, SGS_DEPTH_PATCH_MIN, SGS_DEPTH_PATCH_MAX,
@@ -642,6 +637,15 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 	}
 	if (sgs_cli_operands(argc, argv, 0, 1) != 0)
 		usage();
+	/* SGS_PRESET is the default that an explicit --preset replaces, so it
+	 * is read after the options: a bad value is still an error, but not
+	 * one that stops -h or a run that names its preset. */
+	const char *preset_env = getenv("SGS_PRESET");
+	if (!preset_given && preset_env && *preset_env &&
+	    (a->preset = preset_parse(preset_env)) < 0) {
+		sgs_warnx("SGS_PRESET: unknown preset '%s' (expected auto, sparse or none)", preset_env);
+		usage();
+	}
 	if (coreg_opts && !a->o.coreg) {
 		sgs_warnx("--coreg-weight, --coreg-start and --coprune need --coreg");
 		usage();

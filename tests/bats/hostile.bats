@@ -343,3 +343,17 @@ PY
 	sgs-render -b cpu -p between -N 4 "$FIX/s.sgs" "$FIX/m.ply" | cmp - p.sgs
 	assert_no_output_file p.sgs.tmp
 }
+
+@test "SGS_PRESET garbage: an error naming it, unless --preset replaces it; -h still helps" {
+	run --separate-stderr env SGS_PRESET=dense sgs-train -b cpu -n 1 -o a.ply "$FIX/s.sgs"
+	assert_equal "$status" 2
+	assert_equal "${stderr_lines[0]}" "sgs-train: SGS_PRESET: unknown preset 'dense' (expected auto, sparse or none)"
+	assert_equal "${stderr_lines[1]%% *}" "usage:"
+	assert_no_output_file a.ply
+	run env SGS_PRESET=dense sgs-train -h
+	assert_success
+	assert_line --index 0 --partial 'usage: sgs-train '
+	run --separate-stderr env SGS_PRESET=dense sgs-train -b cpu -I random -N 50 -n 1 --preset none -o b.ply "$FIX/s.sgs"
+	assert_success
+	[ -s b.ply ]
+}
