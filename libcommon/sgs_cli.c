@@ -1,6 +1,7 @@
 #include "sgs_cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -202,6 +203,34 @@ int sgs_parse_longs(const char *s, long lo, long hi, int max, const char *opt, l
 	}
 }
 
+
+/* path with its folder made absolute and canonical (links resolved), in
+ * buf; the path itself when its folder cannot be resolved. */
+static const char *canonical(const char *path, char *buf, size_t n)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	size_t dl = slash ? (size_t)(slash - path) : 0;
+	if (dl >= sizeof dir)
+		return path;
+	memcpy(dir, path, dl);
+	dir[dl] = '\0';
+	if (!realpath(!slash ? "." : dl ? dir : "/", real) ||
+	    snprintf(buf, n, "%s/%s", real, base) >= (int)n)
+		return path;
+	return buf;
+}
+
+int sgs_cli_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char ca[2 * PATH_MAX], cb[2 * PATH_MAX];
+	if (!a || !b || !strcmp(a, "-") || !strcmp(b, "-"))
+		return 0;
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return strcmp(canonical(a, ca, sizeof ca), canonical(b, cb, sizeof cb)) == 0;
+}
 
 int sgs_cli_check_dir(const char *path)
 {

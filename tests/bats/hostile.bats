@@ -357,3 +357,36 @@ PY
 	assert_success
 	[ -s b.ply ]
 }
+
+@test "sgs-train: -o, -P, -l, --checkpoint naming one file are refused; unwritable -o or -P fail before training" {
+	local t="sgs-train -b cpu -I random -N 50 -n 2 --refine-poses"
+	run --separate-stderr $t -o m.ply -P m.ply "$FIX/s.sgs"
+	assert_equal "$status" 2
+	assert_equal "${stderr_lines[0]}" "sgs-train: -o m.ply, -P m.ply: the same file; each output needs its own"
+	assert_equal "${stderr_lines[1]%% *}" "usage:"
+	run --separate-stderr $t -o m.ply -P ./m.ply.ckpt "$FIX/s.sgs"
+	assert_equal "$status" 2
+	assert_equal "${stderr_lines[0]}" "sgs-train: -P ./m.ply.ckpt, --checkpoint m.ply.ckpt: the same file; each output needs its own"
+	mkdir d
+	run --separate-stderr sgs-train -b cpu -I random -N 50 -n 2 -o d/../m.ply -l m.ply "$FIX/s.sgs"
+	assert_equal "$status" 2
+	assert_equal "${stderr_lines[0]}" "sgs-train: -o d/../m.ply, -l m.ply: the same file; each output needs its own"
+	assert_no_output_file m.ply
+	# an unwritable -P or -o: refused at once (-n is far more than the test
+	# could wait for), nothing written
+	touch file
+	run --separate-stderr timeout 60 $t -n 100000000 -o m.ply -P file/p.sgs "$FIX/s.sgs"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-train: file/p.sgs: cannot create: Not a directory"
+	run --separate-stderr timeout 60 $t -n 100000000 -o file/m.ply -P p.sgs "$FIX/s.sgs"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-train: file/m.ply: cannot create: Not a directory"
+	# a -P that fails to write leaves no model either
+	run --separate-stderr $t -o m.ply -P /dev/full "$FIX/s.sgs"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-train: /dev/full: write error: No space left on device"
+	assert_no_output_file m.ply
+	assert_no_output_file p.sgs
+	$t -o m.ply -P p.sgs "$FIX/s.sgs"
+	[ -s m.ply ] && [ -s p.sgs ]
+}
