@@ -464,6 +464,11 @@ static void parse_args(int argc, char **argv, struct render_opts *o)
 		sgs_warnx("the scene and the splat cannot both come from stdin");
 		usage();
 	}
+	if (sgs_cli_same_file(o->outdir, o->scene_out)) {
+		sgs_warnx("-o %s, --scene-out %s: a folder and a file cannot have one name",
+			  o->outdir, o->scene_out);
+		usage();
+	}
 	if (!o->outdir && (!o->scene_out || !strcmp(o->scene_out, "-")) && isatty(STDOUT_FILENO)) {
 		sgs_warnx("refusing to write a binary scene stream to a terminal; use -o dir");
 		usage();

@@ -208,12 +208,17 @@ int sgs_parse_longs(const char *s, long lo, long hi, int max, const char *opt, l
  * buf; the path itself when its folder cannot be resolved. */
 static const char *canonical(const char *path, char *buf, size_t n)
 {
-	char dir[PATH_MAX], real[PATH_MAX];
-	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-	size_t dl = slash ? (size_t)(slash - path) : 0;
-	if (dl >= sizeof dir)
+	char dir[PATH_MAX], real[PATH_MAX], whole[PATH_MAX];
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/') /* "out/" is "out" */
+		len--;
+	if (len >= sizeof whole)
 		return path;
-	memcpy(dir, path, dl);
+	memcpy(whole, path, len);
+	whole[len] = '\0';
+	const char *slash = strrchr(whole, '/'), *base = slash ? slash + 1 : whole;
+	size_t dl = slash ? (size_t)(slash - whole) : 0;
+	memcpy(dir, whole, dl);
 	dir[dl] = '\0';
 	if (!realpath(!slash ? "." : dl ? dir : "/", real) ||
 	    snprintf(buf, n, "%s/%s", real, base) >= (int)n)

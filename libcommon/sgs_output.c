@@ -115,7 +115,10 @@ int sgs_output_open(struct sgs_output *o, const char *path)
 	/* A device or a FIFO (/dev/null, a named pipe) is written in place:
 	 * renaming a temporary file over it would replace it. */
 	struct stat st;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+	/* A folder cannot be renamed over: said now, before the work. */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return sgs_error_set("%s: is a folder", path);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		if (!(o->f = fopen(path, "wb")))
 			return sgs_error_set("%s: cannot open: %s", path, strerror(errno));
 		if (!(o->path = strdup(path))) {

@@ -390,3 +390,23 @@ PY
 	$t -o m.ply -P p.sgs "$FIX/s.sgs"
 	[ -s m.ply ] && [ -s p.sgs ]
 }
+
+@test "an output file that is an existing folder is refused before the work; -o and --scene-out cannot share a name" {
+	mkdir out
+	run --separate-stderr sgs-init -f synthetic -W 16 -H 12 -N 2 -o out
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-init: out: is a folder"
+	run --separate-stderr sgs-render -b cpu -p between -N 2 --scene-out out -o frames "$FIX/s.sgs" "$FIX/m.ply"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-render: out: is a folder"
+	[ ! -e frames ]
+	run --separate-stderr timeout 60 sgs-train -b cpu -I random -N 50 -n 100000000 -o out "$FIX/s.sgs"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-train: out: is a folder"
+	run --separate-stderr sgs-render -b cpu -p between -N 2 --scene-out both -o ./both/ "$FIX/s.sgs" "$FIX/m.ply"
+	assert_equal "$status" 2
+	assert_equal "${stderr_lines[0]}" "sgs-render: -o ./both/, --scene-out both: a folder and a file cannot have one name"
+	assert_equal "${stderr_lines[1]%% *}" "usage:"
+	[ ! -e both ]
+	assert_equal "$(ls -A out)" ""
+}
