@@ -112,6 +112,9 @@ int sgs_output_open(struct sgs_output *o, const char *path)
 		o->f = stdout;
 		return 0;
 	}
+	/* An empty name would fail only at the rename, after the work. */
+	if (path[0] == '\0')
+		return sgs_error_set("an empty name cannot name an output file");
 	/* A device or a FIFO (/dev/null, a named pipe) is written in place:
 	 * renaming a temporary file over it would replace it. */
 	struct stat st;

@@ -409,4 +409,12 @@ PY
 	assert_equal "${stderr_lines[1]%% *}" "usage:"
 	[ ! -e both ]
 	assert_equal "$(ls -A out)" ""
+	# nor can an empty name be renamed to, after the work
+	run --separate-stderr sgs-init -f synthetic -W 16 -H 12 -N 2 -o ''
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-init: an empty name cannot name an output file"
+	run --separate-stderr sgs-render --export splat '' "$FIX/m.ply"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-render: an empty name cannot name an output file"
+	assert_equal "$(ls -A | tr '\n' ' ')" "out "
 }
