@@ -787,6 +787,55 @@ static int check_dirs(const struct eval_opts *o)
 	return 0;
 }
 
+/* Whether paths a and b name the same folder. */
+static int same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* The view of s named stem + suffix, or NULL. */
+static const struct sgs_view *view_named(const struct sgs_scene *s, const char *stem,
+					 const char *suffix)
+{
+	size_t n = strlen(stem);
+	for (uint32_t i = 0; i < s->nviews; i++) {
+		const char *name = s->views[i].name;
+		if (strncmp(name, stem, n) == 0 && strcmp(name + n, suffix) == 0)
+			return &s->views[i];
+	}
+	return NULL;
+}
+
+/* -e and -g may share a folder with the renders or --baseline's, but the
+ * names they write (NAME_error.png, NAME_compare.png, index.png) must not
+ * be another view's render there: it would be overwritten, and then read
+ * as that view's render. */
+static int check_overwrite(const struct eval_opts *o, const struct sgs_scene *gt)
+{
+	const char *out[2] = {o->errdir, o->cmpdir}, *flag[2] = {"-e", "-g"};
+	const char *suffix[2] = {"_error", "_compare"}, *in[2] = {o->renders, o->baseline};
+	for (int k = 0; k < 2; k++)
+		for (int j = 0; j < 2; j++) {
+			if (!out[k] || !same_dir(out[k], in[j]))
+				continue;
+			/* a view w whose render is a name written there */
+			const struct sgs_view *w = k == 1 ? view_named(gt, "index", "") : NULL;
+			for (uint32_t i = 0; !w && i < gt->nviews; i++)
+				if (o->split == SGS_SPLIT_NONE || gt->views[i].split == o->split)
+					w = view_named(gt, gt->views[i].name, suffix[k]);
+			if (w) {
+				sgs_warnx("%s: %s %s: would overwrite %s.png, the render of view '%s' (the "
+					  "folder is also %s); give %s a folder of its own", o->scene_name,
+					  flag[k], out[k], w->name, w->name,
+					  j == 0 ? "the renders'" : "--baseline's", flag[k]);
+				return -1;
+			}
+		}
+	return 0;
+}
+
 /* The ground truth, and the renders when they come as a scene stream on
  * stdin; both or neither are loaded. */
 static int load_scenes(const struct eval_opts *o, struct sgs_scene *gt, struct sgs_scene *rs)
@@ -813,6 +862,11 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	if (check_dirs(&o) != 0 || load_scenes(&o, &gt, &rs) != 0)
 		return SGS_EXIT_FAIL;
+	if (check_overwrite(&o, &gt) != 0) {
+		sgs_scene_free(&gt);
+		sgs_scene_free(&rs);
+		return SGS_EXIT_FAIL;
+	}
 	rc = o.prior ? evaluate_priors(&o, &gt) : evaluate(&o, &gt, &rs);
 	sgs_scene_free(&gt);
 	sgs_scene_free(&rs);

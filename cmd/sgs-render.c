@@ -16,6 +16,7 @@
 #include "sgs_campath.h"
 #include "sgs_cli.h"
 #include "sgs_kernels.h"
+#include "sgs_output.h"
 #include "sgs_progress.h"
 #include "sgs_scene.h"
 #include "sgs_splat.h"
@@ -463,6 +464,11 @@ static void parse_args(int argc, char **argv, struct render_opts *o)
 		sgs_warnx("the scene and the splat cannot both come from stdin");
 		usage();
 	}
+	if (sgs_cli_same_file(o->outdir, o->scene_out)) {
+		sgs_warnx("-o %s, --scene-out %s: a folder and a file cannot have one name",
+			  o->outdir, o->scene_out);
+		usage();
+	}
 	if (!o->outdir && (!o->scene_out || !strcmp(o->scene_out, "-")) && isatty(STDOUT_FILENO)) {
 		sgs_warnx("refusing to write a binary scene stream to a terminal; use -o dir");
 		usage();
@@ -488,11 +494,19 @@ static int render(const struct sgs_backend *be, const struct sgs_scene *scene,
 		  const struct sgs_splats *sp, const struct render_opts *o)
 {
 	struct sgs_scene stream;
+	struct sgs_output so = {0};
 	struct frame *frames = NULL;
 	uint32_t nframes = 0;
-	int rc = SGS_EXIT_FAIL;
+	int rc = SGS_EXIT_FAIL, to_stream = !o->outdir || o->scene_out;
+	const char *so_name = o->scene_out && strcmp(o->scene_out, "-") ? o->scene_out : "<stdout>";
 
 	sgs_scene_init(&stream);
+	/* The stream's output is opened before the work, so that an
+	 * unwritable --scene-out fails before any frame is rendered. */
+	if (to_stream && sgs_output_open(&so, o->scene_out) != 0) {
+		sgs_cli_fail(NULL);
+		goto done;
+	}
 	if (collect_frames(scene, o, &frames, &nframes) != 0) {
 		sgs_cli_fail("%s", o->scene_path);
 		goto done;
@@ -512,14 +526,21 @@ static int render(const struct sgs_backend *be, const struct sgs_scene *scene,
 		snprintf(stream.protocol, sizeof stream.protocol, "%s", sgs_path_name(o->path_kind));
 	memcpy(stream.background, o->bg, sizeof o->bg);
 	if (render_all(be, sp, frames, nframes, o, &stream) != 0 ||
-	    (o->outdir && o->path_kind >= 0 && write_transforms(o->outdir, frames, nframes) != 0) ||
-	    ((!o->outdir || o->scene_out) &&
-	     sgs_scene_save(o->scene_out ? o->scene_out : "-", &stream) != 0)) {
+	    (o->outdir && o->path_kind >= 0 && write_transforms(o->outdir, frames, nframes) != 0)) {
+		sgs_cli_fail(NULL);
+		goto done;
+	}
+	if (to_stream && sgs_scene_write(so.f, &stream) != 0) {
+		sgs_cli_fail("%s", so_name);
+		goto done;
+	}
+	if (to_stream && sgs_output_commit(&so) != 0) {
 		sgs_cli_fail(NULL);
 		goto done;
 	}
 	rc = SGS_EXIT_OK;
 done:
+	sgs_output_abort(&so); /* after a commit: nothing */
 	free(frames);
 	sgs_scene_free(&stream);
 	return rc;
@@ -531,7 +552,11 @@ static int export_splat(const struct render_opts *o)
 	struct sgs_splats sp;
 	if (sgs_splat_load_valid(o->splat_path, &sp) != 0)
 		return sgs_cli_fail(NULL);
-	int rc = sgs_web_splat_save(o->export_path, &sp) != 0 ? sgs_cli_fail(NULL) : SGS_EXIT_OK;
+	/* A model the format cannot hold is the input's fault: say so with
+	 * its name, before an output is opened. */
+	int rc = sgs_web_splat_check(&sp) != 0 ? sgs_cli_fail("%s", o->splat_path)
+	       : sgs_web_splat_save(o->export_path, &sp) != 0 ? sgs_cli_fail(NULL)
+							     : SGS_EXIT_OK;
 	sgs_splats_free(&sp);
 	return rc;
 }

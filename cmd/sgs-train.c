@@ -15,6 +15,7 @@
 #include "sgs_cli.h"
 #include "sgs_kernels.h"
 #include "sgs_hull.h"
+#include "sgs_output.h"
 #include "sgs_scene.h"
 #include "sgs_splat.h"
 #include "sgs_trainer.h"
@@ -461,12 +462,7 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 		{NULL, 0, NULL, 0},
 	};
 	long v;
-	int ch, coreg_opts = 0, warp_opts = 0;
-	const char *preset_env = getenv("SGS_PRESET");
-	if (preset_env && *preset_env && (a->preset = preset_parse(preset_env)) < 0) {
-		sgs_warnx("SGS_PRESET: unknown preset '%s' (expected auto, sparse or none)", preset_env);
-		usage();
-	}
+	int ch, coreg_opts = 0, warp_opts = 0, preset_given = 0;
 	while ((ch = sgs_cli_getopt(argc, argv, "b:c:hI:l:n:N:o:P:S:v", longopts)) != -1) {
 		switch (ch) {
 		case 'b': a->backend = optarg; break;
@@ -560,7 +556,7 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 					  optarg);
 				usage();
 			}
-			a->recipe_given = 1;
+			a->recipe_given = preset_given = 1;
 			break;
 		case OPT_DEPTH_PATCH_SIZE:
 			if (sgs_parse_long(optarg, SGS_DEPTH_PATCH_MIN, SGS_DEPTH_PATCH_MAX,
@@ -642,6 +638,15 @@ static void parse_args(int argc, char **argv, struct train_args *a)
 	}
 	if (sgs_cli_operands(argc, argv, 0, 1) != 0)
 		usage();
+	/* SGS_PRESET is the default that an explicit --preset replaces, so it
+	 * is read after the options: a bad value is still an error, but not
+	 * one that stops -h or a run that names its preset. */
+	const char *preset_env = getenv("SGS_PRESET");
+	if (!preset_given && preset_env && *preset_env &&
+	    (a->preset = preset_parse(preset_env)) < 0) {
+		sgs_warnx("SGS_PRESET: unknown preset '%s' (expected auto, sparse or none)", preset_env);
+		usage();
+	}
 	if (coreg_opts && !a->o.coreg) {
 		sgs_warnx("--coreg-weight, --coreg-start and --coprune need --coreg");
 		usage();
@@ -1003,7 +1008,8 @@ static int train(struct sgs_trainer *t, const struct train_args *a, struct run_l
 	return flush_log(l); /* before the model: a failed log fails the run */
 }
 
-static int write_model(const struct sgs_trainer *t, const char *outpath)
+/* The model into o, opened on outpath (NULL: stdout), uncommitted. */
+static int write_model(const struct sgs_trainer *t, const char *outpath, struct sgs_output *o)
 {
 	const char *name = outpath ? outpath : "<stdout>";
 	struct sgs_splats sp;
@@ -1012,12 +1018,28 @@ static int write_model(const struct sgs_trainer *t, const char *outpath)
 		sgs_cli_fail(NULL);
 	else if (sgs_splat_validate(&sp) != 0) /* a model the run broke */
 		sgs_cli_fail("%s: not written", name);
-	else if (sgs_splat_save(outpath ? outpath : "-", &sp) != 0)
-		sgs_cli_fail(NULL); /* the message names the file */
+	else if (sgs_splat_write(o->f, &sp) != 0)
+		sgs_cli_fail("%s", name);
 	else
 		rc = 0;
 	sgs_splats_free(&sp);
 	return rc;
+}
+
+/* -o, -P, -l and --checkpoint are each a file of their own: one written
+ * over another would silently lose it (the model replaced by the poses'
+ * scene, the log renamed away). */
+static void check_distinct_outputs(const struct train_args *a)
+{
+	const char *path[4] = {a->outpath, a->poses_path, a->logpath, a->ckpt_path};
+	const char *flag[4] = {"-o", "-P", "-l", "--checkpoint"};
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++)
+			if (sgs_cli_same_file(path[i], path[j])) {
+				sgs_warnx("%s %s, %s %s: the same file; each output needs its own",
+					  flag[i], path[i], flag[j], path[j]);
+				usage();
+			}
 }
 
 /* -v: the regularisers that are on, one line. */
@@ -1180,6 +1202,7 @@ int main(int argc, char **argv)
 	const struct sgs_backend *be;
 	struct sgs_trainer *t = NULL;
 	struct sgs_scene scene, pseudo;
+	struct sgs_output model_out = {0}, poses_out = {0};
 	struct run_log log = {0};
 	int rc = SGS_EXIT_FAIL;
 
@@ -1187,10 +1210,23 @@ int main(int argc, char **argv)
 	sgs_cli_passive_threads(argv);
 	sgs_trainer_defaults(&a.o);
 	parse_args(argc, argv, &a);
+	check_distinct_outputs(&a);
 	be = sgs_backend_opt(a.backend, usage);
 	sgs_scene_init(&pseudo);
-	if (sgs_cli_load_train_scene(a.scene_path, &scene) != 0)
+	/* The outputs are opened before the work starts, so that an
+	 * unwritable -o or -P fails now, not after the whole run; each
+	 * appears under its name only once complete. */
+	if (sgs_output_open(&model_out, a.outpath) != 0 ||
+	    (a.poses_path && sgs_output_open(&poses_out, a.poses_path) != 0)) {
+		sgs_cli_fail(NULL);
+		sgs_output_abort(&model_out);
 		return SGS_EXIT_FAIL;
+	}
+	if (sgs_cli_load_train_scene(a.scene_path, &scene) != 0) {
+		sgs_output_abort(&model_out);
+		sgs_output_abort(&poses_out);
+		return SGS_EXIT_FAIL;
+	}
 	if (a.pseudo_path && sgs_scene_load(a.pseudo_path, &pseudo) != 0) {
 		sgs_cli_fail(NULL);
 		goto done;
@@ -1204,14 +1240,21 @@ int main(int argc, char **argv)
 		goto done;
 	if (a.logpath && open_log(t, &a, &log) != 0)
 		goto done;
-	if (train(t, &a, &log) != 0 || write_model(t, a.outpath) != 0)
+	if (train(t, &a, &log) != 0 || write_model(t, a.outpath, &model_out) != 0)
 		goto done;
-	if (a.poses_path && sgs_trainer_save_poses(t, a.poses_path) != 0) {
+	if (a.poses_path && sgs_trainer_write_poses(t, poses_out.f) != 0) {
+		sgs_cli_fail("%s", strcmp(a.poses_path, "-") == 0 ? "<stdout>" : a.poses_path);
+		goto done;
+	}
+	/* Both are written: the model first into place, then the poses. */
+	if (sgs_output_commit(&model_out) != 0 || sgs_output_commit(&poses_out) != 0) {
 		sgs_cli_fail(NULL);
 		goto done;
 	}
 	rc = SGS_EXIT_OK;
 done:
+	sgs_output_abort(&model_out); /* after a commit: nothing */
+	sgs_output_abort(&poses_out);
 	if (!close_log(&log, rc == SGS_EXIT_OK))
 		rc = SGS_EXIT_FAIL;
 	sgs_trainer_free(t);

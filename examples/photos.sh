@@ -15,7 +15,8 @@
 #      test views
 #
 # Everything goes to OUT (default photos-out), nothing elsewhere:
-#   colmap/images/       links to the photos used (odd characters -> _)
+#   colmap/images/       links to the photos used (odd characters -> _,
+#                        then _2, _3 ... where two names would meet)
 #   colmap/database.db   COLMAP's features and matches
 #   colmap/models/N/     every model the mapper made
 #   colmap/sparse/0/     the largest, as text (what sgs-init reads)
@@ -80,6 +81,13 @@ stale() { [ ! -e "$1" ] || [ -n "$(find "$2" -prune -newer "$1")" ]; }
 is_count() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 
 { [ $# -ge 1 ] && [ $# -le 2 ]; } || usage "one photo folder and an optional output folder"
+# A name starting with '-' would be read as an option by cd, mkdir and the
+# rest: such a folder is ./-name.
+case $1 in -*) dir=./$1 ;; *) dir=$1 ;; esac
+out=${2:-photos-out}
+case $out in -*) out=./$out ;; esac
+shift $#
+set -- "$dir"
 [ -d "$1" ] || usage "$1: not a folder"
 { is_count "$size" && [ "$size" -ge 16 ]; } || usage "SGS_PHOTOS_SIZE=$size: a size in pixels, at least 16"
 [ -z "$iterations" ] || is_count "$iterations" || usage "SGS_PHOTOS_ITERATIONS=$iterations: not a count"
@@ -95,7 +103,6 @@ for t in init depth train render eval; do
 done
 
 photos=$(cd "$1" && pwd)
-out=${2:-photos-out}
 cm=$out/colmap
 mkdir -p "$cm/images"
 out=$(cd "$out" && pwd)
@@ -111,7 +118,15 @@ for f in "$photos"/* "$photos"/.[!.]*; do
 	*) others=$((others + 1)); continue ;;
 	esac
 	l=$(printf '%s' "$b" | tr -c 'A-Za-z0-9._-' '_')
-	[ -e "$cm/images/$l" ] || [ -L "$cm/images/$l" ] || ln -s "$f" "$cm/images/$l"
+	# Photos whose names differ only where characters were replaced
+	# ("a b.jpg", "a_b.jpg") get links of their own: a number is added.
+	k=1 base=$l
+	while { [ -e "$cm/images/$l" ] || [ -L "$cm/images/$l" ]; } &&
+		[ "$(readlink "$cm/images/$l")" != "$f" ]; do
+		k=$((k + 1))
+		l=${base%.*}_$k.${base##*.}
+	done
+	[ -L "$cm/images/$l" ] || ln -s "$f" "$cm/images/$l"
 	n=$((n + 1))
 done
 [ "$others" -eq 0 ] || say "$others file(s) in $photos not JPEG or PNG: left out"

@@ -18,8 +18,11 @@ usage() {
 	exit 2
 }
 [ $# -ge 1 ] && [ $# -le 2 ] || usage
-log=$1
+# A name starting with '-' would be read as an option by head, mv and
+# rm: such a file is ./-name.
+case $1 in -*) log=./$1 ;; *) log=$1 ;; esac
 out=${2:-${log%.tsv}.png}
+case $out in -*) out=./$out ;; esac
 [ "$out" != "$log" ] || { echo "$prog: $log: name the PNG (OUT.png)" >&2; usage; }
 
 if ! command -v gnuplot >/dev/null 2>&1; then

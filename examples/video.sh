@@ -42,6 +42,11 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 3 ] || { echo "$prog: expected scene, splat and out.mp4" >&2; usage; }
 scene=$1 splat=$2 out=$3
+# A name starting with '-' would be read as an option by sgs-render,
+# ffmpeg, mv and rm: such a file is ./-name ('-' alone is stdin).
+for v in scene splat out; do
+	eval "case \$$v in -?*) $v=./\$$v ;; esac"
+done
 
 if ! command -v ffmpeg >/dev/null 2>&1; then
 	echo "$prog: ffmpeg not found: install it (Debian: apt-get install ffmpeg) to make videos;" >&2

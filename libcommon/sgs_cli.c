@@ -1,6 +1,7 @@
 #include "sgs_cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -202,6 +203,39 @@ int sgs_parse_longs(const char *s, long lo, long hi, int max, const char *opt, l
 	}
 }
 
+
+/* path with its folder made absolute and canonical (links resolved), in
+ * buf; the path itself when its folder cannot be resolved. */
+static const char *canonical(const char *path, char *buf, size_t n)
+{
+	char dir[PATH_MAX], real[PATH_MAX], whole[PATH_MAX];
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/') /* "out/" is "out" */
+		len--;
+	if (len >= sizeof whole)
+		return path;
+	memcpy(whole, path, len);
+	whole[len] = '\0';
+	const char *slash = strrchr(whole, '/'), *base = slash ? slash + 1 : whole;
+	size_t dl = slash ? (size_t)(slash - whole) : 0;
+	memcpy(dir, whole, dl);
+	dir[dl] = '\0';
+	if (!realpath(!slash ? "." : dl ? dir : "/", real) ||
+	    snprintf(buf, n, "%s/%s", real, base) >= (int)n)
+		return path;
+	return buf;
+}
+
+int sgs_cli_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char ca[2 * PATH_MAX], cb[2 * PATH_MAX];
+	if (!a || !b || !strcmp(a, "-") || !strcmp(b, "-"))
+		return 0;
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return strcmp(canonical(a, ca, sizeof ca), canonical(b, cb, sizeof cb)) == 0;
+}
 
 int sgs_cli_check_dir(const char *path)
 {

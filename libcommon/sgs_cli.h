@@ -28,6 +28,9 @@ void sgs_cli_passive_threads(char **argv);
 
 /* 0 when path is a folder; else -1 with "tool: path: why" on stderr. */
 int sgs_cli_check_dir(const char *path);
+/* 1 when paths a and b name one file, existing or to be made ("out.ply"
+ * and "./out.ply"); "-" (a stream) and NULL name none. */
+int sgs_cli_same_file(const char *a, const char *b);
 
 struct sgs_scene;
 /* Every tool reads scenes through these, so that all refuse the same

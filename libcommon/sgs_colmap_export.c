@@ -5,7 +5,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -165,14 +164,6 @@ static int write_pngs(const struct sgs_scene *s, const char *dir)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
 /* `dir` may be replaced by the rename: absent, or an empty folder. */
 static int check_target(const char *dir)
 {
@@ -215,7 +206,7 @@ static int write_model(const struct sgs_scene *s, const char *tmp, struct sgs_co
 int sgs_colmap_export(const struct sgs_scene *s, const char *dir, struct sgs_colmap_export_stats *stats)
 {
 	struct sgs_colmap_export_stats st = {0};
-	char target[PATH_MAX], tmp[PATH_MAX + 32];
+	char target[PATH_MAX], tmp[PATH_MAX + 200];
 	size_t n = strlen(dir);
 	while (n > 1 && dir[n - 1] == '/') /* "out/" renames as "out" */
 		n--;
@@ -225,19 +216,15 @@ int sgs_colmap_export(const struct sgs_scene *s, const char *dir, struct sgs_col
 	target[n] = '\0';
 	if (check_views(s) != 0 || check_target(target) != 0)
 		return -1;
-	snprintf(tmp, sizeof tmp, "%s.tmp-%ld-XXXXXX", target, (long)getpid());
-	if (!mkdtemp(tmp))
-		return sgs_error_set("%s: cannot create a folder beside it: %s", target, strerror(errno));
-	/* mkdtemp makes 0700; give the folder the usual umask-governed mode. */
-	mode_t um = umask(0);
-	umask(um);
-	int rc = chmod(tmp, 0777 & ~um) != 0 ? sgs_error_set("%s: %s", tmp, strerror(errno)) : 0;
-	if (rc == 0)
-		rc = write_model(s, tmp, &st);
+	/* Named as sgs_output names temporary files, so that the folder of
+	 * a killed export is removed by the next export to the same target. */
+	if (sgs_output_mkdtemp(target, tmp, sizeof tmp) != 0)
+		return -1;
+	int rc = write_model(s, tmp, &st);
 	if (rc == 0 && rename(tmp, target) != 0)
 		rc = sgs_error_set("%s: cannot rename into place: %s", target, strerror(errno));
 	if (rc != 0) {
-		nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		sgs_remove_tree(tmp);
 		return -1;
 	}
 	if (stats)

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -58,7 +59,22 @@ static int is_stale(const char *tail, const char *host)
 	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
-/* Remove the temporary files of dead processes for the target `path`.
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+void sgs_remove_tree(const char *path)
+{
+	/* FTW_PHYS: a link inside is removed, not followed out of the tree. */
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Remove the temporary files of dead processes for the target `path`,
+ * and the temporary folders (sgs_output_mkdtemp) with what they hold.
  * Best effort: a folder that cannot be read is simply not cleaned. */
 static void remove_stale(const char *path)
 {
@@ -80,8 +96,12 @@ static void remove_stale(const char *path)
 		return;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL)
-		if (strncmp(e->d_name, base, bl) == 0 && is_stale(e->d_name + bl, host))
-			unlinkat(dirfd(d), e->d_name, 0);
+		if (strncmp(e->d_name, base, bl) == 0 && is_stale(e->d_name + bl, host) &&
+		    unlinkat(dirfd(d), e->d_name, 0) != 0 && errno == EISDIR) {
+			char tree[PATH_MAX];
+			if (snprintf(tree, sizeof tree, "%s/%s", dir, e->d_name) < (int)sizeof tree)
+				sgs_remove_tree(tree);
+		}
 	closedir(d);
 }
 
@@ -92,10 +112,16 @@ int sgs_output_open(struct sgs_output *o, const char *path)
 		o->f = stdout;
 		return 0;
 	}
+	/* An empty name would fail only at the rename, after the work. */
+	if (path[0] == '\0')
+		return sgs_error_set("an empty name cannot name an output file");
 	/* A device or a FIFO (/dev/null, a named pipe) is written in place:
 	 * renaming a temporary file over it would replace it. */
 	struct stat st;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+	/* A folder cannot be renamed over: said now, before the work. */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return sgs_error_set("%s: is a folder", path);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		if (!(o->f = fopen(path, "wb")))
 			return sgs_error_set("%s: cannot open: %s", path, strerror(errno));
 		if (!(o->path = strdup(path))) {
@@ -134,6 +160,27 @@ int sgs_output_open(struct sgs_output *o, const char *path)
 	mode_t um = umask(0);
 	umask(um);
 	fchmod(fd, 0666 & ~um);
+	return 0;
+}
+
+int sgs_output_mkdtemp(const char *path, char *tmp, size_t n)
+{
+	char prefix[160];
+	tmp_prefix(prefix, sizeof prefix);
+	if (strlen(path) + strlen(prefix) + TMP_RANDOM >= n)
+		return sgs_error_set("%s: path too long", path);
+	remove_stale(path);
+	snprintf(tmp, n, "%s%sXXXXXX", path, prefix);
+	if (!mkdtemp(tmp))
+		return sgs_error_set("%s: cannot create a folder beside it: %s", path, strerror(errno));
+	/* mkdtemp makes 0700; give the folder the usual umask-governed mode. */
+	mode_t um = umask(0);
+	umask(um);
+	if (chmod(tmp, 0777 & ~um) != 0) {
+		int e = errno;
+		rmdir(tmp);
+		return sgs_error_set("%s: %s", tmp, strerror(e));
+	}
 	return 0;
 }
 

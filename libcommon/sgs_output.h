@@ -26,6 +26,15 @@ void sgs_output_abort(struct sgs_output *o);
  * and no file is left behind. */
 int sgs_output_save(const char *path, int (*write)(FILE *f, const void *arg), const void *arg);
 
+/* An output that is a whole folder (sgs-init -x): a new empty folder
+ * beside `path`, named like the temporary files above, into `tmp` (n
+ * bytes), to be filled and renamed to `path`.  The temporary folders of
+ * `path` left by ended processes are removed first, with their contents. */
+int sgs_output_mkdtemp(const char *path, char *tmp, size_t n);
+
+/* Remove a folder and everything in it, links not followed (best effort). */
+void sgs_remove_tree(const char *path);
+
 /* Make a directory (and parents) if missing. */
 int sgs_mkdir_p(const char *path);
 

@@ -1,6 +1,7 @@
 /* Web viewers' ".splat" export (sgs_splat_web.h). */
 #include "sgs_splat_web.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +76,24 @@ uint64_t *sgs_web_splat_order(const struct sgs_splats *s)
 	return order;
 }
 
+int sgs_web_splat_check(const struct sgs_splats *s)
+{
+	/* A scale past FLT_MAX would be written as inf, which the viewers
+	 * square into their covariances; any finite stand-in would be a
+	 * different model, so the file is refused instead. */
+	for (uint64_t i = 0; i < 3 * s->n; i++)
+		if (!isfinite(expf(s->log_scales[i])))
+			return sgs_error_set("Gaussian %llu: log-scale %g is too large for a .splat file "
+					     "(its scale, exp(%g), overflows a float; at most %.2f)",
+					     (unsigned long long)(i / 3), s->log_scales[i],
+					     s->log_scales[i], log(FLT_MAX));
+	return 0;
+}
+
 int sgs_web_splat_write(FILE *f, const struct sgs_splats *s)
 {
+	if (sgs_web_splat_check(s) != 0)
+		return -1;
 	uint64_t *order = sgs_web_splat_order(s);
 	if (!order)
 		return -1;

@@ -21,7 +21,11 @@ void sgs_web_splat_encode(const struct sgs_splats *s, uint64_t i, uint8_t out[SG
  * message on failure (n = 0 gives a valid empty array). */
 uint64_t *sgs_web_splat_order(const struct sgs_splats *s);
 
-/* Write every Gaussian in that order. */
+/* 0 when every Gaussian fits the format; -1 with a message naming the
+ * first whose linear scale, exp(log-scale), overflows a float. */
+int sgs_web_splat_check(const struct sgs_splats *s);
+
+/* Write every Gaussian in that order, after sgs_web_splat_check. */
 int sgs_web_splat_write(FILE *f, const struct sgs_splats *s);
 /* Path "-" is stdout; a file appears under its name only once complete. */
 int sgs_web_splat_save(const char *path, const struct sgs_splats *s);

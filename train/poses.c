@@ -123,7 +123,9 @@ int sgs_trainer_view_pose(const struct sgs_trainer *t, uint32_t i, double R[9], 
 	return sgs_error_set("view %u is not a train view", i);
 }
 
-int sgs_trainer_save_poses(const struct sgs_trainer *t, const char *path)
+/* The scene with the run's train poses: path for sgs_scene_save, else
+ * written to f. */
+static int poses_out(const struct sgs_trainer *t, const char *path, FILE *f)
 {
 	struct sgs_scene s = *t->scene;
 	if (!(s.views = malloc((s.nviews ? s.nviews : 1) * sizeof *s.views)))
@@ -132,7 +134,17 @@ int sgs_trainer_save_poses(const struct sgs_trainer *t, const char *path)
 	for (uint32_t k = 0; k < t->ntrain; k++)
 		sgs_trainer_view_pose(t, t->views[k].scene_index, s.views[t->views[k].scene_index].cam.R,
 				      s.views[t->views[k].scene_index].cam.t);
-	int rc = sgs_scene_save(path, &s);
+	int rc = path ? sgs_scene_save(path, &s) : sgs_scene_write(f, &s);
 	free(s.views); /* the rest is the trainer's scene's */
 	return rc;
+}
+
+int sgs_trainer_save_poses(const struct sgs_trainer *t, const char *path)
+{
+	return poses_out(t, path, NULL);
+}
+
+int sgs_trainer_write_poses(const struct sgs_trainer *t, FILE *f)
+{
+	return poses_out(t, NULL, f);
 }

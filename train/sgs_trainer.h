@@ -7,6 +7,7 @@
 #define SGS_TRAINER_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sgs_kernels.h"
 #include "sgs_train_ops.h"
@@ -476,6 +477,8 @@ int sgs_trainer_view_pose(const struct sgs_trainer *t, uint32_t i, double R[9], 
  * field and chunk as read, to path ("-": stdout) through a temporary
  * file renamed into place. */
 int sgs_trainer_save_poses(const struct sgs_trainer *t, const char *path);
+/* The same scene written to f (an output the caller commits). */
+int sgs_trainer_write_poses(const struct sgs_trainer *t, FILE *f);
 
 /* The current model (the first field) as host arrays (sgs_splats_alloc'ed
  * into out); _field: field k's. */

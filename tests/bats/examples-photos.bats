@@ -132,3 +132,22 @@ quick() {
 	assert_failure 3
 	assert_output --partial '0 JPEG or PNG photos; at least 2 are needed'
 }
+
+@test "photos.sh: photos whose names differ only in replaced characters each get a link; '-' names are folders" {
+	mkdir -- -in fake
+	printf 'a' > "-in/a b.png"
+	printf 'b' > "-in/a_b.png"
+	printf 'c' > "-in/a?b.png"
+	# a colmap that fails at once: the links are made before it runs
+	printf '#!/bin/sh\nexit 1\n' > fake/colmap
+	chmod +x fake/colmap
+	PATH="$PWD/fake:$PATH" run quick "$PHOTOS" -in -out
+	assert_failure
+	assert_output --partial 'photos.sh: 3 photos from '
+	run sh -c 'cd ./-out/colmap/images && for l in *; do printf "%s>%s " "$l" "$(basename "$(readlink "$l")")"; done'
+	assert_output 'a_b.png>a b.png a_b_2.png>a?b.png a_b_3.png>a_b.png '
+	# a second run finds the same links
+	PATH="$PWD/fake:$PATH" run quick "$PHOTOS" -in -out
+	run ls ./-out/colmap/images
+	assert_output $'a_b.png\na_b_2.png\na_b_3.png'
+}

@@ -97,3 +97,24 @@ probe() {
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == "usage: plot.sh"* ]]
 }
+
+@test "video.sh, plot.sh: names with spaces, and names starting with '-', are files" {
+	command -v ffmpeg >/dev/null || skip "ffmpeg absent"
+	command -v gnuplot >/dev/null || skip "gnuplot absent"
+	mkdir "a b"
+	cp "$FIX/scene.sgs" ./-s.sgs
+	cp "$FIX/splat.ply" "a b/m 1.ply"
+	run --separate-stderr sh "$ROOT/examples/video.sh" -b cpu -N 2 -W 16 -H 12 -- -s.sgs "a b/m 1.ply" -v.mp4
+	assert_success
+	[ "$stderr" = "video.sh: ./-v.mp4: 2 frames of the orbit path at 30 fps (libx264)" ] ||
+		[ "$stderr" = "video.sh: ./-v.mp4: 2 frames of the orbit path at 30 fps (mpeg4)" ]
+	[ -s ./-v.mp4 ]
+	sgs-train -b cpu -I random -n 3 -N 200 -l "-r 1.tsv" -o m.ply "$FIX/scene.sgs"
+	run --separate-stderr sh "$ROOT/examples/plot.sh" "-r 1.tsv"
+	assert_success
+	[ "$stderr" = "plot.sh: ./-r 1.png: 3 iterations, loss terms: rgb" ]
+	run sh "$ROOT/examples/plot.sh" "-r 1.tsv" "a b/-p.png"
+	assert_success
+	run ls -A . "a b"
+	assert_output $'.:\n-r 1.png\n-r 1.tsv\n-s.sgs\n-v.mp4\na b\nm.ply\n\na b:\n-p.png\nm 1.ply'
+}

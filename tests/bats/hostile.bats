@@ -244,3 +244,177 @@ patch_ckpt() {
 	run ls -A r
 	assert_output 'view_000.png'
 }
+
+@test "sgs-init -x: the temporary folder of a killed export is removed by the next export there" {
+	local dead host
+	dead=$(sh -c 'echo $$')   # a pid that has ended
+	host=$(uname -n)
+	mkdir -p "ex.tmp-$dead@$host-Ab3dEf/images" "ex.tmp-$dead@elsewhere-Ab3dEf" keep
+	touch "ex.tmp-$dead@$host-Ab3dEf/images/view_000.png" keep/precious
+	# a link inside is removed, never followed out of the folder
+	ln -s "$PWD/keep" "ex.tmp-$dead@$host-Ab3dEf/images/out"
+	sgs-init -x ex "$FIX/s.sgs"
+	run sh -c 'ls -A | sort | tr "\n" " "'
+	assert_output "ex ex.tmp-$dead@elsewhere-Ab3dEf keep "
+	[ -f keep/precious ]
+	# the export's own temporary folder is named so (a real SIGKILL)
+	sgs-init -f synthetic -W 64 -H 48 -N 300 -n 3 -o big.sgs
+	sgs-init -x big big.sgs &
+	local pid=$!
+	while ! ls -A | grep -q '^big\.tmp-' && kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	if [ ! -e big ]; then
+		run sh -c "ls -A | grep -c '^big\.tmp-$pid@$host-'"
+		assert_output 1
+	fi
+	rm -rf big
+	sgs-init -x big big.sgs
+	run sh -c 'ls -A | grep -c "^big"'
+	assert_output 2   # big and big.sgs
+}
+
+@test "sgs-render --export splat: a log-scale whose scale overflows a float is refused, not written as inf" {
+	# three Gaussians, the first with log-scale $1 on every axis
+	make_ply() {
+		python3 - "$1" "$2" <<'PY'
+import struct, sys
+props = ["x", "y", "z", "f_dc_0", "f_dc_1", "f_dc_2", "opacity",
+         "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"]
+head = ["ply", "format binary_little_endian 1.0", "element vertex 3"]
+with open(sys.argv[1], "wb") as f:
+    f.write(("\n".join(head + ["property float " + p for p in props] + ["end_header"]) + "\n").encode())
+    for i in range(3):
+        s = float(sys.argv[2]) if i == 0 else -3.0
+        f.write(struct.pack("<14f", 0.1 * i, 0, 0, 0.5, 0.5, 0.5, 0, s, s, s, 1, 0, 0, 0))
+PY
+	}
+	make_ply big.ply 89
+	run --separate-stderr sgs-render --export splat o.splat big.ply
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-render: big.ply: Gaussian 0: log-scale 89 is too large for a .splat file (its scale, exp(89), overflows a float; at most 88.72)"
+	assert_no_output_file o.splat
+	run sh -c 'sgs-render --export splat - big.ply 2>/dev/null | wc -c'
+	assert_output 0
+	# the largest that fits is written, finite
+	make_ply edge.ply 88.7
+	sgs-render --export splat o.splat edge.ply
+	run python3 -c "import math, struct; b = open('o.splat', 'rb').read(); print(len(b), all(math.isfinite(v) for v in struct.unpack_from('<3f', b, 12)))"
+	assert_output '96 True'
+}
+
+@test "sgs-eval -e/-g into the renders or --baseline folder: never over another view's render" {
+	patch_scene t1.sgs VIEW:1 4 s64 index
+	python3 "$BATS_TEST_DIRNAME/patch_chunk.py" t1.sgs t.sgs VIEW:2 4 s64 view_000_compare
+	patch_scene e.sgs VIEW:3 4 s64 view_000_error
+	sgs-render -b cpu -s all -o r t.sgs "$FIX/m.ply"
+	sgs-render -b cpu -s all -o re e.sgs "$FIX/m.ply"
+	sgs-render -b cpu -s all -o plain "$FIX/s.sgs" "$FIX/m.ply"
+	local before
+	before=$(md5sum r/* re/*)
+	run --separate-stderr sgs-eval -s all -g r t.sgs r
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-eval: t.sgs: -g r: would overwrite index.png, the render of view 'index' (the folder is also the renders'); give -g a folder of its own"
+	run --separate-stderr sgs-eval -s test -e re e.sgs re
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-eval: e.sgs: -e re: would overwrite view_000_error.png, the render of view 'view_000_error' (the folder is also the renders'); give -e a folder of its own"
+	run --separate-stderr sgs-eval -s test -g cmp -e re --baseline re e.sgs re/
+	assert_equal "$status" 1
+	run --separate-stderr sgs-eval -s test -g cmp -e ./re/ --baseline re e.sgs plain
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-eval: e.sgs: -e ./re/: would overwrite view_000_error.png, the render of view 'view_000_error' (the folder is also --baseline's); give -e a folder of its own"
+	assert_equal "$(md5sum r/* re/*)" "$before"
+	# names that cannot collide may share the folder
+	sgs-eval -s all -g plain -e plain "$FIX/s.sgs" plain > /dev/null
+	[ -f plain/index.png ] && [ -f plain/view_001_compare.png ] && [ -f plain/view_001_error.png ]
+}
+
+@test "sgs-render --scene-out unwritable: refused before any frame is rendered" {
+	touch file
+	run --separate-stderr sgs-render -b cpu -p between -N 4 --scene-out file/p.sgs -o frames "$FIX/s.sgs" "$FIX/m.ply"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-render: file/p.sgs: cannot create: Not a directory"
+	[ ! -e frames ]
+	run --separate-stderr sgs-render -b cpu -p between -N 4 --scene-out /dev/full -o frames "$FIX/s.sgs" "$FIX/m.ply"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-render: /dev/full: write error: No space left on device"
+	# the stream is the same whichever way it leaves
+	sgs-render -b cpu -p between -N 4 --scene-out p.sgs -o frames "$FIX/s.sgs" "$FIX/m.ply"
+	sgs-render -b cpu -p between -N 4 "$FIX/s.sgs" "$FIX/m.ply" | cmp - p.sgs
+	assert_no_output_file p.sgs.tmp
+}
+
+@test "SGS_PRESET garbage: an error naming it, unless --preset replaces it; -h still helps" {
+	run --separate-stderr env SGS_PRESET=dense sgs-train -b cpu -n 1 -o a.ply "$FIX/s.sgs"
+	assert_equal "$status" 2
+	assert_equal "${stderr_lines[0]}" "sgs-train: SGS_PRESET: unknown preset 'dense' (expected auto, sparse or none)"
+	assert_equal "${stderr_lines[1]%% *}" "usage:"
+	assert_no_output_file a.ply
+	run env SGS_PRESET=dense sgs-train -h
+	assert_success
+	assert_line --index 0 --partial 'usage: sgs-train '
+	run --separate-stderr env SGS_PRESET=dense sgs-train -b cpu -I random -N 50 -n 1 --preset none -o b.ply "$FIX/s.sgs"
+	assert_success
+	[ -s b.ply ]
+}
+
+@test "sgs-train: -o, -P, -l, --checkpoint naming one file are refused; unwritable -o or -P fail before training" {
+	local t="sgs-train -b cpu -I random -N 50 -n 2 --refine-poses"
+	run --separate-stderr $t -o m.ply -P m.ply "$FIX/s.sgs"
+	assert_equal "$status" 2
+	assert_equal "${stderr_lines[0]}" "sgs-train: -o m.ply, -P m.ply: the same file; each output needs its own"
+	assert_equal "${stderr_lines[1]%% *}" "usage:"
+	run --separate-stderr $t -o m.ply -P ./m.ply.ckpt "$FIX/s.sgs"
+	assert_equal "$status" 2
+	assert_equal "${stderr_lines[0]}" "sgs-train: -P ./m.ply.ckpt, --checkpoint m.ply.ckpt: the same file; each output needs its own"
+	mkdir d
+	run --separate-stderr sgs-train -b cpu -I random -N 50 -n 2 -o d/../m.ply -l m.ply "$FIX/s.sgs"
+	assert_equal "$status" 2
+	assert_equal "${stderr_lines[0]}" "sgs-train: -o d/../m.ply, -l m.ply: the same file; each output needs its own"
+	assert_no_output_file m.ply
+	# an unwritable -P or -o: refused at once (-n is far more than the test
+	# could wait for), nothing written
+	touch file
+	run --separate-stderr timeout 60 $t -n 100000000 -o m.ply -P file/p.sgs "$FIX/s.sgs"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-train: file/p.sgs: cannot create: Not a directory"
+	run --separate-stderr timeout 60 $t -n 100000000 -o file/m.ply -P p.sgs "$FIX/s.sgs"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-train: file/m.ply: cannot create: Not a directory"
+	# a -P that fails to write leaves no model either
+	run --separate-stderr $t -o m.ply -P /dev/full "$FIX/s.sgs"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-train: /dev/full: write error: No space left on device"
+	assert_no_output_file m.ply
+	assert_no_output_file p.sgs
+	$t -o m.ply -P p.sgs "$FIX/s.sgs"
+	[ -s m.ply ] && [ -s p.sgs ]
+}
+
+@test "an output file that is an existing folder is refused before the work; -o and --scene-out cannot share a name" {
+	mkdir out
+	run --separate-stderr sgs-init -f synthetic -W 16 -H 12 -N 2 -o out
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-init: out: is a folder"
+	run --separate-stderr sgs-render -b cpu -p between -N 2 --scene-out out -o frames "$FIX/s.sgs" "$FIX/m.ply"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-render: out: is a folder"
+	[ ! -e frames ]
+	run --separate-stderr timeout 60 sgs-train -b cpu -I random -N 50 -n 100000000 -o out "$FIX/s.sgs"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-train: out: is a folder"
+	run --separate-stderr sgs-render -b cpu -p between -N 2 --scene-out both -o ./both/ "$FIX/s.sgs" "$FIX/m.ply"
+	assert_equal "$status" 2
+	assert_equal "${stderr_lines[0]}" "sgs-render: -o ./both/, --scene-out both: a folder and a file cannot have one name"
+	assert_equal "${stderr_lines[1]%% *}" "usage:"
+	[ ! -e both ]
+	assert_equal "$(ls -A out)" ""
+	# nor can an empty name be renamed to, after the work
+	run --separate-stderr sgs-init -f synthetic -W 16 -H 12 -N 2 -o ''
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-init: an empty name cannot name an output file"
+	run --separate-stderr sgs-render --export splat '' "$FIX/m.ply"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sgs-render: an empty name cannot name an output file"
+	assert_equal "$(ls -A | tr '\n' ' ')" "out "
+}

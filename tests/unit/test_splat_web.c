@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sgs_error.h"
 #include "sgs_le.h"
 #include "sgs_splat_web.h"
 #include "tap.h"
@@ -82,13 +83,29 @@ static void test_order(void)
 	ok(o && o[2] == 3 && o[3] == 2 && o[4] == 4, "opacity breaks equal scales, ties keep model order");
 	free(o);
 
+	/* Those scales overflow the format's floats: refused, not inf. */
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	int rc = sgs_web_splat_write(f, &s);
 	fclose(f);
+	ok(rc != 0 && len == 0, "a log-scale of 199 is refused, nothing written (%zu bytes)", len);
+	ok(rc != 0 && strstr(sgs_error_get(), "Gaussian 0: log-scale 199 is too large"), "%s",
+	   sgs_error_get());
+	free(buf);
+	/* exp(88.7) = 3.2e38 still fits */
+	for (int a = 0; a < 3; a++) {
+		s.log_scales[0 * 3 + a] = 88.f;
+		s.log_scales[1 * 3 + a] = 88.7f;
+	}
+	buf = NULL;
+	len = 0;
+	f = open_memstream(&buf, &len);
+	rc = sgs_web_splat_write(f, &s);
+	fclose(f);
 	ok(rc == 0 && len == 5 * SGS_WEB_SPLAT_BYTES, "5 Gaussians, %zu bytes", len);
 	ok(rc == 0 && sgs_get_f32((uint8_t *)buf) == 7.f, "the first record is Gaussian 1");
+	ok(rc == 0 && isfinite(sgs_get_f32((uint8_t *)buf + 12)), "its scale is finite");
 	free(buf);
 	sgs_splats_free(&s);
 
