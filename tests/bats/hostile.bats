@@ -130,7 +130,7 @@ patch_ckpt() {
 	python3 "$BATS_TEST_DIRNAME/patch_chunk.py" "$FIX/m.ckpt" "$out" "$@"
 }
 
-@test "corrupt checkpoints are refused at load, fast, naming the checkpoint" {
+@test "corrupt checkpoints are refused at load, before allocating, naming the checkpoint" {
 	[ -s "$FIX/m.ckpt" ] ||
 		sgs-train -b cpu -I random -N 200 -n 4 -c 2 --checkpoint "$FIX/m.ckpt" -o /dev/null "$FIX/s.sgs"
 	patch_ckpt big.ckpt FSTA 0 u32 +16777216            # the count + 2^24
@@ -152,11 +152,11 @@ patch_ckpt() {
 		ssim) want="'TOPT' chunk at offset 8: SSIM weight nan outside \\[0, 1\\]" ;;
 		param) want="'GPAR' chunk at offset "*": parameter 5 is nan" ;;
 		esac
-		SECONDS=0
+		# The message comes from the count checks made before anything is
+		# allocated (no clock here: a loaded machine must not fail it).
 		run --separate-stderr sgs-train -b cpu --resume $f.ckpt -o out.ply "$FIX/s.sgs"
 		assert_equal "$status" 1
 		[[ "$stderr" == "sgs-train: $f.ckpt: "$want ]] || fail "$f: $stderr"
-		[ "$SECONDS" -le 2 ] || fail "$f: $SECONDS s to refuse it"
 	done
 	assert_no_output_file out.ply
 	# the intact checkpoint resumes

@@ -247,8 +247,7 @@ int main(void)
 	if (!ok(rc == 0 && s.nviews == 12, "default scene renders%s%s", rc ? ": " : "",
 		rc ? sgs_error_get() : ""))
 		return tap_done();
-	diag("12 views at 128x96 in %.3f s", dt);
-	ok(dt < 5.0, "renders in a few seconds at most (%.3f s)", dt);
+	diag("12 views at 128x96 in %.3f s", dt); /* reported, not asserted: speed is make bench's */
 	const struct sgs_view *v = &s.views[3];
 	ok(strcmp(v->name, "view_003") == 0 && v->id == 3 && v->image.c == 3 && v->image.bits == 8 &&
 		   v->image.w == 128 && v->image.h == 96 && v->mask && v->depth_gt && !v->depth_prior,
