@@ -4,6 +4,7 @@
  * stream on stdout that sgs-eval reads from a pipe; or convert the splat
  * file for the web viewers (--export splat, no scene needed).
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -488,6 +489,47 @@ static int load_inputs(const struct render_opts *o, struct sgs_scene *scene, str
 	return 0;
 }
 
+/* The memory the frames need against what there is, before anything is
+ * allocated: a size that cannot fit (-W/-H up to 16384, -N up to 100000,
+ * or a scene's own cameras) is refused with the numbers, rather than met
+ * frames into the run.  On the backend: the model and one frame's
+ * buffers; on the host: the frame's copy and, for a scene stream, every
+ * rendered image, kept until the stream is written. */
+static int check_memory(const struct sgs_backend *be, const struct sgs_splats *sp,
+			const struct frame *frames, uint32_t n, int to_stream)
+{
+	const struct sgs_backend *host_be = sgs_backend_cpu();
+	uint64_t maxpix = 0, images = 0, avail[2];
+	uint32_t w = 0, h = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		uint64_t np = (uint64_t)frames[k].cam.w * frames[k].cam.h;
+		if (np > maxpix)
+			maxpix = np, w = frames[k].cam.w, h = frames[k].cam.h;
+		images += 3 * np;
+	}
+	uint64_t need[2] = {sgs_render_memory(sp->n, (int)sp->sh_degree, maxpix),
+			    5 * maxpix * sizeof(float) + (to_stream ? images : 0)};
+	const struct sgs_backend *side[2] = {be, host_be};
+	if (be == host_be) /* one memory for both */
+		need[0] += need[1], need[1] = 0;
+	for (int i = 0; i < 2; i++) {
+		if (!need[i] || !side[i]->mem_available || side[i]->mem_available(&avail[i]) != 0 ||
+		    need[i] <= avail[i])
+			continue;
+		char total[32], img[32], have[32];
+		return sgs_error_set("%u frames of up to %ux%u need about %s%s (%" PRIu64
+				     " Gaussians%s%s) but the %s backend has %s available; "
+				     "lower -W/-H or -N, or raise -r%s",
+				     n, w, h, sgs_human_bytes(need[i], total, sizeof total),
+				     i == 0 && be != host_be ? " on the device" : "", (uint64_t)sp->n,
+				     to_stream && (i == 1 || be == host_be) ? ", a scene stream holding every image: " : "",
+				     to_stream && (i == 1 || be == host_be) ? sgs_human_bytes(images, img, sizeof img) : "",
+				     side[i]->name, sgs_human_bytes(avail[i], have, sizeof have),
+				     to_stream ? ", or write PNGs with -o" : "");
+	}
+	return 0;
+}
+
 /* Render the frames, to files in -o's folder or into a scene stream on
  * stdout. */
 static int render(const struct sgs_backend *be, const struct sgs_scene *scene,
@@ -514,6 +556,10 @@ static int render(const struct sgs_backend *be, const struct sgs_scene *scene,
 	if (nframes == 0) {
 		sgs_warnx("%s: no %s views to render", o->scene_path,
 			  o->split == SGS_SPLIT_TRAIN ? "train" : o->split == SGS_SPLIT_TEST ? "test" : "");
+		goto done;
+	}
+	if (check_memory(be, sp, frames, nframes, to_stream) != 0) {
+		sgs_cli_fail("%s", o->scene_path);
 		goto done;
 	}
 	if (o->outdir && sgs_mkdir_p(o->outdir) != 0) {

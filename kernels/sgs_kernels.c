@@ -105,6 +105,16 @@ int sgs_render_out_alloc(const struct sgs_backend *be, struct sgs_render_out *ou
 	return 0;
 }
 
+uint64_t sgs_render_memory(uint64_t n, int sh_degree, uint64_t npix)
+{
+	const uint64_t params = (11 + 3 * (uint64_t)sgs_sh_coeffs(sh_degree)) * sizeof(float);
+	const uint64_t per_gaussian = params + SGS_RASTER_BYTES_PER_GAUSSIAN +
+				      SGS_RASTER_PAIRS_PER_GAUSSIAN * SGS_RASTER_BYTES_PER_PAIR;
+	/* rgb, alpha, depth, median depth, final T and the contributor count */
+	const uint64_t per_pixel = 8 * sizeof(float);
+	return n * per_gaussian + npix * per_pixel;
+}
+
 void sgs_render_out_free(const struct sgs_backend *be, struct sgs_render_out *out)
 {
 	be->free(out->rgb);

@@ -379,6 +379,21 @@ int sgs_render_out_alloc(const struct sgs_backend *be, struct sgs_render_out *ou
 			 int w, int h, int want_aux);
 void sgs_render_out_free(const struct sgs_backend *be, struct sgs_render_out *out);
 
+/* What a tool needs before it allocates (sgs-train, sgs-render): a size
+ * that cannot fit is refused with the numbers at the start, not met as an
+ * allocation failure, or the OOM killer, part way through.
+ * Per Gaussian, the rasterizer's buffers (projection, its gradients and
+ * the sort keys: about 200 bytes on the CPU) and its tile/Gaussian pairs
+ * (make bench counts 9 to 48 per Gaussian, fewer as the Gaussians
+ * multiply and shrink), each pair's key, value, slot and CPU backward
+ * record. */
+#define SGS_RASTER_BYTES_PER_GAUSSIAN 256
+#define SGS_RASTER_PAIRS_PER_GAUSSIAN 10
+#define SGS_RASTER_BYTES_PER_PAIR 48
+/* Bytes on the backend of n Gaussians (sgs_gaussians_alloc) rendered
+ * into npix pixels with every output (sgs_render_out_alloc, want_aux). */
+uint64_t sgs_render_memory(uint64_t n, int sh_degree, uint64_t npix);
+
 /* For backends: reallocate a group of arrays together (through the
  * backend's alloc/free) when `need` entries exceed the group's capacity
  * *cap, with 25% headroom so a slowly growing model does not reallocate

@@ -237,6 +237,17 @@ int sgs_cli_same_file(const char *a, const char *b)
 	return strcmp(canonical(a, ca, sizeof ca), canonical(b, cb, sizeof cb)) == 0;
 }
 
+const char *sgs_human_bytes(uint64_t bytes, char *buf, size_t n)
+{
+	static const char *unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	double v = (double)bytes;
+	int u = 0;
+	while (v >= 1024 && u < 6)
+		v /= 1024, u++;
+	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+	return buf;
+}
+
 int sgs_cli_check_dir(const char *path)
 {
 	struct stat st;

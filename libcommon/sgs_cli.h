@@ -7,6 +7,7 @@
 #define SGS_CLI_H
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "sgs_error.h"
@@ -25,6 +26,9 @@ void sgs_cli_init(const char *argv0);
  * Spinning took 7 % of a training run's cycles next to another job on a
  * two-core machine and gained nothing measurable alone. */
 void sgs_cli_passive_threads(char **argv);
+
+/* bytes for a message, in buf: "4.6 TiB", "22.8 GiB", "512.0 KiB", "12 bytes". */
+const char *sgs_human_bytes(uint64_t bytes, char *buf, size_t n);
 
 /* 0 when path is a folder; else -1 with "tool: path: why" on stderr. */
 int sgs_cli_check_dir(const char *path);

@@ -4,18 +4,11 @@
  * out-of-memory failure (or the OOM killer) hours into the run. */
 #include <stdio.h>
 
+#include "sgs_cli.h"
 #include "sgs_error.h"
 #include "sgs_scene.h"
 #include "trainer_internal.h"
 
-/* Tile/Gaussian pairs per Gaussian: make bench counts 9 to 48, fewer as
- * the Gaussians multiply and shrink, which is when the cap is reached. */
-#define PAIRS_PER_GAUSSIAN 10
-/* A pair's sort key and value, slot and the CPU backward record. */
-#define BYTES_PER_PAIR 48
-/* The rasterizer's per-Gaussian buffers: projection, its gradients and
- * the sort keys (about 200 bytes on the CPU). */
-#define RASTER_BYTES 256
 /* Per-pixel floats: render outputs, their gradients, the loss's planes
  * (SSIM's filtered images) and the ground-truth scratch. */
 #define PIXEL_FLOATS 48
@@ -28,9 +21,11 @@ void sgs_trainer_memory(const struct sgs_scene *s, const struct sgs_trainer_opts
 	const uint64_t state = 4 * floats * 4 + 3 * 4;
 	/* Growing by half keeps the old arrays (2/3 of the new) until the
 	 * copy is done. */
-	m->per_gaussian = state + state * 2 / 3 + RASTER_BYTES + PAIRS_PER_GAUSSIAN * BYTES_PER_PAIR;
+	m->per_gaussian = state + state * 2 / 3 + SGS_RASTER_BYTES_PER_GAUSSIAN +
+			  SGS_RASTER_PAIRS_PER_GAUSSIAN * SGS_RASTER_BYTES_PER_PAIR;
 	if (o->warp) /* the virtual view's raster context and gradient (train/warp.c) */
-		m->per_gaussian += RASTER_BYTES + PAIRS_PER_GAUSSIAN * BYTES_PER_PAIR + floats * 4;
+		m->per_gaussian += SGS_RASTER_BYTES_PER_GAUSSIAN +
+				   SGS_RASTER_PAIRS_PER_GAUSSIAN * SGS_RASTER_BYTES_PER_PAIR + floats * 4;
 	m->gaussians = (uint64_t)o->max_gaussians * m->per_gaussian * (o->fields ? o->fields : 1);
 	m->images = 0;
 	uint64_t maxpix = 0;
@@ -53,18 +48,6 @@ void sgs_trainer_memory(const struct sgs_scene *s, const struct sgs_trainer_opts
 	m->total = m->gaussians + m->images + m->pixels;
 }
 
-/* "4.6 TiB", "22.8 GiB", "512.0 KiB" */
-static const char *human(uint64_t bytes, char *buf, size_t n)
-{
-	static const char *unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
-	double v = (double)bytes;
-	int u = 0;
-	while (v >= 1024 && u < 5)
-		v /= 1024, u++;
-	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
-	return buf;
-}
-
 int trainer_check_memory(const struct sgs_trainer *t)
 {
 	uint64_t avail;
@@ -78,8 +61,8 @@ int trainer_check_memory(const struct sgs_trainer *t)
 	return sgs_error_set("training needs about %s (a cap of %u Gaussians%s at %s each, %s of "
 			     "images, %s of per-pixel buffers) but the %s backend has %s "
 			     "available; lower --max-gaussians",
-			     human(m.total, total, sizeof total), t->o.max_gaussians,
-			     t->o.fields > 1 ? " per field" : "", human(m.per_gaussian, per, sizeof per),
-			     human(m.images, img, sizeof img), human(m.pixels, px, sizeof px),
-			     t->be->name, human(avail, have, sizeof have));
+			     sgs_human_bytes(m.total, total, sizeof total), t->o.max_gaussians,
+			     t->o.fields > 1 ? " per field" : "", sgs_human_bytes(m.per_gaussian, per, sizeof per),
+			     sgs_human_bytes(m.images, img, sizeof img), sgs_human_bytes(m.pixels, px, sizeof px),
+			     t->be->name, sgs_human_bytes(avail, have, sizeof have));
 }

@@ -187,3 +187,13 @@ open(sys.argv[2], "wb").write(b)' "$FIX/splat.ply" nan.ply
 	assert_success
 	[ -z "$stderr" ]
 }
+
+@test "frames that cannot fit in memory are refused before rendering, with the estimate" {
+	# 100000 frames of 16384x16384 in a scene stream: 73 TiB, on any machine
+	run --separate-stderr sgs-render -b cpu -p orbit -N 100000 -W 16384 -H 16384 \
+		--scene-out o.sgs "$FIX/scene.sgs" "$FIX/splat.ply"
+	assert_equal "$status" 1
+	[[ "$stderr" =~ ^sgs-render:\ [^\ ]*scene\.sgs:\ 100000\ frames\ of\ up\ to\ 16384x16384\ need\ about\ 73\.[0-9]\ TiB\ \(400\ Gaussians,\ a\ scene\ stream\ holding\ every\ image:\ 73\.[0-9]\ TiB\)\ but\ the\ cpu\ backend\ has\ [0-9.]+\ [KMGT]iB\ available\;\ lower\ -W/-H\ or\ -N,\ or\ raise\ -r,\ or\ write\ PNGs\ with\ -o$ ]] ||
+		fail "$stderr"
+	assert_no_output_file o.sgs
+}
