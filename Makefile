@@ -171,9 +171,11 @@ SAN_FLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 SAN_LOGS   = $(abspath $(ASAN_B))/san-logs
 SAN_COMMON = exitcode=86:log_path=$(SAN_LOGS)/report:print_stacktrace=1
 
+# The sanitizer build starts afresh when its compiler or flags change
+# (objects of other flags would be linked as they are).
+ASAN_STAMP = $(ASAN_B)/.cc-$(notdir $(ASAN_CC))-$(shell echo '$(SAN_FLAGS)' | cksum | cut -d' ' -f1)
 check-asan:
-	@test -f $(ASAN_B)/.cc-$(notdir $(ASAN_CC)) || \
-		{ rm -rf $(ASAN_B) && mkdir -p $(ASAN_B) && touch $(ASAN_B)/.cc-$(notdir $(ASAN_CC)); }
+	@test -f $(ASAN_STAMP) || { rm -rf $(ASAN_B) && mkdir -p $(ASAN_B) && touch $(ASAN_STAMP); }
 	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
 	@$(MAKE) --no-print-directory B=$(ASAN_B) BIN=$(ASAN_B)/bin WITH_CUDA=0 CC=$(ASAN_CC) \
 		CFLAGS='-O1 -g $(SAN_FLAGS)' LDFLAGS='$(SAN_FLAGS)' all unit >$(ASAN_B)/build.log 2>&1 || \
