@@ -435,6 +435,42 @@ static const char *split_word(uint32_t s)
 	return s == SGS_SPLIT_TRAIN ? "train" : s == SGS_SPLIT_TEST ? "test" : "all";
 }
 
+/* Length of the valid UTF-8 sequence at s (1 to 4), 0 when there is none:
+ * overlong forms, surrogates and code points above U+10FFFF are invalid. */
+static int utf8_length(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	int len = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+		: s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	unsigned lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80,
+		 hi = s[0] == 0xed ? 0x9f : s[0] == 0xf4 ? 0x8f : 0xbf;
+	for (int i = 1; i < len; i++)
+		if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xbf))
+			return 0;
+	return len;
+}
+
+/* A view name as a JSON string: names are bytes and JSON text is UTF-8,
+ * so a byte that is not part of a valid sequence becomes U+FFFD (a name
+ * in Latin-1 would otherwise make the whole document unreadable). */
+static const char *json_name(const char *name, char *buf, size_t n)
+{
+	size_t o = 0;
+	for (const unsigned char *s = (const unsigned char *)name; *s && o + 4 < n;) {
+		int len = utf8_length(s);
+		if (len) {
+			memcpy(buf + o, s, (size_t)len);
+			o += (size_t)len, s += len;
+		} else {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3, s++;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 /* Print a JSON document on stdout and free it. */
 static int print_document(cJSON *root)
 {
@@ -465,10 +501,11 @@ static int print_json(const struct eval_opts *o, const struct view_result *r, ui
 	cJSON_AddItemToObject(root, "mean", mean);
 	cJSON_AddStringToObject(root, "ssim", o->ssim_mode == SGS_SSIM_SKIMAGE ? "skimage" : "3dgs");
 	cJSON_AddStringToObject(root, "split", split_word(o->split));
+	char name[3 * SGS_NAME_MAX]; /* every byte replaced at worst */
 	for (uint32_t i = 0; i < n; i++) {
 		cJSON *v = cJSON_CreateObject();
 		cJSON_AddItemToArray(views, v);
-		cJSON_AddStringToObject(v, "view", r[i].name);
+		cJSON_AddStringToObject(v, "view", json_name(r[i].name, name, sizeof name));
 		cJSON_AddNumberToObject(v, "psnr", r[i].psnr);
 		cJSON_AddNumberToObject(v, "ssim", r[i].ssim);
 		cJSON_AddBoolToObject(v, "masked", r[i].masked);
@@ -565,10 +602,11 @@ static int print_prior_json(const struct eval_opts *o, const struct prior_result
 	cJSON_AddItemToObject(root, "mean", mean);
 	cJSON_AddStringToObject(root, "split", split_word(o->split));
 	cJSON_AddNumberToObject(root, "conf_min", SGS_PRIOR_CONF_MIN);
+	char name[3 * SGS_NAME_MAX]; /* every byte replaced at worst */
 	for (uint32_t i = 0; i < n; i++) {
 		cJSON *v = cJSON_CreateObject();
 		cJSON_AddItemToArray(views, v);
-		cJSON_AddStringToObject(v, "view", r[i].name);
+		cJSON_AddStringToObject(v, "view", json_name(r[i].name, name, sizeof name));
 		add_number_or_null(v, "absrel", r[i].has ? r[i].sc.absrel : NAN);
 		add_number_or_null(v, "delta1", r[i].has ? r[i].sc.delta1 : NAN);
 		add_number_or_null(v, "completeness", r[i].has ? r[i].sc.completeness : NAN);

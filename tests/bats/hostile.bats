@@ -418,3 +418,16 @@ PY
 	assert_equal "$stderr" "sgs-render: an empty name cannot name an output file"
 	assert_equal "$(ls -A | tr '\n' ' ')" "out "
 }
+
+@test "sgs-eval -j: a view name that is not UTF-8 still gives valid JSON (U+FFFD for the stray byte)" {
+	patch_scene l1.sgs VIEW:0 4 s64 "$(printf 'caf\351_\303\251')" # Latin-1 e-acute, then a UTF-8 one
+	sgs-render -b cpu -s all -o r l1.sgs "$FIX/m.ply"
+	run --separate-stderr sgs-eval -j -s all l1.sgs r
+	assert_success
+	run python3 -c '
+import json, sys
+d = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+print(d["views"][0]["view"])' <<<"$output"
+	assert_success
+	assert_output "$(printf 'caf\357\277\275_\303\251')"
+}

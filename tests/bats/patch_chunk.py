@@ -6,6 +6,7 @@ TAG:k picks the k-th chunk with that tag (from 0); OFFSET is into its
 payload; TYPE is u32, i32, f32, f64 or sN (a NUL-padded string of N
 bytes); VALUE may be +N for u32 (added) or nan/inf for floats.  The tests
 make hostile files with it without a writer of their own."""
+import os
 import struct
 import sys
 
@@ -27,7 +28,7 @@ def main(src, dst, which, offset, kind, value):
     at = starts[int(k or 0)] + int(offset)
     if kind[0] == 's':
         n = int(kind[1:])
-        raw = value.encode()[:n]
+        raw = os.fsencode(value)[:n]  # bytes as given, also non-UTF-8
         b[at:at + n] = raw + bytes(n - len(raw))
     else:
         fmt = {'u32': '<I', 'i32': '<i', 'f32': '<f', 'f64': '<d'}[kind]
