@@ -216,7 +216,13 @@ static void parse_args(int argc, char **argv, struct init_args *a)
 			break;
 		case 'o': a->out = optarg; break;
 		case 'v': a->verbose = 1; break;
-		case 'x': a->export_dir = optarg; break;
+		case 'x':
+			if (!*optarg) {
+				sgs_warnx("-x: an empty folder name");
+				usage();
+			}
+			a->export_dir = optarg;
+			break;
 		case OPT_POINTS: a->points = optarg; break;
 		case 'p':
 			if (!sgs_protocol_known(optarg)) {

@@ -126,6 +126,7 @@ check_bad_arg() {
 	check_usage_error sgs-init dir1 dir2
 	check_usage_error sgs-init
 	check_usage_error sgs-init -f synthetic extra
+	check_usage_error sgs-init -x "" s.sgs
 }
 
 @test "sgs-init: bad and out-of-range numbers name the option" {
