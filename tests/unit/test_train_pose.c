@@ -381,15 +381,7 @@ static void test_save_poses(void)
 
 /* A pseudo scene: the synthetic world seen from 5 other cameras of the
  * ring, with exact images. */
-static int make_pseudo(struct sgs_scene *p)
-{
-	struct sgs_synthetic_opts so;
-	sgs_synthetic_defaults(&so);
-	so.width = 48;
-	so.height = 36;
-	so.nviews = 5;
-	return sgs_synthetic_scene(&so, p);
-}
+static int make_pseudo(struct sgs_scene *p) { return testlib_scene_views(p, 5); }
 
 static void test_resume(void)
 {

@@ -7,15 +7,17 @@
 #include "sgs_trainer.h"
 #include "testlib_train.h"
 
-int testlib_scene(struct sgs_scene *s)
+int testlib_scene_views(struct sgs_scene *s, uint32_t nviews)
 {
 	struct sgs_synthetic_opts so;
 	sgs_synthetic_defaults(&so);
 	so.width = 48;
 	so.height = 36;
-	so.nviews = 8;
+	so.nviews = nviews;
 	return sgs_synthetic_scene(&so, s);
 }
+
+int testlib_scene(struct sgs_scene *s) { return testlib_scene_views(s, 8); }
 
 int testlib_steps(struct sgs_trainer *t, uint32_t until, struct sgs_step_info *last)
 {
